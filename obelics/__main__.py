@@ -1,0 +1,3 @@
+from obelics.cli import main
+
+raise SystemExit(main())

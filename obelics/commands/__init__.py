@@ -1,0 +1,1 @@
+"""Subcommands of the ``obelics`` command, one module each (found automatically)."""

@@ -1,0 +1,1 @@
+"""Reading and writing: WARC files, Parquet document shards, WebDataset shards."""

@@ -1,0 +1,1 @@
+"""Running stages: tasks, completion markers, settings, engines."""

@@ -1,0 +1,67 @@
+import json
+
+import pytest
+
+from obelics.run.settings import SettingsError, resolve
+from obelics.run.task import Task, execute
+from obelics.stats import merge
+
+CALLS = []
+
+
+def flaky(inputs, output, settings, stats):
+    CALLS.append(inputs[0])
+    if CALLS.count(inputs[0]) <= settings["fail_times"]:
+        raise OSError("transient")
+    stats.inc("documents", 3)
+    stats.reason("skipped", "bad_record")
+    open(output, "w").write("x")
+
+
+def make_task(tmp_path, fail_times):
+    return Task(
+        "t",
+        "a",
+        f"{__name__}:flaky",
+        [str(tmp_path / "in")],
+        str(tmp_path / "a.out"),
+        str(tmp_path / "a.stats.json"),
+        {"fail_times": fail_times},
+    )
+
+
+def test_task_retries_then_marks_done(tmp_path):
+    CALLS.clear()
+    t = make_task(tmp_path, 1)
+    s = execute(t, retries=1)
+    assert s["documents"] == 3 and s["retries_used"] == 1 and s["skipped"] == {"bad_record": 1}
+    assert json.load(open(t.stats_path))["documents"] == 3
+    assert execute(t)["skipped_done"] == 1 and len(CALLS) == 2  # not run again
+
+
+def test_task_failure_is_reported_with_log(tmp_path):
+    CALLS.clear()
+    t = make_task(tmp_path, 5)
+    s = execute(t, retries=1)
+    assert s["failed"] == 1 and "transient" in s["error"]
+    assert "OSError" in open(t.log_path).read()
+    assert not t.is_done()
+
+
+def test_merge_sums_nested_counts():
+    m = merge([{"a": 1, "r": {"x": 1}, "stage": "s"}, {"a": 2, "r": {"x": 2, "y": 1}, "stage": "s"}])
+    assert m == {"a": 3, "r": {"x": 3, "y": 1}, "stage": "s", "tasks": 2}
+
+
+def test_settings_name_bad_key_and_choices():
+    d = {"mode": "obelics", "threads": 4, "flag": False, "langs": ["en"]}
+    assert resolve(d, {"threads": "8", "flag": "true", "langs": "en,fr"}) == {
+        "mode": "obelics",
+        "threads": 8,
+        "flag": True,
+        "langs": ["en", "fr"],
+    }
+    with pytest.raises(SettingsError, match="unknown setting 'thread'.*allowed: flag, langs, mode, threads"):
+        resolve(d, {"thread": 1})
+    with pytest.raises(SettingsError, match="allowed values: obelics, main-content"):
+        resolve(d, {"mode": "x"}, {"mode": ["obelics", "main-content"]})
