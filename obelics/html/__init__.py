@@ -1,0 +1,13 @@
+"""HTML to interleaved documents.
+
+Interface (used by the extract stage):
+
+    from obelics.html.extract import extract_document
+    doc = extract_document(html: str, url: str, *, mode="obelics" | "main-content",
+                           http_headers: dict[str, str] | None = None) -> Document | None
+
+It returns a validated Document (None when the page has no text and no image),
+with ``general_metadata`` holding ``url`` and ``opt_out`` (page-level signals:
+``{"noai": bool, "noimageai": bool, "noindex": bool, "tdm_reservation": bool,
+"sources": [...]}``). The caller adds the WARC fields.
+"""
