@@ -26,7 +26,9 @@ def _commands() -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="obelics", description="Build OBELICS-style interleaved image-text corpora from Common Crawl.")
+    parser = argparse.ArgumentParser(
+        prog="obelics", description="Build OBELICS-style interleaved image-text corpora from Common Crawl."
+    )
     parser.add_argument("--version", action="version", version=f"obelics {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings only")

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from obelics.io.paths import expand_inputs
 from obelics.run.runner import LocalEngine, StageFailed, run_stage
 from obelics.run.settings import SettingsError, parse_overrides
 from obelics.stats import format_summary
@@ -17,6 +18,34 @@ log = logging.getLogger("obelics")
 
 class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit code 2."""
+
+
+def add_input_options(p: argparse.ArgumentParser, what: str = "Parquet shards or folders of them") -> None:
+    """Positional inputs plus --files-from and --take (a slice of a large input set)."""
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help=f"{what}; files, folders, globs or URLs")
+    p.add_argument("--files-from", metavar="LIST", help="a text file naming inputs, one per line")
+    p.add_argument("--take", metavar="START:STOP", help="only this slice of the sorted input list, e.g. 0:10")
+
+
+def resolve_inputs(args: argparse.Namespace, suffixes: tuple[str, ...] = (".parquet",)) -> list[str]:
+    """The input list from positional inputs, --files-from and --take; UsageError when empty."""
+    items = list(getattr(args, "inputs", []) or [])
+    if getattr(args, "files_from", None):
+        with open(args.files_from) as fh:
+            items += [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+    if not items:
+        raise UsageError("no input given")
+    paths = expand_inputs(items, suffixes)
+    take = getattr(args, "take", None)
+    if take:
+        try:
+            start, _, stop = take.partition(":")
+            paths = paths[int(start or 0) : int(stop) if stop else None]
+        except ValueError:
+            raise UsageError(f"--take wants START:STOP, got {take!r}") from None
+    if not paths:
+        raise UsageError(f"no input files with suffix {', '.join(suffixes)} found in {', '.join(items)}")
+    return paths
 
 
 def add_stage_options(p: argparse.ArgumentParser) -> None:

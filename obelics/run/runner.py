@@ -122,17 +122,21 @@ def run_stage(
         results.extend(step_results)
         failed = [r for r in step_results if r.get("failed")]
         if failed:
-            _write_summary(stage, output, settings, results)
+            _write_summary(stage, output, settings, results, inputs)
             raise StageFailed(stage, failed)
-    summary = _write_summary(stage, output, settings, results)
+    summary = _write_summary(stage, output, settings, results, inputs)
     log.info(format_summary(summary))
     return summary
 
 
-def _write_summary(stage: str, output: str, settings: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+def _write_summary(
+    stage: str, output: str, settings: dict[str, Any], results: list[dict[str, Any]], inputs: list[str]
+) -> dict[str, Any]:
+    """Merged stats of all tasks, the settings and the inputs (so a card can walk the funnel back)."""
     summary = merge([r for r in results if not r.get("failed")])
     summary["stage"] = stage
     summary["settings"] = settings
+    summary["inputs"] = inputs
     failed = [r for r in results if r.get("failed")]
     if failed:
         summary["failed_tasks"] = [{k: r.get(k) for k in ("task", "error", "log")} for r in failed]
