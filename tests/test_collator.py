@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from obelics.train.collator import IGNORE_INDEX, PackingCollator
 from obelics.train.transforms import CLIP_MEAN, CLIP_STD
-from tests.train_helpers import color_for, make_doc, png, sample_corpus, tiny_tokenizer
+from tests.test_train_helpers import color_for, make_doc, png, sample_corpus, tiny_tokenizer
 
 S = 16  # image size in these tests
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the training-side tests: a tiny tokenizer, images and documents."""
+"""Shared helpers for the training-side tests (no tests here): a tiny tokenizer, images and documents."""
 
 from __future__ import annotations
 
