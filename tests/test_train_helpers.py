@@ -78,3 +78,13 @@ def tiny_tokenizer():
         texts = [sentence(rng, 20) for _ in range(300)]
         _TOKENIZER = train_bpe(texts, vocab_size=400, min_frequency=1)
     return _TOKENIZER
+
+
+def write_test_shards(folder, docs: list[Document], per_shard: int) -> list[str]:
+    """Write documents to WebDataset tars with the shard stage's writer; return the tar paths in order."""
+    from obelics.io.webdataset import write_shards
+
+    infos = write_shards(folder, "train", ((f"doc{i:06d}", d) for i, d in enumerate(docs)), max_documents=per_shard)
+    paths = sorted(str(p) for p in __import__("pathlib").Path(folder).glob("*.tar"))
+    assert len(paths) == len(infos)
+    return paths

@@ -121,6 +121,7 @@ class PackingCollator:
     decreasing: bool = True  # first-fit decreasing (by segment length) rather than arrival order
     pad_to_max_length: bool = True  # rows always max_seq_len long (else: longest row of the batch)
     stats: PackingStats = field(default_factory=PackingStats)
+    last_stats: PackingStats = field(default_factory=PackingStats)  # of the latest collate call
 
     def __post_init__(self) -> None:
         if self.max_seq_len < 8:
@@ -309,6 +310,7 @@ class PackingCollator:
         stats.rows = B
         stats.capacity_tokens = B * L
         stats.real_tokens = int(sum(lengths))
+        self.last_stats = stats
         if update_stats:
             self.stats.add(stats)
         return {
