@@ -1,0 +1,265 @@
+"""Shard stage: document Parquet shards in, WebDataset tars + manifest + dataset card out.
+
+Two steps:
+1. one task per input Parquet shard: its documents into ``OUT/<name>-NNNNNN.tar`` (sized by
+   document count and bytes, each tar written atomically), the list of tars written to
+   ``OUT/_work/<name>.shards.json``;
+2. one small task: ``OUT/manifest.json`` (every tar with its counts, bytes and sha256) and the
+   dataset card ``OUT/README.md`` (so ``datasets.load_dataset(OUT)`` works with typed image
+   columns), with the counts, the filter funnel of the earlier stages, settings and sources.
+
+The layout of a sample is described in :mod:`obelics.io.webdataset`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from obelics.document import Document, DocumentError
+from obelics.io.atomic import write_json
+from obelics.io.parquet import count_rows, read_documents
+from obelics.io.webdataset import ShardWriter, image_format, safe_key
+from obelics.run.runner import map_tasks
+from obelics.run.task import Task
+from obelics.stats import Stats, merge
+
+log = logging.getLogger("obelics")
+
+DEFAULTS: dict[str, Any] = {
+    "max_documents": 1000,  # documents per tar at most
+    "max_bytes": 500_000_000,  # bytes per tar at most (a single larger document gets a tar of its own)
+    "typed_head": True,  # move a document forward so the first 5 samples of a tar show every column type
+    "drop_undecodable_images": True,  # drop images whose bytes no reader decodes (false: keep them URL-only)
+    "drop_empty_documents": True,  # documents with no text and no image
+    "tokenizer": "",  # local tokenizer (tokenizer.json file or folder) to count tokens; "" counts words
+    "name": "",  # dataset name for the card ("" = the output folder's name)
+    "license": "cc-by-4.0",  # license id for the card (of the compilation; see the card's notes)
+    "pretty_name": "",
+}
+
+STAGE = "shard"
+WORK = "_work"
+
+
+def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    """Step 1: one task per input shard; step 2: manifest and card."""
+    tasks = map_tasks(STAGE, "obelics.stages.shard:shard_task", inputs, output, settings, suffix=".shards.json")
+    for t in tasks:
+        t.output = os.path.join(output, WORK, f"{t.name}.shards.json")
+    digest = hashlib.sha1(
+        json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
+    finalize = Task(
+        stage=STAGE,
+        name="finalize",
+        fn="obelics.stages.shard:finalize_task",
+        inputs=[t.output for t in tasks],
+        output=os.path.join(output, "manifest.json"),
+        stats_path=os.path.join(output, WORK, f"finalize-{digest}.stats.json"),
+        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+    )
+    return [tasks, [finalize]]
+
+
+# ------------------------------------------------------------------------------------------------
+# step 1
+# ------------------------------------------------------------------------------------------------
+class _TokenCounter:
+    """Counts tokens with a local tokenizer, or words when none is named."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.name = ""  # words
+        self._encode = None
+        if spec:
+            self._encode, self.name = load_tokenizer(spec)
+
+    def __call__(self, text: str) -> int:
+        if self._encode is None:
+            return len(text.split())
+        return self._encode(text)
+
+
+def load_tokenizer(spec: str):
+    """``(count_fn, name)`` for a local tokenizer: a ``tokenizer.json`` file or a folder transformers reads."""
+    path = Path(spec)
+    if path.is_file():
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(path))
+        return (lambda text: len(tok.encode(text, add_special_tokens=False).ids)), path.name
+    if path.is_dir():
+        from transformers import AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        name = getattr(tok, "name_or_path", "") or path.name
+        return (lambda text: len(tok(text, add_special_tokens=False)["input_ids"])), f"{Path(name).name}"
+    raise FileNotFoundError(f"tokenizer not found: {spec} (give a tokenizer.json file or a local folder)")
+
+
+def _check_images(doc: Document, settings: dict[str, Any], stats: Stats) -> Document:
+    """Fill each image's ``format`` from its bytes; drop images (or their bytes) no reader can decode."""
+    if doc.image_bytes is None:
+        return doc
+    drop: set[int] = set()
+    for pos, (meta, data) in enumerate(zip(doc.metadata, doc.image_bytes)):
+        if data is None or doc.images[pos] is None:
+            continue
+        fmt = image_format(data)
+        if fmt is None:
+            if settings["drop_undecodable_images"]:
+                stats.reason("images_dropped", "undecodable")
+                drop.add(pos)
+            else:
+                stats.reason("image_bytes_dropped", "undecodable")
+                doc.image_bytes[pos] = None
+            continue
+        if isinstance(meta, dict) and not meta.get("format"):
+            meta["format"] = fmt
+    if not drop:
+        return doc
+    return doc.replace_nodes(n for pos, n in enumerate(doc.nodes()) if pos not in drop)
+
+
+def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Write the documents of one input shard to tars ``OUT/<name>-NNNNNN.tar``; list them in ``output``."""
+    (path,) = inputs
+    out_dir = Path(output).parent.parent
+    name = Path(output).name[: -len(".shards.json")]
+    prefix = safe_key(name)
+    counter = _TokenCounter(settings.get("tokenizer") or "")
+    try:
+        total = count_rows(path)
+    except Exception:  # noqa: BLE001 - only for the progress bar
+        total = None
+    writer = ShardWriter(
+        out_dir,
+        prefix,
+        max_documents=settings["max_documents"],
+        max_bytes=settings["max_bytes"],
+        typed_head=settings["typed_head"],
+    )
+    tokens = 0
+    with writer:
+        rows = read_documents(path)
+        for row_index, doc in enumerate(tqdm(rows, total=total, desc=f"shard {name}", unit="doc", leave=False)):
+            stats.inc("documents_in")
+            stats.inc("images_in", doc.num_images)
+            try:
+                doc.validate()
+                doc = _check_images(doc, settings, stats)
+            except DocumentError as e:
+                stats.reason("skipped", "invalid_document")
+                log.debug("%s row %d: %s", path, row_index, e)
+                continue
+            if settings["drop_empty_documents"] and not doc.texts:
+                stats.reason("skipped", "empty_document")
+                continue
+            key = f"{prefix}_{row_index:07d}"
+            writer.write(doc, key)
+            n_tok = sum(counter(t) for t in doc.texts if t is not None)
+            tokens += n_tok
+            stats.inc("documents_out")
+            stats.inc("images_out", doc.num_images)
+            stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
+            stats.inc("texts", sum(t is not None for t in doc.texts))
+            stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
+            if doc.general_metadata.get("opt_out"):
+                stats.inc("documents_opt_out_flagged")
+            stats.inc("images_opt_out_flagged", sum(bool(m and m.get("opt_out")) for m in doc.metadata))
+    shards = writer.shards
+    _remove_stale(out_dir, prefix, {s.name for s in shards})
+    if counter.name:
+        stats.inc("tokens", tokens)
+    stats.set("token_count_by", counter.name or "words")
+    stats.inc("shards", len(shards))
+    stats.inc("bytes_out", sum(s.bytes for s in shards))
+    stats.inc("image_bytes", sum(s.image_bytes for s in shards))
+    stats.inc("documents_reordered", sum(s.reordered for s in shards))
+    write_json(
+        output,
+        {
+            "input": path,
+            "name": name,
+            "tokens": tokens,
+            "words": stats.counts.get("words", 0),
+            "token_count_by": counter.name,
+            "opt_out_flagged": {
+                "documents": stats.counts.get("documents_opt_out_flagged", 0),
+                "images": stats.counts.get("images_opt_out_flagged", 0),
+            },
+            "shards": [{**s.to_dict(), "source": path} for s in shards],
+        },
+    )
+
+
+def _remove_stale(folder: Path, prefix: str, keep: set[str]) -> None:
+    """Remove tars of this prefix left by an earlier run with other settings."""
+    pat = re.compile(rf"^{re.escape(prefix)}-\d{{6}}\.tar$")
+    for p in folder.iterdir():
+        if pat.match(p.name) and p.name not in keep:
+            log.info("removing stale shard %s", p)
+            p.unlink()
+
+
+# ------------------------------------------------------------------------------------------------
+# step 2
+# ------------------------------------------------------------------------------------------------
+def finalize_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Write ``manifest.json`` (``output``) and the dataset card ``README.md`` beside it."""
+    from obelics.report.card import write_card
+
+    out_dir = Path(output).parent
+    parts = []
+    for p in inputs:
+        with open(p, encoding="utf-8") as fh:
+            parts.append(json.load(fh))
+    shards = sorted((s for part in parts for s in part["shards"]), key=lambda s: s["name"])
+    task_stats = []
+    for name in settings.get("task_names", []):
+        sp = out_dir / f"{name}.stats.json"
+        if sp.exists():
+            with open(sp, encoding="utf-8") as fh:
+                task_stats.append(json.load(fh))
+    merged = merge(task_stats) if task_stats else {}
+    merged["stage"] = STAGE
+    merged["inputs"] = settings.get("stage_inputs", [])
+    token_by = {part.get("token_count_by") or "" for part in parts}
+    manifest = {
+        "format": "obelics-webdataset",
+        "layout_version": 1,
+        "sample_members": {"json": "texts, image URLs, metadata (OBELICS Hub row)", "images.mp": "image bytes"},
+        "documents": sum(s["documents"] for s in shards),
+        "images": sum(s["images"] for s in shards),
+        "images_with_bytes": sum(s["images_with_bytes"] for s in shards),
+        "image_bytes": sum(s["image_bytes"] for s in shards),
+        "bytes": sum(s["bytes"] for s in shards),
+        "words": sum(int(part.get("words", 0)) for part in parts),
+        "tokens": sum(int(part.get("tokens", 0)) for part in parts),
+        "token_count_by": ", ".join(sorted(t for t in token_by if t)),
+        "opt_out_flagged": {
+            k: sum(int((part.get("opt_out_flagged") or {}).get(k, 0)) for part in parts)
+            for k in ("documents", "images")
+        },
+        "shards": shards,
+    }
+    first = shards[0] if shards else None
+    all_types = sorted({t for s in shards for t in s.get("types", [])})
+    if first and set(first.get("head_types", [])) != set(all_types):
+        manifest["warning"] = (
+            f"the first shard ({first['name']}) shows no {', '.join(sorted(set(all_types) - set(first['head_types'])))} "
+            "in its first 5 samples: load with the dataset card (load_dataset(DIR)) or pass "
+            "features=obelics.io.webdataset.hf_features()"
+        )
+        log.warning("shard: %s", manifest["warning"])
+    write_json(output, manifest)
+    write_card(str(out_dir), manifest, merged, settings)
+    stats.inc("manifest_written")
