@@ -1,0 +1,330 @@
+"""The filter funnel: every OBELICS document filter applied to documents, with reasons counted.
+
+Order, per document (the first failing check names the reason):
+
+1. ``no_text``: no text at all.
+2. ``language``: lid.176 on the whole page text: predicted language not in ``languages`` or
+   its score under ``language_min_score`` (the upstream OBELICS step; it runs first because
+   the word lists of the later checks are those of the target language).
+3. ``too_few_images`` / ``too_many_images``.
+4. Paragraph filters: each paragraph (``\\n\\n``-separated) is checked in the order
+   words, char_repetition, word_repetition, special_characters, stopwords, flagged_words,
+   punctuation, spam_words, common_words, language (if ``paragraph_language``), perplexity
+   (if ``paragraph_perplexity`` and a model). Failing paragraphs are removed; a text left
+   empty disappears and its neighbours merge. ``no_text_left`` when none survive.
+5. Document metrics on the remaining text, same order; then ``perplexity`` (with a model).
+6. ``quality_classifier`` (with a model): P(good) under ``quality_threshold``.
+7. ``nsfw_image``: any image (with bytes) whose NudeNet score reaches ``nsfw_threshold``.
+
+Every image of a removed document counts as removed for the document's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from obelics.document import PARAGRAPH_SEP, Document, Node
+from obelics.filters.quality import TextMetrics, WordTable
+from obelics.filters.wordlists import resolve_lists
+from obelics.stats import Stats
+
+log = logging.getLogger("obelics")
+
+END_OF_DOCUMENT = "END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED"
+
+# (metric, bound, reason) in checking order; bound "min" fails below the cutoff, "max" above it.
+_CHECKS = (
+    ("words", "min", "too_few_words"),
+    ("words", "max", "too_many_words"),
+    ("char_repetition", "max", "char_repetition"),
+    ("word_repetition", "max", "word_repetition"),
+    ("special_characters", "max", "special_characters"),
+    ("stopwords", "min", "stopwords"),
+    ("flagged_words", "max", "flagged_words"),
+    ("punctuation", "min", "punctuation"),
+    ("spam_words", "max", "spam_words"),
+    ("common_words", "min", "common_words"),
+)
+
+
+def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float, str]]:
+    out = []
+    for metric, bound, reason in _CHECKS:
+        value = settings.get(f"{level}_{bound}_{metric}")
+        if value is not None:
+            out.append((metric, bound, float(value), reason))
+    return out
+
+
+@dataclass
+class Outcome:
+    """What happened to one document: the document to write and the reason it was removed (None: kept)."""
+
+    document: Document
+    reason: str | None = None
+    original: Document | None = None
+    nsfw_slots: list[tuple[int, bytes]] = field(default_factory=list)
+
+
+class DocumentFilter:
+    """Applies the configured filters to batches of documents, counting removals in ``stats``."""
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        stats: Stats | None = None,
+        *,
+        nsfw_detector: Any = None,
+        language_identifier: Any = None,
+    ) -> None:
+        self.s = settings
+        self.stats = stats if stats is not None else Stats("filter")
+        lists = resolve_lists(settings)
+        self.metrics = TextMetrics(
+            WordTable(lists), char_n=int(settings["char_repetition_n"]), word_n=int(settings["word_repetition_n"])
+        )
+        self.paragraph_cutoffs = _cutoffs(settings, "paragraph")
+        self.document_cutoffs = _cutoffs(settings, "document")
+        self.languages = frozenset(settings["languages"])
+
+        # language identification
+        self.lid = language_identifier
+        needs_lid = settings.get("language_min_score") is not None or settings.get("paragraph_language")
+        if self.lid is None and needs_lid:
+            from obelics.filters.language import LanguageIdentifier
+
+            self.lid = LanguageIdentifier(settings.get("language_model") or None)
+        if self.lid is not None:
+            unknown = self.lid.check_languages(sorted(self.languages))
+            if unknown:
+                raise ValueError(f"language code(s) {unknown} not known to the language model {self.lid.path}")
+
+        # perplexity
+        self.lm = None
+        if settings.get("kenlm_model"):
+            from obelics.filters.perplexity import PerplexityModel
+
+            self.lm = PerplexityModel(
+                settings["kenlm_model"], settings.get("sentencepiece_model") or None, settings["perplexity_lowercase"]
+            )
+            self.stats.set("perplexity", f"on: {settings['kenlm_model']}")
+        else:
+            self.stats.set("perplexity", "off: no model")
+
+        # quality classifier
+        self.quality = None
+        if settings.get("quality_model"):
+            from obelics.filters.classifier import QualityClassifier
+
+            self.quality = QualityClassifier.load(settings["quality_model"])
+            self.stats.set("quality_classifier", f"on: {settings['quality_model']}")
+        else:
+            self.stats.set("quality_classifier", "off: no model")
+
+        # NSFW images: the detector is built when the first image bytes show up
+        self._nsfw = nsfw_detector
+        if not settings.get("nsfw_images"):
+            self.stats.set("nsfw_images", "off: disabled")
+
+    # ---- helpers ------------------------------------------------------------------------
+    def nsfw_detector(self):
+        if self._nsfw is None:
+            from obelics.filters.nsfw import NsfwDetector
+
+            self._nsfw = NsfwDetector(
+                self.s.get("nsfw_model") or None,
+                classes=self.s["nsfw_classes"],
+                batch_size=int(self.s["nsfw_batch_size"]),
+                threads=int(self.s["nsfw_threads"]),
+                device=self.s["nsfw_device"],
+            )
+            self.stats.set("nsfw_providers", ",".join(getattr(self._nsfw, "providers", [])))
+        return self._nsfw
+
+    def _count_images(self, doc: Document) -> int:
+        """Images for the min/max rule: every image slot, or (count_undownloaded_images off) those with bytes."""
+        if self.s["count_undownloaded_images"]:
+            return doc.num_images
+        if doc.image_bytes is None:
+            return 0
+        return sum(1 for i, b in zip(doc.images, doc.image_bytes) if i is not None and b is not None)
+
+    def _reject(self, out: Outcome, reason: str, images: int) -> Outcome:
+        out.reason = reason
+        self.stats.reason("removed_documents", reason)
+        if images:
+            self.stats.reason("removed_images", reason, images)
+        return out
+
+    # ---- per document (text) ------------------------------------------------------------
+    def filter_text(self, doc: Document) -> Outcome:
+        """The language, image-count, paragraph and document text filters of one document."""
+        s = self.s
+        st = self.stats
+        out = Outcome(document=doc, original=doc)
+        n_images = doc.num_images
+        st.inc("documents_in")
+        st.inc("images_in", n_images)
+
+        # paragraphs of each text node
+        nodes = list(doc.nodes())
+        paras: list[str] = []
+        owner: list[int] = []
+        for ni, node in enumerate(nodes):
+            if node.text is not None:
+                for p in node.text.split(PARAGRAPH_SEP):
+                    if p.strip():
+                        paras.append(p)
+                        owner.append(ni)
+        st.inc("paragraphs_in", len(paras))
+        if not paras:
+            return self._reject(out, "no_text", n_images)
+
+        # document language, on the page's whole text
+        gm = doc.general_metadata
+        if self.lid is not None and s.get("language_min_score") is not None:
+            lang, score, ok = self.lid.score(PARAGRAPH_SEP.join(paras), self.languages)
+            gm["language"] = lang
+            gm["language_score"] = round(score, 4)
+            if not ok or score < s["language_min_score"]:
+                return self._reject(out, "language", n_images)
+
+        counted = self._count_images(doc)
+        if s.get("min_images") is not None and counted < s["min_images"]:
+            return self._reject(out, "too_few_images", n_images)
+        if s.get("max_images") is not None and counted > s["max_images"]:
+            return self._reject(out, "too_many_images", n_images)
+
+        # paragraph filters
+        marker = np.fromiter((p.strip() == END_OF_DOCUMENT for p in paras), dtype=bool, count=len(paras))
+        seg = self.metrics.tokenise(paras)
+        keep = self._paragraph_keep(seg, marker)
+        if not keep.all():
+            if not keep[~marker].any():
+                return self._reject(out, "no_text_left", n_images)
+            new_nodes: list[Node] = []
+            kept_by_node: dict[int, list[str]] = {}
+            for p, ni, k in zip(paras, owner, keep):
+                if k:
+                    kept_by_node.setdefault(ni, []).append(p)
+            for ni, node in enumerate(nodes):
+                if node.text is None:
+                    new_nodes.append(node)
+                elif ni in kept_by_node:
+                    new_nodes.append(Node(text=PARAGRAPH_SEP.join(kept_by_node[ni])))
+            out.document = doc.replace_nodes(new_nodes)
+
+        # document metrics on the remaining text (end-of-document markers left out)
+        use = keep & ~marker
+        if not use.any():
+            return self._reject(out, "no_text_left", n_images)
+        m = self.metrics.document_metrics(seg, use)
+        for metric, bound, cut, reason in self.document_cutoffs:
+            v = m[metric]
+            if (bound == "min" and v < cut) or (bound == "max" and v > cut):
+                return self._reject(out, reason, n_images)
+
+        if self.lm is not None and s.get("document_max_perplexity") is not None:
+            text = PARAGRAPH_SEP.join(p for p, u in zip(paras, use) if u)
+            ppl = self.lm.perplexity(text)
+            out.document.general_metadata["perplexity"] = round(ppl, 1) if np.isfinite(ppl) else None
+            if ppl > s["document_max_perplexity"]:
+                return self._reject(out, "perplexity", n_images)
+        return out
+
+    def _paragraph_keep(self, seg, marker: np.ndarray) -> np.ndarray:
+        """Which paragraphs pass; counts removed ones by reason."""
+        s = self.s
+        k = len(seg.texts)
+        m = self.metrics.metrics(seg, punctuation_min_words=int(s["paragraph_punctuation_min_words"] or 0))
+        failed = np.full(k, -1, dtype=np.int64)
+        reasons: list[str] = []
+        for i, (metric, bound, cut, reason) in enumerate(self.paragraph_cutoffs):
+            v = m[metric]
+            bad = v < cut if bound == "min" else v > cut
+            failed[(failed < 0) & bad & ~marker] = i
+            reasons.append(reason)
+        keep = failed < 0
+        if s.get("paragraph_language") and self.lid is not None:
+            cut = s.get("paragraph_language_min_score")
+            for i in np.flatnonzero(keep & ~marker):
+                lang, score, ok = self.lid.score(seg.texts[i], self.languages)
+                if not ok or (cut is not None and score < cut):
+                    keep[i] = False
+                    self.stats.reason("removed_paragraphs", "language")
+        if s.get("paragraph_perplexity") and self.lm is not None and s.get("paragraph_max_perplexity") is not None:
+            for i in np.flatnonzero(keep & ~marker):
+                if self.lm.perplexity(seg.texts[i]) > s["paragraph_max_perplexity"]:
+                    keep[i] = False
+                    self.stats.reason("removed_paragraphs", "perplexity")
+        if (failed >= 0).any():
+            for i, n in zip(*np.unique(failed[failed >= 0], return_counts=True)):
+                self.stats.reason("removed_paragraphs", reasons[int(i)], int(n))
+        return keep
+
+    # ---- batches (classifier and NSFW run on whole batches) -------------------------------
+    def filter_batch(self, docs: Sequence[Document]) -> list[Outcome]:
+        """Filter a batch; return one outcome per document, in order."""
+        outs = [self.filter_text(d) for d in docs]
+        alive = [o for o in outs if o.reason is None]
+
+        if self.quality is not None and self.s.get("quality_threshold") is not None and alive:
+            probs = self.quality.predict_proba([o.document.text for o in alive])
+            for o, p in zip(alive, probs):
+                o.document.general_metadata["quality_score"] = round(float(p), 4)
+                if p < self.s["quality_threshold"]:
+                    self._reject(o, "quality_classifier", o.original.num_images if o.original else 0)
+            alive = [o for o in alive if o.reason is None]
+
+        if self.s.get("nsfw_images") and alive:
+            self._nsfw_batch(alive)
+
+        for o in outs:
+            if o.reason is None:
+                d = o.document
+                self.stats.inc("documents_out")
+                self.stats.inc("images_out", d.num_images)
+                self.stats.inc("paragraphs_out", len(d.paragraphs()))
+        return outs
+
+    def _nsfw_batch(self, alive: list[Outcome]) -> None:
+        slots: list[tuple[int, int, bytes]] = []
+        for oi, o in enumerate(alive):
+            d = o.document
+            if d.image_bytes is None:
+                self.stats.inc("images_without_bytes", d.num_images)
+                continue
+            for pos, (img, data) in enumerate(zip(d.images, d.image_bytes)):
+                if img is None:
+                    continue
+                if data is None:
+                    self.stats.inc("images_without_bytes")
+                else:
+                    slots.append((oi, pos, data))
+        if not slots:
+            return
+        scores = self.nsfw_detector().scores([b for _, _, b in slots])
+        threshold = float(self.s["nsfw_threshold"])
+        flagged_docs: set[int] = set()
+        for (oi, pos, _), score in zip(slots, scores):
+            d = alive[oi].document
+            meta = d.metadata[pos]
+            if meta is None:
+                meta = d.metadata[pos] = {}
+            if score is None:
+                self.stats.reason("skipped", "nsfw_undecodable_image")
+                meta["nsfw_score"] = None
+                continue
+            self.stats.inc("images_nsfw_scored")
+            meta["nsfw_score"] = round(float(score), 4)
+            if score >= threshold:
+                self.stats.inc("images_nsfw_flagged")
+                flagged_docs.add(oi)
+        for oi in sorted(flagged_docs):
+            o = alive[oi]
+            self._reject(o, "nsfw_image", o.document.num_images)

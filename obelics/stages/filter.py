@@ -1,0 +1,161 @@
+"""Filter stage: language, text quality, perplexity, quality classifier and NSFW filters.
+
+One task per input shard: ``OUT/NAME.parquet`` holds the kept documents (failing paragraphs
+removed), ``OUT/NAME.stats.json`` the funnel (documents, paragraphs and images removed, by
+reason). With ``keep_rejected`` the removed documents, as they came in, go to
+``OUT/rejected/NAME.pq`` with a ``reject_reason`` column (the ``.pq`` suffix keeps them out of
+a later stage that is given the folder ``OUT``). See :mod:`obelics.filters.pipeline` for the
+order of the checks and :mod:`obelics.filters.config` for the settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from obelics.document import Document
+from obelics.filters import config
+from obelics.io.parquet import DocumentWriter, count_rows, read_rows
+from obelics.run.runner import map_tasks
+from obelics.run.settings import SettingsError
+from obelics.run.task import Task
+from obelics.stats import Stats
+
+log = logging.getLogger("obelics")
+
+STAGE = "filter"
+DEFAULTS: dict[str, Any] = dict(config.DEFAULTS)
+CHOICES: dict[str, list[Any]] = dict(config.CHOICES)
+BATCH = 256
+FILE_SETTINGS = (
+    "language_model",
+    "stopwords_file",
+    "flagged_words_file",
+    "spam_words_file",
+    "common_words_file",
+    "kenlm_model",
+    "sentencepiece_model",
+    "nsfw_model",
+    "quality_model",
+)
+
+
+def prepare_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Check the settings before any work: values, files, and language codes against the model."""
+    s = dict(settings)
+    for k in FILE_SETTINGS:
+        if s.get(k) and "://" not in s[k]:
+            s[k] = os.path.abspath(s[k])
+    s = config.check(s)
+    if s.get("language_min_score") is not None or s.get("paragraph_language"):
+        from obelics.filters.language import LanguageIdentifier
+
+        try:
+            lid = LanguageIdentifier(s.get("language_model") or None)
+        except (FileNotFoundError, ValueError, RuntimeError) as e:
+            raise SettingsError(f"filter: cannot load the language model: {e}") from None
+        unknown = lid.check_languages(s["languages"])
+        if unknown:
+            raise SettingsError(
+                f"filter: language code(s) {', '.join(unknown)} unknown to {lid.path}; "
+                f"known: {', '.join(sorted(lid.labels))}"
+            )
+    if s.get("quality_model"):
+        from obelics.filters.classifier import QualityClassifier
+
+        try:
+            QualityClassifier.load(s["quality_model"])
+        except (FileNotFoundError, ValueError) as e:
+            raise SettingsError(f"filter: quality_model: {e}") from None
+    return s
+
+
+def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    """One task per shard."""
+    s = prepare_settings(settings)
+    return [map_tasks(STAGE, "obelics.stages.filter:filter_shard", inputs, output, s)]
+
+
+def rejected_path(output: str) -> str:
+    p = Path(output)
+    return str(p.parent / "rejected" / (p.name[: -len(".parquet")] if p.name.endswith(".parquet") else p.stem)) + ".pq"
+
+
+def _documents(path: str, stats: Stats):
+    for row in read_rows(path):
+        try:
+            yield Document.from_row(row)
+        except Exception as e:  # noqa: BLE001 - a bad row is a counted skip, not a lost shard
+            stats.reason("skipped", f"bad_row:{type(e).__name__}")
+            log.warning("%s: skipping a bad row: %s", path, e)
+
+
+def _batches(it, n: int):
+    batch = []
+    for x in it:
+        batch.append(x)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def filter_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Filter one shard of documents (the task function)."""
+    from obelics.filters.pipeline import DocumentFilter
+
+    (path,) = inputs
+    flt = DocumentFilter(settings, stats)
+    keep_rejected = bool(settings.get("keep_rejected"))
+    writer = DocumentWriter(output)
+    rejected = DocumentWriter(rejected_path(output)) if keep_rejected else None
+    try:
+        total = count_rows(path)
+        bar = tqdm(
+            total=total,
+            desc=f"filter {Path(path).name}",
+            unit="doc",
+            leave=False,
+            disable=not settings.get("progress", True) or total < 1000,
+            mininterval=1.0,
+        )
+        for batch in _batches(_documents(path, stats), BATCH):
+            try:
+                outcomes = flt.filter_batch(batch)
+            except Exception as e:  # noqa: BLE001 - fall back to one document at a time
+                log.warning("%s: a batch failed (%s); filtering its documents one by one", path, e)
+                outcomes = []
+                for doc in batch:
+                    try:
+                        outcomes.extend(flt.filter_batch([doc]))
+                    except Exception as e1:  # noqa: BLE001 - a document that breaks a filter is skipped
+                        stats.reason("skipped", f"filter_error:{type(e1).__name__}")
+                        log.warning("%s: skipping %s: %s", path, doc.url, e1)
+            for o in outcomes:
+                if o.reason is None:
+                    writer.write(o.document)
+                elif rejected is not None:
+                    doc = o.original or o.document
+                    doc.general_metadata["rejected"] = {"stage": STAGE, "reason": o.reason}
+                    doc.extra["reject_reason"] = o.reason
+                    rejected.write(doc)
+            bar.update(len(batch))
+        bar.close()
+        if rejected is not None:
+            rejected.close()
+            stats.set("rejected_shard", rejected_path(output))
+        writer.close()
+    except BaseException:
+        writer.abort()
+        if rejected is not None:
+            rejected.abort()
+        raise
+    finally:
+        close = getattr(flt._nsfw, "close", None)
+        if close:
+            close()
