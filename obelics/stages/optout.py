@@ -1,0 +1,209 @@
+"""Opt-out stage: remove opted-out pages whole and opted-out images (their neighbouring texts merge).
+
+Per shard, two reads: the first decides what it can from recorded signals and user lists and
+collects the URLs still to check (page URLs and image URLs) for the opt-out API; the API is
+queried in batches; the second read applies every decision and writes the shard. When the API
+cannot answer, the task fails (``on_api_failure: fail``, the default) and writes nothing, or
+keeps / drops the unchecked pages and images as asked, counted in the stats.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from obelics.document import Document, DocumentError
+from obelics.filters.optout import OptOutList, image_signal, page_decision
+from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.run.runner import map_tasks
+from obelics.run.task import Task
+from obelics.stats import Stats
+
+log = logging.getLogger("obelics")
+
+DEFAULTS: dict[str, Any] = {
+    "page_signals": True,  # act on general_metadata["opt_out"] recorded at extraction
+    "image_signals": True,  # act on image metadata "opt_out" recorded at download
+    "noindex_opt_out": False,  # treat noindex as an opt-out from training (it is about search engines)
+    "lists": [],  # opt-out lists: text (one URL or domain per line, # comments) or Parquet (url / domain column)
+    "check_document_urls": True,  # match page URLs against lists and the API
+    "check_image_urls": True,  # match image URLs against lists and the API
+    "api_url": "",  # opt-out service endpoint; empty = no API
+    "api_format": "text",  # request body: text (one URL per line, Spawning's) or json ({"urls": [...]})
+    "api_batch_size": 1000,
+    "api_rate_limit": 5.0,  # requests per second, per task (0 = unlimited)
+    "api_retries": 5,
+    "api_backoff": 1.0,  # first retry delay in seconds, doubled each retry (capped at 60 s)
+    "api_timeout": 30.0,
+    "api_key_env": "SPAWNING_OPTS_KEY",  # environment variable holding the API key (sent as 'Authorization: API <key>')
+    "on_api_failure": "fail",  # fail | keep | drop: what to do with URLs the API could not check
+    "keep_rejected": False,  # also write removed documents to OUT/rejected/NAME.parquet
+}
+CHOICES: dict[str, list[Any]] = {"on_api_failure": ["fail", "keep", "drop"], "api_format": ["text", "json"]}
+
+
+def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    """One task per shard."""
+    return [map_tasks("optout", "obelics.stages.optout:run_shard", inputs, output, settings)]
+
+
+class _Decider:
+    """Everything decided without the API, for one document."""
+
+    def __init__(self, settings: dict[str, Any], lists: OptOutList) -> None:
+        self.s = settings
+        self.lists = lists
+
+    def page(self, doc: Document) -> str | None:
+        """Why the page is removed (before the API), or None."""
+        if self.s["page_signals"]:
+            reason, _ = page_decision(doc.general_metadata, self.s["noindex_opt_out"])
+            if reason:
+                return reason
+        if self.s["check_document_urls"] and len(self.lists):
+            m = self.lists.match(doc.url)
+            if m:
+                return f"page_list_{m}"
+        return None
+
+    def all_images(self, doc: Document) -> str | None:
+        """Why all the page's images are removed (``noimageai``), or None."""
+        if self.s["page_signals"]:
+            return page_decision(doc.general_metadata, self.s["noindex_opt_out"])[1]
+        return None
+
+    def image(self, url: str, meta: dict[str, Any] | None) -> str | None:
+        """Why one image is removed (before the API), or None."""
+        if self.s["image_signals"] and image_signal(meta, self.s["noindex_opt_out"]):
+            return "image_signal"
+        if self.s["check_image_urls"] and len(self.lists):
+            m = self.lists.match(url)
+            if m:
+                return f"image_list_{m}"
+        return None
+
+
+def _documents(path: str, stats: Stats | None):
+    """(row index, Document or None) for every row; bad rows are counted once (first read)."""
+    for i, row in enumerate(read_rows(path)):
+        try:
+            yield i, Document.from_row(row)
+        except (DocumentError, TypeError, KeyError) as e:
+            if stats is not None:
+                stats.reason("skipped", "bad_document")
+                log.warning("%s row %d: %s", path, i, e)
+            yield i, None
+
+
+def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Apply opt-out to one shard."""
+    from obelics.optout.lists import load_lists
+
+    path = inputs[0]
+    lists = load_lists(settings["lists"])
+    decide = _Decider(settings, lists)
+    use_api = bool(settings["api_url"])
+
+    # ---- read 1: collect the URLs the API must check ----
+    to_check: set[str] = set()
+    if use_api:
+        for _, doc in tqdm(_documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", leave=False):
+            if doc is None or decide.page(doc):
+                continue
+            if settings["check_document_urls"] and doc.url:
+                to_check.add(doc.url)
+            if settings["check_image_urls"] and not decide.all_images(doc):
+                for url, meta in zip(doc.images, doc.metadata):
+                    if url is not None and not decide.image(url, meta):
+                        to_check.add(url)
+    opted: set[str] = set()
+    unchecked: set[str] = set()
+    if use_api and to_check:
+        from obelics.optout.api import OptOutClient
+
+        client = OptOutClient.from_settings(settings)
+        fail = settings["on_api_failure"] == "fail"
+        res = client.check(sorted(to_check), stop_on_failure=fail)
+        stats.inc("api_requests", res.requests)
+        stats.inc("api_retries", res.retries)
+        stats.inc("api_batches", res.batches)
+        stats.inc("api_urls_checked", len(to_check) - len(res.unchecked))
+        stats.inc("api_urls_opted_out", len(res.opted_out))
+        if res.failed_batches:
+            stats.inc("api_failed_batches", res.failed_batches)
+            msg = (
+                f"opt-out API {settings['api_url']} could not check {len(res.unchecked)} of {len(to_check)} URLs "
+                f"of {path}: {res.errors[0]}"
+            )
+            if fail:
+                raise RuntimeError(
+                    msg + ". Nothing was written for this shard. Rerun when the service answers, or set "
+                    "on_api_failure=keep (keep unchecked data) or on_api_failure=drop (remove it)."
+                )
+            log.warning("%s; on_api_failure=%s", msg, settings["on_api_failure"])
+        opted = res.opted_out
+        unchecked = set(res.unchecked)
+    drop_unchecked = settings["on_api_failure"] == "drop"
+
+    # ---- read 2: apply ----
+    rejected = None
+    if settings["keep_rejected"]:
+        name = os.path.basename(output)
+        rejected = DocumentWriter(os.path.join(os.path.dirname(output), "rejected", name))
+    try:
+        with DocumentWriter(output) as out:
+            for _, doc in tqdm(_documents(path, stats), desc=f"optout {os.path.basename(path)}", leave=False):
+                if doc is None:
+                    continue
+                stats.inc("documents_in")
+                n_images = doc.num_images
+                stats.inc("images_in", n_images)
+                reason = decide.page(doc)
+                if reason is None and settings["check_document_urls"] and doc.url:
+                    if doc.url in opted:
+                        reason = "page_api"
+                    elif doc.url in unchecked:
+                        if drop_unchecked:
+                            reason = "page_api_unavailable"
+                        else:
+                            stats.reason("api_unchecked_kept", "documents")
+                if reason is not None:
+                    stats.reason("removed_documents", reason)
+                    stats.reason("removed_images", "in_removed_document", n_images)
+                    if rejected is not None:
+                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": reason}
+                        rejected.write(doc)
+                    continue
+                all_reason = decide.all_images(doc)
+
+                def keep(node, all_reason=all_reason) -> bool:
+                    r = all_reason or decide.image(node.image, node.meta)
+                    if r is None and settings["check_image_urls"]:
+                        if node.image in opted:
+                            r = "image_api"
+                        elif node.image in unchecked:
+                            if drop_unchecked:
+                                r = "image_api_unavailable"
+                            else:
+                                stats.reason("api_unchecked_kept", "images")
+                    if r is not None:
+                        stats.reason("removed_images", r)
+                        return False
+                    return True
+
+                new = doc.filter_images(keep)
+                if not new.texts:
+                    stats.reason("removed_documents", "empty_after_image_optout")
+                    continue
+                stats.inc("documents_out")
+                stats.inc("images_out", new.num_images)
+                out.write(new)
+    except BaseException:
+        if rejected is not None:
+            rejected.abort()
+        raise
+    if rejected is not None:
+        rejected.close()
