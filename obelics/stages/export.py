@@ -1,0 +1,197 @@
+"""Export stage: documents (Parquet shards or our tars) to Parquet in the OBELICS Hub layout.
+
+``format=hub`` writes the published OBELICS columns only (``texts``, ``images`` as URLs,
+``metadata`` and ``general_metadata`` as JSON strings); ``format=bytes`` adds ``image_bytes``
+(a list parallel to ``texts``, the image bytes as downloaded). Row groups are small (by rows
+and by bytes) so ``datasets`` reads the nested list columns without chunked-array errors.
+A second step writes ``manifest.json`` and a dataset card, so ``load_dataset(OUT)`` works
+(with ``image_bytes`` typed as images).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from obelics.document import SCHEMA, Document, DocumentError
+from obelics.io.atomic import temp_path, write_json
+from obelics.io.parquet import read_documents
+from obelics.io.webdataset import file_sha256, iter_documents
+from obelics.run.runner import map_tasks
+from obelics.run.task import Task
+from obelics.stats import Stats, merge
+
+STAGE = "export"
+WORK = "_work"
+
+DEFAULTS: dict[str, Any] = {
+    "format": "hub",  # hub: image URLs only (the published layout); bytes: plus image_bytes
+    "row_group_size": 0,  # rows per row group; 0 = 100 for hub, 20 with bytes
+    "row_group_bytes": 64_000_000,  # also end a row group once its image bytes pass this
+    "keep_extra": False,  # keep other input columns (the card then leaves typing to datasets)
+    "name": "",
+    "pretty_name": "",
+    "license": "cc-by-4.0",
+}
+CHOICES = {"format": ["hub", "bytes"]}
+
+HUB_FEATURES = """\
+  features:
+  - name: texts
+    list: string
+  - name: images
+    list: string
+  - name: metadata
+    dtype: string
+  - name: general_metadata
+    dtype: string
+"""
+BYTES_FEATURE = """\
+  - name: image_bytes
+    list: image
+"""
+
+
+def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    tasks = map_tasks(STAGE, "obelics.stages.export:export_task", inputs, output, settings, suffix=".parquet")
+    digest = hashlib.sha1(
+        json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
+    finalize = Task(
+        stage=STAGE,
+        name="finalize",
+        fn="obelics.stages.export:finalize_task",
+        inputs=[t.output for t in tasks],
+        output=os.path.join(output, "manifest.json"),
+        stats_path=os.path.join(output, WORK, f"finalize-{digest}.stats.json"),
+        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+    )
+    return [tasks, [finalize]]
+
+
+def read_any(path: str):
+    """Documents of a Parquet shard or of one of our WebDataset tars."""
+    if path.endswith(".tar"):
+        return iter_documents(path)
+    return read_documents(path)
+
+
+def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Write the documents of one input to ``output`` (Parquet), atomically."""
+    (path,) = inputs
+    with_bytes = settings["format"] == "bytes"
+    rows_per_group = int(settings["row_group_size"]) or (20 if with_bytes else 100)
+    bytes_per_group = int(settings["row_group_bytes"])
+    fields = [f for f in SCHEMA if with_bytes or f.name != "image_bytes"]
+    schema: pa.Schema | None = None if settings["keep_extra"] else pa.schema(fields)
+    tmp = temp_path(output)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    writer: pq.ParquetWriter | None = None
+    batch: list[dict[str, Any]] = []
+    batch_bytes = 0
+    groups = 0
+
+    def flush() -> None:
+        nonlocal writer, batch, batch_bytes, schema, groups
+        if not batch:
+            return
+        if schema is None:  # keep_extra: core columns typed, the rest inferred from the first batch
+            extra = pa.Table.from_pylist([{k: v for k, v in r.items() if k not in SCHEMA.names} for r in batch])
+            schema = pa.schema(fields + list(extra.schema))
+        table = pa.Table.from_pylist(batch, schema=schema)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+        writer.write_table(table, row_group_size=len(batch))
+        groups += 1
+        batch, batch_bytes = [], 0
+
+    try:
+        for doc in tqdm(read_any(path), desc=f"export {Path(path).name}", unit="doc", leave=False):
+            stats.inc("documents_in")
+            try:
+                doc.validate()
+            except DocumentError:
+                stats.reason("skipped", "invalid_document")
+                continue
+            if not settings["keep_extra"]:
+                doc = Document(doc.texts, doc.images, doc.metadata, doc.general_metadata, doc.image_bytes)
+            else:
+                doc.extra.pop("__key__", None)
+            row = doc.to_row(with_bytes=with_bytes)
+            if with_bytes and row.get("image_bytes") is None:
+                row["image_bytes"] = [None] * len(doc.texts)
+            batch.append(row)
+            size = sum(len(b) for b in (doc.image_bytes or []) if b is not None) if with_bytes else 0
+            batch_bytes += size
+            stats.inc("documents_out")
+            stats.inc("images_out", doc.num_images)
+            stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
+            if with_bytes:
+                stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
+                stats.inc("image_bytes", size)
+            if len(batch) >= rows_per_group or batch_bytes >= bytes_per_group:
+                flush()
+        flush()
+        if writer is None:  # no documents: an empty file with the schema
+            writer = pq.ParquetWriter(tmp, schema or pa.schema(fields), compression="zstd")
+        writer.close()
+        writer = None
+        os.replace(tmp, output)
+    finally:
+        if writer is not None:
+            writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    stats.inc("row_groups", groups)
+    stats.inc("bytes_out", os.path.getsize(output))
+
+
+def finalize_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """``manifest.json`` (files, counts, sha256) and the dataset card."""
+    from obelics.report.card import write_card
+
+    out_dir = Path(output).parent
+    task_stats = []
+    for name in settings.get("task_names", []):
+        with open(out_dir / f"{name}.stats.json", encoding="utf-8") as fh:
+            task_stats.append(json.load(fh))
+    files = []
+    for path, ts in zip(inputs, task_stats):
+        files.append(
+            {
+                "name": Path(path).name,
+                "documents": ts.get("documents_out", 0),
+                "images": ts.get("images_out", 0),
+                "row_groups": ts.get("row_groups", 0),
+                "bytes": os.path.getsize(path),
+                "sha256": file_sha256(path),
+            }
+        )
+    files.sort(key=lambda f: f["name"])
+    merged = merge(task_stats) if task_stats else {}
+    merged["stage"] = STAGE
+    merged["inputs"] = settings.get("stage_inputs", [])
+    with_bytes = settings["format"] == "bytes"
+    features = None if settings["keep_extra"] else HUB_FEATURES + (BYTES_FEATURE if with_bytes else "")
+    manifest = {
+        "format": f"obelics-parquet-{settings['format']}",
+        "documents": sum(f["documents"] for f in files),
+        "images": sum(f["images"] for f in files),
+        "images_with_bytes": merged.get("images_with_bytes", 0),
+        "image_bytes": merged.get("image_bytes", 0),
+        "words": merged.get("words", 0),
+        "bytes": sum(f["bytes"] for f in files),
+        "shards": files,
+        "features_yaml": features,
+    }
+    write_json(output, manifest)
+    write_card(str(out_dir), manifest, merged, settings, kind=f"parquet-{settings['format']}")
+    stats.inc("manifest_written")
