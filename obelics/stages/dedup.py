@@ -275,7 +275,8 @@ def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: 
                     if final:
                         stats.reason(group, "documents_removed")
                         stats.reason("removed_documents", ap.reason)
-                        stats.reason("removed_images", f"in_{ap.reason}", doc.num_images)
+                        if doc.num_images:
+                            stats.reason("removed_images", f"in_{ap.reason}", doc.num_images)
                         if info.get("rejected"):
                             if ap.name not in rejected:
                                 rejected[ap.name] = DocumentWriter(info["rejected"][ap.name])

@@ -110,7 +110,9 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
     # ---- read 1: collect the URLs the API must check ----
     to_check: set[str] = set()
     if use_api:
-        for _, doc in tqdm(_documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", leave=False):
+        for _, doc in tqdm(
+            _documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", leave=False, disable=None
+        ):
             if doc is None or decide.page(doc):
                 continue
             if settings["check_document_urls"] and doc.url:
@@ -151,11 +153,14 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
     # ---- read 2: apply ----
     rejected = None
     if settings["keep_rejected"]:
-        name = os.path.basename(output)
+        # ".pq", not ".parquet": a later stage given OUT as its input must not pick these up
+        name = os.path.basename(output).removesuffix(".parquet") + ".pq"
         rejected = DocumentWriter(os.path.join(os.path.dirname(output), "rejected", name))
     try:
         with DocumentWriter(output) as out:
-            for _, doc in tqdm(_documents(path, stats), desc=f"optout {os.path.basename(path)}", leave=False):
+            for _, doc in tqdm(
+                _documents(path, stats), desc=f"optout {os.path.basename(path)}", leave=False, disable=None
+            ):
                 if doc is None:
                     continue
                 stats.inc("documents_in")
@@ -172,7 +177,8 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
                             stats.reason("api_unchecked_kept", "documents")
                 if reason is not None:
                     stats.reason("removed_documents", reason)
-                    stats.reason("removed_images", "in_removed_document", n_images)
+                    if n_images:
+                        stats.reason("removed_images", "in_removed_document", n_images)
                     if rejected is not None:
                         doc.general_metadata["rejected"] = {"stage": "optout", "reason": reason}
                         rejected.write(doc)
@@ -197,6 +203,9 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
                 new = doc.filter_images(keep)
                 if not new.texts:
                     stats.reason("removed_documents", "empty_after_image_optout")
+                    if rejected is not None:
+                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": "empty_after_image_optout"}
+                        rejected.write(doc)
                     continue
                 stats.inc("documents_out")
                 stats.inc("images_out", new.num_images)
