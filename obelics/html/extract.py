@@ -1,0 +1,318 @@
+"""HTML page to interleaved document: one depth-first walk of the Lexbor tree, in DOM order.
+
+Two modes (see docs/extraction.md):
+
+* ``"obelics"``: the OBELICS rules (:mod:`obelics.html.simplify`) over the whole page;
+* ``"main-content"``: boilerplate pruned first (:mod:`obelics.html.main_content`), then the same
+  walk over the article, keeping lists, tables and code, and only the images a reader sees in it.
+
+Texts are joined in DOM order; between two texts goes the strongest separator of the element
+boundaries crossed: ``\\n\\n`` for paragraph-level tags (p, h1-h6, ul, ol, dl, blockquote), ``\\n``
+for other blocks (div, section, article, figcaption, li ...), a space where the source had
+whitespace, nothing inside a word. ``<br>`` is a line break (two in a row, a paragraph break).
+Whitespace runs become one space. An image ends the text before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from obelics.document import Document, Node, image_metadata
+from obelics.html import main_content as _main
+from obelics.html.media import formatted_filename, img_source, parse_size, picture_source, resolve_base
+from obelics.html.optout import page_opt_out
+from obelics.html.simplify import (
+    COMMENT_ID,
+    END_OF_DOCUMENT,
+    MAX_STANDARD_TAG_ID,
+    MORE_LINK_MARK,
+    SEP_RANK,
+    STRUCTURE_SEPARATORS,
+    TEXT_ID,
+    UNWRAP_TAGS,
+    apply_page_rules,
+    parse,
+    tag_id,
+)
+
+MODES = ("obelics", "main-content")
+
+# Node kinds of the walk.
+K_SKIP, K_TEXT, K_INLINE, K_BLOCK, K_IMG, K_PICTURE, K_BR, K_PRE = range(8)
+_SEPS = ("", " ", "\n", "\n\n")
+
+Kind = tuple[int, int]
+
+
+class Kinds:
+    """What the walk does with each tag: by Lexbor id for standard tags, by name for the others."""
+
+    def __init__(
+        self,
+        default: Kind,
+        blocks: dict[str, str],
+        inline: Iterable[str],
+        skip: Iterable[str] = (),
+        pre: Iterable[str] = (),
+    ) -> None:
+        by_name: dict[str, Kind] = {}
+        for name in inline:
+            by_name[name] = (K_INLINE, 0)
+        for name, sep in blocks.items():
+            by_name[name] = (K_BLOCK, SEP_RANK[sep])
+        for name in pre:
+            by_name[name] = (K_PRE, 3)
+        by_name.update({"img": (K_IMG, 0), "picture": (K_PICTURE, 0), "br": (K_BR, 0)})
+        for name in skip:
+            by_name[name] = (K_SKIP, 0)
+        self.default = default
+        self.by_name = by_name
+        by_id: dict[int, Kind] = {i: default for i in range(MAX_STANDARD_TAG_ID)}
+        for name, kind in by_name.items():
+            tid = tag_id(name)
+            if tid is not None:
+                by_id[tid] = kind
+        by_id[TEXT_ID] = (K_TEXT, 0)
+        by_id[COMMENT_ID] = (K_SKIP, 0)
+        self.by_id = by_id
+
+    def of(self, node: Any) -> Kind:
+        """The kind of a node whose id is not a standard one (a custom element)."""
+        return self.by_name.get(node.tag, self.default)
+
+
+# OBELICS: unwrap inline tags, keep structure, drop everything else with its content.
+OBELICS_KINDS = Kinds((K_SKIP, 0), STRUCTURE_SEPARATORS, UNWRAP_TAGS)
+
+# Main content: the region is already free of boilerplate, so lists, tables, code and unknown
+# (custom) elements are content; only non-rendered and interactive elements are skipped.
+MAIN_BLOCKS = {
+    **STRUCTURE_SEPARATORS,
+    "li": "\n",
+    "table": "\n\n",
+    "tr": "\n",
+    "td": " ",
+    "th": " ",
+    "thead": "\n",
+    "tbody": "\n",
+    "tfoot": "\n",
+    "caption": "\n",
+    "header": "\n",
+    "footer": "\n",
+    "details": "\n",
+    "form": "\n",
+    "fieldset": "\n",
+}
+MAIN_INLINE = (*UNWRAP_TAGS, "label", "del", "nobr", "em", "rp", "rt", "ruby", "output", "meter", "progress")
+MAIN_SKIP = (
+    "head",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "iframe",
+    "object",
+    "embed",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "map",
+    "button",
+    "input",
+    "select",
+    "option",
+    "optgroup",
+    "datalist",
+    "textarea",
+    "meta",
+    "link",
+    "title",
+    "dialog",
+    "nav",
+    "frameset",
+    "frame",
+)
+MAIN_KINDS = Kinds((K_BLOCK, 2), MAIN_BLOCKS, MAIN_INLINE, MAIN_SKIP, pre=("pre", "listing", "xmp", "plaintext"))
+
+
+def _pre_text(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _image_node(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> Node:
+    src, raw = found
+    alt = attrs.get("alt")
+    meta = image_metadata(
+        src,
+        unformatted_src=raw,
+        document_url=page_url,
+        alt_text=" ".join(alt.split()) if alt else "",
+        rendered_width=parse_size(attrs.get("width")),
+        rendered_height=parse_size(attrs.get("height")),
+    )
+    meta["formatted_filename"] = formatted_filename(src)
+    return Node(image=src, meta=meta)
+
+
+def walk(
+    roots: Iterable[Any],
+    kinds: Kinds,
+    base: str,
+    page_url: str,
+    keep_image: Callable[[dict[str, Any], str], bool] | None = None,
+) -> list[Node]:
+    """Texts and images under ``roots`` in DOM order (see the module docstring for the separators)."""
+    nodes: list[Node] = []
+    parts: list[str] = []
+    pending = 0  # separator rank owed before the next text
+    emitted = 0  # texts, images and line breaks emitted so far
+    br_run = 0
+    pre = 0
+    seps = _SEPS
+    by_id = kinds.by_id
+    for root in roots:
+        stack: list[tuple[Any, int, int, int, int]] = []
+        node = root
+        while node is not None:
+            kind_rank = by_id.get(node.tag_id)
+            kind, rank = kind_rank if kind_rank is not None else kinds.of(node)
+            if kind == K_TEXT:
+                text = node.text_content
+                if text:
+                    core = _pre_text(text) if pre else " ".join(text.split())
+                    if core:
+                        if parts:
+                            r = pending
+                            if r < 1 and text[0].isspace():
+                                r = 1
+                            if r:
+                                parts.append(seps[r])
+                        parts.append(core)
+                        emitted += 1
+                        br_run = 0
+                        pending = 1 if text[-1].isspace() else 0
+                    elif pending < 1:
+                        pending = 1
+            elif kind == K_INLINE or kind == K_BLOCK or kind == K_PRE:
+                child = node.first_child
+                if child is not None:
+                    stack.append((node, rank, pending, emitted, kind))
+                    if rank > pending:
+                        pending = rank
+                    if kind == K_PRE:
+                        pre += 1
+                    node = child
+                    continue
+            elif kind == K_IMG or kind == K_PICTURE:
+                if kind == K_IMG:
+                    attrs = node.attributes
+                    found = img_source(attrs, base)
+                else:
+                    img = node.css_first("img")
+                    attrs = img.attributes if img is not None else {}
+                    found = picture_source(attrs, [s.attributes for s in node.css("source")], base)
+                if found and (keep_image is None or keep_image(attrs, found[0])):
+                    if parts:
+                        nodes.append(Node(text="".join(parts)))
+                        parts = []
+                    nodes.append(_image_node(found, attrs, page_url))
+                    emitted += 1
+                    pending = 0
+                    br_run = 0
+            elif kind == K_BR:
+                emitted += 1
+                pending = 3 if br_run else max(pending, 2)
+                br_run += 1
+            # Next node: the next sibling, else climb, closing the elements we leave.
+            while True:
+                if not stack:
+                    node = None
+                    break
+                following = node.next
+                if following is not None:
+                    node = following
+                    break
+                node, rank, saved_pending, saved_emitted, kind = stack.pop()
+                if rank:
+                    if emitted == saved_emitted:
+                        pending = saved_pending  # an empty element separates nothing
+                    elif rank > pending:
+                        pending = rank
+                if kind == K_PRE:
+                    pre -= 1
+        pending = max(pending, 2)  # regions of main-content mode are blocks
+    if parts:
+        nodes.append(Node(text="".join(parts)))
+    return nodes
+
+
+def _end_of_document_markers(nodes: list[Node]) -> list[Node]:
+    """Make each more-link mark a paragraph of its own; drop repeated marks and marks at either end."""
+    out: list[Node] = []
+    for node in nodes:
+        if node.text is not None and MORE_LINK_MARK in node.text:
+            paragraphs: list[str] = []
+            for chunk in node.text.replace(MORE_LINK_MARK, f"\n\n{END_OF_DOCUMENT}\n\n").split("\n\n"):
+                chunk = chunk.strip()
+                if chunk and not (chunk == END_OF_DOCUMENT and paragraphs and paragraphs[-1] == END_OF_DOCUMENT):
+                    paragraphs.append(chunk)
+            node = Node(text="\n\n".join(paragraphs))
+        out.append(node)
+    # No marker opens or closes the document.
+    for idx in (0, -1):
+        while out and out[idx].text is not None:
+            paragraphs = out[idx].text.split("\n\n")  # type: ignore[union-attr]
+            end = paragraphs[idx]
+            if end != END_OF_DOCUMENT:
+                break
+            paragraphs.pop(idx)
+            if paragraphs:
+                out[idx] = Node(text="\n\n".join(paragraphs))
+            else:
+                out.pop(idx)
+    return out
+
+
+def extract_document(
+    html: str,
+    url: str,
+    *,
+    mode: str = "obelics",
+    http_headers: dict[str, str] | None = None,
+) -> Document | None:
+    """The interleaved document of one HTML page, or None when it has no text and no image.
+
+    ``mode`` is ``"obelics"`` (the reference rules over the whole page) or ``"main-content"``
+    (boilerplate pruned, article images kept). ``http_headers`` (lower-case keys) feed the
+    opt-out signals. ``general_metadata`` holds ``url`` and ``opt_out``; the caller adds the WARC fields.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown extraction mode {mode!r}; choose one of {', '.join(MODES)}")
+    tree = parse(html)
+    root = tree.root
+    general = {"url": url, "opt_out": page_opt_out(tree, http_headers)}
+    if root is None:
+        return None
+    base_node = tree.css_first("base[href]")
+    base = resolve_base(url, base_node.attributes.get("href") if base_node is not None else None)
+    if mode == "obelics":
+        apply_page_rules(tree)
+        nodes = walk((root,), OBELICS_KINDS, base, url)
+    else:
+        regions = _main.main_regions(tree)
+        nodes = walk(regions, MAIN_KINDS, base, url, _main.keep_image)
+    if any(n.text is not None and MORE_LINK_MARK in n.text for n in nodes):
+        nodes = _end_of_document_markers(nodes)
+    if not nodes:
+        return None
+    return Document.from_nodes(nodes, general).validate()

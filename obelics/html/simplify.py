@@ -1,0 +1,295 @@
+"""The OBELICS DOM rules (reference stage 3) and an explicit simplifier.
+
+Rules, in the order the original applied them:
+
+1. comments dropped; ``<br>`` is a line break;
+2. elements with a ``footer`` or ``site-info`` class token are removed with their content
+   (``[class~=footer]``, ``[class~=site-info]``);
+3. an element with a ``more-link`` class token becomes the end-of-document marker
+   (:data:`END_OF_DOCUMENT`, a paragraph of its own);
+4. inline tags (:data:`UNWRAP_TAGS`) are unwrapped: their content stays, the tag goes;
+5. every tag that is neither structure (:data:`STRUCTURE_SEPARATORS`) nor media nor ``<source>``
+   is dropped with its content (script, style, nav, header, footer, form, table, li, ...);
+6. ``<div>`` whose id, class or title is exactly footer, header, navigation, nav, navbar or menu
+   is removed with its content;
+7. date divs (a ``<div>`` whose class contains ``date``) lose their own text;
+8. repeated until stable: empty leaves and media without a usable source are removed, and a
+   parent whose only child has the same tag (and no text of its own) collapses into it.
+
+Fixed against the original: ``<figure>`` and ``<picture>`` are containers (the original removed
+them, and every image inside, as "media without a source"); image URLs follow
+:mod:`obelics.html.media`.
+
+:func:`extract_document <obelics.html.extract.extract_document>` applies these rules during a
+single walk of the parsed tree (rules 2, 3, 6 and 7 first, through CSS selectors, then 4, 5 and 8
+on the fly) and never builds the simplified tree; :func:`simplify_html` builds it, for inspection
+and for tests that the two agree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from obelics.html.media import img_source, picture_source, resolve_base
+
+END_OF_DOCUMENT = "END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED"
+# What a more-link becomes in the tree; turned into an END_OF_DOCUMENT paragraph after the walk.
+MORE_LINK_MARK = "\ue000EOD\ue001"
+
+UNWRAP_TAGS = (
+    "a",
+    "abbr",
+    "acronym",
+    "b",
+    "bdi",
+    "bdo",
+    "big",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "ins",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "shadow",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "tt",
+    "u",
+    "var",
+    "wbr",
+)
+
+# Structure tags kept by OBELICS and the separator a boundary of each puts between two texts.
+STRUCTURE_SEPARATORS = {
+    "address": "\n",
+    "article": "\n",
+    "aside": "\n",
+    "blink": "",
+    "blockquote": "\n\n",
+    "body": "",
+    "caption": "",
+    "center": "\n",
+    "dd": "\n",
+    "dl": "\n\n",
+    "dt": "\n",
+    "div": "\n",
+    "figcaption": "\n",
+    "figure": "\n",  # not in the original's table: it dropped figures altogether
+    "h1": "\n\n",
+    "h2": "\n\n",
+    "h3": "\n\n",
+    "h4": "\n\n",
+    "h5": "\n\n",
+    "h6": "\n\n",
+    "hgroup": "\n",
+    "html": "",
+    "legend": "\n",
+    "main": "\n",
+    "marquee": "\n",
+    "ol": "\n\n",
+    "p": "\n\n",
+    "section": "\n",
+    "summary": "\n",
+    "title": "",
+    "ul": "\n\n",
+}
+MEDIA_TAGS = ("img", "picture", "figure", "video", "audio", "iframe", "embed", "object")
+SPECIAL_DIV_VALUES = ("footer", "header", "navigation", "nav", "navbar", "menu")
+
+# One selector for rules 2 and 6 (removal with content).
+REMOVE_SELECTOR = ",".join(
+    ["[class~=footer]", "[class~=site-info]"]
+    + [f'div[{attr}="{value}"]' for attr in ("id", "class", "title") for value in SPECIAL_DIV_VALUES]
+)
+MORE_LINK_SELECTOR = "[class~=more-link]"
+DATE_DIV_SELECTOR = "div[class*=date]"
+
+SEP_RANK = {"": 0, " ": 1, "\n": 2, "\n\n": 3}
+
+
+# Lexbor numbers the tags it knows from 0 to a few hundred; any other name (a custom element) gets an
+# id that is only valid within one document, so such names are looked up by name, never by id.
+MAX_STANDARD_TAG_ID = 1024
+
+
+def tag_id(name: str) -> int | None:
+    """Lexbor's numeric id of a standard tag name; None for a name Lexbor does not know."""
+    tid = LexborHTMLParser("").create_node(name).tag_id
+    return tid if tid < MAX_STANDARD_TAG_ID else None
+
+
+TEXT_ID = 2
+COMMENT_ID = 4
+HTML_ID: int = tag_id("html")  # type: ignore[assignment]
+BODY_ID: int = tag_id("body")  # type: ignore[assignment]
+_UNWRAP_IDS = frozenset(i for i in map(tag_id, UNWRAP_TAGS) if i is not None)
+# Separators are only ever compared within the html namespace, so standard tag ids suffice.
+
+
+def parse(html: str) -> LexborHTMLParser:
+    """Parse HTML with Lexbor; strings that cannot be encoded (lone surrogates) are repaired first."""
+    try:
+        return LexborHTMLParser(html)
+    except UnicodeEncodeError:
+        return LexborHTMLParser(html.encode("utf-8", "replace").decode("utf-8"))
+
+
+def _detach(node: Any) -> None:
+    # Detach only: the subtree stays in memory until the parser goes, so nodes from an earlier
+    # selector result that sit inside it stay valid (a deep decompose would free them).
+    node.decompose(recursive=False)
+
+
+def apply_page_rules(tree: LexborHTMLParser) -> None:
+    """Rules 2, 3, 6 and 7, in place, through CSS selectors (rules that need a node's attributes)."""
+    for node in tree.css(REMOVE_SELECTOR):
+        if node.tag_id not in (HTML_ID, BODY_ID):
+            _detach(node)
+    for node in tree.css(MORE_LINK_SELECTOR):
+        if node.tag_id not in (HTML_ID, BODY_ID):
+            node.replace_with(MORE_LINK_MARK)
+    for div in tree.css(DATE_DIV_SELECTOR):
+        remove_own_text(div)
+
+
+def remove_own_text(node: Any) -> None:
+    """Remove the text of ``node`` that is its own once inline tags are unwrapped."""
+    stack = [node.first_child]
+    while stack:
+        child = stack.pop()
+        while child is not None:
+            following = child.next
+            tid = child.tag_id
+            if tid == TEXT_ID:
+                _detach(child)
+            elif tid in _UNWRAP_IDS or (tid >= MAX_STANDARD_TAG_ID and child.tag in UNWRAP_TAGS):
+                stack.append(child.first_child)
+            child = following
+
+
+# ---------------------------------------------------------------------------------------------
+# The explicit simplifier.
+
+_KEEP = frozenset(STRUCTURE_SEPARATORS) | frozenset(MEDIA_TAGS) | {"br", "source"}
+_MEDIA_WITH_SOURCE = frozenset({"video", "audio"})
+_DROPPED_MEDIA = frozenset({"iframe", "embed", "object", "source"})
+
+
+def _is_blank_text(node: Any) -> bool:
+    t = node.text_content
+    return not t or t.isspace()
+
+
+def _media_has_source(node: Any) -> bool:
+    if node.attributes.get("src"):
+        return True
+    return any(s.attributes.get("src") for s in node.css("source"))
+
+
+def _normalise_image(tree: LexborHTMLParser, node: Any, base: str) -> bool:
+    """Replace an ``<img>``/``<picture>`` by a plain ``<img src=absolute ...>``; False if it has no source."""
+    if node.tag == "picture":
+        img = node.css_first("img")
+        img_attrs = img.attributes if img is not None else None
+        found = picture_source(img_attrs, [s.attributes for s in node.css("source")], base)
+    else:
+        img_attrs = node.attributes
+        found = img_source(img_attrs, base)
+    if not found:
+        return False
+    new = tree.create_node("img")
+    new.attrs["src"] = found[0]
+    for key in ("alt", "width", "height"):
+        value = (img_attrs or {}).get(key)
+        if value:
+            new.attrs[key] = value
+    node.replace_with(new)
+    return True
+
+
+_SPACES = re.compile(r"[ \t]{2,}")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def simplify_html(html: str, url: str = "") -> str:
+    """The simplified HTML of a page (rules 1-8), images as ``<img src=absolute alt width height>``."""
+    tree = parse(html)
+    base_node = tree.css_first("base[href]")
+    base = resolve_base(url, base_node.attributes.get("href") if base_node is not None else None)
+    apply_page_rules(tree)
+    root = tree.root
+    if root is None:
+        return ""
+    for node in tree.css("img, picture"):
+        if node.parent is not None and node.parent.tag == "picture":
+            continue  # handled with its picture
+        if not _normalise_image(tree, node, base):
+            _detach(node)
+    # Post-order pass: drop, unwrap, then remove empty leaves and collapse same-tag chains.
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if not done:
+            stack.append((node, True))
+            for child in reversed(list(node.iter(include_text=True))):
+                tid = child.tag_id
+                if tid == TEXT_ID:
+                    continue
+                if tid == COMMENT_ID:
+                    _detach(child)
+                    continue
+                tag = child.tag
+                if tag in UNWRAP_TAGS or tag in _KEEP:
+                    stack.append((child, False))
+                else:
+                    _detach(child)
+            continue
+        tag = node.tag
+        if node.tag_id == HTML_ID:
+            continue
+        if tag in UNWRAP_TAGS:
+            node.unwrap()
+            continue
+        if tag == "source":
+            parent = node.parent
+            if parent is None or parent.tag not in _MEDIA_WITH_SOURCE:
+                _detach(node)
+            continue
+        if tag in _DROPPED_MEDIA or (tag in _MEDIA_WITH_SOURCE and not _media_has_source(node)):
+            _detach(node)
+            continue
+        if tag in ("img", "br"):
+            continue
+        if tag not in _MEDIA_WITH_SOURCE:
+            attrs = node.attrs
+            for key in list(attrs.keys()):
+                del attrs[key]
+        elements = []
+        has_text = False
+        for child in node.iter(include_text=True):
+            if child.tag_id == TEXT_ID:
+                has_text = has_text or not _is_blank_text(child)
+            else:
+                elements.append(child)
+        if not elements and not has_text:
+            if node.tag_id != BODY_ID:
+                _detach(node)
+        elif len(elements) == 1 and not has_text and elements[0].tag == tag and node.tag_id != BODY_ID:
+            node.unwrap()
+    out = tree.root.html if tree.root is not None else ""
+    return _BLANK_LINES.sub("\n", _SPACES.sub(" ", out or ""))
