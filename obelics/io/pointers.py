@@ -439,6 +439,7 @@ def record_from_bytes(data: bytes, reader: str = "auto") -> tuple[WarcRecord | N
     """
     if not data:
         return None, "empty_range"
+    extra = False  # bytes after the record: a partial or foreign gzip member, or garbage
     if data[:2] == GZIP_MAGIC[:2]:
         parts = []
         rest = data
@@ -449,13 +450,16 @@ def record_from_bytes(data: bytes, reader: str = "auto") -> tuple[WarcRecord | N
             except zlib.error:
                 if not parts:
                     return None, "bad_gzip"
-                return None, "wrong_length"
-            if not d.eof:
-                return None, "truncated_record"
+                extra = True
+                break
+            if not d.eof:  # the range ends inside this member
+                if len(parts) == 1:
+                    return None, "truncated_record"
+                extra = True
+                break
             rest = d.unused_data
             if rest and rest[:2] != GZIP_MAGIC[:2]:
-                if rest.strip(b"\r\n\x00 "):
-                    return None, "wrong_length"
+                extra = bool(rest.strip(b"\r\n\x00 "))
                 break
         plain = b"".join(parts)
     else:
@@ -469,7 +473,7 @@ def record_from_bytes(data: bytes, reader: str = "auto") -> tuple[WarcRecord | N
     first = records[0]
     if first.truncated:
         return None, "truncated_record"
-    if len(records) > 1 or sink.reasons.get("skipped"):
+    if extra or len(records) > 1 or sink.reasons.get("skipped"):
         return None, "wrong_length"
     return first, None
 
