@@ -105,6 +105,7 @@ HARD_WORDS = (
     "login",
     "print",
     "rss",
+    "editsection",
 )
 SOFT_WORDS = (
     "sidebar",
