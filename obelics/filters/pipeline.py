@@ -52,6 +52,19 @@ _CHECKS = (
 )
 
 
+_TABLES: dict[tuple, WordTable] = {}
+
+
+def word_table(settings: dict[str, Any]) -> WordTable:
+    """The word-list table for these settings (built once per process and set of lists)."""
+    lists = resolve_lists(settings)
+    key = tuple(id(v) for v in lists.values())  # the lists themselves are cached by path and mtime
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = WordTable(lists)
+    return _TABLES[key]
+
+
 def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float, str]]:
     out = []
     for metric, bound, reason in _CHECKS:
@@ -84,9 +97,8 @@ class DocumentFilter:
     ) -> None:
         self.s = settings
         self.stats = stats if stats is not None else Stats("filter")
-        lists = resolve_lists(settings)
         self.metrics = TextMetrics(
-            WordTable(lists), char_n=int(settings["char_repetition_n"]), word_n=int(settings["word_repetition_n"])
+            word_table(settings), char_n=int(settings["char_repetition_n"]), word_n=int(settings["word_repetition_n"])
         )
         self.paragraph_cutoffs = _cutoffs(settings, "paragraph")
         self.document_cutoffs = _cutoffs(settings, "document")

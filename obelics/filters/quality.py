@@ -231,12 +231,13 @@ class WordTable:
     """Word lists as one lookup table: word -> bit mask (stop, flagged, spam, common)."""
 
     def __init__(self, lists: dict[str, Iterable[str]]) -> None:
-        table: dict[str, int] = {}
+        # the big common-word list in one C-level call, then the small lists on top
+        table: dict[str, int] = dict.fromkeys(lists.get("common_words", ()), COMMON)
         for name, bit in LIST_BITS.items():
-            for w in lists.get(name, ()):
-                table[w] = table.get(w, 0) | bit
+            if name != "common_words":
+                for w in lists.get(name, ()):
+                    table[w] = table.get(w, 0) | bit
         self.table = table
-        self.sets = {name: frozenset(w for w, m in table.items() if m & bit) for name, bit in LIST_BITS.items()}
 
     def codes(self, ws: list[str]) -> np.ndarray:
         get = self.table.get

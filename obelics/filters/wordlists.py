@@ -51,17 +51,11 @@ def _load(path: str, mtime: float) -> frozenset[str]:
         if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
             raise ValueError(f"{path}: a JSON word list must be a list of strings")
     else:
-        items = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    out: set[str] = set()
-    for w in items:
-        w = w.strip().lower()
-        if not w:
-            continue
-        out.add(w)
-        if "'" in w:
-            out.add(w.replace("'", "\u2019"))
-        if "\u2019" in w:
-            out.add(w.replace("\u2019", "'"))
+        items = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    out = {w.strip().lower() for w in items}
+    out.discard("")
+    out.update([w.replace("'", "\u2019") for w in out if "'" in w])
+    out.update([w.replace("\u2019", "'") for w in out if "\u2019" in w])
     return frozenset(out)
 
 
