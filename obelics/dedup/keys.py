@@ -149,41 +149,74 @@ def shingles(text: str, n: int = 5) -> set[bytes]:
     return {" ".join(words[i : i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
 
 
+def _integral(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    trapezoid = getattr(np, "trapezoid", None) or np.trapz
+    return trapezoid(y, x, axis=-1)
+
+
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int, bands: int = 0, rows: int = 0) -> tuple[int, int]:
-    """(bands, rows per band): given, or datasketch's optimum for the Jaccard threshold."""
+    """(bands, rows per band): given, or the pair minimising false positives + false negatives.
+
+    The same criterion as datasketch's ``MinHashLSH`` (equal weights): the area under the
+    candidate probability ``1 - (1 - s^r)^b`` below the Jaccard threshold plus the area above
+    it of its complement, integrated numerically.
+    """
     if bands > 0 and rows > 0:
         if bands * rows > num_perm:
             raise ValueError(f"minhash bands x rows ({bands} x {rows}) exceeds num_perm ({num_perm})")
         return bands, rows
-    from datasketch.lsh import _optimal_param
-
-    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(b), int(r)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"minhash_threshold must be between 0 and 1, got {threshold}")
+    lo = np.linspace(0.0, threshold, 513)
+    hi = np.linspace(threshold, 1.0, 513)
+    best, best_err = (1, 1), float("inf")
+    for b in range(1, num_perm + 1):
+        r = np.arange(1, num_perm // b + 1, dtype=np.float64)[:, None]
+        fp = _integral(1 - (1 - lo[None, :] ** r) ** b, lo)
+        fn = _integral((1 - hi[None, :] ** r) ** b, hi)
+        err = fp + fn
+        i = int(np.argmin(err))
+        if err[i] < best_err - 1e-12:
+            best, best_err = (b, i + 1), float(err[i])
+    return best
 
 
 class MinHasher:
-    """MinHash signatures (datasketch, cached permutations) and LSH band hashes."""
+    """MinHash signatures over word n-grams, and LSH band keys.
+
+    Each shingle is hashed to 32 bits (BLAKE2b), then permuted by ``num_perm`` affine maps
+    ``a*h + b mod 2^32`` with odd ``a`` (bijections: datasketch's default ``affine32`` scheme); the
+    signature keeps the minimum of each. The maps come from BLAKE2b of the seed, so signatures
+    are identical on every machine and numpy version.
+    """
 
     def __init__(self, num_perm: int = 128, seed: int = 1, ngram: int = 5, bands: int = 9, rows: int = 13) -> None:
-        from datasketch import MinHash
+        def draw(tag: str, i: int) -> int:
+            return int.from_bytes(hashlib.blake2b(f"{tag}{seed}:{i}".encode(), digest_size=4).digest(), "little")
 
-        self._cls = MinHash
-        proto = MinHash(num_perm=num_perm, seed=seed)
+        self.a = np.array([draw("a", i) | 1 for i in range(num_perm)], dtype=np.uint32)
+        self.b = np.array([draw("b", i) for i in range(num_perm)], dtype=np.uint32)
         self.num_perm = num_perm
-        self.seed = seed
-        self.scheme = proto.scheme
-        self.permutations = proto.permutations
         self.ngram = ngram
         self.bands = bands
         self.rows = rows
 
     def signature(self, text: str) -> np.ndarray | None:
+        """The MinHash signature (``num_perm`` uint32) of the text's shingles; None without words."""
         sh = shingles(text, self.ngram)
         if not sh:
             return None
-        m = self._cls(num_perm=self.num_perm, seed=self.seed, permutations=self.permutations, scheme=self.scheme)
-        m.update_batch(sorted(sh))
-        return m.hashvalues
+        h = np.fromiter(
+            (int.from_bytes(hashlib.blake2b(x, digest_size=4).digest(), "little") for x in sh),
+            dtype=np.uint32,
+            count=len(sh),
+        )
+        sig = np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+        for i in range(0, len(h), 2048):  # bounded memory on very long documents
+            block = h[i : i + 2048, None] * self.a[None, :] + self.b[None, :]  # wraps mod 2^32
+            np.minimum(sig, block.min(axis=0), out=sig)
+        return sig
 
     def band_hashes(self, text: str) -> list[bytes]:
         """One 128-bit key per band (band index mixed in); empty when the text has no words."""
@@ -191,4 +224,5 @@ class MinHasher:
         if sig is None:
             return []
         r = self.rows
-        return [hash128(b.to_bytes(2, "little") + sig[b * r : (b + 1) * r].tobytes()) for b in range(self.bands)]
+        raw = sig.astype("<u4")
+        return [hash128(b.to_bytes(2, "little") + raw[b * r : (b + 1) * r].tobytes()) for b in range(self.bands)]

@@ -120,16 +120,25 @@ def query_to_file(con, sql: str, params: dict[str, Any], path: str, schema: pa.S
     return w.rows
 
 
-def read_for_shard(files: list[str], shard_id: int, columns: list[str], temp_dir: str, settings: dict[str, Any]):
-    """The decision rows of one shard from the partitioned decision files, sorted by ``columns``."""
-    if not files:
-        return []
-    con = connect(settings, temp_dir)
-    try:
-        cols = ", ".join(columns)
-        return con.execute(
-            f"SELECT {cols} FROM read_parquet($files) WHERE shard_id = $s ORDER BY {cols}",
-            {"files": files, "s": shard_id},
-        ).fetchall()
-    finally:
-        con.close()
+def read_for_shard(files: list[str], shard_id: int, columns: list[str]) -> list[tuple]:
+    """The decision rows of one shard from decision files grouped by ``shard_id``, sorted by ``columns``.
+
+    Only the row groups whose statistics admit ``shard_id`` are read (one per file at most).
+    A missing file raises: decisions are never silently skipped.
+    """
+    rows: list[tuple] = []
+    for f in files:
+        pf = pq.ParquetFile(f)
+        idx = pf.schema_arrow.get_field_index("shard_id")
+        for g in range(pf.metadata.num_row_groups):
+            rg = pf.metadata.row_group(g)
+            if not rg.num_rows:
+                continue
+            st = rg.column(idx).statistics
+            if st is not None and st.has_min_max and not (st.min <= shard_id <= st.max):
+                continue
+            t = pf.read_row_group(g, columns=["shard_id", *columns])
+            t = t.filter(pc.equal(t.column("shard_id"), shard_id))
+            rows.extend(zip(*(t.column(c).to_pylist() for c in columns)))
+    rows.sort()
+    return rows

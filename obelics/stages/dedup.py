@@ -233,14 +233,12 @@ def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     shard_id = info["shard_id"]
     src = inputs[0]
     final = "key" not in info
-    tmp = os.path.join(info["work"], "tmp", f"shard{info['step']}-{info['shard']}")
 
     applied = []  # (pass, its drops for this shard, stats group)
     for j, a in enumerate(info["apply"]):
         ap = make_pass(a["pass"], settings, info["partitions"])
-        rows = read_for_shard(a["drops"], shard_id, ap.drop_columns(), tmp, settings)
+        rows = read_for_shard(a["drops"], shard_id, ap.drop_columns())
         applied.append((ap, ap.load_drops(rows), f"pass{j}_{ap.name}"))
-    shutil.rmtree(tmp, ignore_errors=True)
     kp = rows_out = None
     if not final:
         kp = make_pass(info["key"]["pass"], settings, info["partitions"])
