@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from obelics.io.paths import expand_inputs
+from obelics.run.engines import EngineError
 from obelics.run.runner import LocalEngine, StageFailed, run_stage
 from obelics.run.settings import SettingsError, parse_overrides
 from obelics.stats import format_summary
@@ -55,24 +56,84 @@ def add_stage_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=int, default=1, help="retries of a failed task before it is reported")
     p.add_argument("--force", action="store_true", help="redo tasks already complete")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a stage setting")
+    add_engine_options(p)
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine local|slurm|ray and each engine's options."""
+    g = p.add_argument_group("engine", "where the tasks run (the same stage code on each)")
+    g.add_argument(
+        "--engine",
+        choices=["local", "slurm", "ray"],
+        default="local",
+        help="local: a process pool of --workers; slurm: job arrays with sbatch; ray: Ray remote tasks",
+    )
+    g.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="Ray cluster: 'auto', HOST:PORT or ray://HOST:10001 (default: $RAY_ADDRESS, else a local Ray)",
+    )
+    g.add_argument("--ray-cpus-per-task", type=float, default=1.0, metavar="N", help="CPUs Ray reserves per task")
+    g.add_argument("--slurm-partition", metavar="NAME", help="sbatch --partition")
+    g.add_argument("--slurm-time", metavar="TIME", help="sbatch --time of each array task, e.g. 4:00:00")
+    g.add_argument(
+        "--slurm-cpus", type=int, default=1, metavar="N", help="CPUs per array task (its tasks run N at a time)"
+    )
+    g.add_argument("--slurm-mem", metavar="MEM", help="sbatch --mem of each array task, e.g. 8G")
+    g.add_argument(
+        "--slurm-tasks-per-job",
+        type=int,
+        metavar="N",
+        help="tasks per array task (default: as few as keep the array within --slurm-max-array)",
+    )
+    g.add_argument("--slurm-max-array", type=int, default=1000, metavar="N", help="most array tasks per step")
+    g.add_argument("--slurm-parallel", type=int, metavar="N", help="most array tasks running at once (sbatch %%N)")
+    g.add_argument(
+        "--slurm-sbatch-arg", action="append", default=[], metavar="ARG", help="extra sbatch option, e.g. --qos=low"
+    )
+    g.add_argument("--slurm-setup", default="", metavar="SHELL", help="a shell line run before each array task")
 
 
 def engine_from_args(args: argparse.Namespace):
+    """The engine the options name (LocalEngine by default)."""
+    kind = getattr(args, "engine", "local") or "local"
+    if kind == "slurm":
+        from obelics.run.engines.slurm import SlurmEngine
+
+        return SlurmEngine(
+            partition=args.slurm_partition,
+            time_limit=args.slurm_time,
+            cpus_per_task=args.slurm_cpus,
+            mem=args.slurm_mem,
+            tasks_per_job=args.slurm_tasks_per_job,
+            max_array_size=args.slurm_max_array,
+            parallelism=args.slurm_parallel,
+            sbatch_args=args.slurm_sbatch_arg,
+            setup=args.slurm_setup,
+        )
+    if kind == "ray":
+        from obelics.run.engines.ray import RayEngine
+
+        return RayEngine(
+            address=args.ray_address,
+            num_cpus=getattr(args, "workers", None) if getattr(args, "workers", 1) > 1 else None,
+            cpus_per_task=args.ray_cpus_per_task,
+        )
     return LocalEngine(getattr(args, "workers", 1))
 
 
 def run_stage_command(stage: str, inputs: list[str], args: argparse.Namespace, settings: dict[str, Any]) -> int:
     """Run a stage from parsed arguments, merging ``--set`` over explicit settings; print the summary."""
     overrides = {**settings, **parse_overrides(getattr(args, "set", []))}
-    summary = run_stage(
-        stage,
-        inputs,
-        args.output,
-        overrides,
-        engine=engine_from_args(args),
-        retries=args.retries,
-        force=args.force,
-    )
+    engine = engine_from_args(args)
+    try:
+        summary = run_stage(
+            stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force
+        )
+    finally:
+        close = getattr(engine, "close", None)
+        if close:
+            close()
     print(format_summary(summary), file=sys.stderr)
     return 0
 
@@ -86,6 +147,9 @@ def run_command(fn, args: argparse.Namespace) -> int:
         return 2
     except StageFailed as e:
         print(f"obelics: {e}", file=sys.stderr)
+        return 1
+    except EngineError as e:
+        print(f"obelics: engine error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("obelics: interrupted; rerun the same command to finish", file=sys.stderr)

@@ -6,15 +6,14 @@ import hashlib
 import importlib
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Protocol
-
-from tqdm.auto import tqdm
+from typing import Any
 
 from obelics.io.atomic import remove_stale_temps, write_json
 from obelics.io.paths import shard_name
 from obelics.run import settings as settings_mod
+from obelics.run.engines import Engine
+from obelics.run.engines.local import LocalEngine
 from obelics.run.task import Task, execute
 from obelics.stats import format_summary, merge
 
@@ -30,33 +29,10 @@ class StageFailed(RuntimeError):
         super().__init__(f"stage {stage}: {len(failed)} task(s) failed\n" + "\n".join(lines))
 
 
-class Engine(Protocol):
-    """Runs the tasks of one step, in any order, and returns their stats."""
-
-    def run(self, tasks: list[Task], retries: int, desc: str) -> list[dict[str, Any]]: ...
-
-
-class LocalEngine:
-    """A process pool on this machine (``workers=1`` runs in this process)."""
-
-    def __init__(self, workers: int = 1) -> None:
-        self.workers = max(1, int(workers))
-
-    def run(self, tasks: list[Task], retries: int, desc: str) -> list[dict[str, Any]]:
-        todo = [t for t in tasks if not t.is_done()]
-        done = [execute(t) for t in tasks if t.is_done()]
-        if self.workers == 1 or len(todo) <= 1:
-            bar = tqdm(todo, desc=desc, unit="task", disable=len(todo) <= 1)
-            return done + [execute(t, retries) for t in bar]
-        results = []
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
-            futures = [pool.submit(execute, t, retries) for t in todo]
-            for f in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="task"):
-                results.append(f.result())
-        return done + results
-
-
 def stage_module(stage: str):
+    """The module of a stage: ``obelics.stages.<stage>``, or any module by its dotted path."""
+    if "." in stage:
+        return importlib.import_module(stage)
     return importlib.import_module(f"obelics.stages.{stage.replace('-', '_')}")
 
 
@@ -110,35 +86,54 @@ def run_stage(
     Path(output).mkdir(parents=True, exist_ok=True)
     remove_stale_temps(output)
     steps: list[list[Task]] = mod.plan(inputs, output, settings)
+    # temp files of writers killed in an earlier run, wherever the tasks write
+    for folder in sorted({os.path.dirname(p) for step in steps for t in step for p in (t.output, t.stats_path)}):
+        if folder and folder != output.rstrip("/"):
+            remove_stale_temps(folder)
     if force:
         for step in steps:
             for t in step:
                 Path(t.stats_path).unlink(missing_ok=True)
     engine = engine or LocalEngine()
+    outputs = [t.output for t in steps[-1]] if steps else []
     results: list[dict[str, Any]] = []
+    run_steps = getattr(engine, "run_steps", None)
+    if run_steps is not None:  # the engine takes every step at once (e.g. dependent Slurm arrays)
+        step_results_list = run_steps(steps, retries, stage)
+    else:
+        step_results_list = None
     for i, step in enumerate(steps):
         desc = f"{stage}" + (f" step {i + 1}/{len(steps)}" if len(steps) > 1 else "")
-        step_results = engine.run(step, retries, desc)
+        step_results = step_results_list[i] if step_results_list is not None else engine.run(step, retries, desc)
         results.extend(step_results)
         failed = [r for r in step_results if r.get("failed")]
         if failed:
-            _write_summary(stage, output, settings, results, inputs)
+            _write_summary(stage, output, settings, results, inputs, outputs)
             raise StageFailed(stage, failed)
-    summary = _write_summary(stage, output, settings, results, inputs)
+    summary = _write_summary(stage, output, settings, results, inputs, outputs)
     log.info(format_summary(summary))
     return summary
 
 
 def _write_summary(
-    stage: str, output: str, settings: dict[str, Any], results: list[dict[str, Any]], inputs: list[str]
+    stage: str,
+    output: str,
+    settings: dict[str, Any],
+    results: list[dict[str, Any]],
+    inputs: list[str],
+    outputs: list[str],
 ) -> dict[str, Any]:
-    """Merged stats of all tasks, the settings and the inputs (so a card can walk the funnel back)."""
+    """Merged stats of all tasks, the settings, the inputs and the outputs (so a card can walk the funnel back)."""
     summary = merge([r for r in results if not r.get("failed")])
     summary["stage"] = stage
     summary["settings"] = settings
     summary["inputs"] = inputs
+    summary["outputs"] = outputs
     failed = [r for r in results if r.get("failed")]
     if failed:
         summary["failed_tasks"] = [{k: r.get(k) for k in ("task", "error", "log")} for r in failed]
     write_json(os.path.join(output, "stats.json"), summary)
     return summary
+
+
+__all__ = ["Engine", "LocalEngine", "StageFailed", "Task", "execute", "map_tasks", "run_stage", "stage_module"]
