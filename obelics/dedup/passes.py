@@ -251,20 +251,20 @@ class MinHashPass(Pass):
         """Connected components of the candidate graph by min-label propagation with pointer jumping (in DuckDB)."""
         run = _runner(con)
         run(
-            "CREATE TEMP TABLE e AS SELECT a, b FROM read_parquet($f) UNION SELECT b AS a, a AS b FROM read_parquet($f)",
+            "CREATE TABLE e AS SELECT a, b FROM read_parquet($f) UNION SELECT b AS a, a AS b FROM read_parquet($f)",
             {"f": edges},
         )
-        run("CREATE TEMP TABLE lab AS SELECT a AS node, least(a, min(b)) AS lab FROM e GROUP BY a")
+        run("CREATE TABLE lab AS SELECT a AS node, least(a, min(b)) AS lab FROM e GROUP BY a")
         rounds = 0
         while True:
             rounds += 1
             # each node takes the smallest label around it, then jumps to its label's label
             run("""
-                CREATE OR REPLACE TEMP TABLE nl AS
+                CREATE OR REPLACE TABLE nl AS
                 SELECT l.node, least(l.lab, min(l2.lab)) AS lab
                 FROM lab l JOIN e ON e.a = l.node JOIN lab l2 ON l2.node = e.b GROUP BY l.node, l.lab""")
             run("""
-                CREATE OR REPLACE TEMP TABLE nl2 AS
+                CREATE OR REPLACE TABLE nl2 AS
                 SELECT n.node, least(n.lab, p.lab) AS lab FROM nl n JOIN nl p ON p.node = n.lab""")
             changed = run("SELECT count(*) FROM nl2 JOIN lab USING (node) WHERE nl2.lab <> lab.lab")[0][0]
             run("DROP TABLE lab")

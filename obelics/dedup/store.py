@@ -89,12 +89,15 @@ class GroupedWriter:
         self._ctx.__exit__(type(exc), exc, exc.__traceback__)
 
 
-def connect(settings: dict[str, Any], temp_dir: str):
-    """A DuckDB connection bounded by the stage's memory and thread settings, spilling under ``temp_dir``."""
+def connect(settings: dict[str, Any], temp_dir: str, on_disk: bool = False):
+    """A DuckDB connection bounded by the stage's memory and thread settings, spilling under ``temp_dir``.
+
+    ``on_disk``: tables live in a database file under ``temp_dir`` (for steps that build tables).
+    """
     import duckdb
 
     Path(temp_dir).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(str(Path(temp_dir) / "work.duckdb") if on_disk else ":memory:")
     con.execute(f"SET memory_limit = '{_sql_str(str(settings.get('duckdb_memory_limit') or '2GB'))}'")
     con.execute(f"SET threads = {max(1, int(settings.get('duckdb_threads') or 1))}")
     con.execute(f"SET temp_directory = '{_sql_str(temp_dir)}'")

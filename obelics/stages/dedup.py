@@ -318,7 +318,8 @@ def global_step(inputs: list[str], output: str, settings: dict[str, Any], stats:
     info = settings["_task"]
     p = make_pass(info["pass"], settings, 0)
     tmp = os.path.join(info["work"], "tmp", f"{info['pass']}-{info['step']}-{info['part']}")
-    con = connect(settings, tmp)
+    shutil.rmtree(tmp, ignore_errors=True)  # a database file left by a killed attempt
+    con = connect(settings, tmp, on_disk=info["step"] == "components")
     try:
         counts = p.decide(info["step"], con, inputs, output, info["part"], info["aux"])
     finally:
