@@ -11,6 +11,7 @@ from obelics.io.pointers import record_from_bytes
 from obelics.io.warc import (
     CountSink,
     Headers,
+    WarcSourceError,
     dechunk,
     decode_content,
     decode_html,
@@ -365,3 +366,37 @@ def test_stream_from_file_object_like_sources(tmp_path):
     recs = list(iter_records(str(p), on_bytes=seen.append))
     assert len(recs) == 6 and seen == [len(data)]
     assert list(io.BytesIO(data).read(2)) == [0x1F, 0x8B]
+
+
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize("reader", READERS)
+def test_storage_failures_are_retried_from_the_last_record_not_skipped(monkeypatch, gz, reader):
+    """A connection reset mid-file is no malformed record: reading starts again at the last record boundary."""
+    import obelics.io.warc as W
+
+    data, _ = join_records(_html_records(40), gz=gz)
+    opened = []
+
+    class Flaky(io.BytesIO):
+        def read(self, n=-1):
+            if len(opened) in (2, 3) and self.tell() > 2000:  # the 1st and 2nd reading sessions fail
+                raise ConnectionResetError("peer reset")
+            return super().read(n)
+
+    def open_at(self, pos):
+        opened.append(pos)
+        f = Flaky(data)
+        f.seek(pos)
+        return f
+
+    monkeypatch.setattr(W._Source, "open_at", open_at)
+    monkeypatch.setattr(W.time, "sleep", lambda s: None)
+    st = CountSink()
+    recs = list(iter_records(data, reader=reader, stats=st))
+    urls = [r.url for r in recs if r.rec_type == "response"]
+    assert urls == [f"http://example.org/{i}" for i in range(40)]  # each once, none lost
+    assert st.reasons["warnings"]["read_retried"] == 2 and "skipped" not in st.reasons
+    opened.clear()
+    monkeypatch.setattr(Flaky, "read", lambda self, n=-1: (_ for _ in ()).throw(ConnectionResetError("down")))
+    with pytest.raises(WarcSourceError):
+        list(iter_records(data, reader=reader, stats=CountSink()))

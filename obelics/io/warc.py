@@ -23,6 +23,7 @@ import io
 import logging
 import os
 import re
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -118,7 +119,10 @@ class _Tap:
         return self.pos
 
     def read(self, n: int = -1) -> bytes:
-        b = self.fh.read(n) if n is not None else self.fh.read()
+        try:
+            b = self.fh.read(n) if n is not None else self.fh.read()
+        except Exception as e:  # noqa: BLE001 - whatever the storage raises, it is not the file's format
+            raise WarcSourceError(f"reading at byte {self.pos}: {e!r}") from e
         if not b and n != 0:
             self.eof = True
         if self.keep and b:
@@ -153,6 +157,10 @@ class _Tap:
 
     def close(self) -> None:
         self.fh.close()
+
+
+class WarcSourceError(OSError):
+    """The storage failed while a WARC was read (network, disk), as opposed to a malformed record."""
 
 
 class _Source:
@@ -196,7 +204,10 @@ def _skip(fh: IO[bytes], n: int) -> None:
 
 def _first_bytes(fh: IO[bytes], n: int = 65536) -> tuple[bool, bytes]:
     """(is gzip, the first decompressed bytes) of a stream, without caring where it ends."""
-    head = fh.read(n)
+    try:
+        head = fh.read(n)
+    except Exception as e:  # noqa: BLE001 - a storage failure, reported as such
+        raise WarcSourceError(f"reading the start: {e!r}") from e
     if head.startswith(GZIP_MAGIC[:2]):
         try:
             return True, zlib.decompressobj(31).decompress(head, 4096)
@@ -294,17 +305,22 @@ def iter_records(
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     storage_options: dict[str, Any] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    source_retries: int = 3,
 ) -> Iterator[WarcRecord]:
     """Every record of a WARC (local path, fsspec URL or bytes) with its offset and length.
 
     Malformed records are counted in ``stats`` (``skipped``: ``malformed_record``) and
-    skipped; reading goes on at the next record boundary. ``on_bytes`` gets the number
-    of raw bytes read when the file is done.
+    skipped; reading goes on at the next record boundary. A storage failure (network,
+    disk) is not a malformed record: reading starts again at the last record boundary,
+    up to ``source_retries`` times, then WarcSourceError is raised (the task fails, so
+    a rerun redoes the file rather than leaving records out). ``on_bytes`` gets the size of
+    the file (or the bytes read, when the size is unknown) once it is done.
     """
     if reader not in READERS:
         raise ValueError(f"reader must be one of {', '.join(READERS)}, got {reader!r}")
     stats = stats if stats is not None else CountSink()
     src = _Source(source, storage_options)
+    name = f"<{len(source)} bytes>" if isinstance(source, bytes) else str(source)
     fh = src.open_at(0)
     try:
         gz, head = _first_bytes(fh)
@@ -328,6 +344,7 @@ def iter_records(
     pending: WarcRecord | None = None  # held back until the next record tells where it ends
     warned = False
     fallback_left: int | None = None
+    retry_wait = 1.0
 
     def finish(rec: WarcRecord, end: int | None) -> WarcRecord:
         if rec.offset is None or rec._min_end == -1 or end is None:
@@ -357,7 +374,7 @@ def iter_records(
                 except BaseException as e:  # noqa: BLE001 - FastWARC raises pyo3's PanicException (a BaseException)
                     if isinstance(e, _FATAL):
                         raise
-                    error = e
+                    error = _source_error(e) or e
                     break
                 if single_stream:
                     rec.offset = rec.length = None
@@ -392,6 +409,21 @@ def iter_records(
             break
 
         msg = str(error)
+        if isinstance(error, WarcSourceError):
+            # the storage failed, not the file: read again from the last record boundary
+            if source_retries <= 0:
+                raise error
+            source_retries -= 1
+            stats.reason("warnings", "read_retried")
+            log.warning("%s: %s; reading again from byte %s", name, error, pos)
+            time.sleep(retry_wait)
+            retry_wait = min(retry_wait * 2, 60.0)
+            if pending is not None and pending.offset is not None:
+                pos = pending.offset
+                pending = None
+            elif pending is not None:
+                raise error  # inside a multi-record gzip stream: no boundary to go back to
+            continue
         if isinstance(error, _SwitchBack):
             if pending is not None:
                 yield finish(pending, rec.offset)
@@ -419,7 +451,7 @@ def iter_records(
             single_stream = True
             continue
         if engine == "fastwarc" and reader == "auto" and (pending is None or pending.offset is not None):
-            log.info("%s: FastWARC failed after offset %s (%s); going on with warcio", source, pos, msg.strip()[:200])
+            log.info("%s: FastWARC failed after offset %s (%s); going on with warcio", name, pos, msg.strip()[:200])
             stats.reason("warnings", "fastwarc_fallback")
             engine = "warcio"
             fallback_left = 8  # records warcio reads past the failure before FastWARC takes over again
@@ -428,7 +460,7 @@ def iter_records(
                 pending = None
             continue
         stats.reason("skipped", "malformed_record")
-        log.info("%s: malformed record after offset %s: %s", source, pos, msg.strip()[:200])
+        log.info("%s: malformed record after offset %s: %s", name, pos, msg.strip()[:200])
         scan_from = max(pos, high) + 1
         if pending is not None and pending._min_end and pending._min_end > 0:
             scan_from = max(scan_from, pending._min_end)
@@ -440,11 +472,22 @@ def iter_records(
             break
         pos = nxt
     if on_bytes is not None:
-        on_bytes(bytes_read)
+        on_bytes(src.size if src.size is not None else bytes_read)
 
 
 class _NonChunked(Exception):
     pass
+
+
+def _source_error(e: BaseException) -> WarcSourceError | None:
+    """The storage error behind an exception raised while records were parsed, if any."""
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, WarcSourceError):
+            return e
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
 
 
 class _SwitchBack(Exception):
