@@ -1,0 +1,783 @@
+"""Images stage: download each distinct image URL once, filter, deduplicate and attach the images to their slots.
+
+Input: document shards (``obelics extract`` output, or the published OBELICS Parquet files: extra columns are
+carried along). Output: one shard per input with the surviving images' bytes in ``image_bytes`` and their
+metadata filled (``original_width/height``, ``format``, ``bytes_size``, ``sha256``, ``phash``); failed and
+filtered images are removed and the texts around them merged.
+
+Steps (work files under ``OUT/_work``, each task's stats JSON its completion marker, so a rerun resumes):
+
+1. **collect**, one task per input shard: the image URLs of each document (each URL counted once per
+   document; slots whose HTML-declared size fails the size rules are not counted), hash-partitioned by URL:
+   ``uses/pNNNN/<shard>.pq`` rows ``(url, shard, doc)``.
+2. **reduce**, one task per URL partition: documents per URL; a URL is dropped everywhere, before any
+   download, when more than ``max_url_count`` documents use it, when it contains a banned substring, or when
+   the internal-address guard refuses it: ``part/pNNNN/urls.pq`` (every URL with its status) and
+   ``download.pq`` (the distinct URLs to fetch).
+3. **download**, one task per URL partition: img2dataset fetches each kept URL exactly once; node filters and
+   hashes run on the original bytes (in img2dataset's download threads); then, on disk with DuckDB, the
+   results are shuffled to the shards that use them (``results/shard=N/pNNNN_*.pq``) and each image use, once
+   per band of its 64-bit pHash (``phash_distance + 1`` bands), to the partition of that band value
+   (``phash/bands/q=M/``).
+4. **phash-near**, one task per band partition: pHashes sharing a band value are compared; for each pHash,
+   the documents using a pHash within ``phash_distance`` bits of it go to that pHash's partition
+   (``phash/near/r=K/``). Two pHashes within the distance agree on at least one band, so no near pair is
+   missed.
+5. **phash-count**, one task per pHash partition: documents per pHash, near-duplicates included; pHashes used
+   by more than ``max_phash_count`` documents are listed in ``phash/drop-K.pq`` and dropped everywhere.
+6. **attach**, one task per input shard: reads only its own results, removes failed, filtered, frequent and
+   repeated images, fills the metadata and writes ``OUT/<shard>.parquet``. The last attach task to finish
+   deletes the work files (``keep_work`` keeps them); the markers stay, so a rerun finds everything done.
+
+Tasks that delete their own inputs once done (the download task its normalized images, the last attach task
+the work files) first save their stats beside their output, so a task killed between its output and its
+marker is completed from that record instead of redone on missing inputs.
+
+Outcome of each image slot (the ``image_removed`` counts of the stats): ``declared_size``, ``too_frequent``,
+``banned_substring``, ``guard:<kind>``, ``download:<reason>`` (``http_404``, ``timeout``,
+``too_many_redirects``, ``opt_out_header``, ``guard_refused``, ``connection_error``, ...),
+``filter:<reason>`` (``not_an_image``, ``truncated``, ``decompression_bomb``, ``format``, ``too_small``,
+``too_large``, ``aspect_ratio``, ``corrupt``), ``phash_frequent``, ``repeated_in_document``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import math
+import os
+import shutil
+import zlib
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from obelics.document import Document, DocumentError, Node
+from obelics.images.filters import FilterConfig, declared_refusal
+from obelics.images.guard import host_refusal, resolve_host, url_refusal
+from obelics.images.hashing import partition_of
+from obelics.images.urls import DEFAULT_BANNED_SUBSTRINGS, url_status
+from obelics.io.atomic import atomic_path, write_json
+from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.run.runner import map_tasks
+from obelics.run.settings import SettingsError
+from obelics.run.task import Task
+from obelics.stats import Stats
+
+log = logging.getLogger("obelics")
+
+STAGE = "images"
+WORK = "_work"
+
+DEFAULTS: dict[str, Any] = {
+    # URL rules, before download
+    "max_url_count": 10,  # a URL used by more documents is dropped everywhere (OBELICS: 10); 0 = no limit
+    "banned_url_substrings": list(DEFAULT_BANNED_SUBSTRINGS),
+    "guard": True,  # refuse internal addresses (loopback, private, link-local, metadata, ...) and non-http(s)
+    "allow_loopback": False,  # allow 127.0.0.0/8, ::1 and localhost (tests, demo); private ranges stay refused
+    "guard_dns": True,  # resolve host names before download too (the download itself always checks the peer)
+    # node filters (on the downloaded bytes; sizes also on the sizes declared in the HTML)
+    "formats": ["jpg", "jpeg", "png", "webp"],
+    "min_side": 150,
+    "max_side": 20_000,
+    "max_aspect_ratio": 2.0,
+    "max_pixels": 89_478_485,  # more pixels is a decompression bomb: refused before decoding
+    "filter_declared_size": True,
+    # dedup
+    "max_phash_count": 10,  # an image whose pHash (or a near one) is used by more documents is dropped; 0 = no limit
+    "phash_distance": 2,  # near-duplicate: pHashes within this Hamming distance (0 = equal pHashes only)
+    "dedup_in_document": True,  # drop an image repeated in its document (same URL or same sha256)
+    # img2dataset
+    "processes_count": 0,  # 0 = one per CPU (at most 16)
+    "thread_count": 64,
+    "timeout": 10,
+    "retries": 1,  # retries of transient failures only (timeouts, 429, 5xx, dropped connections)
+    "user_agent_token": "obelics",
+    "disallowed_header_directives": ["noai", "noimageai", "noindex", "noimageindex"],
+    "output_format": "parquet",
+    "number_sample_per_shard": 10_000,
+    "resize_mode": "no",  # "no" keeps the original bytes and format; others resize and re-encode
+    "image_size": 256,
+    "encode_format": "jpg",
+    # execution
+    "partitions": 0,  # URL and pHash partitions; 0 = one per 8 input shards (1..256)
+    "duckdb_memory_limit": "",  # e.g. "4GB"; "" = DuckDB's default
+    "drop_documents_without_images": False,
+    "keep_work": False,
+}
+
+CHOICES: dict[str, list[Any]] = {
+    "output_format": ["parquet", "webdataset"],
+    "resize_mode": ["no", "keep_ratio", "center_crop", "border", "keep_ratio_largest"],
+    "encode_format": ["jpg", "png", "webp"],
+}
+
+# Settings that change how, not what: a run may be resumed with other values.
+EXECUTION_KEYS = frozenset(
+    {
+        "processes_count",
+        "thread_count",
+        "timeout",
+        "retries",
+        "duckdb_memory_limit",
+        "keep_work",
+        "number_sample_per_shard",
+    }
+)
+
+
+# ------------------------------------------------------------------------------------------------
+# plan
+# ------------------------------------------------------------------------------------------------
+def auto_partitions(n_inputs: int) -> int:
+    return max(1, min(256, math.ceil(n_inputs / 8)))
+
+
+def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    """Six steps: collect, reduce, download, phash-near, phash-count, attach (see the module doc)."""
+    if settings["max_url_count"] < 0 or settings["max_phash_count"] < 0:
+        raise SettingsError(f"{STAGE}: max_url_count and max_phash_count must be >= 0 (0 = no limit)")
+    if not 0 <= settings["phash_distance"] <= 8:
+        raise SettingsError(f"{STAGE}: phash_distance must be between 0 and 8 bits")
+    if settings["min_side"] > settings["max_side"]:
+        raise SettingsError(f"{STAGE}: min_side is larger than max_side")
+    parts = int(settings["partitions"]) or auto_partitions(len(inputs))
+    work = os.path.join(output, WORK)
+    marks = os.path.join(work, "markers")
+    final = map_tasks(STAGE, f"{__name__}:attach_task", inputs, output, settings)
+    _check_plan(work, [t.name for t in final], inputs, parts, settings)
+
+    def task(step: str, name: str, fn: str, ins: list[str], out: str, extra: dict[str, Any]) -> Task:
+        return Task(
+            stage=STAGE,
+            name=name,
+            fn=f"{__name__}:{fn}",
+            inputs=ins,
+            output=out,
+            stats_path=os.path.join(marks, step, f"{name}.stats.json"),
+            settings={**settings, "_work": work, "_partitions": parts, **extra},
+        )
+
+    collect = [
+        task("1-collect", t.name, "collect_task", t.inputs, os.path.join(work, "uses"), {"_shard": i, "_name": t.name})
+        for i, t in enumerate(final)
+    ]
+    pnames = [f"p{p:04d}" for p in range(parts)]
+    reduce = [
+        task("2-reduce", n, "reduce_task", [os.path.join(work, "uses", n)], os.path.join(work, "part", n), {"_part": p})
+        for p, n in enumerate(pnames)
+    ]
+    download = [
+        task(
+            "3-download",
+            n,
+            "download_task",
+            [os.path.join(work, "part", n)],
+            os.path.join(work, "part", n),
+            {"_part": p},
+        )
+        for p, n in enumerate(pnames)
+    ]
+    near = [
+        task(
+            "4-phash-near",
+            f"q{q:04d}",
+            "phash_near_task",
+            [os.path.join(work, "phash", "bands", f"q={q}")],
+            os.path.join(work, "phash", "near", f"q{q:04d}"),
+            {"_part": q},
+        )
+        for q in range(parts)
+    ]
+    count = [
+        task(
+            "5-phash-count",
+            f"r{r:04d}",
+            "phash_count_task",
+            [os.path.join(work, "phash", "near", f"r={r}")],
+            os.path.join(work, "phash", f"drop-{r:04d}.pq"),
+            {"_part": r},
+        )
+        for r in range(parts)
+    ]
+    for i, t in enumerate(final):
+        t.settings = {**settings, "_work": work, "_partitions": parts, "_shard": i, "_shards": len(final)}
+    return [collect, reduce, download, near, count, final]
+
+
+def _check_plan(work: str, names: list[str], inputs: list[str], parts: int, settings: dict[str, Any]) -> None:
+    """Work files are only valid for the same inputs and settings: refuse to mix runs in one output folder."""
+    record = {
+        "inputs": list(inputs),
+        "names": names,
+        "partitions": parts,
+        "settings": {k: v for k, v in sorted(settings.items()) if k not in EXECUTION_KEYS},
+    }
+    path = os.path.join(work, "plan.json")
+    if os.path.exists(path):
+        with open(path) as fh:
+            old = json.load(fh)
+        if json.loads(json.dumps(record, default=str)) != old:
+            changed = [k for k in ("inputs", "partitions") if old.get(k) != record[k]]
+            changed += [k for k in record["settings"] if old.get("settings", {}).get(k) != record["settings"][k]]
+            raise SettingsError(
+                f"{STAGE}: {os.path.dirname(work)} holds a run with other inputs or settings "
+                f"({', '.join(changed) or 'names'}); use a new output folder or delete that one"
+            )
+        return
+    write_json(path, record)
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------
+def _cfg(settings: dict[str, Any]) -> FilterConfig:
+    return FilterConfig.from_settings(settings)
+
+
+def _meta_list(value: Any, n: int) -> list[Any]:
+    if value is None:
+        return [None] * n
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    return list(value) if isinstance(value, list) else [None] * n
+
+
+def _sql_path(path: str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _duckdb(settings: dict[str, Any]):
+    import duckdb
+
+    con = duckdb.connect()
+    tmp = os.path.join(settings["_work"], "duckdb-tmp")
+    con.execute(f"SET temp_directory = {_sql_path(tmp)}")
+    con.execute("SET preserve_insertion_order = false")
+    if settings.get("duckdb_memory_limit"):
+        con.execute(f"SET memory_limit = {_sql_path(settings['duckdb_memory_limit'])}")
+    return con
+
+
+def _save(stats: Stats, path: str) -> None:
+    """Record a task's stats beside its output (see the module doc)."""
+    write_json(path, {"counts": dict(stats.counts), "reasons": {g: dict(c) for g, c in stats.reasons.items()}})
+
+
+def _restore(stats: Stats, path: str) -> bool:
+    """Load stats saved by :func:`_save`; False when there are none."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        saved = json.load(fh)
+    stats.counts.update(saved.get("counts", {}))
+    for group, counts in saved.get("reasons", {}).items():
+        stats.reasons[group].update(counts)
+    return True
+
+
+def _write_table(path: str, table: pa.Table) -> None:
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+USES_SCHEMA = pa.schema([("url", pa.string()), ("shard", pa.int32()), ("doc", pa.int32())])
+URLS_SCHEMA = pa.schema([("url", pa.string()), ("docs", pa.int32()), ("status", pa.string())])
+IMAGES_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("bytes", pa.binary()),
+        ("format", pa.string()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("bytes_size", pa.int64()),
+        ("sha256", pa.string()),
+        ("phash", pa.string()),
+        ("ph", pa.uint64()),
+    ]
+)
+
+
+# ------------------------------------------------------------------------------------------------
+# step 1: collect
+# ------------------------------------------------------------------------------------------------
+def collect_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """URLs of one shard, once per document, into the URL partitions."""
+    parts = settings["_partitions"]
+    shard = settings["_shard"]
+    work = settings["_work"]
+    # A new collect (first run or --force) invalidates what later steps recorded for this shard.
+    for stale in (os.path.join(work, "cleaned.json"), os.path.join(work, "attached", f"{shard}.json")):
+        if os.path.exists(stale):
+            os.unlink(stale)
+    cfg = _cfg(settings)
+    check_declared = settings["filter_declared_size"]
+    urls: list[list[str]] = [[] for _ in range(parts)]
+    docs: list[list[int]] = [[] for _ in range(parts)]
+    for j, row in enumerate(read_rows(inputs[0], columns=None)):
+        images = row.get("images")
+        if not isinstance(images, list):
+            stats.reason("skipped", "no_images_column")
+            continue
+        try:
+            metas = _meta_list(row.get("metadata"), len(images))
+        except (ValueError, TypeError):
+            stats.reason("skipped", "bad_metadata")
+            continue
+        stats.inc("documents")
+        seen: set[str] = set()
+        for k, url in enumerate(images):
+            if url is None:
+                continue
+            stats.inc("image_slots")
+            if not isinstance(url, str) or not url.strip():
+                stats.reason("slot_skipped", "empty_url")
+                continue
+            meta = metas[k] if k < len(metas) and isinstance(metas[k], dict) else None
+            if check_declared and declared_refusal(meta, cfg):
+                stats.reason("slot_skipped", "declared_size")
+                continue
+            if url in seen:
+                continue
+            seen.add(url)
+            p = partition_of(url, parts)
+            urls[p].append(url)
+            docs[p].append(j)
+    stats.inc("url_uses", sum(len(u) for u in urls))
+    for p in range(parts):
+        if not urls[p]:
+            continue
+        table = pa.table(
+            {
+                "url": urls[p],
+                "shard": pa.array([shard] * len(urls[p]), pa.int32()),
+                "doc": pa.array(docs[p], pa.int32()),
+            },
+            schema=USES_SCHEMA,
+        )
+        _write_table(os.path.join(output, f"p{p:04d}", f"{settings['_name']}.pq"), table)
+
+
+# ------------------------------------------------------------------------------------------------
+# step 2: reduce
+# ------------------------------------------------------------------------------------------------
+def reduce_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Documents per URL in one partition; decide which URLs to download."""
+    for stale in ("shuffled.json", "images.pq", "i2d", "tmp"):  # a new reduce (first run or --force) restarts downloads
+        path = os.path.join(output, stale)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.unlink(path)
+    files = sorted(glob.glob(os.path.join(inputs[0], "*.pq")))
+    if files:
+        con = _duckdb(settings)
+        table = con.sql(
+            f"SELECT url, count(*)::INTEGER AS docs FROM read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}) "
+            "GROUP BY url"
+        ).to_arrow_table()
+        con.close()
+        url_list = table.column("url").to_pylist()
+        doc_counts = table.column("docs").to_pylist()
+    else:
+        url_list, doc_counts = [], []
+    statuses = [
+        url_status(u, d, max_url_count=settings["max_url_count"], banned=settings["banned_url_substrings"])
+        for u, d in zip(url_list, doc_counts)
+    ]
+    if settings["guard"]:
+        statuses = _guard_statuses(url_list, statuses, settings)
+    counts = Counter(statuses)
+    stats.inc("urls_distinct", len(url_list))
+    stats.inc("urls_to_download", counts.pop("ok", 0))
+    for reason, n in counts.items():
+        stats.reason("url_dropped", reason, n)
+    _write_table(
+        os.path.join(output, "urls.pq"),
+        pa.table({"url": url_list, "docs": pa.array(doc_counts, pa.int32()), "status": statuses}, schema=URLS_SCHEMA),
+    )
+    # Spread hosts over img2dataset's shards and threads: order by a hash of the URL, not by the URL.
+    kept = sorted((u for u, s in zip(url_list, statuses) if s == "ok"), key=lambda u: zlib.crc32(u.encode()))
+    _write_table(os.path.join(output, "download.pq"), pa.table({"url": pa.array(kept, pa.string())}))
+
+
+def _guard_statuses(urls: list[str], statuses: list[str], settings: dict[str, Any]) -> list[str]:
+    allow = settings["allow_loopback"]
+    cache: dict[str, str | None] = {}
+    if settings["guard_dns"]:
+        # Resolve every distinct host once, in parallel (DNS answers are the slow part).
+        from urllib.parse import urlsplit
+
+        hosts = set()
+        for u, s in zip(urls, statuses):
+            if s == "ok":
+                try:
+                    hosts.add(urlsplit(u).hostname or "")
+                except ValueError:
+                    pass
+        with ThreadPoolExecutor(32) as ex:
+            resolved = dict(zip(hosts, ex.map(lambda h: host_refusal(h, allow, resolve_host), hosts)))
+        cache.update(resolved)
+    resolver = resolve_host if settings["guard_dns"] else None
+    out = []
+    for u, s in zip(urls, statuses):
+        if s == "ok":
+            reason = url_refusal(u, allow, resolver, cache)
+            if reason:
+                s = f"guard:{reason}"
+        out.append(s)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# step 3: download, filter, hash, shuffle to shards
+# ------------------------------------------------------------------------------------------------
+def download_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Download one URL partition with img2dataset, then route each result to the shards that use it."""
+    from obelics.images import download as dl
+
+    part = output
+    p = settings["_part"]
+    images_path = os.path.join(part, "images.pq")
+    done_path = os.path.join(part, "shuffled.json")
+    if _restore(stats, done_path):
+        return
+    if not os.path.exists(images_path):  # else a previous attempt got this far
+        todo = pq.read_metadata(os.path.join(part, "download.pq")).num_rows
+        i2d = os.path.join(part, "i2d")
+        tmp = os.path.join(part, "tmp")
+        if todo:
+            dl.run_img2dataset(
+                os.path.join(part, "download.pq"),
+                i2d,
+                settings,
+                total=todo,
+                work_tmp=tmp,
+                log_path=os.path.join(part, "img2dataset.log"),
+                desc=f"download p{p:04d}",
+            )
+        _normalize(i2d, images_path, settings)
+        dl.remove_tree(i2d)
+        dl.remove_tree(tmp)
+    _count_outcomes(part, images_path, stats)
+    _shuffle(part, images_path, settings)
+    _save(stats, done_path)
+    if not settings["keep_work"]:
+        os.unlink(images_path)  # the bytes now live in results/, shard by shard
+
+
+def _normalize(i2d: str, images_path: str, settings: dict[str, Any]) -> None:
+    """img2dataset's shards -> one table: url, status (ok / download:REASON / filter:REASON), bytes, info."""
+    from obelics.images import download as dl
+    from obelics.images.filters import analyse
+
+    cfg = _cfg(settings)
+    Path(images_path).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(images_path) as tmp:
+        writer = pq.ParquetWriter(tmp, IMAGES_SCHEMA, compression="zstd")
+        try:
+            stems = dl.completed_shards(i2d) if os.path.isdir(i2d) else []
+            for stem in stems:
+                side = dl.read_sidecar(i2d, stem)
+                rows = []
+                for r in dl.read_shard(i2d, stem, settings["output_format"], settings["encode_format"]):
+                    url, data = r["url"], r["bytes"]
+                    out: dict[str, Any] = {"url": url, "status": None, "error": None, "bytes": None}
+                    if r["status"] == "success" and data is not None:
+                        info = side.get(url)
+                        if info is None:  # the worker's record is missing (killed between writes): decide here
+                            got, reason = analyse(data, cfg)
+                            info = got.to_dict() if got else None
+                            if reason:
+                                out.update(status=f"filter:{reason}")
+                        if info is not None:
+                            out.update(status="ok", bytes=data, **info)
+                            out["ph"] = int(info["phash"], 16)
+                    else:
+                        msg = r["error_message"] or ""
+                        kind = "filter" if msg.startswith(dl.FILTER_PREFIX) else "download"
+                        out.update(status=f"{kind}:{dl.classify_error(msg)}", error=msg[:300])
+                    rows.append(out)
+                if rows:
+                    writer.write_table(pa.Table.from_pylist(rows, schema=IMAGES_SCHEMA))
+        finally:
+            writer.close()
+
+
+def _count_outcomes(part: str, images_path: str, stats: Stats) -> None:
+    t = pq.read_table(images_path, columns=["status", "bytes_size"])
+    counts = Counter(t.column("status").to_pylist())
+    todo = pq.read_metadata(os.path.join(part, "download.pq")).num_rows
+    fetched = 0
+    for status, n in counts.items():
+        kind, _, reason = status.partition(":")
+        if status == "ok":
+            fetched += n
+            stats.inc("images_ok", n)
+        elif kind == "filter":
+            fetched += n
+            stats.reason("image_filtered", reason, n)
+        else:
+            stats.reason("download", reason, n)
+    if todo > t.num_rows:
+        stats.reason("download", "not_attempted", todo - t.num_rows)
+    stats.reason("download", "success", fetched)
+    stats.inc("urls_downloaded", todo)
+    sizes = [s for s in t.column("bytes_size").to_pylist() if s]
+    stats.inc("image_bytes_kept", sum(sizes))
+
+
+def _shuffle(part: str, images_path: str, settings: dict[str, Any]) -> None:
+    """On disk, with DuckDB: each shard's results to ``results/shard=N``, pHash uses to ``phash/q=M``."""
+    work = settings["_work"]
+    name = os.path.basename(part)
+    uses_glob = os.path.join(work, "uses", name, "*.pq")
+    for old in glob.glob(os.path.join(work, "results", "shard=*", f"{name}_*.pq")) + glob.glob(
+        os.path.join(work, "phash", "bands", "q=*", f"{name}_*.pq")
+    ):
+        os.unlink(old)
+    if not glob.glob(uses_glob):
+        return
+    for sub in ("results", os.path.join("phash", "bands")):
+        Path(work, sub).mkdir(parents=True, exist_ok=True)
+    con = _duckdb(settings)
+    uses = f"read_parquet({_sql_path(uses_glob)}, hive_partitioning = false)"
+    urls = f"read_parquet({_sql_path(os.path.join(part, 'urls.pq'))})"
+    images = f"read_parquet({_sql_path(images_path)})"
+    opts = (
+        f"FORMAT parquet, COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN '{name}_{{i}}', FILE_EXTENSION 'pq'"
+    )
+    con.execute(
+        f"""COPY (
+            SELECT su.shard, su.url,
+                   CASE WHEN u.status <> 'ok' THEN u.status ELSE coalesce(i.status, 'download:not_attempted') END AS status,
+                   i.bytes, i.format, i.width, i.height, i.bytes_size, i.sha256, i.phash
+            FROM (SELECT DISTINCT shard, url FROM {uses}) su
+            JOIN {urls} u USING (url)
+            LEFT JOIN {images} i USING (url)
+        ) TO {_sql_path(os.path.join(work, "results"))} ({opts}, PARTITION_BY (shard))"""
+    )
+    n_ok = con.execute(f"SELECT count(*) FROM {images} WHERE status = 'ok'").fetchone()[0]
+    if n_ok:
+        # Each image use once per band of its pHash, to the partition of (band, band value): two pHashes within
+        # Hamming distance d agree on at least one of d + 1 bands, so every near pair meets in some partition.
+        bands = ", ".join(f"({b}, {shift}, {mask})" for b, shift, mask in phash_bands(settings["phash_distance"]))
+        parts = int(settings["_partitions"])
+        con.execute(
+            f"""COPY (
+                SELECT ((((i.ph >> b.shift) & b.mask) % {parts} + b.band) % {parts})::INTEGER AS q,
+                       b.band::TINYINT AS band, (i.ph >> b.shift) & b.mask AS key, i.ph, su.shard, su.doc
+                FROM {uses} su JOIN {images} i USING (url), (VALUES {bands}) b(band, shift, mask)
+                WHERE i.status = 'ok'
+            ) TO {_sql_path(os.path.join(work, "phash", "bands"))} ({opts}, PARTITION_BY (q))"""
+        )
+    con.close()
+
+
+def phash_bands(distance: int) -> list[tuple[int, int, int]]:
+    """``(band, shift, mask)`` splitting a 64-bit hash into ``distance + 1`` bands (one band of 64 bits at 0)."""
+    n = int(distance) + 1
+    widths = [64 // n + (1 if i < 64 % n else 0) for i in range(n)]
+    out, shift = [], 64
+    for b, w in enumerate(widths):
+        shift -= w
+        out.append((b, shift, (1 << w) - 1))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# step 4: near-duplicate pHash pairs, then documents per pHash
+# ------------------------------------------------------------------------------------------------
+NEAR_GROUP_LIMIT = 5000  # distinct pHashes sharing one band value beyond which only equal pHashes are matched
+
+
+def phash_near_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """In one band partition: for each pHash, the documents using a pHash within ``phash_distance`` of it
+    (at most ``max_phash_count + 1`` per neighbour: enough to decide), routed to the pHash's partition."""
+    limit = settings["max_phash_count"]
+    name = os.path.basename(output.rstrip("/"))
+    work = settings["_work"]
+    for old in glob.glob(os.path.join(work, "phash", "near", "r=*", f"{name}_*.pq")):
+        os.unlink(old)
+    if limit <= 0 or not glob.glob(os.path.join(inputs[0], "*.pq")):
+        return
+    d = int(settings["phash_distance"])
+    parts = int(settings["_partitions"])
+    Path(work, "phash", "near").mkdir(parents=True, exist_ok=True)
+    con = _duckdb(settings)
+    src = f"read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}, hive_partitioning = false)"
+    con.execute(f"CREATE TEMP TABLE t AS SELECT DISTINCT band, key, ph, shard, doc FROM {src}")
+    con.execute(
+        f"""CREATE TEMP TABLE c AS SELECT band, key, ph, shard, doc FROM (
+              SELECT *, row_number() OVER (PARTITION BY band, key, ph ORDER BY shard, doc) AS rn FROM t
+            ) WHERE rn <= {int(limit) + 1}"""
+    )
+    con.execute("CREATE TEMP TABLE p AS SELECT DISTINCT band, key, ph FROM t")
+    con.execute(
+        f"CREATE TEMP TABLE big AS SELECT band, key FROM p GROUP BY band, key HAVING count(*) > {NEAR_GROUP_LIMIT}"
+    )
+    (n_big,) = con.execute("SELECT count(*) FROM big").fetchone()
+    stats.inc("phash_band_groups_too_large", n_big)
+    opts = (
+        f"FORMAT parquet, COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN '{name}_{{i}}', FILE_EXTENSION 'pq'"
+    )
+    con.execute(
+        f"""COPY (
+            WITH ps AS (SELECT p.* FROM p ANTI JOIN big USING (band, key)),
+                 pb AS (SELECT p.* FROM p SEMI JOIN big USING (band, key))
+            SELECT (ps.ph % {parts})::INTEGER AS r, ps.ph AS h, c.shard, c.doc
+            FROM ps JOIN c ON ps.band = c.band AND ps.key = c.key
+            WHERE bit_count(xor(ps.ph, c.ph)) <= {d}
+            UNION ALL
+            SELECT (pb.ph % {parts})::INTEGER AS r, pb.ph AS h, c.shard, c.doc
+            FROM pb JOIN c ON pb.band = c.band AND pb.key = c.key AND pb.ph = c.ph
+        ) TO {_sql_path(os.path.join(work, "phash", "near"))} ({opts}, PARTITION_BY (r))"""
+    )
+    con.close()
+
+
+def phash_count_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Documents per pHash (its near-duplicates included) in one pHash partition; list those over
+    ``max_phash_count``."""
+    limit = settings["max_phash_count"]
+    rows: list[tuple[int, int]] = []
+    if limit > 0 and glob.glob(os.path.join(inputs[0], "*.pq")):
+        con = _duckdb(settings)
+        src = f"read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}, hive_partitioning = false)"
+        (distinct,) = con.execute(f"SELECT count(DISTINCT h) FROM {src}").fetchone()
+        stats.inc("phash_distinct", distinct)
+        rows = con.execute(
+            f"SELECT h, count(*) AS docs FROM (SELECT DISTINCT h, shard, doc FROM {src}) "
+            f"GROUP BY h HAVING count(*) > {int(limit)}"
+        ).fetchall()
+        con.close()
+    stats.inc("phash_frequent", len(rows))
+    _write_table(
+        output,
+        pa.table(
+            {"phash": [format(int(r[0]), "016x") for r in rows], "docs": pa.array([r[1] for r in rows], pa.int32())},
+            schema=pa.schema([("phash", pa.string()), ("docs", pa.int32())]),
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# step 5: attach
+# ------------------------------------------------------------------------------------------------
+def _results_for_shard(work: str, shard: int) -> dict[str, dict[str, Any]]:
+    files = sorted(glob.glob(os.path.join(work, "results", f"shard={shard}", "*.pq")))
+    out: dict[str, dict[str, Any]] = {}
+    for f in files:
+        for r in pq.read_table(f).to_pylist():
+            out[r["url"]] = r
+    return out
+
+
+def _frequent_phashes(work: str) -> set[str]:
+    out: set[str] = set()
+    for f in glob.glob(os.path.join(work, "phash", "drop-*.pq")):
+        out.update(pq.read_table(f, columns=["phash"]).column("phash").to_pylist())
+    return out
+
+
+def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """Join this shard's download results back into its documents and write the output shard."""
+    work = settings["_work"]
+    done_path = os.path.join(work, "attached", f"{settings['_shard']}.json")
+    if os.path.exists(output) and _restore(stats, done_path):
+        _cleanup_when_all_attached(work, settings, stats)
+        return
+    if os.path.exists(os.path.join(work, "cleaned.json")):
+        raise RuntimeError(
+            f"the work files of this run were deleted when it completed, so {os.path.basename(output)} cannot be "
+            "rebuilt alone: rerun with --force (or set keep_work=true to keep them next time)"
+        )
+    results = _results_for_shard(work, settings["_shard"])
+    frequent = _frequent_phashes(work)
+    cfg = _cfg(settings)
+    check_declared = settings["filter_declared_size"]
+    dedup = settings["dedup_in_document"]
+    with DocumentWriter(output) as writer:
+        for row in read_rows(inputs[0]):
+            try:
+                doc = Document.from_row(row)
+            except (DocumentError, TypeError, ValueError):
+                stats.reason("skipped", "bad_document")
+                continue
+            stats.inc("documents_in")
+            nodes: list[Node] = []
+            seen_urls: set[str] = set()
+            seen_sha: set[str] = set()
+            for node in doc.nodes():
+                if not node.is_image:
+                    if node.text:
+                        nodes.append(Node(text=node.text))
+                    continue
+                stats.inc("images_in")
+                url = node.image or ""
+                meta = node.meta if isinstance(node.meta, dict) else {}
+                res = results.get(url)
+                if not url.strip():
+                    reason = "empty_url"
+                elif check_declared and declared_refusal(meta, cfg):
+                    reason = "declared_size"
+                elif res is None:
+                    reason = "not_collected"
+                elif res["status"] != "ok":
+                    reason = res["status"]
+                elif res["phash"] in frequent:
+                    reason = "phash_frequent"
+                elif dedup and (url in seen_urls or res["sha256"] in seen_sha):
+                    reason = "repeated_in_document"
+                else:
+                    reason = None
+                if reason:
+                    stats.reason("image_removed", reason)
+                    continue
+                seen_urls.add(url)
+                seen_sha.add(res["sha256"])
+                new_meta = dict(meta)
+                new_meta.update(
+                    original_width=res["width"],
+                    original_height=res["height"],
+                    format=res["format"],
+                    bytes_size=res["bytes_size"],
+                    sha256=res["sha256"],
+                    phash=res["phash"],
+                )
+                nodes.append(Node(image=url, meta=new_meta, data=res["bytes"]))
+                stats.inc("images_out")
+            out = doc.replace_nodes(nodes)
+            if not out.texts:
+                stats.reason("documents_dropped", "empty")
+                continue
+            if settings["drop_documents_without_images"] and not out.num_images:
+                stats.reason("documents_dropped", "no_images")
+                continue
+            if out.image_bytes is None:
+                out.image_bytes = [None] * len(out.texts)
+            writer.write(out)
+            stats.inc("documents_out")
+    _save(stats, done_path)
+    _cleanup_when_all_attached(work, settings, stats)
+
+
+def _cleanup_when_all_attached(work: str, settings: dict[str, Any], stats: Stats) -> None:
+    """The last attach task to finish deletes the work files (URL lists, downloads, shuffled results)."""
+    if settings["keep_work"] or len(glob.glob(os.path.join(work, "attached", "*.json"))) < settings["_shards"]:
+        return
+    removed = 0
+    for name in ("uses", "part", "results", "phash", "duckdb-tmp"):
+        path = os.path.join(work, name)
+        if os.path.isdir(path):
+            removed += sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+            shutil.rmtree(path, ignore_errors=True)
+    write_json(os.path.join(work, "cleaned.json"), {"work_bytes_removed": removed})
+    stats.inc("work_bytes_removed", removed)
