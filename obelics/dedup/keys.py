@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import numpy as np
 
 _CRAWL_ID = re.compile(r"CC-MAIN-(\d{4})-(\d{2})")
-_SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
 
@@ -117,7 +116,7 @@ def tiebreak(general_metadata: dict[str, Any]) -> str:
 
 def normalise_paragraph(paragraph: str) -> str:
     """Paragraph identity: Unicode NFKC, lower case, runs of whitespace collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", paragraph).lower()).strip()
+    return " ".join(unicodedata.normalize("NFKC", paragraph).lower().split())
 
 
 def paragraph_key(domain: str, paragraph: str) -> bytes | None:
@@ -154,6 +153,37 @@ def _integral(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     return trapezoid(y, x, axis=-1)
 
 
+@lru_cache(maxsize=1 << 20)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "little")
+
+
+_FNV = np.uint32(0x01000193)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer: an avalanching bijection on 32-bit values."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(text: str, n: int = 5) -> np.ndarray:
+    """32-bit hashes of the word n-grams of :func:`shingles` (same n-grams, computed from cached word hashes)."""
+    words = _WORDS.findall(text.lower())
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    w = np.fromiter(map(_word_hash, words), dtype=np.uint32, count=len(words))
+    n = min(n, len(w))
+    count = len(w) - n + 1
+    h = np.zeros(count, dtype=np.uint32)
+    for j in range(n):  # order-sensitive combination of the n word hashes
+        h = (h * _FNV) ^ w[j : j + count]
+    return _fmix32(h ^ np.uint32(n))
+
+
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int, bands: int = 0, rows: int = 0) -> tuple[int, int]:
     """(bands, rows per band): given, or the pair minimising false positives + false negatives.
@@ -185,7 +215,7 @@ def lsh_params(threshold: float, num_perm: int, bands: int = 0, rows: int = 0) -
 class MinHasher:
     """MinHash signatures over word n-grams, and LSH band keys.
 
-    Each shingle is hashed to 32 bits (BLAKE2b), then permuted by ``num_perm`` affine maps
+    Each shingle is hashed to 32 bits (:func:`shingle_hashes`), then permuted by ``num_perm`` affine maps
     ``a*h + b mod 2^32`` with odd ``a`` (bijections: datasketch's default ``affine32`` scheme); the
     signature keeps the minimum of each. The maps come from BLAKE2b of the seed, so signatures
     are identical on every machine and numpy version.
@@ -204,14 +234,9 @@ class MinHasher:
 
     def signature(self, text: str) -> np.ndarray | None:
         """The MinHash signature (``num_perm`` uint32) of the text's shingles; None without words."""
-        sh = shingles(text, self.ngram)
-        if not sh:
+        h = shingle_hashes(text, self.ngram)
+        if not len(h):
             return None
-        h = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(x, digest_size=4).digest(), "little") for x in sh),
-            dtype=np.uint32,
-            count=len(sh),
-        )
         sig = np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         for i in range(0, len(h), 2048):  # bounded memory on very long documents
             block = h[i : i + 2048, None] * self.a[None, :] + self.b[None, :]  # wraps mod 2^32

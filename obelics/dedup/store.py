@@ -97,9 +97,11 @@ def connect(settings: dict[str, Any], temp_dir: str, on_disk: bool = False):
     import duckdb
 
     Path(temp_dir).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(Path(temp_dir) / "work.duckdb") if on_disk else ":memory:")
-    con.execute(f"SET memory_limit = '{_sql_str(str(settings.get('duckdb_memory_limit') or '2GB'))}'")
-    con.execute(f"SET threads = {max(1, int(settings.get('duckdb_threads') or 1))}")
+    config = {
+        "memory_limit": str(settings.get("duckdb_memory_limit") or "2GB"),
+        "threads": max(1, int(settings.get("duckdb_threads") or 1)),
+    }
+    con = duckdb.connect(str(Path(temp_dir) / "work.duckdb") if on_disk else ":memory:", config=config)
     con.execute(f"SET temp_directory = '{_sql_str(temp_dir)}'")
     con.execute("SET preserve_insertion_order = false")
     return con
