@@ -65,3 +65,15 @@ def test_settings_name_bad_key_and_choices():
         resolve(d, {"thread": 1})
     with pytest.raises(SettingsError, match="allowed values: obelics, main-content"):
         resolve(d, {"mode": "x"}, {"mode": ["obelics", "main-content"]})
+
+
+def test_expand_inputs_skips_work_and_hidden(tmp_path):
+    from obelics.io.paths import expand_inputs
+
+    for rel in ["a.parquet", "sub/b.parquet", "_work/x.parquet", "rejected/r.parquet", ".a.parquet.1.tmp", "notes.txt"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    got = [p[len(str(tmp_path)) + 1 :] for p in expand_inputs([str(tmp_path)], (".parquet",))]
+    assert got == ["a.parquet", "sub/b.parquet"]
+    with pytest.raises(FileNotFoundError, match="input not found"):
+        expand_inputs([str(tmp_path / "missing")], (".parquet",))

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "hf://")
+# Folders of a stage's output that hold work files or rejects, never input shards.
+SKIP_DIRS = ("_work", "rejected", "logs")
 
 
 def is_remote(path: str) -> bool:
@@ -41,7 +43,10 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...]) -> list[str]:
             found = sorted(
                 str(p)
                 for p in Path(item).rglob("*")
-                if p.is_file() and p.name.endswith(suffixes) and not p.name.startswith(".")
+                if p.is_file()
+                and p.name.endswith(suffixes)
+                and not p.name.startswith(".")
+                and not any(part in SKIP_DIRS or part.startswith(".") for part in p.relative_to(item).parts[:-1])
             )
             out.extend(found)
         elif os.path.isfile(item):

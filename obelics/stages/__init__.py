@@ -1,0 +1,1 @@
+"""Stages: one module each, ``(input shard, settings) -> output shard + stats``; no engine code."""
