@@ -276,3 +276,24 @@ def test_record_from_bytes_and_compare():
         {"reextract": {"documents": 2, "text_similarity": 1.5, "images_published": 4, "images_kept": 3}}
     )
     assert s["text_similarity_mean"] == 0.75 and s["image_urls_kept_share"] == 0.75
+
+
+def test_fsspec_sources_whole_file_and_ranged_reads(crawl, tmp_path):
+    """Any fsspec URL (here memory://, as s3:// would be): whole-file streaming and ranged reads by pointer."""
+    import fsspec
+
+    from obelics.run.runner import run_stage
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/bucket/crawl-data/A.warc.gz", (crawl / "crawl-data" / "A.warc.gz").read_bytes())
+    try:
+        settings = {"progress": False, "base_url": "memory://bucket/"}
+        run_stage("extract", ["memory://bucket/crawl-data/A.warc.gz"], str(tmp_path / "whole"), settings)
+        whole = _docs(tmp_path / "whole")
+        assert len(whole) == N_PAGES and whole[0].general_metadata["warc_filename"] == "crawl-data/A.warc.gz"
+        run_stage("extract", [str(tmp_path / "whole" / "A.parquet")], str(tmp_path / "ptr"), settings)
+        got = _docs(tmp_path / "ptr")
+        assert sorted((d.url, d.text) for d in got) == sorted((d.url, d.text) for d in whole)
+        assert json.loads((tmp_path / "ptr" / "stats.json").read_text())["requests"] == N_PAGES
+    finally:
+        fs.rm("/bucket", recursive=True)

@@ -400,3 +400,27 @@ def test_storage_failures_are_retried_from_the_last_record_not_skipped(monkeypat
     monkeypatch.setattr(Flaky, "read", lambda self, n=-1: (_ for _ in ()).throw(ConnectionResetError("down")))
     with pytest.raises(WarcSourceError):
         list(iter_records(data, reader=reader, stats=CountSink()))
+
+
+def _arc_file(gz: bool) -> bytes:
+    body = b"<html><body><p>An old ARC page</p></body></html>"
+    http = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
+    desc_body = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
+    parts = [b"filedesc://test.arc 0.0.0.0 20050101000000 text/plain %d\n" % len(desc_body) + desc_body + b"\n"]
+    for i in range(2):
+        parts.append(b"http://arc.example/%d 1.2.3.4 20050101000000 text/html %d\n" % (i, len(http)) + http + b"\n")
+    return b"".join(gzip.compress(p, mtime=0) if gz else p for p in parts)
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_arc_files_through_warcio(gz):
+    data = _arc_file(gz)
+    for reader in ("auto", "warcio"):
+        pages, _ = _pages(data, reader)
+        assert [u for u, *_ in pages] == ["http://arc.example/0", "http://arc.example/1"]
+        assert "An old ARC page" in pages[0][1]
+        off, ln = pages[1][2], pages[1][3]
+        rec, reason = record_from_bytes(data[off : off + ln])
+        assert reason is None and rec.url == "http://arc.example/1"
+    with pytest.raises(ValueError):
+        list(iter_records(data, reader="fastwarc"))

@@ -9,6 +9,7 @@ import gzip
 import io
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,10 +116,12 @@ class RangeServer:
 
     ``fail_first``: answer ``503`` (with ``Retry-After: 0``) to the first request of every
     n-th distinct (path, Range) pair (0: never). ``honour_range=False`` ignores Range (200).
+    ``delay``: seconds to wait before each answer (a stand-in for network latency).
     """
 
-    def __init__(self, root: Path, fail_first: int = 0, honour_range: bool = True) -> None:
+    def __init__(self, root: Path, fail_first: int = 0, honour_range: bool = True, delay: float = 0.0) -> None:
         self.root = Path(root)
+        self.delay = delay
         self.fail_first = fail_first
         self.honour_range = honour_range
         self.requests: list[tuple[str, str | None, int]] = []
@@ -128,6 +131,7 @@ class RangeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else headers and body meet delayed ACKs: 40 ms a request
 
             def log_message(self, *args):  # quiet
                 pass
@@ -149,34 +153,45 @@ class RangeServer:
                 if not f.is_file():
                     self._send(404, b"not found", [], head)
                     return
-                data = f.read_bytes()
+                if server.delay:
+                    time.sleep(server.delay)
+                size = f.stat().st_size
                 m = re.fullmatch(r"bytes=(\d+)-(\d*)", rng or "") if server.honour_range else None
                 if m:
                     a = int(m.group(1))
-                    b = int(m.group(2)) if m.group(2) else len(data) - 1
-                    if a >= len(data):
-                        self._send(416, b"", [("Content-Range", f"bytes */{len(data)}")], head)
+                    b = int(m.group(2)) if m.group(2) else size - 1
+                    if a >= size:
+                        self._send(416, b"", [("Content-Range", f"bytes */{size}")], head)
                         return
-                    b = min(b, len(data) - 1)
-                    part = data[a : b + 1]
-                    self._send(206, part, [("Content-Range", f"bytes {a}-{b}/{len(data)}")], head)
+                    b = min(b, size - 1)
+                    with open(f, "rb") as fh:
+                        fh.seek(a)
+                        part = fh.read(b + 1 - a)
+                    self._send(206, part, [("Content-Range", f"bytes {a}-{b}/{size}")], head)
                 else:
-                    self._send(200, data, [], head)
+                    self._send(200, f, [], head)
 
-            def _send(self, code: int, body: bytes, headers: list[tuple[str, str]], head: bool) -> None:
+            def _send(self, code: int, body: bytes | Path, headers: list[tuple[str, str]], head: bool) -> None:
                 with server._lock:
                     server.requests.append((self.path, self.headers.get("Range"), code))
                 self.send_response(code)
-                self.send_header("Content-Length", str(len(body)))
+                size = body.stat().st_size if isinstance(body, Path) else len(body)
+                self.send_header("Content-Length", str(size))
                 self.send_header("Accept-Ranges", "bytes")
                 for k, v in headers:
                     self.send_header(k, v)
                 self.end_headers()
-                if not head:
-                    try:
+                if head:
+                    return
+                try:
+                    if isinstance(body, Path):  # a whole file, streamed
+                        with open(body, "rb") as fh:
+                            while chunk := fh.read(1 << 16):
+                                self.wfile.write(chunk)
+                    else:
                         self.wfile.write(body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

@@ -80,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
         if is_listing(path):
             inputs.extend(read_listing(path, settings.get("base_url", DEFAULT_BASE_URL)))
         elif is_warc(path) or is_pointer_list(path):
-            inputs.append(path if is_remote(path) else os.path.abspath(path))
+            inputs.append(path if is_remote(path) or "://" in path else os.path.abspath(path))
         else:
             raise UsageError(
                 f"{path}: not a WARC (.warc, .warc.gz), a listing (warc.paths[.gz]) "

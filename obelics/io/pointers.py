@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from obelics.document import Document, DocumentError
 from obelics.io.paths import is_remote
-from obelics.io.warc import GZIP_MAGIC, CountSink, WarcRecord, iter_records
+from obelics.io.warc import GZIP_MAGIC, CountSink, WarcRecord, is_arc_record_start, iter_records
 
 log = logging.getLogger("obelics")
 
@@ -350,11 +350,10 @@ class RangeFetcher:
             if fs is None:
                 fs = fsspec.filesystem(proto, **self.storage_options)
                 self._fs[proto] = fs
-        path = location if proto in ("http", "https") else location.split("://", 1)[1]
         with self._count_lock:
             self.requests += 1
         try:
-            return fs.cat_file(path, start=offset, end=offset + length)
+            return fs.cat_file(location, start=offset, end=offset + length)
         except FileNotFoundError:
             raise FetchError("not_found", detail=location) from None
         except (TimeoutError, ConnectionError, OSError) as e:
@@ -464,7 +463,7 @@ def record_from_bytes(data: bytes, reader: str = "auto") -> tuple[WarcRecord | N
         plain = b"".join(parts)
     else:
         plain = data
-    if not re.match(rb"\s*WARC/\d", plain[:64]):
+    if not re.match(rb"\s*WARC/\d", plain[:64]) and not is_arc_record_start(plain[:4096]):
         return None, "not_a_record"
     sink = CountSink()
     records = list(iter_records(plain, reader=reader, stats=sink))

@@ -38,10 +38,17 @@ READERS = ("auto", "fastwarc", "warcio")
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 HTML_MIME_TYPES = ("text/html", "application/xhtml+xml")
 GZIP_MAGIC = b"\x1f\x8b\x08"
+# An ARC (version 1) record header line: URL IP DATE MIME LENGTH.
+_ARC_LINE = re.compile(rb"\s*\S+://\S* \S+ \d{14} \S* \d+\r?\n")
 # Records larger than this are not read into memory (counted as ``record_too_large``).
 DEFAULT_MAX_RECORD_BYTES = 32 * 1024 * 1024
 
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+
+
+def is_arc_record_start(head: bytes) -> bool:
+    """Whether bytes start with an ARC record header line (old Internet Archive / Common Crawl files)."""
+    return bool(_ARC_LINE.match(head))
 
 
 class CountSink:
@@ -170,15 +177,16 @@ class _Source:
         self.src = src
         self.storage_options = storage_options or {}
         self.size: int | None = None
+        self.remote = not isinstance(src, bytes) and (is_remote(str(src)) or "://" in str(src))
         if isinstance(src, bytes):
             self.size = len(src)
-        elif not is_remote(str(src)):
+        elif not self.remote:
             self.size = os.path.getsize(src)
 
     def open_at(self, pos: int) -> IO[bytes]:
         if isinstance(self.src, bytes):
             fh: IO[bytes] = io.BytesIO(self.src)
-        elif is_remote(str(self.src)):
+        elif self.remote:
             import fsspec
 
             fh = fsspec.open(str(self.src), "rb", **self.storage_options).open()
@@ -326,7 +334,7 @@ def iter_records(
         gz, head = _first_bytes(fh)
     finally:
         fh.close()
-    arc = head.lstrip().startswith(b"filedesc:")
+    arc = head.lstrip().startswith(b"filedesc:") or bool(_ARC_LINE.match(head))
     version_ok = bool(re.match(rb"\s*WARC/1\.[01]\r?\n", head))
     engine = reader
     if reader == "auto":
@@ -962,7 +970,7 @@ def relative_name(location: str, base_url: str) -> str:
 
 def read_listing(path: str, base_url: str = DEFAULT_BASE_URL) -> list[str]:
     """The WARC locations named by a ``warc.paths`` / ``warc.paths.gz`` listing, resolved against ``base_url``."""
-    if is_remote(path):
+    if "://" in path:
         import fsspec
 
         with fsspec.open(path, "rb", compression="infer") as fh:
