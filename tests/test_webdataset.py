@@ -118,3 +118,33 @@ def test_webdataset_library_streams_the_tars(tmp_path):
     for orig, a, b in zip(docs, raw, decoded):
         _same(orig, a)
         _same(orig, b)
+
+
+def test_tar_bytes_match_tarfile_and_msgpack():
+
+    from obelics.io.webdataset import _tar_header, pack_images
+
+    for case in ([], [None], [b"a" * 10, None, b"b" * 300, b"c" * 70000, None], [b"x"] * 70000):
+        assert b"".join(pack_images(case)) == msgpack.packb(case, use_bin_type=True)
+    for name in ("a.json", "k_0000001.images.mp", "x" * 99, "x" * 100, "é.json"):
+        for size in (0, 1, 512, 10**6, 8**11):
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = size, 0, 0o644, 0, 0, "", ""
+            assert _tar_header(name, size) == ti.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+
+
+def test_whole_tar_is_what_tarfile_writes(tmp_path):
+    import hashlib
+    import io
+
+    docs = make_docs()
+    (info,) = write_shards(tmp_path, "p", [(f"p_{i}", d) for i, d in enumerate(docs)], typed_head=False)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for i, d in enumerate(docs):
+            sample = document_to_sample(d, f"p_{i}")
+            for f in FIELDS:
+                ti = tarfile.TarInfo(f"p_{i}.{f}")
+                ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = len(sample[f]), 0, 0o644, 0, 0, "", ""
+                tf.addfile(ti, io.BytesIO(sample[f]))
+    assert hashlib.sha256(buf.getvalue()).hexdigest() == info.sha256 == file_sha256(tmp_path / info.name)

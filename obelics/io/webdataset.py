@@ -30,8 +30,10 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import tarfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -114,8 +116,41 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
-def document_to_sample(doc: Document, key: str) -> dict[str, Any]:
-    """Encode a document as a sample: ``{"__key__": key, "json": bytes, "images.mp": bytes}``."""
+def pack_images(images: list[bytes | None]) -> list[bytes]:
+    """The msgpack encoding of a list of bytes/None, as chunks (image bytes are not copied).
+
+    ``b"".join(pack_images(x)) == msgpack.packb(x, use_bin_type=True)``.
+    """
+    n = len(images)
+    if n < 16:
+        head = bytes([0x90 | n])
+    elif n < 1 << 16:
+        head = b"\xdc" + n.to_bytes(2, "big")
+    else:
+        head = b"\xdd" + n.to_bytes(4, "big")
+    chunks: list[bytes] = []
+    small = [head]  # headers and nils gathered between image payloads
+    for b in images:
+        if b is None:
+            small.append(b"\xc0")
+            continue
+        size = len(b)
+        if size < 1 << 8:
+            small.append(b"\xc4" + size.to_bytes(1, "big"))
+        elif size < 1 << 16:
+            small.append(b"\xc5" + size.to_bytes(2, "big"))
+        else:
+            small.append(b"\xc6" + size.to_bytes(4, "big"))
+        chunks.append(b"".join(small))
+        chunks.append(b if isinstance(b, bytes) else bytes(b))
+        small = []
+    if small:
+        chunks.append(b"".join(small))
+    return chunks
+
+
+def _sample_parts(doc: Document, key: str) -> tuple[bytes, list[bytes]]:
+    """The ``json`` member bytes and the ``images.mp`` member as chunks."""
     if "." in key or "/" in key:
         raise ValueError(f"sample key {key!r} contains a dot or a slash")
     row = {
@@ -126,12 +161,13 @@ def document_to_sample(doc: Document, key: str) -> dict[str, Any]:
         "extra": _dumps(doc.extra),
     }
     data = doc.image_bytes if doc.image_bytes is not None else [None] * len(doc.texts)
-    images = [None if b is None else bytes(b) for b in data]
-    return {
-        "__key__": key,
-        JSON_FIELD: json.dumps(row, ensure_ascii=False).encode("utf-8"),
-        IMAGES_FIELD: msgpack.packb(images, use_bin_type=True),
-    }
+    return json.dumps(row, ensure_ascii=False).encode("utf-8"), pack_images(list(data))
+
+
+def document_to_sample(doc: Document, key: str) -> dict[str, Any]:
+    """Encode a document as a sample: ``{"__key__": key, "json": bytes, "images.mp": bytes}``."""
+    js, chunks = _sample_parts(doc, key)
+    return {"__key__": key, JSON_FIELD: js, IMAGES_FIELD: b"".join(chunks)}
 
 
 def _image_value(v: Any) -> bytes | None:
@@ -270,26 +306,63 @@ class ShardInfo:
 
 
 class _HashingFile:
-    """A write-only file that hashes and counts what goes through it."""
+    """A write-only file that counts and sha256-hashes what goes through it.
+
+    Hashing runs in a helper thread on batches of about 4 MB (hashlib releases the GIL on
+    large buffers), so it overlaps with encoding and writing instead of adding to them.
+    """
+
+    BATCH = 4 << 20
 
     def __init__(self, fh: IO[bytes]) -> None:
         self.fh = fh
-        self.sha = hashlib.sha256()
         self.size = 0
+        self._sha = hashlib.sha256()
+        self._batch: list[bytes] = []
+        self._batch_size = 0
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._hash, name="shard-sha256", daemon=True)
+        self._thread.start()
+        self._digest: str | None = None
+
+    def _hash(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            for b in batch:
+                self._sha.update(b)
 
     def write(self, b: bytes) -> int:
-        self.sha.update(b)
-        self.size += len(b)
+        n = len(b)
+        self.size += n
+        self._batch.append(b)
+        self._batch_size += n
+        if self._batch_size >= self.BATCH:
+            self._queue.put(self._batch)
+            self._batch, self._batch_size = [], 0
         return self.fh.write(b)
 
     def tell(self) -> int:
         return self.size
 
+    def hexdigest(self) -> str:
+        """Wait for the hash of everything written; no writes after this."""
+        if self._digest is None:
+            self._queue.put(self._batch)
+            self._batch = []
+            self._queue.put(None)
+            self._thread.join()
+            self._digest = self._sha.hexdigest()
+        return self._digest
+
+    def stop(self) -> None:
+        if self._digest is None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
 
 @dataclass
 class _Pending:
     key: str
-    members: list[tuple[str, bytes]]
+    members: list[tuple[bytes, list[bytes], int]]  # (tar header, payload chunks, payload size)
     num_images: int
     num_bytes: int
     image_size: int
@@ -309,8 +382,32 @@ def _covers(doc: Document) -> frozenset[str]:
     return frozenset(out)
 
 
-def _tar_header_size(name: str, size: int) -> int:
-    return 512 + ((size + 511) // 512) * 512 + (1024 if len(name) > 99 else 0)
+def _tar_header(name: str, size: int) -> bytes:
+    """A tar member header with fixed mtime, owner and mode, byte for byte what ``tarfile`` (PAX) writes."""
+    raw = name.encode("ascii", "replace")
+    if len(raw) >= 100 or not name.isascii() or size >= 8**11:
+        ti = tarfile.TarInfo(name)
+        ti.size = size
+        ti.mtime = TAR_MTIME
+        ti.mode = TAR_MODE
+        ti.uid = ti.gid = 0
+        ti.uname = ti.gname = ""
+        return ti.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    head = raw.ljust(100, b"\0") + _HEADER_MODE_IDS + b"%011o\0" % size + _HEADER_MTIME
+    tail = _HEADER_TAIL
+    chksum = sum(head) + _HEADER_CHKSUM_REST
+    return head + b"%06o\0 " % chksum + tail
+
+
+# the fixed parts of a ustar header: mode, uid, gid | mtime | type, link name, magic, owner, devices, prefix
+_HEADER_MODE_IDS = b"%07o\0" % TAR_MODE + b"0000000\0" * 2
+_HEADER_MTIME = b"%011o\0" % TAR_MTIME
+_HEADER_TAIL = b"0" + b"\0" * 100 + b"ustar\x0000" + b"\0" * 32 + b"\0" * 32 + b"\0" * 16 + b"\0" * 155 + b"\0" * 12
+_HEADER_CHKSUM_REST = sum(_HEADER_TAIL) + 8 * 32  # the checksum field counts as eight spaces
+
+
+def _padding(size: int) -> bytes:
+    return b"\0" * (-size % tarfile.BLOCKSIZE)
 
 
 class ShardWriter:
@@ -345,7 +442,7 @@ class ShardWriter:
         self.typed_head = typed_head
         self.shards: list[ShardInfo] = []
         self._index = 0
-        self._tar: tarfile.TarFile | None = None
+        self._tar: _HashingFile | None = None
         self._raw: IO[bytes] | None = None
         self._hf: _HashingFile | None = None
         self._tmp: Path | None = None
@@ -364,8 +461,11 @@ class ShardWriter:
 
     def write(self, doc: Document, key: str) -> None:
         """Add a document under ``key`` (no dots); tars are started and finished as they fill."""
-        sample = document_to_sample(doc, key)
-        members = [(f"{key}.{name}", sample[name]) for name in FIELDS]
+        js, chunks = _sample_parts(doc, key)
+        members = []
+        for name, parts in ((f"{key}.{JSON_FIELD}", [js]), (f"{key}.{IMAGES_FIELD}", chunks)):
+            size = sum(len(c) for c in parts)
+            members.append((_tar_header(name, size), parts, size))
         data = doc.image_bytes or []
         item = _Pending(
             key=key,
@@ -374,7 +474,7 @@ class ShardWriter:
             num_bytes=sum(b is not None for b in data),
             image_size=sum(len(b) for b in data if b is not None),
             covers=_covers(doc),
-            size=sum(_tar_header_size(n, len(b)) for n, b in members),
+            size=sum(len(h) + n + len(_padding(n)) for h, _, n in members),
         )
         self._queue.append(item)
         self._queue_bytes += item.size
@@ -389,9 +489,8 @@ class ShardWriter:
 
     def abort(self) -> None:
         """Drop the tar being written (finished tars stay)."""
-        if self._tar is not None:
-            with contextlib.suppress(Exception):
-                self._tar.close()
+        if self._hf is not None:
+            self._hf.stop()
         if self._raw is not None:
             with contextlib.suppress(Exception):
                 self._raw.close()
@@ -446,14 +545,14 @@ class ShardWriter:
         if self._tar is None:
             self._open_tar()
         assert self._tar is not None and self._info is not None
-        for name, data in item.members:
-            ti = tarfile.TarInfo(name)
-            ti.size = len(data)
-            ti.mtime = TAR_MTIME
-            ti.mode = TAR_MODE
-            ti.uid = ti.gid = 0
-            ti.uname = ti.gname = ""
-            self._tar.addfile(ti, io.BytesIO(data))
+        out = self._tar
+        for header, parts, size in item.members:
+            out.write(header)
+            for c in parts:
+                out.write(c)
+            pad = _padding(size)
+            if pad:
+                out.write(pad)
         self._count += 1
         self._size += item.size
         info = self._info
@@ -471,18 +570,20 @@ class ShardWriter:
         path = self.shard_path(self._index)
         self._tmp = temp_path(path)
         self._raw = open(self._tmp, "wb")
-        self._hf = _HashingFile(self._raw)
-        self._tar = tarfile.open(fileobj=self._hf, mode="w", format=tarfile.PAX_FORMAT)  # type: ignore[arg-type]
+        self._hf = self._tar = _HashingFile(self._raw)
         self._info = ShardInfo(name=path.name)
 
     def _finish_tar(self) -> None:
         assert self._tar is not None and self._raw is not None and self._hf is not None and self._info is not None
-        self._tar.close()
+        # end of archive as tarfile writes it: two zero blocks, then zeros up to a full record
+        end = 2 * tarfile.BLOCKSIZE
+        end += -(self._hf.size + end) % tarfile.RECORDSIZE
+        self._hf.write(b"\0" * end)
         self._raw.flush()
         os.fsync(self._raw.fileno())
         self._raw.close()
         self._info.bytes = self._hf.size
-        self._info.sha256 = self._hf.sha.hexdigest()
+        self._info.sha256 = self._hf.hexdigest()
         self._info.reordered = self._moved
         assert self._tmp is not None
         os.replace(self._tmp, self.shard_path(self._index))
