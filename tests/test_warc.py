@@ -424,3 +424,33 @@ def test_arc_files_through_warcio(gz):
         assert reason is None and rec.url == "http://arc.example/1"
     with pytest.raises(ValueError):
         list(iter_records(data, reader="fastwarc"))
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as hs  # noqa: E402
+
+_BASE = {gz: join_records(_html_records(3), gz=gz)[0] for gz in (True, False)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    gz=hs.booleans(),
+    reader=hs.sampled_from(READERS),
+    cut=hs.integers(0, 10_000),
+    flips=hs.lists(hs.tuples(hs.integers(0, 10_000), hs.integers(0, 255)), max_size=8),
+    insert=hs.tuples(hs.integers(0, 10_000), hs.binary(max_size=200)),
+)
+def test_damaged_warcs_never_crash(gz, reader, cut, flips, insert):
+    """Cut, flipped and inserted bytes anywhere: records come out or are counted, nothing raises."""
+    data = bytearray(_BASE[gz])
+    for pos, val in flips:
+        data[pos % len(data)] = val
+    at, junk = insert
+    data[at % len(data) : at % len(data)] = junk
+    data = bytes(data[: max(1, len(data) - cut % len(data))])
+    st = CountSink()
+    for rec in iter_records(data, reader=reader, stats=st):
+        page = html_page(rec, st)
+        assert page is None or isinstance(page.html, str)
+        if rec.offset is not None and rec.length is not None:
+            assert 0 <= rec.offset and rec.offset + rec.length <= len(data)

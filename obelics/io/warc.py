@@ -419,7 +419,7 @@ def iter_records(
         msg = str(error)
         if isinstance(error, WarcSourceError):
             # the storage failed, not the file: read again from the last record boundary
-            if source_retries <= 0:
+            if source_retries <= 0 or single_stream:
                 raise error
             source_retries -= 1
             stats.reason("warnings", "read_retried")
@@ -445,16 +445,17 @@ def iter_records(
             break
         if isinstance(error, _NonChunked) or "non-chunked gzip" in msg:
             stats.reason("warnings", "non_chunked_gzip")
-            log.info("%s: gzip members hold several records; reading on as one stream, without pointers", source)
+            log.info("%s: gzip members hold several records; reading on as one stream, without pointers", name)
             if isinstance(error, _NonChunked):  # restart at the record whose block ran short
                 if pending is not None:
                     yield finish(pending, rec.offset)
                 pos, skip_first = rec.offset or 0, 0
-            else:  # warcio found a second record in the member of the pending one
-                assert pending is not None
+            elif pending is not None:  # warcio found a second record in the member of the pending one
                 pending._min_end = -1
                 pos, skip_first = pending.offset or 0, 1
                 yield finish(pending, None)
+            else:
+                skip_first = 0
             pending = None
             single_stream = True
             continue
@@ -530,10 +531,10 @@ def _find_next_record(src: _Source, start: int, gz: bool, limit: int = 1 << 30) 
                     break
                 if gz:
                     try:
-                        out = zlib.decompressobj(31).decompress(buf[j : j + 65536], 16)
+                        out = zlib.decompressobj(31).decompress(buf[j : j + 65536], 512)
                     except zlib.error:
                         out = b""
-                    if out.startswith(b"WARC/") or (not out and len(buf) - j < 64):
+                    if out.startswith(b"WARC/") or _ARC_LINE.match(out) or (not out and len(buf) - j < 64):
                         if out:
                             return base + j
                         break  # too close to the end of the buffer: look again with more bytes
@@ -892,6 +893,8 @@ def html_page(
         return None
     text, cs, cs_src = decode_html(body, ctype, rec.header("WARC-Identified-Content-Charset"))
     stats.reason("charset_source", cs_src)
+    if rec.header("WARC-Truncated"):
+        stats.reason("warnings", "payload_truncated_by_crawler")  # still extracted: the start of the page
     if cs_src.endswith("replaced") or cs_src == "fallback":
         stats.reason("warnings", "undecodable_bytes_replaced")
     return HtmlPage(
