@@ -84,8 +84,12 @@ def test_filter_keeps_english_drops_french_and_boilerplate(shard, tmp_path):
     assert stats["documents_in"] == 4 and stats["documents_out"] == 3
     assert stats["removed_documents"] == {"language": 1}
     assert stats["removed_images"] == {"language": 1}
-    assert sum(stats["removed_paragraphs"].values()) == 3
     assert stats["paragraphs_in"] == 3 * 4 + 1 and stats["paragraphs_out"] == 9
+    assert stats["removed_paragraphs"]["language"] == 1  # the French page's one paragraph
+    # a complete funnel: what came in = what went out + what was removed
+    assert stats["paragraphs_in"] == stats["paragraphs_out"] + sum(stats["removed_paragraphs"].values())
+    assert stats["images_in"] == stats["images_out"] + sum(stats["removed_images"].values())
+    assert stats["documents_in"] == stats["documents_out"] + sum(stats["removed_documents"].values())
     assert stats["images_in"] == 10 and stats["images_out"] == 9
     assert stats["perplexity"] == "off: no model" and stats["quality_classifier"] == "off: no model"
     assert (out / "docs.stats.json").is_file() and not (out / "rejected").exists()
@@ -94,7 +98,7 @@ def test_filter_keeps_english_drops_french_and_boilerplate(shard, tmp_path):
 def test_rerun_is_resumable_and_rejected_shard_is_kept(shard, tmp_path):
     out = tmp_path / "out"
     assert run(str(shard), "--output", str(out), "--keep-rejected") == 0
-    rejected = out / "rejected" / "docs.pq"
+    rejected = out / "rejected" / "docs.parquet"
     table = pq.read_table(rejected)
     assert table.column("reject_reason").to_pylist() == ["language"]
     rej = next(read_documents(str(rejected)))
@@ -106,6 +110,9 @@ def test_rerun_is_resumable_and_rejected_shard_is_kept(shard, tmp_path):
     assert run(str(shard), "--output", str(out), "--keep-rejected") == 0
     assert (out / "docs.parquet").stat().st_mtime_ns == before
     assert json.loads((out / "stats.json").read_text()).get("skipped_done") == 1
+    # a later stage given the folder reads the kept shard only, not rejected/
+    assert run(str(out), "--output", str(tmp_path / "again")) == 0
+    assert json.loads((tmp_path / "again" / "stats.json").read_text())["inputs"] == [str(out / "docs.parquet")]
 
 
 def test_config_file_and_set_overrides(shard, tmp_path):

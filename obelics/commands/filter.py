@@ -24,7 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kenlm-model", metavar="FILE", help="KenLM model (ARPA or binary) for the perplexity filter")
     p.add_argument("--sentencepiece-model", metavar="FILE", help="SentencePiece model used with --kenlm-model")
     p.add_argument("--quality-model", metavar="FILE", help="model from obelics train-quality-classifier")
-    p.add_argument("--keep-rejected", action="store_true", help="also write removed documents to OUT/rejected/NAME.pq")
+    p.add_argument(
+        "--keep-rejected", action="store_true", help="also write removed documents to OUT/rejected/NAME.parquet"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

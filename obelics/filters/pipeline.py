@@ -16,7 +16,9 @@ Order, per document (the first failing check names the reason):
 6. ``quality_classifier`` (with a model): P(good) under ``quality_threshold``.
 7. ``nsfw_image``: any image (with bytes) whose NudeNet score reaches ``nsfw_threshold``.
 
-Every image of a removed document counts as removed for the document's reason.
+Every image and every remaining paragraph of a removed document count as removed for the
+document's reason, so ``images_in = images_out + sum(removed_images)`` and the same for
+paragraphs: the stats are a complete funnel.
 """
 
 from __future__ import annotations
@@ -166,11 +168,14 @@ class DocumentFilter:
             return 0
         return sum(1 for i, b in zip(doc.images, doc.image_bytes) if i is not None and b is not None)
 
-    def _reject(self, out: Outcome, reason: str, images: int) -> Outcome:
+    def _reject(self, out: Outcome, reason: str, images: int, paragraphs: int) -> Outcome:
+        """Remove the document; its images and remaining paragraphs count as removed for the same reason."""
         out.reason = reason
         self.stats.reason("removed_documents", reason)
         if images:
             self.stats.reason("removed_images", reason, images)
+        if paragraphs:
+            self.stats.reason("removed_paragraphs", reason, paragraphs)
         return out
 
     # ---- per document (text) ------------------------------------------------------------
@@ -195,7 +200,7 @@ class DocumentFilter:
                         owner.append(ni)
         st.inc("paragraphs_in", len(paras))
         if not paras:
-            return self._reject(out, "no_text", n_images)
+            return self._reject(out, "no_text", n_images, 0)
 
         # document language, on the page's whole text
         gm = doc.general_metadata
@@ -204,13 +209,13 @@ class DocumentFilter:
             gm["language"] = lang
             gm["language_score"] = round(score, 4)
             if not ok or score < s["language_min_score"]:
-                return self._reject(out, "language", n_images)
+                return self._reject(out, "language", n_images, len(paras))
 
         counted = self._count_images(doc)
         if s.get("min_images") is not None and counted < s["min_images"]:
-            return self._reject(out, "too_few_images", n_images)
+            return self._reject(out, "too_few_images", n_images, len(paras))
         if s.get("max_images") is not None and counted > s["max_images"]:
-            return self._reject(out, "too_many_images", n_images)
+            return self._reject(out, "too_many_images", n_images, len(paras))
 
         # paragraph filters
         marker = np.fromiter((p.strip() == END_OF_DOCUMENT for p in paras), dtype=bool, count=len(paras))
@@ -218,7 +223,7 @@ class DocumentFilter:
         keep = self._paragraph_keep(seg, marker)
         if not keep.all():
             if not keep[~marker].any():
-                return self._reject(out, "no_text_left", n_images)
+                return self._reject(out, "no_text_left", n_images, 0)
             new_nodes: list[Node] = []
             kept_by_node: dict[int, list[str]] = {}
             for p, ni, k in zip(paras, owner, keep):
@@ -234,19 +239,20 @@ class DocumentFilter:
         # document metrics on the remaining text (end-of-document markers left out)
         use = keep & ~marker
         if not use.any():
-            return self._reject(out, "no_text_left", n_images)
+            return self._reject(out, "no_text_left", n_images, 0)
+        n_left = int(keep.sum())
         m = self.metrics.document_metrics(seg, use)
         for metric, bound, cut, reason in self.document_cutoffs:
             v = m[metric]
             if (bound == "min" and v < cut) or (bound == "max" and v > cut):
-                return self._reject(out, reason, n_images)
+                return self._reject(out, reason, n_images, n_left)
 
         if self.lm is not None and s.get("document_max_perplexity") is not None:
             text = PARAGRAPH_SEP.join(p for p, u in zip(paras, use) if u)
             ppl = self.lm.perplexity(text)
             out.document.general_metadata["perplexity"] = round(ppl, 1) if np.isfinite(ppl) else None
             if ppl > s["document_max_perplexity"]:
-                return self._reject(out, "perplexity", n_images)
+                return self._reject(out, "perplexity", n_images, n_left)
         return out
 
     def _paragraph_keep(self, seg, marker: np.ndarray) -> np.ndarray:
@@ -290,7 +296,7 @@ class DocumentFilter:
             for o, p in zip(alive, probs):
                 o.document.general_metadata["quality_score"] = round(float(p), 4)
                 if p < self.s["quality_threshold"]:
-                    self._reject(o, "quality_classifier", o.original.num_images if o.original else 0)
+                    self._reject(o, "quality_classifier", o.document.num_images, len(o.document.paragraphs()))
             alive = [o for o in alive if o.reason is None]
 
         if self.s.get("nsfw_images") and alive:
@@ -339,4 +345,4 @@ class DocumentFilter:
                 flagged_docs.add(oi)
         for oi in sorted(flagged_docs):
             o = alive[oi]
-            self._reject(o, "nsfw_image", o.document.num_images)
+            self._reject(o, "nsfw_image", o.document.num_images, len(o.document.paragraphs()))

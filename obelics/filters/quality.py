@@ -26,6 +26,7 @@ tests check it against.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -57,31 +58,66 @@ METRICS = (
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _letter_class() -> str:
-    """A regex character class body matching letters and marks (categories L*, M*)."""
-    ranges: list[tuple[int, int]] = []
-    start = None
-    last = 0x323AF  # past the last assigned letter of current Unicode; above it all counts as special
-    for cp in range(last + 1):
-        ok = unicodedata.category(chr(cp))[0] in "LM"
-        if ok and start is None:
-            start = cp
-        elif not ok and start is not None:
-            ranges.append((start, cp - 1))
-            start = None
-    if start is not None:
-        ranges.append((start, last))
-    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+# Code points that can be letters, marks or alphanumerics (Unicode 14-16: nothing above but these).
+_SCAN = (range(0, 0x323B0), range(0xE0000, 0xE1000))
+LETTER, WORDCHAR, MARK = 1, 2, 4  # bits of the per-code-point table
 
 
 @functools.lru_cache(maxsize=1)
-def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    letters = _letter_class()
+def char_table() -> np.ndarray:
+    """A uint8 per code point: LETTER (category L*/M*), WORDCHAR (regex ``[\\w']``), MARK (``, ; : ? ! .``)."""
+    t = np.zeros(0x110000, dtype=np.uint8)
+    for r in _SCAN:
+        for cp in r:
+            ch = chr(cp)
+            v = LETTER if unicodedata.category(ch)[0] in "LM" else 0
+            if ch.isalnum():
+                v |= WORDCHAR
+            if v:
+                t[cp] = v
+    t[ord("_")] |= WORDCHAR
+    t[ord("'")] |= WORDCHAR
+    for c in PUNCTUATION:
+        t[ord(c)] |= MARK
+    return t
+
+
+def _class(lo: int, hi: int) -> str:
+    """A regex character class body for the letters between two code points."""
+    letters = np.flatnonzero(char_table()[lo : hi + 1] & LETTER) + lo
+    if not len(letters):
+        return ""
+    breaks = np.flatnonzero(np.diff(letters) > 1)
+    firsts = np.concatenate(([letters[0]], letters[breaks + 1]))
+    lasts = np.concatenate((letters[breaks], [letters[-1]]))
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in zip(firsts, lasts)
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Word regexes for lower-cased ASCII, BMP and any text (a big class with astral ranges is slow in ``re``)."""
+    bmp = _class(0, 0xFFFF)
+    full = bmp + _class(0x10000, 0x10FFFF)
     # A word: from the first to the last non-special character of a whitespace-free token.
-    word_re = re.compile(f"[{letters}](?:\\S*[{letters}])?")
-    letter_run_re = re.compile(f"[{letters}]+")
-    return word_re, letter_run_re
+    return (
+        re.compile(r"[a-z](?:\S*[a-z])?"),
+        re.compile(f"[{bmp}](?:\\S*[{bmp}])?"),
+        re.compile(f"[{full}](?:\\S*[{full}])?"),
+    )
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _find_words(low: str) -> list[str]:
+    ascii_re, bmp_re, full_re = _regexes()
+    if low.isascii():
+        return ascii_re.findall(low)
+    if _ASTRAL.search(low) is None:
+        return bmp_re.findall(low)
+    return full_re.findall(low)
 
 
 def is_special(ch: str) -> bool:
@@ -91,11 +127,11 @@ def is_special(ch: str) -> bool:
 
 def words(text: str) -> list[str]:
     """The words of a text: whitespace tokens, lower-cased, stripped of special characters at both ends."""
-    return _regexes()[0].findall(text.lower())
+    return _find_words(text.lower())
 
 
 def special_character_count(text: str) -> int:
-    return len(text) - sum(map(len, _regexes()[1].findall(text)))
+    return sum(1 for c in text if is_special(c))
 
 
 def punctuation_counts(text: str) -> tuple[int, int]:
@@ -169,62 +205,79 @@ def _rolling(values: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def _group_counts(keys: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (segment, key) pairs: their segment and their number of occurrences."""
-    if len(keys) == 0:
+def _mix(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of 64-bit values that spreads every input bit over the output."""
+    h = h ^ (h >> np.uint64(30))
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _group_counts(hashes: np.ndarray, seg: np.ndarray | None, nseg: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (segment, hash) pairs: their segment and number of occurrences.
+
+    The segment goes into the top bits of the key (the hash keeps the rest, 48+ bits), so one
+    plain sort groups by segment and hash at once."""
+    if len(hashes) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    order = np.lexsort((keys, seg))
-    k = keys[order]
-    s = seg[order]
-    start = np.empty(len(k), dtype=bool)
+    bits = max(1, int(nseg - 1).bit_length()) if nseg > 1 else 0
+    if bits:
+        shift = np.uint64(64 - bits)
+        keys = _mix(hashes) >> np.uint64(bits)  # mixed first: the low bits of a polynomial hash are weak
+        keys |= seg.astype(np.uint64) << shift
+    else:
+        keys = hashes.copy()
+    keys.sort()
+    start = np.empty(len(keys), dtype=bool)
     start[0] = True
-    np.not_equal(k[1:], k[:-1], out=start[1:])
-    start[1:] |= s[1:] != s[:-1]
+    np.not_equal(keys[1:], keys[:-1], out=start[1:])
     idx = np.flatnonzero(start)
-    counts = np.diff(np.append(idx, len(k)))
-    return s[idx].astype(np.int64), counts
+    counts = np.diff(np.append(idx, len(keys)))
+    useg = (keys[idx] >> shift).astype(np.int64) if bits else np.zeros(len(idx), dtype=np.int64)
+    return useg, counts
 
 
-def char_repetition_by_segment(hashes: np.ndarray, seg: np.ndarray, nseg: int) -> np.ndarray:
+def char_repetition_by_segment(hashes: np.ndarray, seg: np.ndarray | None, nseg: int) -> np.ndarray:
     """The character repetition ratio of each segment from its n-gram hashes."""
     out = np.zeros(nseg)
-    rseg, counts = _group_counts(hashes, seg)
+    useg, counts = _group_counts(hashes, seg, nseg)
     if len(counts) == 0:
         return out
-    total = np.bincount(rseg, weights=counts, minlength=nseg)
-    distinct = np.bincount(rseg, minlength=nseg)
-    repeated = np.bincount(rseg, weights=counts > 1, minlength=nseg)
+    total = np.bincount(useg, weights=counts, minlength=nseg)
+    distinct = np.bincount(useg, minlength=nseg)
+    rep = counts > 1
+    if not rep.any():
+        return out
+    rseg, rc = useg[rep], counts[rep]
+    repeated = np.bincount(rseg, minlength=nseg)
     k = np.minimum(np.floor(np.sqrt(distinct)), repeated).astype(np.int64)
-    # rank the runs of each segment by decreasing count
-    order = np.lexsort((-counts, rseg))
-    rseg_s = rseg[order]
-    counts_s = counts[order]
-    first = np.searchsorted(rseg_s, np.arange(nseg))
-    rank = np.arange(len(rseg_s)) - first[rseg_s]
-    keep = rank < k[rseg_s]
-    top = np.bincount(rseg_s[keep], weights=counts_s[keep], minlength=nseg)
+    # the repeated n-grams of each segment by decreasing count, in one integer sort
+    top_c = int(rc.max())
+    comb = rseg * (top_c + 1) + (top_c - rc)
+    comb.sort()
+    seg_s = comb // (top_c + 1)
+    c_s = top_c - comb % (top_c + 1)
+    first = np.searchsorted(seg_s, np.arange(nseg))
+    rank = np.arange(len(seg_s)) - first[seg_s]
+    keep = rank < k[seg_s]
+    top = np.bincount(seg_s[keep], weights=c_s[keep], minlength=nseg)
     np.divide(top, total, out=out, where=total > 0)
     return out
 
 
-def word_repetition_by_segment(hashes: np.ndarray, seg: np.ndarray, nseg: int) -> np.ndarray:
+def word_repetition_by_segment(hashes: np.ndarray, seg: np.ndarray | None, nseg: int) -> np.ndarray:
     """The word repetition ratio of each segment from its word n-gram hashes."""
     out = np.zeros(nseg)
-    rseg, counts = _group_counts(hashes, seg)
+    useg, counts = _group_counts(hashes, seg, nseg)
     if len(counts) == 0:
         return out
-    total = np.bincount(rseg, weights=counts, minlength=nseg)
-    rep = np.bincount(rseg, weights=np.where(counts > 1, counts, 0), minlength=nseg)
-    np.divide(rep, total, out=out, where=total > 0)
+    total = np.bincount(useg, weights=counts, minlength=nseg)
+    rep = counts > 1
+    repeated = np.bincount(useg[rep], weights=counts[rep], minlength=nseg)
+    np.divide(repeated, total, out=out, where=total > 0)
     return out
-
-
-def _char_codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-
-
-def _word_hashes(ws: list[str]) -> np.ndarray:
-    return np.fromiter(map(hash, ws), dtype=np.int64, count=len(ws)).view(np.uint64)
 
 
 class WordTable:
@@ -240,109 +293,139 @@ class WordTable:
         self.table = table
 
     def codes(self, ws: list[str]) -> np.ndarray:
-        get = self.table.get
-        return np.fromiter((get(w, 0) for w in ws), dtype=np.uint8, count=len(ws))
+        return np.fromiter(map(self.table.get, ws, itertools.repeat(0, len(ws))), dtype=np.uint8, count=len(ws))
+
+
+SEP = "\n\n"
 
 
 @dataclass
 class Segments:
-    """Texts tokenised once: per-text words, word hashes, list codes and character counts."""
+    """The paragraphs of a document analysed once (joined by ``\\n\\n``, as the document text)."""
 
     texts: list[str]
-    words: list[list[str]]
-    word_hashes: list[np.ndarray]
-    codes: list[np.ndarray]
-    special: np.ndarray  # special characters per text
-    lengths: np.ndarray  # characters per text
-    marks: np.ndarray  # punctuation marks per text
-    ptokens: np.ndarray  # punctuation-tokenisation tokens per text
+    lengths: np.ndarray  # characters per paragraph
+    starts: np.ndarray  # offset of each paragraph in the joined text
+    letters: np.ndarray  # letters and marks per paragraph (the rest is special)
+    marks: np.ndarray  # , ; : ? ! . per paragraph
+    ptokens: np.ndarray  # tokens of the punctuation tokenisation per paragraph
+    nwords: np.ndarray  # words per paragraph
+    woff: np.ndarray  # offset of each paragraph's first word in the arrays below
+    word_hashes: np.ndarray  # one per word, all paragraphs
+    codes: np.ndarray  # word-list bits per word
+    char_codes: np.ndarray  # code points of the joined text
 
 
 class TextMetrics:
-    """Computes every metric for many texts (the paragraphs of a document) in one pass."""
+    """Computes every metric for the paragraphs of a document and for the document, in one pass."""
 
     def __init__(self, table: WordTable, char_n: int = 10, word_n: int = 5) -> None:
         self.table = table
         self.char_n = char_n
         self.word_n = word_n
-        self._word_re, self._letter_re = _regexes()
+        self._chars = char_table()
+        self._ascii_re, self._bmp_re, self._full_re = _regexes()
+
+    def _words(self, text: str) -> list[str]:
+        low = text.lower()
+        if low.isascii():
+            return self._ascii_re.findall(low)
+        if _ASTRAL.search(low) is None:
+            return self._bmp_re.findall(low)
+        return self._full_re.findall(low)
 
     def tokenise(self, texts: list[str]) -> Segments:
-        word_re = self._word_re.findall
-        letter_re = self._letter_re.findall
-        ws = [word_re(t.lower()) for t in texts]
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        letters = np.fromiter((sum(map(len, letter_re(t))) for t in texts), dtype=np.int64, count=len(texts))
-        marks = np.fromiter(
-            (t.count(".") + t.count(",") + t.count(";") + t.count(":") + t.count("?") + t.count("!") for t in texts),
-            dtype=np.int64,
-            count=len(texts),
-        )
-        ptok = _PUNCT_TOKEN_RE.findall
-        ptokens = marks + np.fromiter((len(ptok(t)) for t in texts), dtype=np.int64, count=len(texts))
-        codes_fn = self.table.codes
+        k = len(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=k)
+        starts = np.zeros(k, dtype=np.int64)
+        if k > 1:
+            np.cumsum(lengths[:-1] + len(SEP), out=starts[1:])
+        joined = SEP.join(texts)
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        flags = self._chars[cps]
+        if len(cps):
+            letters = np.add.reduceat(flags & LETTER, starts, dtype=np.int64)
+            marks = np.add.reduceat((flags & MARK) >> 2, starts, dtype=np.int64)
+            wc = (flags & WORDCHAR) > 0
+            run_start = wc.copy()
+            run_start[1:] &= ~wc[:-1]
+            ptokens = marks + np.add.reduceat(run_start, starts, dtype=np.int64)
+        else:
+            letters = marks = ptokens = np.zeros(k, dtype=np.int64)
+        ws = [self._words(t) for t in texts]
+        nwords = np.fromiter(map(len, ws), dtype=np.int64, count=k)
+        woff = np.zeros(k, dtype=np.int64)
+        if k > 1:
+            np.cumsum(nwords[:-1], out=woff[1:])
+        flat = list(itertools.chain.from_iterable(ws))
         return Segments(
             texts=texts,
-            words=ws,
-            word_hashes=[_word_hashes(w) for w in ws],
-            codes=[codes_fn(w) for w in ws],
-            special=lengths - letters,
             lengths=lengths,
+            starts=starts,
+            letters=letters,
             marks=marks,
             ptokens=ptokens,
+            nwords=nwords,
+            woff=woff,
+            word_hashes=np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat)).view(np.uint64),
+            codes=self.table.codes(flat),
+            char_codes=cps,
         )
 
     def metrics(self, seg: Segments, punctuation_min_words: int = 0) -> dict[str, np.ndarray]:
-        """Every metric of each text of ``seg`` as arrays (index = text)."""
+        """Every metric of each paragraph of ``seg`` as arrays (index = paragraph)."""
         k = len(seg.texts)
-        nwords = np.fromiter(map(len, seg.words), dtype=np.int64, count=k)
-        out: dict[str, np.ndarray] = {"words": nwords}
-        # character n-grams: hash the texts joined by a separator, keep n-grams inside one text
-        joined = "\x00".join(seg.texts)
-        h = _rolling(_char_codes(joined), self.char_n)
-        starts = np.cumsum(np.concatenate(([0], seg.lengths[:-1] + 1)))
-        cseg = np.repeat(np.arange(k), seg.lengths + 1)[: len(joined)]
+        n = self.char_n
+        out: dict[str, np.ndarray] = {"words": seg.nwords}
+        # character n-grams of the joined text that lie inside one paragraph
+        h = _rolling(seg.char_codes.astype(np.uint64), n)
         if len(h):
-            pos = np.arange(len(h))
-            inside = pos + self.char_n <= starts[cseg[: len(h)]] + seg.lengths[cseg[: len(h)]]
-            out["char_repetition"] = char_repetition_by_segment(h[inside], cseg[: len(h)][inside], k)
+            para = np.searchsorted(seg.starts, np.arange(len(h)), side="right") - 1
+            inside = np.arange(len(h)) + n <= (seg.starts + seg.lengths)[para]
+            out["char_repetition"] = char_repetition_by_segment(h[inside], para[inside], k)
         else:
             out["char_repetition"] = np.zeros(k)
-        # word n-grams, inside each text
-        n = self.word_n
-        grams = [_rolling(wh, n) for wh in seg.word_hashes]
-        gseg = np.repeat(np.arange(k), [len(g) for g in grams])
-        allg = np.concatenate(grams) if grams else np.empty(0, dtype=np.uint64)
-        out["word_repetition"] = word_repetition_by_segment(allg, gseg, k)
-        out["special_characters"] = _ratio(seg.special, seg.lengths)
-        codes = np.concatenate(seg.codes) if seg.codes else np.empty(0, dtype=np.uint8)
-        wseg = np.repeat(np.arange(k), nwords)
+        # word n-grams inside one paragraph
+        m = self.word_n
+        g = _rolling(seg.word_hashes, m)
+        if len(g):
+            wpara = np.searchsorted(seg.woff, np.arange(len(g)), side="right") - 1
+            inside = np.arange(len(g)) + m <= (seg.woff + seg.nwords)[wpara]
+            out["word_repetition"] = word_repetition_by_segment(g[inside], wpara[inside], k)
+        else:
+            out["word_repetition"] = np.zeros(k)
+        out["special_characters"] = _ratio(seg.lengths - seg.letters, seg.lengths)
+        wseg = np.repeat(np.arange(k), seg.nwords)
         for name, bit in LIST_BITS.items():
-            hits = np.bincount(wseg, weights=(codes & bit) > 0, minlength=k)
-            out[name] = _ratio(hits, nwords)
+            hits = np.bincount(wseg, weights=(seg.codes & bit) > 0, minlength=k)
+            out[name] = _ratio(hits, seg.nwords)
         punct = _ratio(seg.marks, seg.ptokens)
         if punctuation_min_words > 0:
             punct = np.where((seg.ptokens > 0) & (seg.ptokens < punctuation_min_words), 1.0, punct)
         out["punctuation"] = punct
         return out
 
-    def document_metrics(self, seg: Segments, keep: np.ndarray | None = None, sep: str = "\n\n") -> dict[str, float]:
-        """Every metric of the texts of ``seg`` (those in ``keep``) joined by ``sep``, as one text."""
-        idx = np.arange(len(seg.texts)) if keep is None else np.flatnonzero(keep)
-        texts = [seg.texts[i] for i in idx]
-        full = sep.join(texts)
-        nwords = int(sum(len(seg.words[i]) for i in idx))
+    def document_metrics(self, seg: Segments, keep: np.ndarray | None = None) -> dict[str, float]:
+        """Every metric of the paragraphs of ``seg`` (those in ``keep``) joined by ``\\n\\n``, as one text."""
+        k = len(seg.texts)
+        idx = np.arange(k) if keep is None else np.flatnonzero(keep)
+        if len(idx) == k:
+            chars = seg.char_codes
+            wh, codes = seg.word_hashes, seg.codes
+        else:
+            chars = np.frombuffer(SEP.join(seg.texts[i] for i in idx).encode("utf-32-le"), dtype=np.uint32)
+            wsel = (
+                np.concatenate([np.arange(seg.woff[i], seg.woff[i] + seg.nwords[i]) for i in idx]) if len(idx) else []
+            )
+            wh, codes = seg.word_hashes[wsel], seg.codes[wsel]
+        nwords = int(seg.nwords[idx].sum())
         out: dict[str, float] = {"words": nwords}
-        h = _rolling(_char_codes(full), self.char_n)
-        out["char_repetition"] = float(char_repetition_by_segment(h, np.zeros(len(h), dtype=np.int64), 1)[0])
-        wh = np.concatenate([seg.word_hashes[i] for i in idx]) if len(idx) else np.empty(0, dtype=np.uint64)
+        h = _rolling(chars.astype(np.uint64), self.char_n)
+        out["char_repetition"] = float(char_repetition_by_segment(h, None, 1)[0])
         g = _rolling(wh, self.word_n)
-        out["word_repetition"] = float(word_repetition_by_segment(g, np.zeros(len(g), dtype=np.int64), 1)[0])
-        nsep = max(len(idx) - 1, 0)
-        sep_special = sum(1 for c in sep if is_special(c)) * nsep
-        length = int(seg.lengths[idx].sum()) + len(sep) * nsep
-        out["special_characters"] = (int(seg.special[idx].sum()) + sep_special) / length if length else 0.0
-        codes = np.concatenate([seg.codes[i] for i in idx]) if len(idx) else np.empty(0, dtype=np.uint8)
+        out["word_repetition"] = float(word_repetition_by_segment(g, None, 1)[0])
+        length = len(chars)
+        out["special_characters"] = (length - int(seg.letters[idx].sum())) / length if length else 0.0
         for name, bit in LIST_BITS.items():
             out[name] = int(np.count_nonzero(codes & bit)) / nwords if nwords else 0.0
         marks, tokens = int(seg.marks[idx].sum()), int(seg.ptokens[idx].sum())

@@ -3,8 +3,8 @@
 One task per input shard: ``OUT/NAME.parquet`` holds the kept documents (failing paragraphs
 removed), ``OUT/NAME.stats.json`` the funnel (documents, paragraphs and images removed, by
 reason). With ``keep_rejected`` the removed documents, as they came in, go to
-``OUT/rejected/NAME.pq`` with a ``reject_reason`` column (the ``.pq`` suffix keeps them out of
-a later stage that is given the folder ``OUT``). See :mod:`obelics.filters.pipeline` for the
+``OUT/rejected/NAME.parquet`` with a ``reject_reason`` column (a later stage given the folder
+``OUT`` skips ``rejected/``). See :mod:`obelics.filters.pipeline` for the
 order of the checks and :mod:`obelics.filters.config` for the settings.
 """
 
@@ -82,7 +82,7 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
 
 def rejected_path(output: str) -> str:
     p = Path(output)
-    return str(p.parent / "rejected" / (p.name[: -len(".parquet")] if p.name.endswith(".parquet") else p.stem)) + ".pq"
+    return str(p.parent / "rejected" / p.name)
 
 
 def _documents(path: str, stats: Stats):

@@ -1,0 +1,321 @@
+"""Filter throughput per core, against naive versions of the same metrics measured in the same run.
+
+Documents: about 700 words each (paragraphs of 3-6 sentences, 3 image URLs), English text
+sampled from wordfreq's frequencies, so they pass the filters and every metric is computed.
+
+Measured, one process, one thread (so: per core):
+
+- all text filters together (``DocumentFilter``: lid.176 on the page, the paragraph metrics,
+  the document metrics), documents/s; goal >= 500/s per core;
+- each costly part on its own: tokenisation + paragraph metrics, document metrics, lid.176
+  on the page, lid.176 per paragraph (off by default), KenLM perplexity (a unigram ARPA
+  written from wordfreq), the quality classifier;
+- baseline: the same metrics written naively (each metric tokenises the text again, n-grams
+  counted with ``Counter`` of strings, special characters stripped character by character, as
+  the published OBELICS code does), on the same documents;
+- NSFW: images/s of our batched NudeNet (one intra-op thread), against NudeNet's own
+  ``NudeDetector.detect`` one image at a time, on the same 256 px images.
+
+Usage: ``python bench/filters.py [--docs 400] [--naive-docs 60] [--images 48]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from obelics.document import Document, Node, image_metadata  # noqa: E402
+from obelics.filters.config import DEFAULTS  # noqa: E402
+from obelics.filters.pipeline import DocumentFilter  # noqa: E402
+from obelics.filters.wordlists import resolve_lists  # noqa: E402
+from obelics.stats import Stats  # noqa: E402
+
+GOAL_DOCS = 500.0
+
+
+# ---- documents -----------------------------------------------------------------------------
+def make_docs(n: int, words: int = 700, seed: int = 0) -> list[Document]:
+    import wordfreq
+
+    vocab = wordfreq.top_n_list("en", 20000)
+    weights = [wordfreq.word_frequency(w, "en") for w in vocab]
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        sample = rng.choices(vocab, weights, k=words)
+        paras, pos = [], 0
+        while pos < len(sample):
+            sents = []
+            for _ in range(rng.randint(3, 6)):
+                k = rng.randint(8, 24)
+                chunk = sample[pos : pos + k]
+                pos += k
+                if not chunk:
+                    break
+                if len(chunk) > 6 and rng.random() < 0.5:
+                    chunk[len(chunk) // 2] += ","
+                sents.append(" ".join(chunk).capitalize() + rng.choice(".....?!"))
+            if sents:
+                paras.append(" ".join(sents))
+        nodes = []
+        for j, p in enumerate(paras):
+            nodes.append(Node(text=p))
+            if j % max(1, len(paras) // 3) == 0 and j // max(1, len(paras) // 3) < 3:
+                url = f"http://img.test/{i}/{j}.jpg"
+                nodes.append(Node(image=url, meta=image_metadata(url)))
+        docs.append(Document.from_nodes(nodes, {"url": f"http://bench.test/{i}"}))
+    return docs
+
+
+# ---- naive baseline: the same metrics, written the straightforward way ------------------------
+def naive_special(ch: str) -> bool:
+    return unicodedata.category(ch)[0] not in "LM"
+
+
+def naive_words(text: str) -> list[str]:
+    out = []
+    for tok in text.split():
+        tok = tok.lower()
+        i, j = 0, len(tok)
+        while i < j and naive_special(tok[i]):
+            i += 1
+        while j > i and naive_special(tok[j - 1]):
+            j -= 1
+        if i < j:
+            out.append(tok[i:j])
+    return out
+
+
+def naive_char_rep(text: str, n: int = 10) -> float:
+    c = Counter(text[i : i + n] for i in range(len(text) - n + 1))
+    if not c:
+        return 0.0
+    freqs = sorted(c.values(), reverse=True)
+    k = min(int(math.sqrt(len(freqs))), len(freqs) - sum(1 for f in freqs if f == 1))
+    return sum(freqs[:k]) / sum(freqs)
+
+
+def naive_word_rep(text: str, n: int = 5) -> float:
+    ws = naive_words(text)
+    c = Counter(" ".join(ws[i : i + n]) for i in range(len(ws) - n + 1))
+    return sum(f for f in c.values() if f > 1) / sum(c.values()) if c else 0.0
+
+
+def naive_ratio(text: str, words: frozenset[str]) -> float:
+    ws = naive_words(text)
+    return sum(w in words for w in ws) / len(ws) if ws else 0.0
+
+
+def naive_punct(text: str, min_words: int = 0) -> float:
+    import re
+
+    toks = re.findall(r"[\w']+|[,;:?!.]", text)
+    if not toks:
+        return 0.0
+    if min_words and len(toks) < min_words:
+        return 1.0
+    return sum(t in ",;:?!." for t in toks) / len(toks)
+
+
+def naive_metrics(text: str, lists, punct_min: int = 0) -> dict[str, float]:
+    return {
+        "words": len(naive_words(text)),
+        "char_repetition": naive_char_rep(text),
+        "word_repetition": naive_word_rep(text),
+        "special_characters": sum(naive_special(c) for c in text) / len(text) if text else 0.0,
+        "stopwords": naive_ratio(text, lists["stopwords"]),
+        "flagged_words": naive_ratio(text, lists["flagged_words"]),
+        "punctuation": naive_punct(text, punct_min),
+        "spam_words": naive_ratio(text, lists["spam_words"]),
+        "common_words": naive_ratio(text, lists["common_words"]),
+    }
+
+
+def naive_filter(doc: Document, lists, lid, s) -> bool:
+    """The whole text funnel, naively: lid, each paragraph's metrics, the document's metrics."""
+    text = doc.text
+    lang, score = lid.predict(text)
+    if lang not in s["languages"] or score < s["language_min_score"]:
+        return False
+    kept = []
+    for p in doc.paragraphs():
+        m = naive_metrics(p, lists, s["paragraph_punctuation_min_words"])
+        if s["paragraph_min_words"] <= m["words"] <= s["paragraph_max_words"] and _passes(m, s, "paragraph"):
+            kept.append(p)
+    if not kept:
+        return False
+    m = naive_metrics("\n\n".join(kept), lists)
+    return s["document_min_words"] <= m["words"] <= s["document_max_words"] and _passes(m, s, "document")
+
+
+def _passes(m, s, level) -> bool:
+    for metric in ("char_repetition", "word_repetition", "special_characters", "flagged_words", "spam_words"):
+        if m[metric] > s[f"{level}_max_{metric}"]:
+            return False
+    for metric in ("stopwords", "punctuation", "common_words"):
+        if m[metric] < s[f"{level}_min_{metric}"]:
+            return False
+    return True
+
+
+# ---- timing ---------------------------------------------------------------------------------
+def rate(fn, items, min_seconds: float = 0.0, size=None) -> float:
+    """Items per second of ``fn`` over ``items`` (repeated until ``min_seconds`` passed); ``size(item)``
+    counts what one call processes (default 1)."""
+    per_pass = sum(size(it) for it in items) if size else len(items)
+    done, t0 = 0, time.process_time()
+    while True:
+        for it in items:
+            fn(it)
+        done += per_pass
+        el = time.process_time() - t0
+        if el >= min_seconds:
+            return done / el
+
+
+def write_arpa(path: Path, n: int = 50000, bigrams: int = 5000) -> None:
+    """A bigram ARPA from wordfreq: every word as a unigram, "<s> w" and "the w" for the most frequent."""
+    import wordfreq
+
+    words = wordfreq.top_n_list("en", n)
+    freqs = [wordfreq.word_frequency(w, "en") for w in words]
+    total = sum(freqs) * 1.05
+    top = words[:bigrams]
+    with open(path, "w") as fh:
+        fh.write(f"\\data\\\nngram 1={len(words) + 3}\nngram 2={2 * len(top)}\n\n\\1-grams:\n")
+        fh.write(f"{math.log10(0.01):.6f}\t<unk>\t0\n-99\t<s>\t-0.1\n{math.log10(0.04):.6f}\t</s>\t0\n")
+        for w, f in zip(words, freqs):
+            fh.write(f"{math.log10(f / total):.6f}\t{w}\t-0.1\n")
+        fh.write("\n\\2-grams:\n")
+        for first in ("<s>", "the"):
+            for w, f in zip(top, freqs):
+                fh.write(f"{math.log10(min(0.5, 3 * f / total)):.6f}\t{first} {w}\n")
+        fh.write("\n\\end\\\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=400)
+    ap.add_argument("--naive-docs", type=int, default=60)
+    ap.add_argument("--images", type=int, default=48)
+    ap.add_argument("--no-nsfw", action="store_true")
+    args = ap.parse_args(argv)
+
+    docs = make_docs(args.docs)
+    words = sum(len(d.text.split()) for d in docs) / len(docs)
+    print(
+        f"{len(docs)} documents, {words:.0f} words and {sum(len(d.paragraphs()) for d in docs) / len(docs):.1f}"
+        " paragraphs each on average; one process, one thread"
+    )
+    s = dict(DEFAULTS, nsfw_images=False)
+    stats = Stats("filter")
+    flt = DocumentFilter(s, stats)
+    flt.filter_batch(docs[:5])  # warm up (word lists, model, regexes)
+    stats = flt.stats = Stats("filter")
+
+    results: dict[str, float] = {}
+    results["all text filters"] = rate(lambda d: flt.filter_batch([d]), docs, 2.0)
+    kept = stats.counts.get("documents_out", 0) / max(stats.counts.get("documents_in", 1), 1)
+
+    lists = resolve_lists({})
+    naive_docs = docs[: args.naive_docs]
+    results["baseline: naive text filters"] = rate(lambda d: naive_filter(d, lists, flt.lid, s), naive_docs, 2.0)
+
+    # the costly parts alone
+    paras = [d.paragraphs() for d in docs]
+    segs = [flt.metrics.tokenise(p) for p in paras]
+    results["tokenise + paragraph metrics"] = rate(
+        lambda p: flt.metrics.metrics(flt.metrics.tokenise(p), 12), paras, 1.0
+    )
+    results["document metrics"] = rate(flt.metrics.document_metrics, segs, 1.0)
+    texts = [d.text for d in docs]
+    results["lid.176 on the page"] = rate(flt.lid.predict, texts, 1.0)
+    results["lid.176 per paragraph (optional)"] = rate(lambda ps: [flt.lid.predict(p) for p in ps], paras, 1.0)
+    results["baseline: naive paragraph metrics"] = rate(
+        lambda ps: [naive_metrics(p, lists, 12) for p in ps], paras[: args.naive_docs], 1.0
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        arpa = Path(tmp) / "bench.arpa"
+        write_arpa(arpa)
+        from obelics.filters.perplexity import PerplexityModel
+
+        lm = PerplexityModel(arpa)
+        results["KenLM perplexity (50k-word bigram ARPA)"] = rate(lm.perplexity, texts, 1.0)
+    from obelics.filters.classifier import train
+
+    rng = random.Random(1)
+    other = [" ".join(rng.sample(t.split(), 100)) for t in texts[:100]]
+    qc = train(texts[:100], other, n_features=2**18)
+    batches = [texts[i : i + 256] for i in range(0, len(texts), 256)]
+    results["quality classifier (batches of 256)"] = rate(qc.predict_proba, batches, 1.0, size=len)
+
+    print(f"\n{'text':<44}{'docs/s/core':>12}{'vs goal 500':>13}{'vs naive':>10}")
+    base = results["baseline: naive text filters"]
+    for name, r in results.items():
+        vs_naive = ""
+        if name == "all text filters":
+            vs_naive = f"{r / base:.1f}x"
+        if name == "tokenise + paragraph metrics":
+            vs_naive = f"{r / results['baseline: naive paragraph metrics']:.1f}x"
+        print(f"{name:<44}{r:>12.0f}{r / GOAL_DOCS:>12.2f}x{vs_naive:>10}")
+    print(f"(documents kept by all text filters: {kept:.0%})")
+
+    if not args.no_nsfw:
+        bench_nsfw(args.images)
+    return 0
+
+
+def bench_nsfw(n: int) -> None:
+    try:
+        from nudenet import NudeDetector
+
+        from obelics.filters.nsfw import NsfwDetector
+    except ImportError as e:
+        print(f"\nNSFW: skipped ({e})")
+        return
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(0)
+    images = []
+    for _ in range(n):
+        im = Image.new("RGB", (256, int(256 * rng.uniform(0.6, 1.0))), (rng.randrange(256), 120, rng.randrange(256)))
+        d = ImageDraw.Draw(im)
+        for _ in range(6):
+            x, y = rng.randrange(200), rng.randrange(150)
+            d.ellipse((x, y, x + 50, y + 40), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=85)
+        images.append(buf.getvalue())
+    print(f"\n{'images (256 px JPEG)':<44}{'images/s':>12}{'vs NudeNet':>13}")
+    import onnxruntime as ort
+
+    from obelics.filters.nsfw import default_model_path
+
+    ref = NudeDetector()
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1  # per core, like ours
+    ref.onnx_session = ort.InferenceSession(default_model_path(), sess_options=opts, providers=["CPUExecutionProvider"])
+    base = rate(ref.detect, images[: max(8, n // 3)], 2.0)
+    print(f"{'baseline: NudeDetector.detect, 1 image/call':<44}{base:>12.1f}{1.0:>12.2f}x")
+    for bs in (8, 32):
+        det = NsfwDetector(batch_size=bs, threads=1)
+        det.scores(images[:bs])
+        r = rate(det.scores, [images[i : i + bs] for i in range(0, n, bs)], 2.0, size=len)
+        print(f"{f'ours, batches of {bs}, 1 thread':<44}{r:>12.1f}{r / base:>12.2f}x")
+        det.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
