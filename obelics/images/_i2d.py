@@ -7,6 +7,8 @@
   ``obelics-filter:<reason>`` so img2dataset never writes its bytes;
 - a sidecar Parquet per shard (``NNNNN_obelics.pq``) with the format, sizes and hashes of the images kept.
 
+With ``processes_count=1`` it runs in the calling process instead, and :func:`uninstall` undoes the above.
+
 This module imports img2dataset at import time: import it lazily, only where a download runs.
 """
 
@@ -27,13 +29,23 @@ from obelics.images.filters import FilterConfig, analyse
 from obelics.images.guard import build_opener
 
 _ORIGINAL_DOWNLOAD_IMAGE = _dl.download_image
+_ORIGINAL_WITH_RETRY = _dl.download_image_with_retry
 _SIDE: dict[str, dict[str, Any]] = {}
 _INSTALLED: dict[str, Any] = {}
+
+
+def uninstall() -> None:
+    """Undo :func:`_install` (when img2dataset ran in the calling process rather than in its workers)."""
+    if "options" in _INSTALLED:
+        urllib.request._opener = _INSTALLED.pop("previous_opener", None)  # what install_opener replaced
+        _dl.download_image_with_retry = _ORIGINAL_WITH_RETRY
+        _INSTALLED.clear()
 
 
 def _install(options: dict[str, Any]) -> None:
     if _INSTALLED.get("options") == options:
         return
+    _INSTALLED.setdefault("previous_opener", urllib.request._opener)
     if options.get("guard", True):
         urllib.request.install_opener(build_opener(bool(options.get("allow_loopback"))))
     cfg = FilterConfig.from_settings(options.get("filters", {}))

@@ -11,7 +11,10 @@ image to JPEG, which hid the real format from the OBELICS format filter). It wra
   with the downloads, and filtered images are never written to disk.
 
 img2dataset starts processes (spawn), prints a lot and leaves ``wandb`` folders in the temp dir: its output
-goes to a log file, its temp dir is a folder we delete, and SIGINT handling is restored afterwards.
+goes to a log file, its temp dir is a folder we delete, and SIGINT handling is restored afterwards. Its logger
+process (a spawned process that only aggregates stats for printing and wandb) is replaced by our progress bar,
+and with ``processes_count=1`` its downloader runs in this process (its download threads do the work; a worker
+process would add nothing but start-up time), so no process is started at all.
 """
 
 from __future__ import annotations
@@ -203,6 +206,31 @@ def _progress(folder: str, total: int, stream: Any, stop: threading.Event, desc:
                 return
 
 
+class _NoLoggerProcess:
+    """Stands in for img2dataset's LoggerProcess (stats printing and wandb; our progress bar reads the same files)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.done_shards: set[int] = set()
+
+    def start(self) -> None:
+        return None
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+    def terminate(self) -> None:
+        return None
+
+
+def _inprocess_distributor(processes_count, downloader, reader, subjob_size, max_shard_retry) -> None:
+    """img2dataset's multiprocessing distributor, without the process: shards one after the other, here."""
+    failed = [row for row in reader if not downloader(row)[0]]
+    for _ in range(max_shard_retry):
+        if not failed:
+            break
+        failed = [row for row in failed if not downloader(row)[0]]
+
+
 def run_img2dataset(
     url_list: str,
     output_folder: str,
@@ -238,18 +266,30 @@ def run_img2dataset(
 
         i2d_main = sys.modules["img2dataset.main"]
 
-        original = i2d_main.Downloader
-        i2d_main.Downloader = functools.partial(_i2d.ObelicsDownloader, obelics_options=options)
+        kwargs = img2dataset_kwargs(settings)
+        inprocess = kwargs["processes_count"] == 1
+        patches = {
+            "Downloader": functools.partial(_i2d.ObelicsDownloader, obelics_options=options),
+            "LoggerProcess": _NoLoggerProcess,
+        }
+        if inprocess:
+            patches["multiprocessing_distributor"] = _inprocess_distributor
+        originals = {k: getattr(i2d_main, k) for k in patches}
+        for k, v in patches.items():
+            setattr(i2d_main, k, v)
         stop = threading.Event()
         bar = threading.Thread(target=_progress, args=(output_folder, total, bar_stream, stop, desc), daemon=True)
         bar.start()
         try:
             with _signals_tolerated(i2d_main):
-                i2d_main.download(url_list=url_list, output_folder=output_folder, **img2dataset_kwargs(settings))
+                i2d_main.download(url_list=url_list, output_folder=output_folder, **kwargs)
         except SystemExit:  # img2dataset's SIGINT handler
             raise KeyboardInterrupt from None
         finally:
-            i2d_main.Downloader = original
+            for k, v in originals.items():
+                setattr(i2d_main, k, v)
+            if inprocess:
+                _i2d.uninstall()
             stop.set()
             bar.join(timeout=5)
 

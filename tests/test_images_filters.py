@@ -1,0 +1,133 @@
+"""Node-level image filters, hashes, URL rules and the bucketing of download errors (no network)."""
+
+import hashlib
+
+import pytest
+
+from obelics.images.download import classify_error, img2dataset_kwargs, is_transient
+from obelics.images.filters import FilterConfig, analyse, declared_refusal, declared_size
+from obelics.images.hashing import hamming, partition_of
+from obelics.images.urls import banned_substring, url_status
+from obelics.stages.images import DEFAULTS, phash_bands
+from tests.imageserver import (
+    decompression_bomb_png,
+    make_gif,
+    make_jpeg,
+    make_png,
+    make_webp,
+    truncated_jpeg,
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"", "empty"),
+        (b"<html><body>not an image</body></html>" * 10, "not_an_image"),
+        (truncated_jpeg(), "truncated"),
+        (decompression_bomb_png(), "decompression_bomb"),
+        (make_gif(300, 200), "format"),
+        (make_jpeg(100, 300), "too_small"),
+        (make_jpeg(600, 200), "aspect_ratio"),
+        (make_jpeg(300, 200)[:40], "corrupt"),  # cut inside its header
+    ],
+)
+def test_bad_payloads_are_reasons_not_crashes(payload, reason):
+    info, got = analyse(payload)
+    assert info is None and got == reason
+
+
+def test_good_images_keep_their_real_format_and_hashes():
+    for data, fmt in (
+        (make_jpeg(300, 200, 1), "jpeg"),
+        (make_png(320, 240, 2), "png"),
+        (make_webp(400, 300, 3), "webp"),
+    ):
+        info, reason = analyse(data)
+        assert reason is None
+        assert info.format == fmt and info.bytes_size == len(data)
+        assert info.sha256 == hashlib.sha256(data).hexdigest()
+        assert len(info.phash) == 16
+
+
+def test_size_limits_and_pixel_limit_are_settings():
+    cfg = FilterConfig(max_side=1000)
+    assert analyse(make_jpeg(1200, 800), cfg) == (None, "too_large")
+    assert analyse(make_jpeg(800, 600), FilterConfig(max_pixels=100_000)) == (None, "decompression_bomb")
+    assert analyse(make_gif(300, 200), FilterConfig(formats=("gif",)))[1] is None
+
+
+def test_near_duplicates_have_near_phashes():
+    a = analyse(make_jpeg(300, 200, 50))[0].phash
+    b = analyse(make_png(320, 220, 50))[0].phash
+    c = analyse(make_jpeg(300, 200, 51))[0].phash
+    assert hamming(a, b) <= 4 < hamming(a, c)
+
+
+def test_declared_sizes():
+    cfg = FilterConfig()
+    assert declared_size({"rendered_width": "300px", "rendered_height": 200}) == (300, 200)
+    assert declared_size({"rendered_width": "100%", "rendered_height": None}) == (None, None)
+    assert declared_refusal({"rendered_width": 100}, cfg) == "too_small"
+    assert declared_refusal({"rendered_width": 900, "rendered_height": 300}, cfg) == "aspect_ratio"
+    assert declared_refusal({"rendered_width": 300, "rendered_height": 200}, cfg) is None
+    assert declared_refusal(None, cfg) is None
+
+
+def test_url_rules():
+    banned = DEFAULTS["banned_url_substrings"]
+    assert banned_substring("http://x.org/img/Site-LOGO.png", banned) == "logo"
+    assert banned_substring("http://x.org/photo.jpg", banned) is None
+    assert url_status("http://x.org/a.jpg", 11, max_url_count=10, banned=banned) == "too_frequent"
+    assert url_status("http://x.org/a.jpg", 10, max_url_count=10, banned=banned) == "ok"
+    assert url_status("http://x.org/a.jpg", 99, max_url_count=0, banned=banned) == "ok"
+    assert url_status("http://x.org/icons/a.jpg", 1, max_url_count=10, banned=banned) == "banned_substring"
+
+
+@pytest.mark.parametrize(
+    ("message", "bucket"),
+    [
+        ("HTTP Error 404: Not Found", "http_404"),
+        ("HTTP Error 503: Service Unavailable", "http_503"),
+        ("<urlopen error timed out>", "timeout"),
+        ("The read operation timed out", "timeout"),
+        (
+            "HTTP Error 302: The HTTP server returned a redirect error that would lead to an infinite loop.\n"
+            "The last 30x error message was:\nFound",
+            "too_many_redirects",
+        ),
+        ("Use of image disallowed by X-Robots-Tag directive", "opt_out_header"),
+        ("<urlopen error obelics-guard: redirect_metadata (http://169.254.169.254/)>", "guard_refused"),
+        ("<urlopen error [Errno -2] Name or service not known>", "dns"),
+        ("<urlopen error [Errno 111] Connection refused>", "connection_refused"),
+        ("Remote end closed connection without response", "connection_error"),
+        ("<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed>", "ssl"),
+        ("obelics-filter:truncated", "truncated"),
+        ("something new", "other"),
+        (None, "unknown"),
+    ],
+)
+def test_error_buckets(message, bucket):
+    assert classify_error(message) == bucket
+
+
+def test_only_transient_errors_are_retried():
+    assert is_transient("<urlopen error timed out>") and is_transient("HTTP Error 503: busy")
+    assert not is_transient("HTTP Error 404: Not Found") and not is_transient("Use of image disallowed by X-Robots-Tag")
+
+
+def test_img2dataset_keeps_original_bytes_by_default():
+    kw = img2dataset_kwargs(DEFAULTS)
+    assert kw["resize_mode"] == "no" and kw["disable_all_reencoding"] is True
+    assert kw["user_agent_token"] == "obelics" and kw["enable_wandb"] is False
+    assert kw["disallowed_header_directives"] == ["noai", "noimageai", "noindex", "noimageindex"]
+    resized = img2dataset_kwargs({**DEFAULTS, "resize_mode": "keep_ratio"})
+    assert resized["disable_all_reencoding"] is False
+
+
+def test_partitions_and_bands_are_stable():
+    assert partition_of("http://a.org/x.jpg", 16) == partition_of("http://a.org/x.jpg", 16)
+    assert {partition_of(f"http://a.org/{i}.jpg", 8) for i in range(200)} == set(range(8))
+    assert phash_bands(0) == [(0, 0, (1 << 64) - 1)]
+    bands = phash_bands(2)
+    assert [b[0] for b in bands] == [0, 1, 2] and sum(m.bit_length() for _, _, m in bands) == 64
