@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from obelics.document import Document, Node, image_metadata
+from obelics.document import HUB_IMAGE_KEYS, Document, Node
 from obelics.html import main_content as _main
-from obelics.html.media import formatted_filename, img_source, parse_size, picture_source, resolve_base
+from obelics.html.media import Resolver, formatted_filename, img_source, parse_size, picture_source, resolve_base
 from obelics.html.optout import page_opt_out
 from obelics.html.simplify import (
     COMMENT_ID,
@@ -76,6 +76,7 @@ class Kinds:
         by_id[TEXT_ID] = (K_TEXT, 0)
         by_id[COMMENT_ID] = (K_SKIP, 0)
         self.by_id = by_id
+        self.table: list[Kind] = [by_id[i] for i in range(MAX_STANDARD_TAG_ID)]
 
     def of(self, node: Any) -> Kind:
         """The kind of a node whose id is not a standard one (a custom element)."""
@@ -149,18 +150,56 @@ def _pre_text(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+_META_KEYS = (
+    "document_url",
+    "unformatted_src",
+    "src",
+    "formatted_filename",
+    "alt_text",
+    "rendered_width",
+    "rendered_height",
+    "original_width",
+    "original_height",
+    "format",
+)
+assert _META_KEYS == HUB_IMAGE_KEYS, "image metadata built in _image_node must follow obelics.document"
+_IMG_ID = tag_id("img")
+_SOURCE_ID = tag_id("source")
+
+
+def _picture_parts(picture: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The attributes of a ``<picture>``'s ``<img>`` and of its ``<source>`` elements."""
+    img_attrs: dict[str, Any] | None = None
+    sources = []
+    for child in picture.iter():
+        tid = child.tag_id
+        if tid == _SOURCE_ID:
+            sources.append(child.attributes)
+        elif tid == _IMG_ID and img_attrs is None:
+            img_attrs = child.attributes
+    if img_attrs is None:  # an img wrapped deeper (picture > a > img)
+        img = picture.css_first("img")
+        img_attrs = img.attributes if img is not None else {}
+    return img_attrs, sources
+
+
 def _image_node(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> Node:
     src, raw = found
     alt = attrs.get("alt")
-    meta = image_metadata(
-        src,
-        unformatted_src=raw,
-        document_url=page_url,
-        alt_text=" ".join(alt.split()) if alt else "",
-        rendered_width=parse_size(attrs.get("width")),
-        rendered_height=parse_size(attrs.get("height")),
-    )
-    meta["formatted_filename"] = formatted_filename(src)
+    width, height = attrs.get("width"), attrs.get("height")
+    # The fields of obelics.document.image_metadata, built inline (this runs for every image).
+    meta = {
+        "document_url": page_url,
+        "unformatted_src": raw,
+        "src": src,
+        "formatted_filename": formatted_filename(src),
+        "alt_text": " ".join(alt.split()) if alt else "",
+        "rendered_width": int(width) if width and width.isdecimal() and len(width) < 8 else parse_size(width),
+        "rendered_height": int(height) if height and height.isdecimal() and len(height) < 8 else parse_size(height),
+        "original_width": None,
+        "original_height": None,
+        "format": None,
+    }
     return Node(image=src, meta=meta)
 
 
@@ -179,13 +218,15 @@ def walk(
     br_run = 0
     pre = 0
     seps = _SEPS
-    by_id = kinds.by_id
+    table = kinds.table
+    limit = MAX_STANDARD_TAG_ID
+    resolve = Resolver(base)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
         node = root
         while node is not None:
-            kind_rank = by_id.get(node.tag_id)
-            kind, rank = kind_rank if kind_rank is not None else kinds.of(node)
+            tid = node.tag_id
+            kind, rank = table[tid] if tid < limit else kinds.of(node)
             if kind == K_TEXT:
                 text = node.text_content
                 if text:
@@ -216,11 +257,10 @@ def walk(
             elif kind == K_IMG or kind == K_PICTURE:
                 if kind == K_IMG:
                     attrs = node.attributes
-                    found = img_source(attrs, base)
+                    found = img_source(attrs, resolve)
                 else:
-                    img = node.css_first("img")
-                    attrs = img.attributes if img is not None else {}
-                    found = picture_source(attrs, [s.attributes for s in node.css("source")], base)
+                    attrs, sources = _picture_parts(node)
+                    found = picture_source(attrs, sources, resolve)
                 if found and (keep_image is None or keep_image(attrs, found[0])):
                     if parts:
                         nodes.append(Node(text="".join(parts)))

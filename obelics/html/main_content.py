@@ -51,98 +51,53 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
-JUNK_SELECTOR = ",".join(
-    [
-        "header:not(article header):not(main header)",
-        "[hidden]",
-        "[aria-hidden=true]",
-        "[style*='display:none' i]",
-        "[style*='display: none' i]",
-        "[style*='visibility:hidden' i]",
-        "[style*='visibility: hidden' i]",
-        "[role=navigation]",
-        "[role=banner]",
-        "[role=contentinfo]",
-        "[role=complementary]",
-        "[role=search]",
-        "[role=dialog]",
-        "[role=alertdialog]",
-        "[role=menu]",
-        "[role=menubar]",
-    ]
+# Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
+# so one cheap selector finds every element with a telling attribute and Python decides.
+ATTRIBUTE_SELECTOR = "[class],[id],[hidden],[aria-hidden],[style],[role]"
+JUNK_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"}
 )
 
-# Boilerplate words in class/id names: "hard" ones go even beside a content word.
-HARD_WORDS = (
-    "comment",
-    "disqus",
-    "respond",
-    "reply",
-    "share",
-    "sharing",
-    "sharedaddy",
-    "social",
-    "related",
-    "recommend",
-    "cookie",
-    "consent",
-    "gdpr",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "breadcrumb",
-    "pagination",
-    "pager",
-    "sponsor",
-    "advert",
-    "promo",
-    "popup",
-    "modal",
-    "outbrain",
-    "taboola",
-    "yarpp",
-    "login",
-    "print",
-    "rss",
-    "editsection",
-)
-SOFT_WORDS = (
-    "sidebar",
-    "widget",
-    "menu",
-    "nav",
-    "navbar",
-    "navigation",
-    "footer",
-    "header",
-    "masthead",
-    "banner",
-    "byline",
-    "meta",
-    "tags",
-    "tag-list",
-    "tagcloud",
-    "author",
-    "toolbar",
-    "skip",
-    "ad",
-    "ads",
-    "adsense",
-    "dfp",
-    "share-buttons",
-    "more-stories",
-    "read-next",
-)
-POSITIVE_WORDS = ("article", "content", "entry", "main", "post", "story", "body", "text", "blog", "prose")
+# Boilerplate words in class/id names, matched against the name's tokens (split on anything but
+# letters and digits, plural "s" allowed): "hard" ones go even beside a content word.
+HARD_WORDS = frozenset(
+    {
+        "comment", "comments", "commentlist", "disqus", "respond", "reply", "replies", "share", "sharing",
+        "sharedaddy", "sharethis", "addthis", "social", "related", "recommend", "recommended", "cookie",
+        "consent", "gdpr", "newsletter", "subscribe", "subscription", "signup", "breadcrumb", "pagination",
+        "pager", "sponsor", "sponsored", "advert", "advertisement", "promo", "popup", "modal", "outbrain",
+        "taboola", "yarpp", "login", "print", "rss", "editsection",
+    }
+)  # fmt: skip
+# Name prefixes that are boilerplate whatever follows ("commentlist", "socialicons", "relatedposts").
+HARD_PREFIXES = ("comment", "share", "social", "related", "cookie", "advert", "sponsor", "newsletter")
+SOFT_WORDS = frozenset(
+    {
+        "sidebar", "widget", "menu", "nav", "navbar", "navigation", "footer", "header", "masthead", "banner",
+        "byline", "meta", "tag", "tags", "taglist", "tagcloud", "author", "toolbar", "skip", "ad", "ads",
+        "adsense", "dfp", "stories", "next", "prev", "previous",
+    }
+)  # fmt: skip
+POSITIVE_PREFIXES = ("article", "content", "entry", "main", "post", "story", "body", "text", "blog", "prose")
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
 
-_SUBSTRINGS = sorted({w for w in HARD_WORDS + SOFT_WORDS if len(w) > 3} | {"ad-", "-ad", "ads", "dfp", "nav", "rss"})
-PATTERN_SELECTOR = ",".join(f"[class*={w} i],[id*={w} i]" for w in _SUBSTRINGS) + ",[class~=ad],[id=ad]"
-_TOKEN = r"(?:^|(?<=[\s_\-]))(?:{})(?=$|[\s_\-]|s\b|s[_\-])"
-_HARD = re.compile(_TOKEN.format("|".join(map(re.escape, HARD_WORDS))), re.IGNORECASE)
-_SOFT = re.compile(_TOKEN.format("|".join(map(re.escape, SOFT_WORDS))), re.IGNORECASE)
-_HARD_PREFIX = re.compile(r"(?:^|(?<=[\s_\-]))(?:comment|share|social|related|cookie|advert)", re.IGNORECASE)
-_POSITIVE = re.compile(r"(?:^|(?<=[\s_\-]))(?:{})".format("|".join(POSITIVE_WORDS)), re.IGNORECASE)
+
+def classify_name(name: str) -> tuple[bool, bool, bool]:
+    """``(hard, soft, positive)``: whether a class/id string names hard or soft boilerplate, or content."""
+    hard = soft = positive = False
+    for token in _NAME_SPLIT.split(name.lower()):
+        if not token:
+            continue
+        stem = token[:-1] if token.endswith("s") else token
+        if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
+            hard = True
+        elif token in SOFT_WORDS or stem in SOFT_WORDS:
+            soft = True
+        if token.startswith(POSITIVE_PREFIXES):
+            positive = True
+    return hard, soft, positive
+
+
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 
 SCORED_SELECTOR = "p,pre,td,blockquote"
@@ -182,13 +137,24 @@ BOILERPLATE_LABELS = frozenset(
 _LABEL_PREFIXES = ("share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us")
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 
-_IMG_WORDS = re.compile(
-    r"(?:^|[\s/_\-.])(?:logo|icon|favicon|avatar|gravatar|sprite|spacer|pixel|emoji|emoticon|smiley|badge|"
-    r"button|btn|spinner|loader|loading|placeholder|blank|transparent|rating|stars?|social|share|feed|"
-    r"facebook|twitter|pinterest|linkedin|whatsapp|instagram|advert|ads?|banner|tracking|beacon)s?"
-    r"(?=$|[\s/_\-.?=0-9])",
-    re.IGNORECASE,
-)
+IMG_WORDS = frozenset(
+    {
+        "logo", "icon", "favicon", "avatar", "gravatar", "sprite", "spacer", "pixel", "emoji", "emoticon",
+        "smiley", "badge", "button", "btn", "spinner", "loader", "loading", "placeholder", "blank",
+        "transparent", "rating", "star", "social", "share", "feed", "facebook", "twitter", "pinterest",
+        "linkedin", "whatsapp", "instagram", "advert", "ad", "banner", "tracking", "beacon",
+    }
+)  # fmt: skip
+_IMG_SPLIT = re.compile(r"[^a-z]+")
+
+
+def _img_words(text: str) -> bool:
+    for token in _IMG_SPLIT.split(text.lower()):
+        if token and (token in IMG_WORDS or (token[-1] == "s" and token[:-1] in IMG_WORDS)):
+            return True
+    return False
+
+
 MIN_IMAGE_SIDE = 50
 
 
@@ -202,42 +168,101 @@ def _names(node: Any) -> str:
     return name[:500]
 
 
+def _nonspace(text: str) -> int:
+    """Characters of a text that are not whitespace (a cheap, stable text length)."""
+    return (
+        len(text)
+        - text.count(" ")
+        - text.count("\n")
+        - text.count("\t")
+        - text.count("\r")
+        - text.count("\xa0")
+    )
+
+
 def _text_len(node: Any) -> int:
-    return len(" ".join(node.text().split()))
+    return _nonspace(node.text())
 
 
-def _link_len(node: Any) -> int:
-    return sum(len(" ".join(a.text().split())) for a in node.css("a"))
+class LinkText:
+    """Length of the link text under every element, gathered once from the ``<a>`` elements up."""
+
+    def __init__(self, root: Any) -> None:
+        self.lengths: dict[int, int] = {}
+        lengths = self.lengths
+        for link in root.css("a"):
+            n = _nonspace(link.text())
+            node = link
+            while n and node is not None:
+                key = node.mem_id
+                lengths[key] = lengths.get(key, 0) + n
+                node = node.parent
+
+    def __call__(self, node: Any) -> int:
+        return self.lengths.get(node.mem_id, 0)
+
+    def density(self, node: Any, text_len: int | None = None) -> float:
+        total = _text_len(node) if text_len is None else text_len
+        return self(node) / total if total else 0.0
+
+    def removed(self, node: Any) -> None:
+        """Forget the links of a node about to be removed, in its ancestors' sums."""
+        n = self(node)
+        ancestor = node.parent
+        while n and ancestor is not None:
+            key = ancestor.mem_id
+            self.lengths[key] = self.lengths.get(key, 0) - n
+            ancestor = ancestor.parent
 
 
 def _class_weight(node: Any) -> int:
-    name = _names(node)
-    weight = 0
-    if _POSITIVE.search(name):
-        weight += 25
-    if _HARD.search(name) or _SOFT.search(name):
-        weight -= 25
-    return weight
+    hard, soft, positive = classify_name(_names(node))
+    return (25 if positive else 0) - (25 if hard or soft else 0)
+
+
+def _hidden(attrs: dict[str, Any]) -> bool:
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    role = attrs.get("role")
+    if role and role.strip().lower() in JUNK_ROLES:
+        return True
+    style = attrs.get("style")
+    if style:
+        style = style.lower().replace(" ", "")
+        return "display:none" in style or "visibility:hidden" in style
+    return False
 
 
 def remove_boilerplate(tree: LexborHTMLParser) -> None:
     """Steps 1-2: remove elements that are never content, and those named as boilerplate."""
     tree.strip_tags(JUNK_TAGS)
-    for node in tree.css(JUNK_SELECTOR):
-        if node.tag_id not in (HTML_ID, BODY_ID):
-            _detach(node)
+    for header in tree.css("header"):
+        ancestor = header.parent
+        while ancestor is not None and ancestor.tag not in ("article", "main"):
+            ancestor = ancestor.parent
+        if ancestor is None:
+            _detach(header)
     body = tree.body
     body_len = None
-    for node in tree.css(PATTERN_SELECTOR):
+    # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
+    protected: set[int] = set()
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None and holder.mem_id not in protected:
+            protected.add(holder.mem_id)
+            holder = holder.parent
+    for node in tree.css(ATTRIBUTE_SELECTOR):
         if node.tag_id in (HTML_ID, BODY_ID):
             continue
-        name = _names(node)
-        hard = _HARD.search(name) or _HARD_PREFIX.search(name)
-        if not hard and not _SOFT.search(name):
+        attrs = node.attributes
+        if _hidden(attrs):
+            _detach(node)
             continue
-        if node.css_first(PROTECT_SELECTOR) is not None:
+        hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
+        if not hard and not soft:
             continue
-        if _POSITIVE.search(name):
+        if node.mem_id in protected:
+            continue
+        if positive:
             if not hard:
                 continue
             if body_len is None:
@@ -261,20 +286,16 @@ def _initial_score(node: Any) -> float:
     return score + _class_weight(node)
 
 
-def _link_density(node: Any) -> float:
-    total = _text_len(node)
-    return _link_len(node) / total if total else 0.0
-
-
-def find_article(tree: LexborHTMLParser) -> tuple[Any | None, float, dict[int, float]]:
+def find_article(tree: LexborHTMLParser, links: LinkText) -> tuple[Any | None, float, dict[int, float]]:
     """Step 3: the best-scoring container, its score, and every candidate's score."""
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
     for block in tree.css(SCORED_SELECTOR):
-        text = " ".join(block.text().split())
-        if len(text) < 25:
+        text = block.text()
+        length = _nonspace(text)
+        if length < 22:
             continue
-        score = 1 + text.count(",") + text.count("\u3001") + min(len(text) // 100, 3)
+        score = 1 + text.count(",") + text.count("\u3001") + min(length // 85, 3)
         ancestor = block.parent
         for level in range(3):
             if ancestor is None or ancestor.tag_id == HTML_ID:
@@ -287,7 +308,7 @@ def find_article(tree: LexborHTMLParser) -> tuple[Any | None, float, dict[int, f
             ancestor = ancestor.parent
     best, best_score = None, 0.0
     for key, node in nodes.items():
-        scores[key] *= 1 - _link_density(node)
+        scores[key] *= 1 - links.density(node)
         if scores[key] > best_score:
             best, best_score = node, scores[key]
     return best, best_score, scores
@@ -301,16 +322,17 @@ def _closest(node: Any, tag: str) -> Any | None:
     return None
 
 
-def _is_media_block(node: Any) -> bool:
+def _is_media_block(node: Any, links: LinkText) -> bool:
     """A figure, picture or image, or a small wrapper of one (an image and its caption)."""
     if node.tag in ("figure", "picture", "img"):
         return True
     if node.css_first("img") is None:
         return False
-    return _text_len(node) < 300 and _link_density(node) < 0.5
+    text_len = _text_len(node)
+    return text_len < 250 and links.density(node, text_len) < 0.5
 
 
-def _regions(best: Any, best_score: float, scores: dict[int, float]) -> list[Any]:
+def _regions(best: Any, best_score: float, scores: dict[int, float], links: LinkText) -> list[Any]:
     """The article's container, or it with its good siblings, in document order."""
     article = _closest(best, "article")
     if article is not None and article.css_first("article") is None:
@@ -332,10 +354,10 @@ def _regions(best: Any, best_score: float, scores: dict[int, float]) -> list[Any
             regions.append(sibling)
         elif sibling.tag == "p":
             text_len = _text_len(sibling)
-            density = _link_density(sibling)
-            if (text_len > 80 and density < 0.25) or (0 < text_len <= 80 and density == 0):
+            density = links.density(sibling, text_len)
+            if (text_len > 70 and density < 0.25) or (0 < text_len <= 70 and density == 0):
                 regions.append(sibling)
-        elif _is_media_block(sibling):
+        elif _is_media_block(sibling, links):
             regions.append(sibling)
         elif before and sibling.tag in ("h1", "h2", "header", "hgroup"):
             regions.append(sibling)
@@ -356,45 +378,45 @@ def _has_article_image(node: Any) -> bool:
     return False
 
 
-def prune(region: Any) -> None:
+def prune(region: Any, links: LinkText) -> None:
     """Step 4: remove link-dense blocks, short link-only blocks and boilerplate labels, innermost first."""
-    region_key = _node_key(region)
+    region_key = region.mem_id
     for node in reversed(region.css(PRUNE_SELECTOR)):
-        if _node_key(node) == region_key:
+        if node.mem_id == region_key:
             continue
-        text_len = _text_len(node)
+        text = node.text()
+        text_len = _nonspace(text)
         if text_len == 0:
-            if node.css_first("img,picture") is None:
-                _detach(node)
-            continue
-        density = _link_len(node) / text_len
+            continue  # yields nothing but the images it may hold
+        density = links(node) / text_len
         if density <= 0.25:
-            if text_len < 200 and _is_label(" ".join(node.text().split())) and not _has_article_image(node):
-                _detach(node)
-            continue
-        is_list = node.tag in ("ul", "ol", "dl")
-        limit = 0.5 if is_list or text_len < 300 else 0.65
-        if density > 0.8 or (density > limit and not _has_article_image(node)):
-            _detach(node)
-        elif text_len < 100 and not _has_article_image(node):
+            remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
+        elif density > 0.8:
+            remove = True
+        elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
+            remove = not _has_article_image(node)
+        else:
+            remove = False
+        if remove:
+            links.removed(node)
             _detach(node)
     for node in region.css("p," + _HEADINGS):
-        text = " ".join(node.text().split())
-        if text and len(text) < 200 and _is_label(text):
+        text = node.text()
+        if len(text) < 250 and _is_label(" ".join(text.split())):
             _detach(node)
 
 
 def main_regions(tree: LexborHTMLParser) -> list[Any]:
     """The pruned article region(s) of a page, in document order (the whole body when none stands out)."""
     remove_boilerplate(tree)
-    best, best_score, scores = find_article(tree)
-    if best is None:
-        root = tree.body if tree.body is not None else tree.root
-        regions = [root] if root is not None else []
-    else:
-        regions = _regions(best, best_score, scores)
+    root = tree.body if tree.body is not None else tree.root
+    if root is None:
+        return []
+    links = LinkText(root)
+    best, best_score, scores = find_article(tree, links)
+    regions = [root] if best is None else _regions(best, best_score, scores, links)
     for region in regions:
-        prune(region)
+        prune(region, links)
     return regions
 
 
@@ -402,10 +424,10 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     """Step 5: False for logos, icons, avatars, buttons, tracking pixels and other decoration."""
     if (attrs.get("role") or "").lower() == "presentation":
         return False
-    if _IMG_WORDS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
+    if _img_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
         return False
     path = src.split("?", 1)[0].split("#", 1)[0]
-    if _IMG_WORDS.search(path[path.find("/", 8) :] if "://" in path else path):
+    if _img_words(path[path.find("/", 8) :] if "://" in path else path):
         return False
     width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
     if (width is not None and width < MIN_IMAGE_SIDE) or (height is not None and height < MIN_IMAGE_SIDE):

@@ -55,23 +55,83 @@ _SIZE = re.compile(r"\s*\+?(\d{1,7})(?:\.\d*)?\s*(?:px)?\s*;?\s*", re.IGNORECASE
 
 def resolve_url(value: str, base: str) -> str | None:
     """The absolute http(s) URL ``value`` points to from ``base``, or None when there is none."""
-    v = value.strip(_HTML_WS)
-    if not v or len(v) > MAX_URL_LENGTH:
-        return None
-    if v[:5].lower() == "data:":
-        return None
-    if "\t" in v or "\n" in v or "\r" in v:  # the URL parser removes these
-        v = _STRIP_URL_CHARS.sub("", v)
-    if " " in v:
-        v = v.replace(" ", "%20")
-    try:
-        absolute = urljoin(base, v)
-        parts = urlsplit(absolute)
-    except ValueError:  # e.g. a malformed IPv6 host
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
+    return Resolver(base)(value)
+
+
+_MISSING = object()
+
+
+class Resolver:
+    """Resolves URLs against one base like :func:`urllib.parse.urljoin`, with fast paths and a cache.
+
+    Absolute ``http(s)://`` URLs, ``//host/x`` and ``/path`` skip ``urljoin`` (the common cases on
+    real pages); anything else (``../x``, ``x.jpg``, ``?q``, dot segments) goes through it.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        try:
+            parts = urlsplit(base)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        self.scheme = parts.scheme if ok else ""
+        self.origin = f"{parts.scheme}://{parts.netloc}" if ok else ""
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, value: str) -> str | None:
+        found = self.cache.get(value, _MISSING)
+        if found is _MISSING:
+            found = self._resolve(value)
+            if len(self.cache) < 4096:
+                self.cache[value] = found
+        return found  # type: ignore[return-value]
+
+    def _resolve(self, value: str) -> str | None:
+        v = value.strip(_HTML_WS)
+        if not v or len(v) > MAX_URL_LENGTH:
+            return None
+        head = v[:8].lower()
+        if head.startswith("data:"):
+            return None
+        if "\t" in v or "\n" in v or "\r" in v:  # the URL parser removes these
+            v = _STRIP_URL_CHARS.sub("", v)
+        if " " in v:
+            v = v.replace(" ", "%20")
+        if head.startswith("https://") or head.startswith("http://"):
+            cut = 8 if head[4] == "s" else 7
+            if _plain_authority(v, cut):
+                return head[: cut - 3] + v[cut - 3 :]
+        elif v.startswith("//"):
+            if not self.scheme:
+                return None
+            if _plain_authority(v, 2):
+                return self.scheme + ":" + v
+        elif v.startswith("/") and "/." not in v and self.origin:
+            return self.origin + v
+        try:
+            absolute = urljoin(self.base, v)
+            parts = urlsplit(absolute)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return None
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        except ValueError:  # e.g. a malformed IPv6 host or port
+            return None
+        return absolute
+
+
+def _plain_authority(url: str, start: int) -> bool:
+    """True when the authority from ``start`` is a plain ``host[:port]`` (no userinfo, IPv6 or odd characters)."""
+    end = len(url)
+    for sep in "/?#":
+        i = url.find(sep, start)
+        if i != -1 and i < end:
+            end = i
+    host = url[start:end]
+    if not host or "@" in host or "[" in host or "\\" in host or "%" in host:
+        return False
+    name, _, port = host.partition(":")
+    return bool(name) and (not port or (port.isascii() and port.isdigit() and int(port) < 65536)) and "." in name or name == "localhost"
 
 
 def resolve_base(page_url: str, base_href: str | None) -> str:
@@ -116,14 +176,18 @@ def parse_srcset(value: str) -> list[tuple[str, float | None, float | None]]:
     return out
 
 
-def _largest(candidates: list[tuple[str, float | None, float | None]], base: str) -> tuple[str, str] | None:
+def _resolver(base: str | Resolver) -> Resolver:
+    return base if isinstance(base, Resolver) else Resolver(base)
+
+
+def _largest(candidates: list[tuple[str, float | None, float | None]], resolve: Resolver) -> tuple[str, str] | None:
     """The usable candidate with the largest ``w`` (else ``x``) descriptor, as ``(absolute, as_found)``."""
     best: tuple[str, str] | None = None
     best_key = (-1, -1.0)
     for url, width, density in candidates:
         key = (1, width) if width is not None else (0, density if density is not None else 1.0)
         if key > best_key:
-            absolute = resolve_url(url, base)
+            absolute = resolve(url)
             if absolute:
                 best, best_key = (absolute, url), key
     return best
@@ -133,27 +197,31 @@ def _has_descriptor(candidates: list[tuple[str, float | None, float | None]]) ->
     return any(w is not None or (x is not None and x != 1.0) for _, w, x in candidates)
 
 
-def img_source(attrs: dict[str, str | None], base: str) -> tuple[str, str] | None:
+def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str, str] | None:
     """``(absolute, as_found)`` for an ``<img>``: the first usable value of :data:`IMG_SOURCE_ATTRS`."""
+    resolve = _resolver(base)
     for name in IMG_SOURCE_ATTRS:
         value = attrs.get(name)
         if not value:
             continue
-        if name in SRCSET_ATTRS or _LOOKS_LIKE_SRCSET.search(value):
-            found = _largest(parse_srcset(value), base)
+        if value[:5].lower() == "data:":
+            continue
+        if name in SRCSET_ATTRS or (" " in value.strip() and _LOOKS_LIKE_SRCSET.search(value)):
+            found = _largest(parse_srcset(value), resolve)
             if found:
                 return found
             continue
-        absolute = resolve_url(value, base)
+        absolute = resolve(value)
         if absolute:
             return absolute, value.strip(_HTML_WS)
     return None
 
 
 def picture_source(
-    img_attrs: dict[str, str | None] | None, sources: list[dict[str, str | None]], base: str
+    img_attrs: dict[str, str | None] | None, sources: list[dict[str, str | None]], base: str | Resolver
 ) -> tuple[str, str] | None:
     """``(absolute, as_found)`` for a ``<picture>``: the largest of its sources and its img's srcset."""
+    resolve = _resolver(base)
     candidates: list[tuple[str, float | None, float | None]] = []
     for attrs in sources:
         if (attrs.get("type") or "").strip().lower() in SKIPPED_SOURCE_TYPES:
@@ -169,14 +237,14 @@ def picture_source(
             if value:
                 candidates.extend(parse_srcset(value))
     if candidates and _has_descriptor(candidates):
-        found = _largest(candidates, base)
+        found = _largest(candidates, resolve)
         if found:
             return found
-    own = img_source(img_attrs, base) if img_attrs else None
+    own = img_source(img_attrs, resolve) if img_attrs else None
     if own:
         return own
     for url, _, _ in candidates:
-        absolute = resolve_url(url, base)
+        absolute = resolve(url)
         if absolute:
             return absolute, url
     return None
@@ -186,23 +254,25 @@ def parse_size(value: str | None) -> int | None:
     """A declared ``width``/``height`` as an int: ``"300"``, ``"300px"``, ``"300.5"``; else None."""
     if not value:
         return None
+    if value.isdecimal() and len(value) < 8:
+        return int(value)
     m = _SIZE.fullmatch(value)
     return int(m.group(1)) if m else None
 
 
 _FN_QUERY = re.compile(r"\?[A-Za-z0-9]+=")
-_FN_SEPARATORS = re.compile(r"[_\-+\n]|%2[0B]?|%B")
 _FN_DIMENSIONS = re.compile(r"[0-9]+x[0-9]+")
-_FN_DIGITS = re.compile(r"[0-9]+")
+_FN_SPACES = str.maketrans({c: " " for c in "_-+\n0123456789"})
 
 
 def formatted_filename(src: str) -> str:
     """A readable name from the image URL's file name (OBELICS ``formatted_filename``), or ``""``."""
     name = src.rsplit("/", 1)[-1].split(".", 1)[0]
-    if _FN_QUERY.search(name):
+    if "?" in name and _FN_QUERY.search(name):
         return ""
-    name = _FN_SEPARATORS.sub(" ", name)
-    name = _FN_DIMENSIONS.sub("", name)
-    name = _FN_DIGITS.sub(" ", name).replace("%", " ")
-    name = " ".join(name.split())
+    if "%" in name:
+        name = name.replace("%20", " ").replace("%2B", " ").replace("%2", " ").replace("%B", " ").replace("%", " ")
+    if "x" in name:
+        name = _FN_DIMENSIONS.sub("", name)
+    name = " ".join(name.translate(_FN_SPACES).split())
     return name if len(name) > 1 else ""

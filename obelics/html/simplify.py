@@ -111,13 +111,11 @@ STRUCTURE_SEPARATORS = {
 MEDIA_TAGS = ("img", "picture", "figure", "video", "audio", "iframe", "embed", "object")
 SPECIAL_DIV_VALUES = ("footer", "header", "navigation", "nav", "navbar", "menu")
 
-# One selector for rules 2 and 6 (removal with content).
-REMOVE_SELECTOR = ",".join(
-    ["[class~=footer]", "[class~=site-info]"]
-    + [f'div[{attr}="{value}"]' for attr in ("id", "class", "title") for value in SPECIAL_DIV_VALUES]
-)
+# Rules 2, 3, 6 and 7 look at attributes. Lexbor's token selectors (``~=``) are fast, its
+# substring and long exact-value lists are not, so divs with attributes are checked in Python.
+REMOVE_SELECTOR = "[class~=footer],[class~=site-info]"
 MORE_LINK_SELECTOR = "[class~=more-link]"
-DATE_DIV_SELECTOR = "div[class*=date]"
+DIV_ATTRIBUTE_SELECTOR = "div[class],div[id],div[title]"
 
 SEP_RANK = {"": 0, " ": 1, "\n": 2, "\n\n": 3}
 
@@ -137,6 +135,7 @@ TEXT_ID = 2
 COMMENT_ID = 4
 HTML_ID: int = tag_id("html")  # type: ignore[assignment]
 BODY_ID: int = tag_id("body")  # type: ignore[assignment]
+DIV_ID: int = tag_id("div")  # type: ignore[assignment]
 _UNWRAP_IDS = frozenset(i for i in map(tag_id, UNWRAP_TAGS) if i is not None)
 # Separators are only ever compared within the html namespace, so standard tag ids suffice.
 
@@ -156,15 +155,21 @@ def _detach(node: Any) -> None:
 
 
 def apply_page_rules(tree: LexborHTMLParser) -> None:
-    """Rules 2, 3, 6 and 7, in place, through CSS selectors (rules that need a node's attributes)."""
+    """Rules 2, 3, 6 and 7, in place (the rules that need a node's attributes), in the original's order."""
     for node in tree.css(REMOVE_SELECTOR):
         if node.tag_id not in (HTML_ID, BODY_ID):
             _detach(node)
     for node in tree.css(MORE_LINK_SELECTOR):
         if node.tag_id not in (HTML_ID, BODY_ID):
             node.replace_with(MORE_LINK_MARK)
-    for div in tree.css(DATE_DIV_SELECTOR):
-        remove_own_text(div)
+    special = SPECIAL_DIV_VALUES
+    for div in tree.css(DIV_ATTRIBUTE_SELECTOR):
+        attrs = div.attributes
+        cls = attrs.get("class") or ""
+        if cls in special or attrs.get("id") in special or attrs.get("title") in special:
+            _detach(div)
+        elif "date" in cls:
+            remove_own_text(div)
 
 
 def remove_own_text(node: Any) -> None:
