@@ -219,6 +219,16 @@ def test_cut_inside_a_run_of_images_repeats_the_shared_wrapper(tok):
             assert seg.ids[p - 1] == F and seg.ids[p + 1] == F
 
 
+def test_image_slots_trimmed_to_the_batch(tok):
+    docs = [make_doc(["one", 1, "two", 2]), make_doc(["three", 3])]
+    full = collator(tok, max_images=6)(docs)
+    trimmed = collator(tok, max_images=6, pad_images_to_max=False)(docs)
+    assert full["pixel_values"].shape[1] == 6 and full["image_attention_mask"].shape[2] == 6
+    assert trimmed["pixel_values"].shape[1] == 3 and trimmed["image_attention_mask"].shape[2] == 3
+    assert (full["pixel_values"][:, :3] == trimmed["pixel_values"]).all()
+    assert (full["image_attention_mask"][:, :, :3] == trimmed["image_attention_mask"]).all()
+
+
 def test_broken_and_missing_images_are_removed_and_counted(tok):
     c = collator(tok)
     doc = make_doc(["text", b"not an image", "more", None, "x", 5])

@@ -62,6 +62,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=("split", "drop"),
         help="a document with more images than --max-images: split into windows, or drop the extra images",
     )
+    d.add_argument(
+        "--trim-image-slots",
+        action="store_true",
+        help="size pixel_values to the batch's largest image count instead of --max-images (less vision compute)",
+    )
     d.add_argument("--workers", type=int, default=2, help="data loader processes per GPU/process (default 2)")
     d.add_argument("--shuffle-buffer", type=int, default=500, help="documents in the shuffle buffer (default 500)")
     d.add_argument("--pack-rows", type=int, help="rows packed together (default 4 x batch size)")
@@ -110,6 +115,7 @@ def main(args: argparse.Namespace) -> int:
         image_mean=args.image_mean,
         image_std=args.image_std,
         image_overflow=args.image_overflow,
+        pad_images_to_max=not args.trim_image_slots,
         seed=args.seed,
         workers=args.workers,
         shuffle_buffer=args.shuffle_buffer,

@@ -23,7 +23,9 @@ Tensors of a batch of ``B`` rows (``L = max_seq_len``, ``M = max_images``):
 * ``labels`` [B, L]: the input ids, with -100 at ``<image>`` tokens and padding. The
   ``<fake_token_around_image>`` tokens are kept as targets (the model learns where images
   go); labels are not shifted (the loss shifts them, as transformers does).
-* ``pixel_values`` [B, M, 3, H, W]: the row's images in order, zeros for unused slots.
+* ``pixel_values`` [B, M, 3, H, W]: the row's images in order, zeros for unused slots
+  (``pad_images_to_max=False``: M is the batch's largest image count, which spares the
+  vision encoder the empty slots).
 * ``image_attention_mask`` [B, L, M]: token ``t`` sees image slot ``k`` only when ``k`` is
   the latest image at or before ``t`` in the same segment. Tokens before a segment's
   first image, and every token of an image-less segment, see no image; so no token ever
@@ -120,6 +122,7 @@ class PackingCollator:
     image_overflow: str = "split"  # "split" into windows, or "drop" images beyond max_images
     decreasing: bool = True  # first-fit decreasing (by segment length) rather than arrival order
     pad_to_max_length: bool = True  # rows always max_seq_len long (else: longest row of the batch)
+    pad_images_to_max: bool = True  # max_images image slots per row (else: the batch's largest image count)
     stats: PackingStats = field(default_factory=PackingStats)
     last_stats: PackingStats = field(default_factory=PackingStats)  # of the latest collate call
 
@@ -270,7 +273,9 @@ class PackingCollator:
         """Tensors for these rows (see the module docstring)."""
         import torch
 
-        B, M, H = len(rows), self.max_images, self.image_size
+        B, H = len(rows), self.image_size
+        counts = [sum(s.n_images for s in row) for row in rows]
+        M = self.max_images if self.pad_images_to_max else max(1, max(counts, default=1))
         lengths = [sum(s.n_tokens for s in row) for row in rows]
         L = self.max_seq_len if self.pad_to_max_length else max(lengths, default=1)
         input_ids = np.full((B, L), self.pad, dtype=np.int64)
@@ -280,7 +285,7 @@ class PackingCollator:
         num_images = np.zeros(B, dtype=np.int64)
         stats = PackingStats()
         for b, row in enumerate(rows):
-            if lengths[b] > L or sum(s.n_images for s in row) > M:
+            if lengths[b] > L or counts[b] > self.max_images:
                 raise ValueError("a row exceeds max_seq_len or max_images")
             pos = k = 0
             for seg in row:

@@ -65,6 +65,7 @@ class TrainConfig:
     image_mean: tuple[float, ...] | None = None
     image_std: tuple[float, ...] | None = None
     image_overflow: str = "split"
+    pad_images_to_max: bool = True  # False: image slots per batch = its largest image count
     seed: int = 0
     workers: int = 2  # DataLoader worker processes per rank
     shuffle_buffer: int = 500
@@ -349,6 +350,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         image_mean=tuple(cfg.image_mean or CLIP_MEAN),
         image_std=tuple(cfg.image_std or CLIP_STD),
         image_overflow=cfg.image_overflow,
+        pad_images_to_max=cfg.pad_images_to_max,
     )
     dataset = PackedBatches(
         cfg.shards,
