@@ -179,7 +179,17 @@ def test_protocol_relative_urls_take_the_page_scheme():
 
 @pytest.mark.parametrize(
     "src",
-    ["data:image/png;base64,iVBORw0KGgo=", "javascript:void(0)", "blob:https://x/1", "ftp://x.org/a.jpg", "mailto:a@b"],
+    [
+        "data:image/png;base64,iVBORw0KGgo=",
+        "javascript:void(0)",
+        "blob:https://x/1",
+        "ftp://x.org/a.jpg",
+        "mailto:a@b",
+        "http://[::1/a.jpg",
+        "http://x.org:99999/a.jpg",
+        "http://x.org:\u00b2/a.jpg",
+        "http:///a.jpg",
+    ],
 )
 def test_data_and_non_http_urls_are_dropped(src):
     assert images_of(f"<img src='{src}'>") == []

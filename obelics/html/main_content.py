@@ -82,8 +82,21 @@ POSITIVE_PREFIXES = ("article", "content", "entry", "main", "post", "story", "bo
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+_CLASSIFIED: dict[str, tuple[bool, bool, bool]] = {}
+
+
 def classify_name(name: str) -> tuple[bool, bool, bool]:
     """``(hard, soft, positive)``: whether a class/id string names hard or soft boilerplate, or content."""
+    found = _CLASSIFIED.get(name)
+    if found is None:
+        found = _classify(name)
+        if len(_CLASSIFIED) > 50_000:  # class names repeat across pages of a site; keep the cache bounded
+            _CLASSIFIED.clear()
+        _CLASSIFIED[name] = found
+    return found
+
+
+def _classify(name: str) -> tuple[bool, bool, bool]:
     hard = soft = positive = False
     for token in _NAME_SPLIT.split(name.lower()):
         if not token:
@@ -170,14 +183,7 @@ def _names(node: Any) -> str:
 
 def _nonspace(text: str) -> int:
     """Characters of a text that are not whitespace (a cheap, stable text length)."""
-    return (
-        len(text)
-        - text.count(" ")
-        - text.count("\n")
-        - text.count("\t")
-        - text.count("\r")
-        - text.count("\xa0")
-    )
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
 
 
 def _text_len(node: Any) -> int:

@@ -131,7 +131,12 @@ def _plain_authority(url: str, start: int) -> bool:
     if not host or "@" in host or "[" in host or "\\" in host or "%" in host:
         return False
     name, _, port = host.partition(":")
-    return bool(name) and (not port or (port.isascii() and port.isdigit() and int(port) < 65536)) and "." in name or name == "localhost"
+    return (
+        bool(name)
+        and (not port or (port.isascii() and port.isdigit() and len(port) < 6 and int(port) < 65536))
+        and "." in name
+        or name == "localhost"
+    )
 
 
 def resolve_base(page_url: str, base_href: str | None) -> str:
