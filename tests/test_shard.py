@@ -37,10 +37,10 @@ def _expected(docs):
 
 
 def _hf_env(tmp_path: Path) -> None:
+    """Quiet datasets; every load in these tests names its own cache_dir under tmp_path."""
     import datasets
 
     datasets.disable_progress_bars()
-    os.environ["HF_DATASETS_CACHE"] = str(tmp_path / "hf-cache")
 
 
 def test_stage_outputs_manifest_and_stats(built):
@@ -189,3 +189,19 @@ def test_cli_shard_and_bad_input(tmp_path, capsys):
     assert cli_main(["-q", "shard", str(tmp_path / "missing"), "--output", str(tmp_path / "o2")]) == 2
     assert "not found" in capsys.readouterr().err
     assert cli_main(["-q", "shard", inputs[0], "--output", str(tmp_path / "o3"), "--set", "max_documents=x"]) == 2
+
+
+def test_same_folder_name_other_content_is_not_read_from_a_stale_cache(tmp_path):
+    import datasets
+
+    _hf_env(tmp_path)
+    got = []
+    for run, counts in enumerate(([1, 0, 2], [3, 1])):
+        docs = make_docs(counts, words=3 + run)
+        inputs = write_inputs(tmp_path / f"in{run}", docs, parts=1)
+        out = tmp_path / f"run{run}" / "shards"  # the same folder name, as two runs of a user would have
+        run_stage("shard", inputs, str(out), {})
+        ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "shared-cache"))
+        got.append([r["json"]["texts"] for r in ds])
+        assert got[-1] == [d.texts for d in docs]
+    assert got[0] != got[1]

@@ -7,6 +7,7 @@ the folders they sit in, to the first stage, whose inputs are the sources (WARC 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -161,12 +162,21 @@ def card_yaml(
     documents: int,
     data_files: list[str] | str,
     features_yaml: str | None,
+    fingerprint: str = "",
 ) -> str:
-    """The YAML front matter: configs (so ``load_dataset(DIR)`` finds the files) and typed features."""
+    """The YAML front matter: configs (so ``load_dataset(DIR)`` finds the files) and typed features.
+
+    ``datasets`` names its cache after the folder's name and this YAML (file patterns, not the
+    files), so the config's description carries a fingerprint of the files' contents: a rebuilt
+    folder, or another folder of the same name, never reads a stale cache.
+    """
     lines = ["---", f"pretty_name: {_yaml_str(pretty_name)}", f"license: {license_id}"]
     lines += ["tags:", "- obelics", "- interleaved", "- image-text", "- web-documents"]
     lines += ["size_categories:", f"- {_size_category(documents)}"]
-    lines += ["configs:", "- config_name: default", "  data_files:", "  - split: train"]
+    lines += ["configs:", "- config_name: default"]
+    if fingerprint:
+        lines.append(f"  description: {_yaml_str(f'content fingerprint {fingerprint}')}")
+    lines += ["  data_files:", "  - split: train"]
     if isinstance(data_files, str):
         lines.append(f"    path: {_yaml_str(data_files)}")
     else:
@@ -176,6 +186,12 @@ def card_yaml(
         lines += ["dataset_info:", "  config_name: default", features_yaml.rstrip("\n")]
     lines.append("---")
     return "\n".join(lines) + "\n"
+
+
+def content_fingerprint(files: list[dict[str, Any]]) -> str:
+    """A short hash of the files' names and sha256 sums."""
+    text = "\n".join(f"{f.get('name')} {f.get('sha256')}" for f in sorted(files, key=lambda f: str(f.get("name"))))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _settings_block(chain: list[dict[str, Any]], extra: dict[str, Any] | None) -> list[str]:
@@ -282,6 +298,7 @@ def write_card(
             documents=docs,
             data_files=data_files,
             features_yaml=features,
+            fingerprint=content_fingerprint(manifest.get("shards", [])),
         ),
         f"# {pretty}",
         "",
