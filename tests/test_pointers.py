@@ -297,3 +297,29 @@ def test_fsspec_sources_whole_file_and_ranged_reads(crawl, tmp_path):
         assert json.loads((tmp_path / "ptr" / "stats.json").read_text())["requests"] == N_PAGES
     finally:
         fs.rm("/bucket", recursive=True)
+
+
+def test_per_host_rate_limit():
+    import threading
+    import time
+
+    from obelics.io.pointers import HostRateLimiter
+
+    lim = HostRateLimiter(50.0)  # 50 requests per second per host: 20 ms apart
+    stamps: dict[str, list[float]] = {"a": [], "b": []}
+
+    def hit(host):
+        lim.wait(host)
+        stamps[host].append(time.monotonic())
+
+    threads = [threading.Thread(target=hit, args=(h,)) for h in ["a"] * 11 + ["b"] * 11]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for host in "ab":
+        s = sorted(stamps[host])
+        assert s[-1] - s[0] >= 0.19  # 10 gaps of 20 ms, however many threads ask at once
+    assert time.monotonic() - t0 < 0.6  # the two hosts are limited separately, in parallel
+    assert HostRateLimiter(0).interval == 0
