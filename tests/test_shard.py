@@ -205,3 +205,19 @@ def test_same_folder_name_other_content_is_not_read_from_a_stale_cache(tmp_path)
         got.append([r["json"]["texts"] for r in ds])
         assert got[-1] == [d.texts for d in docs]
     assert got[0] != got[1]
+
+
+def test_token_counts_by_a_named_local_tokenizer(tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    docs = make_docs([1, 2])
+    tok = Tokenizer(models.WordLevel({"[UNK]": 0, "caption": 1}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()  # splits "doc0word1" into one token, "\n\n" away
+    path = tmp_path / "tokenizer.json"
+    tok.save(str(path))
+    inputs = write_inputs(tmp_path / "in", docs, parts=1)
+    summary = run_stage("shard", inputs, str(tmp_path / "out"), {"tokenizer": str(path)})
+    expected = sum(len(tok.encode(t).ids) for d in docs for t in d.texts if t is not None)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert summary["tokens"] == manifest["tokens"] == expected > 0
+    assert "| tokens (tokenizer `tokenizer.json`) |" in (tmp_path / "out" / "README.md").read_text()

@@ -19,6 +19,7 @@ import html
 import io
 import json
 import math
+import os
 import shutil
 import subprocess
 import tempfile
@@ -356,7 +357,9 @@ def _removals_table(rows: list[dict[str, Any]]) -> str:
     return "<table><tr><th>stage</th><th>reason</th><th>count</th></tr>" + "".join(lines) + "</table>"
 
 
-def index_page(title: str, profile: Profile, rows: list[dict[str, Any]], sources: list[str]) -> str:
+def index_page(
+    title: str, profile: Profile, rows: list[dict[str, Any]], sources: list[str], card: str | None = None
+) -> str:
     p = profile
     img_labels, img_counts = int_histogram(p.images_per_doc, 30)
     w_labels, w_counts = log_histogram(
@@ -393,21 +396,22 @@ def index_page(title: str, profile: Profile, rows: list[dict[str, Any]], sources
         f'<div class="grid">{grid}</div>'
         f"<section><h2>Sources</h2><ul>{src}{more}</ul></section>"
     )
-    return _page(title, body, _nav())
+    return _page(title, body, _nav(card))
 
 
-def _nav() -> str:
-    return '<a href="index.html">overview</a><a href="viewer.html">documents</a><a href="../README.md">card</a>'
+def _nav(card: str | None = None) -> str:
+    links = '<a href="index.html">overview</a><a href="viewer.html">documents</a>'
+    return links + (f'<a href="{_esc(card)}">dataset card</a>' if card else "")
 
 
-def viewer_page(title: str, docs: list[tuple[int, Document]], total: int) -> str:
+def viewer_page(title: str, docs: list[tuple[int, Document]], total: int, card: str | None = None) -> str:
     toc = " ".join(f'<a href="#doc-{i}">{i + 1}</a>' for i, _ in docs)
     body = (
         f'<p class="muted">{len(docs)} of {total:,} documents, texts and images in reading order. '
         f"Metadata under each image and document. Jump to: {toc}</p>"
     )
     body += "\n".join(render_document(d, i) for i, d in docs)
-    return _page(f"{title}: documents", body, _nav())
+    return _page(f"{title}: documents", body, _nav(card))
 
 
 def build_report(
@@ -437,14 +441,15 @@ def build_report(
     chain, sources = _lineage(folder)
     rows = funnel(chain)
     name = title or folder.resolve().name
+    card = os.path.relpath(folder / "README.md", out) if (folder / "README.md").exists() else None
     pages = {
         "index": str(out / "index.html"),
         "viewer": str(out / "viewer.html"),
     }
     with atomic_open(pages["index"], "w", encoding="utf-8") as fh:
-        fh.write(index_page(f"{name}: corpus report", profile, rows, sources))
+        fh.write(index_page(f"{name}: corpus report", profile, rows, sources, card))
     with atomic_open(pages["viewer"], "w", encoding="utf-8") as fh:
-        fh.write(viewer_page(name, chosen, total))
+        fh.write(viewer_page(name, chosen, total, card))
     return pages
 
 

@@ -60,7 +60,20 @@ BYTES_FEATURE = """\
 """
 
 
+def expand_manifests(inputs: list[str]) -> list[str]:
+    """A shard stage's ``manifest.json`` (its recorded output) stands for the tars it lists."""
+    out: list[str] = []
+    for p in inputs:
+        if Path(p).name == "manifest.json":
+            with open(p, encoding="utf-8") as fh:
+                out += [str(Path(p).parent / s["name"]) for s in json.load(fh).get("shards", [])]
+        else:
+            out.append(p)
+    return out
+
+
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
+    inputs = expand_manifests(inputs)
     tasks = map_tasks(STAGE, "obelics.stages.export:export_task", inputs, output, settings, suffix=".parquet")
     digest = hashlib.sha1(
         json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
