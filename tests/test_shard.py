@@ -221,3 +221,18 @@ def test_token_counts_by_a_named_local_tokenizer(tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert summary["tokens"] == manifest["tokens"] == expected > 0
     assert "| tokens (tokenizer `tokenizer.json`) |" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_opt_out_flags_are_counted_for_the_card(tmp_path):
+    from obelics.stages.shard import opted_out
+
+    assert opted_out({"noai": False, "noimageai": False, "noindex": True, "sources": []}) == []
+    assert opted_out({"noai": True, "tdm_reservation": True}) == ["noai", "tdm_reservation"]
+    assert opted_out(True) == ["opt_out"] and opted_out(None) == []
+    docs = make_docs([1, 1])
+    docs[0].general_metadata["opt_out"] = {"noai": True, "noimageai": False, "sources": ["noai:meta:robots"]}
+    docs[1].metadata[1]["opt_out"] = True
+    summary = run_stage("shard", write_inputs(tmp_path / "in", docs, parts=1), str(tmp_path / "out"), {})
+    assert summary["documents_opt_out_flagged"] == 1 and summary["opt_out_signals"] == {"noai": 1}
+    assert summary["images_opt_out_flagged"] == 1
+    assert "Flagged items left in this dataset: documents: 1, images: 1" in (tmp_path / "out" / "README.md").read_text()

@@ -105,6 +105,16 @@ def load_tokenizer(spec: str):
     raise FileNotFoundError(f"tokenizer not found: {spec} (give a tokenizer.json file or a local folder)")
 
 
+OPT_OUT_SIGNALS = ("noai", "noimageai", "tdm_reservation", "opt_out", "opted_out")
+
+
+def opted_out(value: Any) -> list[str]:
+    """The AI-use opt-out signals in an ``opt_out`` value (a dict of signals, or a flag)."""
+    if isinstance(value, dict):
+        return [k for k in OPT_OUT_SIGNALS if value.get(k) is True]
+    return ["opt_out"] if value is True or (isinstance(value, str) and value.lower() in ("true", "1", "yes")) else []
+
+
 def _check_images(doc: Document, settings: dict[str, Any], stats: Stats) -> Document:
     """Fill each image's ``format`` from its bytes; drop images (or their bytes) no reader can decode."""
     if doc.image_bytes is None:
@@ -172,9 +182,12 @@ def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: 
             stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
             stats.inc("texts", sum(t is not None for t in doc.texts))
             stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
-            if doc.general_metadata.get("opt_out"):
+            signals = opted_out(doc.general_metadata.get("opt_out"))
+            if signals:
                 stats.inc("documents_opt_out_flagged")
-            stats.inc("images_opt_out_flagged", sum(bool(m and m.get("opt_out")) for m in doc.metadata))
+                for sig in signals:
+                    stats.reason("opt_out_signals", sig)
+            stats.inc("images_opt_out_flagged", sum(bool(m and opted_out(m.get("opt_out"))) for m in doc.metadata))
     shards = writer.shards
     _remove_stale(out_dir, prefix, {s.name for s in shards})
     if counter.name:
