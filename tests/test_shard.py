@@ -236,3 +236,27 @@ def test_opt_out_flags_are_counted_for_the_card(tmp_path):
     assert summary["documents_opt_out_flagged"] == 1 and summary["opt_out_signals"] == {"noai": 1}
     assert summary["images_opt_out_flagged"] == 1
     assert "Flagged items left in this dataset: documents: 1, images: 1" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_first_shard_without_images_is_flagged_and_the_card_still_loads(tmp_path):
+    import datasets
+
+    _hf_env(tmp_path)
+    docs = make_docs([0, 0, 0, 2, 1])
+    inputs = write_inputs(tmp_path / "in", docs, parts=2)  # part-000 has no image at all
+    run_stage("shard", inputs, str(tmp_path / "out"), {})
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert "part-000-000000.tar" in manifest["warning"] and "features=" in manifest["warning"]
+    assert manifest["warning"] in (tmp_path / "out" / "README.md").read_text()
+    ds = datasets.load_dataset(str(tmp_path / "out"), split="train", cache_dir=str(tmp_path / "c"))
+    assert sum(x is not None for r in ds for x in r["images.mp"]) == 3
+    from obelics.io.webdataset import hf_features
+
+    plain = datasets.load_dataset(
+        "webdataset",
+        data_files=str(tmp_path / "out" / "*.tar"),
+        split="train",
+        features=hf_features(),
+        cache_dir=str(tmp_path / "c2"),
+    )
+    assert sum(x is not None for r in plain for x in r["images.mp"]) == 3
