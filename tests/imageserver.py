@@ -8,12 +8,14 @@
         ...
         srv.count("/a.jpg")                                   # GET requests seen for a path
 
-It listens on 127.0.0.1 on a free port, in a thread, and logs every request.
+It listens on 127.0.0.1 on a free port, in a thread, and logs every request (``GET /__requests`` returns the
+counts as JSON, for a server run in another process).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import struct
 import threading
 import time
@@ -51,6 +53,11 @@ class ImageServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
+                if path == "/__requests":  # the request log, for a server run in another process
+                    with server._lock:
+                        body = json.dumps(dict(server.requests)).encode()
+                    self._send(200, body, "application/json", {})
+                    return
                 with server._lock:
                     server.requests[path] += 1
                     n = server.requests[path]

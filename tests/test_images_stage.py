@@ -320,3 +320,45 @@ def test_published_obelics_layout_in_webdataset_download(tmp_path):
                 assert data == srv.routes[u.removeprefix(srv.base)].body
     s = json.loads((out / "stats.json").read_text())
     assert s["download"]["http_404"] == 1 and s["image_filtered"] == {"not_an_image": 1}
+
+
+def test_worker_processes_path(tmp_path):
+    """processes_count > 1: img2dataset's own worker processes, with the guard and filters installed in them."""
+    import os
+    import signal
+    import sys
+    import tempfile
+
+    before_sigint = signal.getsignal(signal.SIGINT)
+    wandb_before = {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p}
+    with ImageServer() as srv:
+        good = [srv.add(f"/w{i}.jpg", make_jpeg(300, 220 + 10 * i, seed=200 + i)) for i in range(3)]
+        meta = srv.add_redirect("/meta.jpg", "http://169.254.169.254/latest/meta-data/")
+        cut = srv.add("/cut.jpg", truncated_jpeg(seed=210))
+        docs = [
+            Document.from_nodes(
+                [Node(text=f"doc {k}")]
+                + [Node(image=u, meta=image_metadata(u)) for u in (good[k], good[2], meta, cut)],
+                {"url": f"http://pages.example/{k}"},
+            )
+            for k in range(2)
+        ]
+        paths = []
+        for k, d in enumerate(docs):
+            write_documents(tmp_path / f"s{k}.parquet", [d])
+            paths.append(str(tmp_path / f"s{k}.parquet"))
+        s = run_stage("images", paths, str(tmp_path / "out"), {**FAST, "processes_count": 2})
+        assert srv.count("/w2.jpg") == 1 and srv.total() == 5  # each distinct URL once
+    assert s["download"] == {"success": 4, "guard_refused": 1} and s["image_filtered"] == {"truncated": 1}
+    assert s["images_out"] == 4
+    assert signal.getsignal(signal.SIGINT) == before_sigint  # img2dataset's exit-0 SIGINT handler is gone
+    # the workers' wandb folders went to a work folder that is gone; ours (this process imported img2dataset,
+    # which imports wandb) are removed when this process exits
+    own = set()
+    media = sys.modules.get("wandb.sdk.data_types._private")
+    artifact = sys.modules.get("wandb.sdk.artifacts.artifact")
+    if media is not None:
+        own.add(os.path.basename(media.MEDIA_TMP.name))
+    if artifact is not None:
+        own.add(os.path.basename(artifact.Artifact._TMP_DIR.name))
+    assert {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p} - wandb_before - own == set()

@@ -144,12 +144,14 @@ def _output_to(log_path: str) -> Iterator[Any]:
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     saved = [os.dup(1), os.dup(2)]
     bar = os.fdopen(os.dup(saved[1]), "w", buffering=1)
+    log = os.fdopen(os.dup(fd), "w", buffering=1)  # for Python-level writers when sys.stdout is not fd 1
     try:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-        yield bar
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield bar
     finally:
-        for s in (sys.stdout, sys.stderr):
+        for s in (sys.stdout, sys.stderr, log):
             with contextlib.suppress(Exception):
                 s.flush()
         os.dup2(saved[0], 1)
@@ -157,6 +159,7 @@ def _output_to(log_path: str) -> Iterator[Any]:
         for f in (*saved, fd):
             os.close(f)
         bar.close()
+        log.close()
 
 
 @contextlib.contextmanager
