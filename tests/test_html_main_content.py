@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from obelics.html.extract import extract_document
 from obelics.html.main_content import keep_image
+from obelics.html.simplify import END_OF_DOCUMENT
 
 URL = "https://news.example.com/2024/05/river-festival"
 
@@ -213,3 +214,34 @@ def test_keep_image_rejects_decoration():
     assert not keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")
     assert not keep_image({"role": "presentation"}, "https://x.org/a.jpg")
     assert not keep_image({}, "https://secure.gravatar.com/avatar/abc")
+
+
+def test_a_hero_image_and_headline_above_the_article_are_kept():
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
+    html = f"""<html><body><header class='site-header'><img src='/logo.png' class='logo'></header>
+      <main><h1>Lanterns on the water</h1><div class='hero'><img src='/img/hero.jpg' alt='Hero'></div>
+      <article class='post'>{body}</article>
+      <article class='teaser'><a href='/next'>Next: the bridge reopens</a></article></main></body></html>"""
+    doc = main_doc(html)
+    assert doc.texts[0] == "Lanterns on the water"
+    assert doc.images[1] == "https://news.example.com/img/hero.jpg"
+    assert doc.texts[2] == "\n\n".join(ARTICLE_PARAGRAPHS)  # the short teaser article is not a post
+    assert len(doc.texts) == 3
+
+
+def test_a_list_of_posts_gives_each_post_separated_by_the_end_of_document_marker():
+    posts = [ARTICLE_PARAGRAPHS[0:2], ARTICLE_PARAGRAPHS[2:4], ARTICLE_PARAGRAPHS[4:5] * 2]
+    articles = "".join(
+        f"<article><h2><a href='/p{k}'>Post {k}</a></h2><img src='/img/p{k}.jpg'>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + f"<p><a class='more-link' href='/p{k}'>Read more</a></p></article>"
+        for k, paragraphs in enumerate(posts)
+    )
+    html = f"<html><body><nav><a href='/'>Home</a></nav><main>{articles}</main><aside>Archives</aside></body></html>"
+    doc = main_doc(html)
+    text = doc.text
+    assert text.count(END_OF_DOCUMENT) == 2 and "Read more" not in text and "Archives" not in text
+    chunks = text.split(END_OF_DOCUMENT)
+    for k, paragraphs in enumerate(posts):
+        assert f"Post {k}" in chunks[k] and all(p in chunks[k] for p in paragraphs)
+    assert [i for i in doc.images if i] == [f"https://news.example.com/img/p{k}.jpg" for k in range(3)]

@@ -349,8 +349,11 @@ def extract_document(
         apply_page_rules(tree)
         nodes = walk((root,), OBELICS_KINDS, base, url)
     else:
-        regions = _main.main_regions(tree)
-        nodes = walk(regions, MAIN_KINDS, base, url, _main.keep_image)
+        nodes = []
+        for group in _main.main_regions(tree):
+            if nodes:  # posts of a list page are separate documents, as OBELICS' more-link marks
+                nodes.append(Node(text=MORE_LINK_MARK))
+            nodes.extend(walk(group, MAIN_KINDS, base, url, _main.keep_image))
     if any(n.text is not None and MORE_LINK_MARK in n.text for n in nodes):
         nodes = _end_of_document_markers(nodes)
     if not nodes:

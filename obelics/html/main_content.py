@@ -26,7 +26,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
-from obelics.html.simplify import BODY_ID, HTML_ID
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
 
 JUNK_TAGS = [
     "script",
@@ -338,20 +338,52 @@ def _is_media_block(node: Any, links: LinkText) -> bool:
     return text_len < 250 and links.density(node, text_len) < 0.5
 
 
-def _regions(best: Any, best_score: float, scores: dict[int, float], links: LinkText) -> list[Any]:
-    """The article's container, or it with its good siblings, in document order."""
+def _lead(container: Any, links: LinkText) -> list[Any]:
+    """The headline and lead media right before a container (a hero image above the article)."""
+    lead: list[Any] = []
+    sibling = container.prev
+    while sibling is not None and len(lead) < 3:
+        tid = sibling.tag_id
+        if tid == TEXT_ID:
+            text = sibling.text_content
+            if text and not text.isspace():
+                break
+        elif tid != COMMENT_ID:
+            if sibling.tag in ("h1", "h2", "header", "hgroup") or _is_media_block(sibling, links):
+                lead.append(sibling)
+            else:
+                break
+        sibling = sibling.prev
+    return lead[::-1]
+
+
+def _posts(best: Any, links: LinkText) -> list[list[Any]] | None:
+    """When the best container sits in an ``<article>``: that article (with its lead), or every
+    substantial sibling article when the page is a list of posts (a blog's front page)."""
     article = _closest(best, "article")
-    if article is not None and article.css_first("article") is None:
-        return [article]
+    if article is None or len(article.css("article")) > 1:
+        return None
+    parent = article.parent
+    siblings = [a for a in parent.iter() if a.tag == "article"] if parent is not None else [article]
+    if len(siblings) > 1:
+        floor = max(150, 0.25 * _text_len(article))
+        posts = [a for a in siblings if a.mem_id == article.mem_id or _text_len(a) >= floor]
+        if len(posts) > 1:
+            return [[post] for post in posts]
+    return [[*_lead(article, links), article]]
+
+
+def _regions(best: Any, best_score: float, scores: dict[int, float], links: LinkText) -> list[Any]:
+    """The best container with its good siblings, in document order."""
     parent = best.parent
     if parent is None or parent.tag_id == HTML_ID:
         return [best]
     threshold = max(10.0, best_score * 0.2)
     regions = []
     before = True
-    best_key = _node_key(best)
+    best_key = best.mem_id
     for sibling in parent.iter():
-        key = _node_key(sibling)
+        key = sibling.mem_id
         if key == best_key:
             regions.append(sibling)
             before = False
@@ -412,18 +444,26 @@ def prune(region: Any, links: LinkText) -> None:
             _detach(node)
 
 
-def main_regions(tree: LexborHTMLParser) -> list[Any]:
-    """The pruned article region(s) of a page, in document order (the whole body when none stands out)."""
+def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
+    """The pruned article region(s) of a page, in document order, grouped by post.
+
+    One group (the article, or the best container and its good siblings) for an article page;
+    one group per post for a list of posts; the whole body when no container stands out.
+    """
     remove_boilerplate(tree)
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return []
     links = LinkText(root)
     best, best_score, scores = find_article(tree, links)
-    regions = [root] if best is None else _regions(best, best_score, scores, links)
-    for region in regions:
-        prune(region, links)
-    return regions
+    if best is None:
+        groups = [[root]]
+    else:
+        groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
+    for group in groups:
+        for region in group:
+            prune(region, links)
+    return groups
 
 
 def keep_image(attrs: dict[str, Any], src: str) -> bool:
