@@ -10,8 +10,9 @@ The approach of readability and trafilatura, on Lexbor with the heavy lifting in
    unless the name also says content (article, content, entry, post ...) and the boilerplate word
    is a weak one (sidebar, menu, header ...), or the element holds the article;
 3. the article is found by scoring text blocks (length, commas) into their parents, weighted by
-   class names and link density; the best container wins, grown to its ``<article>`` when it sits
-   in one, else joined by siblings that score well, lead figures and the headline before it;
+   class names and link density; the best container wins, grown to its ``<article>`` (with the
+   headline and hero image right above it) when it sits in one, else joined by siblings that
+   score well, lead figures and the headline before it; a list of posts keeps every post;
 4. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
    and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed;
 5. images are kept where they stand unless they look like logos, icons, avatars, buttons,
