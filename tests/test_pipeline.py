@@ -62,12 +62,22 @@ def test_stages_subset_reads_previous_output_and_set_overrides(toy):
 
 
 def test_bundled_pipelines_load_and_resolve_by_name():
+    """Both bundled pipelines name real stages with valid settings (checked against each stage's DEFAULTS)."""
+    demo = load_pipeline(find_pipeline("demo"))
+    assert demo.names() == ["extract", "images", "filter", "optout", "dedup", "shard"]
+    assert demo.stages[1].settings["allow_loopback"] is True
+    ob = load_pipeline(find_pipeline("obelics"))
+    assert ob.names() == ["extract", "text-filter", "images", "filter", "dedup", "optout", "shard"]
+    st = {s.name: s.settings for s in ob.stages}
+    assert st["extract"]["mode"] == "obelics" and st["images"]["max_url_count"] == 10
+    assert st["images"]["allow_loopback"] is False and st["images"]["max_aspect_ratio"] == 2.0
+    assert st["filter"]["document_min_stopwords"] == 0.35 and st["filter"]["max_images"] == 30
+    assert st["dedup"]["passes"] == ["url", "paragraph", "image_set", "minhash"]
+    # the copies in pipelines/ are the bundled files
+    repo = Path(__file__).resolve().parent.parent / "pipelines"
     for name in ("demo", "obelics"):
-        path = find_pipeline(name)
-        assert path.name == f"{name}.yaml"
-        text = path.read_text()
-        assert "stages:" in text
-    with pytest.raises(PipelineError, match="bundled pipeline: .*demo"):
+        assert (repo / f"{name}.yaml").read_text() == find_pipeline(name).read_text()
+    with pytest.raises(PipelineError, match="bundled pipeline: demo, obelics"):
         find_pipeline("nope")
 
 
@@ -107,7 +117,10 @@ def test_bad_overrides_and_stage_names(toy, capsys):
     cases = [
         (["--set", "nope.x=1"], "--set names stage\\(s\\) nope not in pipeline .*its stages: gen, vocab"),
         (["--set", "min_count=1"], "--set wants STAGE.KEY=VALUE"),
-        (["--set", "vocab.min_cnt=1"], "unknown setting 'min_cnt'; allowed: crash_on, fail_flag, fail_on, fail_step, min_count"),
+        (
+            ["--set", "vocab.min_cnt=1"],
+            "unknown setting 'min_cnt'; allowed: crash_on, fail_flag, fail_on, fail_step, min_count",
+        ),
         (["--stages", "gen,nope"], "--stages: unknown stage 'nope'; the pipeline's stages: gen, vocab"),
     ]
     for extra, message in cases:

@@ -18,6 +18,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from obelics.run.engines import EngineError
 from obelics.run.task import Task, failure, read_stats
 
 log = logging.getLogger("obelics")
@@ -51,21 +52,27 @@ class RayEngine:
         self._started = False
 
     def _ray(self):
-        import ray
-
+        try:
+            import ray
+        except ImportError:
+            raise EngineError("the ray engine needs Ray: pip install 'obelics[ray]'") from None
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True}
             env = {k: os.environ[k] for k in ("PYTHONPATH",) if os.environ.get(k)}
             if env:
                 kwargs["runtime_env"] = {"env_vars": env}
-            if self.address:
-                ray.init(address=self.address, **kwargs)
-            elif os.environ.get("RAY_ADDRESS"):
-                ray.init(**kwargs)
-            else:
-                if self.temp_dir:
-                    kwargs["_temp_dir"] = self.temp_dir
-                ray.init(num_cpus=self.num_cpus, **kwargs)
+            try:
+                if self.address:
+                    ray.init(address=self.address, **kwargs)
+                elif os.environ.get("RAY_ADDRESS"):
+                    ray.init(**kwargs)
+                else:
+                    if self.temp_dir:
+                        kwargs["_temp_dir"] = self.temp_dir
+                    ray.init(num_cpus=self.num_cpus, **kwargs)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray"
+                raise EngineError(f"cannot start or reach {where}: {e}") from None
             self._started = True
         return ray
 
