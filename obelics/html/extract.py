@@ -21,7 +21,7 @@ from typing import Any
 from obelics.document import HUB_IMAGE_KEYS, Document, Node
 from obelics.html import main_content as _main
 from obelics.html.media import Resolver, formatted_filename, img_source, parse_size, picture_source, resolve_base
-from obelics.html.optout import page_opt_out
+from obelics.html.optout import opt_out_signals
 from obelics.html.simplify import (
     COMMENT_ID,
     END_OF_DOCUMENT,
@@ -31,8 +31,8 @@ from obelics.html.simplify import (
     STRUCTURE_SEPARATORS,
     TEXT_ID,
     UNWRAP_TAGS,
-    apply_page_rules,
     parse,
+    scan_page,
     tag_id,
 )
 
@@ -340,13 +340,13 @@ def extract_document(
         raise ValueError(f"unknown extraction mode {mode!r}; choose one of {', '.join(MODES)}")
     tree = parse(html)
     root = tree.root
-    general = {"url": url, "opt_out": page_opt_out(tree, http_headers)}
     if root is None:
         return None
-    base_node = tree.css_first("base[href]")
-    base = resolve_base(url, base_node.attributes.get("href") if base_node is not None else None)
+    # One pass for the meta tags, <base href> and (OBELICS mode) the attribute rules.
+    metas, base_href = scan_page(tree, rules=mode == "obelics")
+    general = {"url": url, "opt_out": opt_out_signals(metas, http_headers)}
+    base = resolve_base(url, base_href)
     if mode == "obelics":
-        apply_page_rules(tree)
         nodes = walk((root,), OBELICS_KINDS, base, url)
     else:
         nodes = []

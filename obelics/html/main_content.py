@@ -257,9 +257,12 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
         while holder is not None and holder.mem_id not in protected:
             protected.add(holder.mem_id)
             holder = holder.parent
+    seen: set[int] = set()  # Lexbor lists an element once per selector it matches
     for node in tree.css(ATTRIBUTE_SELECTOR):
-        if node.tag_id in (HTML_ID, BODY_ID):
+        key = node.mem_id
+        if key in seen or node.tag_id in (HTML_ID, BODY_ID):
             continue
+        seen.add(key)
         attrs = node.attributes
         if _hidden(attrs):
             _detach(node)

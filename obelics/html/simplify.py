@@ -116,6 +116,8 @@ SPECIAL_DIV_VALUES = ("footer", "header", "navigation", "nav", "navbar", "menu")
 REMOVE_SELECTOR = "[class~=footer],[class~=site-info]"
 MORE_LINK_SELECTOR = "[class~=more-link]"
 DIV_ATTRIBUTE_SELECTOR = "div[class],div[id],div[title]"
+REMOVE_CLASS_TOKENS = frozenset({"footer", "site-info"})
+MORE_LINK_TOKEN = "more-link"
 
 SEP_RANK = {"": 0, " ": 1, "\n": 2, "\n\n": 3}
 
@@ -156,20 +158,70 @@ def _detach(node: Any) -> None:
 
 def apply_page_rules(tree: LexborHTMLParser) -> None:
     """Rules 2, 3, 6 and 7, in place (the rules that need a node's attributes), in the original's order."""
-    for node in tree.css(REMOVE_SELECTOR):
-        if node.tag_id not in (HTML_ID, BODY_ID):
-            _detach(node)
-    for node in tree.css(MORE_LINK_SELECTOR):
-        if node.tag_id not in (HTML_ID, BODY_ID):
-            node.replace_with(MORE_LINK_MARK)
-    special = SPECIAL_DIV_VALUES
-    for div in tree.css(DIV_ATTRIBUTE_SELECTOR):
-        attrs = div.attributes
+    scan_page(tree, rules=True)
+
+
+_META_ID: int = tag_id("meta")  # type: ignore[assignment]
+_BASE_ID: int = tag_id("base")  # type: ignore[assignment]
+_PAGE_SELECTOR = "meta[name],meta[http-equiv],base[href]"
+_PAGE_RULES_SELECTOR = f"{_PAGE_SELECTOR},{REMOVE_SELECTOR},{MORE_LINK_SELECTOR},{DIV_ATTRIBUTE_SELECTOR}"
+
+
+def scan_page(tree: LexborHTMLParser, rules: bool) -> tuple[list[tuple[str, str, str]], str | None]:
+    """One pass over the elements with telling attributes.
+
+    Returns the ``(name, http-equiv, content)`` of the ``<meta>`` tags and the first ``<base href>``;
+    with ``rules``, also applies rules 2, 3, 6 and 7 in the original's order (removals, then
+    more-links, then special and date divs).
+    """
+    metas: list[tuple[str, str, str]] = []
+    base_href: str | None = None
+    removals: list[Any] = []
+    more_links: list[Any] = []
+    divs: list[tuple[Any, dict[str, Any], str]] = []
+    seen: set[int] = set()  # Lexbor lists an element once per selector it matches
+    for node in tree.css(_PAGE_RULES_SELECTOR if rules else _PAGE_SELECTOR):
+        tid = node.tag_id
+        if tid == _META_ID:
+            if node.mem_id in seen:
+                continue
+            seen.add(node.mem_id)
+            attrs = node.attributes
+            content = attrs.get("content")
+            if content:
+                metas.append((attrs.get("name") or "", attrs.get("http-equiv") or "", content))
+            continue
+        if tid == _BASE_ID:
+            if base_href is None:
+                base_href = node.attributes.get("href")
+            continue
+        if not rules or tid == HTML_ID or tid == BODY_ID:
+            continue
+        attrs = node.attributes
         cls = attrs.get("class") or ""
+        if cls and ("footer" in cls or "site-info" in cls or "more-link" in cls):
+            tokens = cls.split()
+            if REMOVE_CLASS_TOKENS.intersection(tokens):
+                removals.append(node)
+                continue
+            if MORE_LINK_TOKEN in tokens:
+                if node.mem_id not in seen:
+                    seen.add(node.mem_id)
+                    more_links.append(node)
+                continue
+        if tid == DIV_ID:
+            divs.append((node, attrs, cls))
+    for node in removals:
+        _detach(node)
+    for node in more_links:
+        node.replace_with(MORE_LINK_MARK)
+    special = SPECIAL_DIV_VALUES
+    for div, attrs, cls in divs:
         if cls in special or attrs.get("id") in special or attrs.get("title") in special:
             _detach(div)
         elif "date" in cls:
             remove_own_text(div)
+    return metas, base_href
 
 
 def remove_own_text(node: Any) -> None:
