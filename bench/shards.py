@@ -5,8 +5,9 @@ atomic rename) against raw ``tarfile`` writing of the very same member bytes (wi
 and without). Goal: within 1.5x of the raw tar.
 
 Reading: ``datasets.load_dataset("webdataset", data_files=...)`` (building its Arrow cache, then
-one pass over every row with its image bytes) against plain ``webdataset.WebDataset``
-iteration with ``.decode()`` over the same tars. Goal: within 2x of webdataset.
+one pass over every row with its image bytes; and the same with ``streaming=True``) against
+plain ``webdataset.WebDataset`` iteration with ``.decode()`` over the same tars. Goal: within
+2x of webdataset.
 
 Usage: ``python bench/shards.py [--documents 2000] [--images 3] [--image-kb 30] [--repeats 5]``
 """
@@ -115,6 +116,20 @@ def read_datasets(pattern: str, cache: Path) -> tuple[Clock, Clock, int, int]:
     return prep, total, n, nbytes
 
 
+def read_datasets_streaming(pattern: str) -> tuple[Clock, int, int]:
+    """One pass with ``load_dataset(..., streaming=True)`` (no Arrow cache written)."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    n = nbytes = 0
+    with Clock() as c:
+        ds = datasets.load_dataset("webdataset", data_files=pattern, split="train", streaming=True)
+        for row in ds:
+            n += 1
+            nbytes += sum(len(b) for b in row["images.mp"] if b is not None) + len(row["json"]["texts"])
+    return c, n, nbytes
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--documents", type=int, default=2000)
@@ -153,7 +168,7 @@ def main() -> int:
     shutil.rmtree(shard_dir, ignore_errors=True)
     write_obelics(docs, shard_dir, args.per_shard)
     urls = sorted(str(p) for p in shard_dir.glob("*.tar"))
-    for name in ("wds", "hf_prep", "hf_total"):
+    for name in ("wds", "hf_prep", "hf_total", "hf_stream"):
         times[name] = []
     for r in range(args.repeats):
         c, n, nb = read_webdataset(urls)
@@ -163,6 +178,9 @@ def main() -> int:
         assert n2 == n and nb2 == nb, (n2, n, nb2, nb)
         times["hf_prep"].append(prep)
         times["hf_total"].append(total)
+        stream, n3, nb3 = read_datasets_streaming(str(shard_dir / "*.tar"))
+        assert n3 == n and nb3 == nb
+        times["hf_stream"].append(stream)
         shutil.rmtree(work / f"hf-cache-{r}", ignore_errors=True)
     wall = {k: min(c.wall for c in v) for k, v in times.items()}
     cpu = {k: min(c.cpu for c in v) for k, v in times.items()}
@@ -175,6 +193,7 @@ def main() -> int:
         "wds": "read: webdataset .decode()",
         "hf_prep": "read: datasets load (prepare)",
         "hf_total": "read: datasets load + full pass",
+        "hf_stream": "read: datasets streaming pass",
     }
     print(f"{n} documents, {sum(d.num_images for d in docs)} images, {mb:.1f} MB of sample payload")
     print(f"best of {args.repeats}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -188,6 +207,7 @@ def main() -> int:
         "datasets_load_vs_webdataset": wall["hf_total"] / wall["wds"],
         "datasets_prepare_vs_webdataset": wall["hf_prep"] / wall["wds"],
         "datasets_load_cpu_vs_webdataset": cpu["hf_total"] / cpu["wds"],
+        "datasets_streaming_vs_webdataset": wall["hf_stream"] / wall["wds"],
     }
     print(
         f"write: {ratios['write_vs_raw_tar_fsync']:.2f}x raw tar with fsync, "
@@ -197,7 +217,8 @@ def main() -> int:
     print(
         f"read: datasets {ratios['datasets_load_vs_webdataset']:.2f}x webdataset iteration "
         f"(prepare only {ratios['datasets_prepare_vs_webdataset']:.2f}x; CPU time "
-        f"{ratios['datasets_load_cpu_vs_webdataset']:.2f}x; goal <= 2x)"
+        f"{ratios['datasets_load_cpu_vs_webdataset']:.2f}x; streaming "
+        f"{ratios['datasets_streaming_vs_webdataset']:.2f}x; goal <= 2x)"
     )
     if args.json:
         print(json.dumps({"documents": n, "mb": mb, "wall": wall, "cpu": cpu, "ratios": ratios}))
