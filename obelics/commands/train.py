@@ -69,7 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     d.add_argument("--workers", type=int, default=2, help="data loader processes per GPU/process (default 2)")
     d.add_argument("--shuffle-buffer", type=int, default=500, help="documents in the shuffle buffer (default 500)")
-    d.add_argument("--pack-rows", type=int, help="rows packed together (default 4 x batch size)")
+    d.add_argument("--pack-rows", type=int, help="rows packed together (default max(32, 4 x batch size))")
     c = p.add_argument_group("checkpoints and logs")
     c.add_argument("--save-every", type=int, default=500, help="checkpoint every N steps (default 500)")
     c.add_argument("--keep-checkpoints", type=int, default=2, help="checkpoints kept (default 2)")

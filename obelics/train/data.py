@@ -269,7 +269,7 @@ class PackedBatches(_IterableBase):  # type: ignore[misc,valid-type]
         self.seed = seed
         self.shuffle_shards = shuffle_shards
         self.shuffle_buffer = shuffle_buffer
-        self.pack_rows = max(self.batch_size, int(pack_rows or 4 * self.batch_size))
+        self.pack_rows = max(self.batch_size, int(pack_rows or max(32, 4 * self.batch_size)))
         self.rank, self.world_size = resolve_rank_world(rank, world_size)
         self.epochs = epochs
         self.split = split
