@@ -416,7 +416,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     params = [p for p in model.parameters() if p.requires_grad]
     with _Stopper() as stopper:
         while step < last_stop:
-            micro = [next(batches) for _ in range(cfg.grad_accum)]
+            try:
+                micro = [next(batches) for _ in range(cfg.grad_accum)]
+            except StopIteration:
+                raise RuntimeError(f"rank {rank} has no training data (more ranks x workers than documents?)") from None
             n_pred_local = float(sum(int((b["labels"][:, 1:] != -100).sum()) for b in micro))
             (n_pred,) = _all_sum([n_pred_local], world, device)
             n_pred = max(n_pred, 1.0)
