@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -171,3 +173,26 @@ def test_loader_with_workers_resumes_in_the_same_order(corpus):
     with pytest.raises(ValueError):
         other = ResumableLoader(PackedBatches(shards, make_collator(), batch_size=2), num_workers=1)
         other.load_state_dict(state)
+
+
+def test_truncated_shard_and_bad_samples_are_skipped_not_fatal(corpus, tmp_path):
+    import shutil
+
+    _, shards = corpus
+    cut = tmp_path / "cut.tar"
+    data = Path(shards[0]).read_bytes()
+    cut.write_bytes(data[: len(data) // 2])  # a truncated tar: the documents before the cut are read
+    bad = tmp_path / "bad.tar"
+    shutil.copy(shards[1], bad)
+
+    def decode(sample):
+        if sample["__key__"].endswith("3"):
+            raise ValueError("broken sample")
+        from obelics.io.webdataset import sample_to_document
+
+        return sample_to_document(sample)
+
+    s = DocumentStream([str(cut), str(bad)], shuffle_shards=False, shuffle_buffer=0, decode=decode)
+    urls = urls_of(s)
+    assert 0 < len(urls) < 20 and s.skipped >= 1
+    assert len(urls) == len(set(urls))
