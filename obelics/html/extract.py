@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from obelics.document import HUB_IMAGE_KEYS, Document, Node
+from obelics.document import HUB_IMAGE_KEYS, PARAGRAPH_SEP, Document
 from obelics.html import main_content as _main
 from obelics.html.media import Resolver, formatted_filename, img_source, parse_size, picture_source, resolve_base
 from obelics.html.optout import opt_out_signals
@@ -183,7 +183,7 @@ def _picture_parts(picture: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return img_attrs, sources
 
 
-def _image_node(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> Node:
+def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
     src, raw = found
     alt = attrs.get("alt")
     width, height = attrs.get("width"), attrs.get("height")
@@ -200,7 +200,7 @@ def _image_node(found: tuple[str, str], attrs: dict[str, Any], page_url: str) ->
         "original_height": None,
         "format": None,
     }
-    return Node(image=src, meta=meta)
+    return meta
 
 
 def walk(
@@ -209,9 +209,12 @@ def walk(
     base: str,
     page_url: str,
     keep_image: Callable[[dict[str, Any], str], bool] | None = None,
-) -> list[Node]:
-    """Texts and images under ``roots`` in DOM order (see the module docstring for the separators)."""
-    nodes: list[Node] = []
+) -> list[str | dict[str, Any]]:
+    """Texts and images under ``roots`` in DOM order (see the module docstring for the separators).
+
+    Items are texts (``str``, never two in a row) and images (their metadata ``dict``, ``src`` the URL).
+    """
+    nodes: list[str | dict[str, Any]] = []
     parts: list[str] = []
     pending = 0  # separator rank owed before the next text
     emitted = 0  # texts, images and line breaks emitted so far
@@ -263,9 +266,9 @@ def walk(
                     found = picture_source(attrs, sources, resolve)
                 if found and (keep_image is None or keep_image(attrs, found[0])):
                     if parts:
-                        nodes.append(Node(text="".join(parts)))
+                        nodes.append("".join(parts))
                         parts = []
-                    nodes.append(_image_node(found, attrs, page_url))
+                    nodes.append(_image_meta(found, attrs, page_url))
                     emitted += 1
                     pending = 0
                     br_run = 0
@@ -292,35 +295,45 @@ def walk(
                     pre -= 1
         pending = max(pending, 2)  # regions of main-content mode are blocks
     if parts:
-        nodes.append(Node(text="".join(parts)))
+        nodes.append("".join(parts))
     return nodes
 
 
-def _end_of_document_markers(nodes: list[Node]) -> list[Node]:
+def _end_of_document_markers(items: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
     """Make each more-link mark a paragraph of its own; drop repeated marks and marks at either end."""
-    out: list[Node] = []
-    for node in nodes:
-        if node.text is not None and MORE_LINK_MARK in node.text:
+    out: list[str | dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, str) and MORE_LINK_MARK in item:
             paragraphs: list[str] = []
-            for chunk in node.text.replace(MORE_LINK_MARK, f"\n\n{END_OF_DOCUMENT}\n\n").split("\n\n"):
+            for chunk in item.replace(MORE_LINK_MARK, f"\n\n{END_OF_DOCUMENT}\n\n").split("\n\n"):
                 chunk = chunk.strip()
                 if chunk and not (chunk == END_OF_DOCUMENT and paragraphs and paragraphs[-1] == END_OF_DOCUMENT):
                     paragraphs.append(chunk)
-            node = Node(text="\n\n".join(paragraphs))
-        out.append(node)
+            item = "\n\n".join(paragraphs)
+            if not item:
+                continue
+        out.append(item)
     # No marker opens or closes the document.
     for idx in (0, -1):
-        while out and out[idx].text is not None:
-            paragraphs = out[idx].text.split("\n\n")  # type: ignore[union-attr]
-            end = paragraphs[idx]
-            if end != END_OF_DOCUMENT:
+        while out and isinstance(out[idx], str):
+            paragraphs = out[idx].split("\n\n")  # type: ignore[union-attr]
+            if paragraphs[idx] != END_OF_DOCUMENT:
                 break
             paragraphs.pop(idx)
             if paragraphs:
-                out[idx] = Node(text="\n\n".join(paragraphs))
+                out[idx] = "\n\n".join(paragraphs)
             else:
                 out.pop(idx)
     return out
+
+
+def _join(items: list[str | dict[str, Any]], more: list[str | dict[str, Any]]) -> None:
+    """Append ``more`` to ``items``, merging a text that meets a text with the paragraph separator."""
+    if more and items and isinstance(items[-1], str) and isinstance(more[0], str):
+        items[-1] = items[-1] + PARAGRAPH_SEP + more[0]
+        items.extend(more[1:])
+    else:
+        items.extend(more)
 
 
 def extract_document(
@@ -347,15 +360,18 @@ def extract_document(
     general = {"url": url, "opt_out": opt_out_signals(metas, http_headers)}
     base = resolve_base(url, base_href)
     if mode == "obelics":
-        nodes = walk((root,), OBELICS_KINDS, base, url)
+        items = walk((root,), OBELICS_KINDS, base, url)
     else:
-        nodes = []
+        items = []
         for group in _main.main_regions(tree):
-            if nodes:  # posts of a list page are separate documents, as OBELICS' more-link marks
-                nodes.append(Node(text=MORE_LINK_MARK))
-            nodes.extend(walk(group, MAIN_KINDS, base, url, _main.keep_image))
-    if any(n.text is not None and MORE_LINK_MARK in n.text for n in nodes):
-        nodes = _end_of_document_markers(nodes)
-    if not nodes:
+            if items:  # posts of a list page are separate documents, as OBELICS' more-link marks
+                _join(items, [MORE_LINK_MARK])
+            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image))
+    if any(isinstance(i, str) and MORE_LINK_MARK in i for i in items):
+        items = _end_of_document_markers(items)
+    if not items:
         return None
-    return Document.from_nodes(nodes, general).validate()
+    texts = [i if isinstance(i, str) else None for i in items]
+    images = [None if isinstance(i, str) else i["src"] for i in items]
+    metadata = [None if isinstance(i, str) else i for i in items]
+    return Document(texts, images, metadata, general).validate()  # type: ignore[arg-type]

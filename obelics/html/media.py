@@ -267,17 +267,20 @@ def parse_size(value: str | None) -> int | None:
 
 _FN_QUERY = re.compile(r"\?[A-Za-z0-9]+=")
 _FN_DIMENSIONS = re.compile(r"[0-9]+x[0-9]+")
-_FN_SPACES = str.maketrans({c: " " for c in "_-+\n0123456789"})
+_FN_SPACES = re.compile(r"[_\-+\n0-9]+")
 
 
 def formatted_filename(src: str) -> str:
     """A readable name from the image URL's file name (OBELICS ``formatted_filename``), or ``""``."""
-    name = src.rsplit("/", 1)[-1].split(".", 1)[0]
+    name = src[src.rfind("/") + 1 :]
+    dot = name.find(".")
+    if dot != -1:
+        name = name[:dot]
     if "?" in name and _FN_QUERY.search(name):
         return ""
     if "%" in name:
         name = name.replace("%20", " ").replace("%2B", " ").replace("%2", " ").replace("%B", " ").replace("%", " ")
     if "x" in name:
         name = _FN_DIMENSIONS.sub("", name)
-    name = " ".join(name.translate(_FN_SPACES).split())
+    name = " ".join(_FN_SPACES.sub(" ", name).split())
     return name if len(name) > 1 else ""
