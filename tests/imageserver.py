@@ -73,6 +73,14 @@ class ImageServer:
                     return
                 self._send(route.status, route.body, route.content_type, route.headers)
 
+            def do_HEAD(self) -> None:  # noqa: N802 - what fsspec asks first of an HTTP file
+                route = server.routes.get(self.path.split("?", 1)[0])
+                self.send_response(200 if route else 404)
+                self.send_header("Content-Length", str(len(route.body) if route else 0))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+
             def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str]) -> None:
                 try:
                     self.send_response(status)

@@ -362,3 +362,18 @@ def test_worker_processes_path(tmp_path):
     if artifact is not None:
         own.add(os.path.basename(artifact.Artifact._TMP_DIR.name))
     assert {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p} - wandb_before - own == set()
+
+
+def test_input_by_url(tmp_path):
+    """A shard read through fsspec (here over HTTP from the test server), as published files on a hub are."""
+    with ImageServer() as srv:
+        img = srv.add("/x.jpg", make_jpeg(300, 200, seed=300))
+        doc = Document.from_nodes(
+            [Node(text="before"), Node(image=img, meta=image_metadata(img)), Node(text="after")], {"url": "http://p/1"}
+        )
+        write_documents(tmp_path / "remote.parquet", [doc])
+        shard_url = srv.add("/data/remote.parquet", (tmp_path / "remote.parquet").read_bytes())
+        assert cli(["images", shard_url, "-o", str(tmp_path / "out"), *FAST_CLI]) == 0
+        assert srv.count("/x.jpg") == 1
+    (new,) = read_documents(str(tmp_path / "out" / "remote.parquet"))
+    assert new.images == [None, img, None] and new.image_bytes[1] == srv.routes["/x.jpg"].body
