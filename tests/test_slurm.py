@@ -70,7 +70,7 @@ def test_slurm_failure_is_reported_and_the_next_step_never_starts(slurm, tmp_pat
     run_pipeline(gen, inputs, str(tmp_path / "g"), only=["gen"], engine=LocalEngine(1))
     shards = sorted(str(p) for p in (tmp_path / "g" / "01-gen").glob("*.parquet"))
     pipe = load_pipeline(tmp_path / "v.yaml")
-    engine = SlurmEngine(tasks_per_job=1, poll_interval=0.3)
+    engine = SlurmEngine(tasks_per_job=2, poll_interval=0.3)
     with pytest.raises(StageFailed) as e:
         run_pipeline(pipe, shards, str(tmp_path / "o"), engine=engine, retries=1)
     assert len(engine.submitted) == 2  # both steps submitted at once, the second with afterok
@@ -85,10 +85,40 @@ def test_slurm_failure_is_reported_and_the_next_step_never_starts(slurm, tmp_pat
     # rerun once the cause is gone: only what is missing runs
     flag.unlink()
     before = set(out.glob("_slurm/*"))
-    engine = SlurmEngine(tasks_per_job=1, poll_interval=0.3)
+    engine = SlurmEngine(tasks_per_job=2, poll_interval=0.3)
     run_pipeline(pipe, shards, str(tmp_path / "o"), engine=engine)
     new = sorted(set(out.glob("_slurm/*")) - before)
     assert len(engine.submitted) == 2 and len(new) == 2
     assert sorted(len((d / "tasks.jsonl").read_text().splitlines()) for d in new) == [1, 4]
     run_pipeline(pipe, shards, str(tmp_path / "ref"), engine=LocalEngine(1))
     assert data_digests(tmp_path / "o") == data_digests(tmp_path / "ref")
+
+
+def test_killed_driver_is_restarted_and_adopts_its_running_jobs(slurm, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inputs = write_inputs(tmp_path / "in", n_files=4)
+    pipe_file = write_pipeline(tmp_path / "p.yaml", "sleep: 1.5")
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "obelics", "-q", "run", pipe_file, "--input", str(tmp_path / "in"),
+           "--output", str(out), "--engine", "slurm", "--slurm-tasks-per-job", "2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    jobs = out / "01-gen" / "_slurm" / "jobs.json"
+    deadline = time.time() + 60
+    while not jobs.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert jobs.exists(), "the driver did not submit"
+    os.killpg(proc.pid, signal.SIGKILL)  # the driver dies; its job array goes on in Slurm
+    proc.wait()
+    first = json.loads(jobs.read_text())
+    assert len(first) == 1
+    engine = SlurmEngine(tasks_per_job=2, poll_interval=0.3)
+    run_pipeline(load_pipeline(pipe_file), inputs, str(out), engine=engine)
+    # the restarted driver waited for the running array instead of submitting the gen tasks again
+    assert json.loads(jobs.read_text()) == first
+    assert len(engine.submitted) == 2  # only vocab's two steps
+    run_pipeline(load_pipeline(pipe_file), inputs, str(tmp_path / "ref"), engine=LocalEngine(1))
+    assert data_digests(out) == data_digests(tmp_path / "ref")

@@ -33,6 +33,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from obelics.io.atomic import write_json
 from obelics.run.engines import EngineError
 from obelics.run.task import Task, failure, read_stats
 
@@ -101,6 +102,9 @@ class SlurmEngine:
         ]
         crashed: dict[tuple[int, int], str] = {}  # (step, index) -> why, for tasks that ended without a result
         workdir = Path(self.workdir) if self.workdir else _default_workdir(steps)
+        if self._adopt(workdir, desc):  # jobs of an earlier, killed driver finished some tasks meanwhile
+            results = [[r if r is not None else (read_stats(t) if t.is_done() else None) for r, t in zip(rs, step)]
+                       for rs, step in zip(results, steps)]  # fmt: skip
         for round_no in range(self.resubmits + 1):
             jobs: list[_Job] = []
             previous = None
@@ -181,6 +185,7 @@ class SlurmEngine:
             raise SlurmError(f"sbatch refused the job array of {desc} step {k + 1}: {r.stderr.strip()}")
         job_id = r.stdout.strip().split(";")[0]
         self.submitted.append(job_id)
+        self._record(workdir, job_id)
         log.info(
             "%s step %d/%d: job array %s, %d task(s) in %d array task(s) (%s)",
             desc,
@@ -230,18 +235,58 @@ class SlurmEngine:
         lines.append("exec " + " ".join(a if a.startswith("${") else shlex.quote(a) for a in worker))
         return "\n".join(lines) + "\n"
 
+    # ---- jobs of an earlier driver ---------------------------------------------
+    def _record(self, workdir: Path, job_id: str) -> None:
+        """Remember a submitted job in ``workdir/jobs.json``, so a restarted driver can find it."""
+        path = workdir / "jobs.json"
+        try:
+            ids = json.loads(path.read_text())
+        except (OSError, ValueError):
+            ids = []
+        write_json(path, [*ids, job_id])
+
+    def _adopt(self, workdir: Path, desc: str) -> bool:
+        """Wait for this stage's jobs that an earlier driver submitted and that are still queued or running.
+
+        A killed driver leaves its job arrays running; submitting their tasks again would only
+        duplicate the work (outputs are atomic, so not the results). True if there were any.
+        """
+        try:
+            ids = [str(i) for i in json.loads((workdir / "jobs.json").read_text())]
+        except (OSError, ValueError):
+            return False
+        try:
+            active = self._active(ids, name_prefix=self.job_name)
+        except SlurmError:
+            return False
+        if not active:
+            return False
+        mine = sorted({a[0].split("_")[0] for a in active})
+        log.warning("%s: waiting for job(s) %s submitted by an earlier run", desc, ", ".join(mine))
+        while active:
+            blocked = sorted({j.split("_")[0] for j, _, reason in active if "DependencyNeverSatisfied" in reason})
+            if blocked:
+                self.cancel(blocked)
+            time.sleep(self.poll_interval)
+            active = [a for a in self._active(mine) if a[0].split("_")[0] not in blocked]
+        return True
+
     # ---- waiting ------------------------------------------------------------
     def _wait(self, jobs: list[_Job], steps: list[list[Task]], desc: str) -> None:
         total = sum(len(j.todo) for j in jobs)
         ids = [j.job_id for j in jobs]
         errors = 0
+        scan_every = 1 if total <= 5000 else 15  # markers on a shared filesystem: look less often when many
+        polls = 0
         with tqdm(total=total, desc=f"{desc} (slurm {','.join(ids)})", unit="task") as bar:
             while True:
-                for j in jobs:
-                    for i in j.todo:
-                        if i not in j.seen_done and steps[j.step][i].is_done():
-                            j.seen_done.add(i)
-                            bar.update(1)
+                if polls % scan_every == 0:
+                    for j in jobs:
+                        for i in j.todo:
+                            if i not in j.seen_done and steps[j.step][i].is_done():
+                                j.seen_done.add(i)
+                                bar.update(1)
+                polls += 1
                 try:
                     active = self._active(ids)
                     errors = 0
@@ -261,11 +306,11 @@ class SlurmEngine:
                     return
                 time.sleep(self.poll_interval)
 
-    def _active(self, ids: list[str]) -> list[tuple[str, str, str]]:
-        """(job id, state, reason) of the jobs among ``ids`` still pending or running."""
+    def _active(self, ids: list[str], name_prefix: str = "") -> list[tuple[str, str, str]]:
+        """(job id, state, reason) of the jobs among ``ids`` still pending or running (named ``name_prefix*``)."""
         try:
             r = subprocess.run(
-                ["squeue", "-h", "-j", ",".join(ids), "-o", "%i|%T|%r"], capture_output=True, text=True, timeout=60
+                ["squeue", "-h", "-j", ",".join(ids), "-o", "%i|%T|%r|%j"], capture_output=True, text=True, timeout=60
             )
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SlurmError(str(e)) from None
@@ -275,8 +320,10 @@ class SlurmEngine:
             raise SlurmError(r.stderr.strip())
         out = []
         for line in r.stdout.splitlines():
-            parts = line.strip().split("|")
-            if len(parts) == 3 and parts[1] not in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY"):
+            parts = line.strip().split("|", 3)
+            if len(parts) < 4 or not parts[3].startswith(name_prefix):
+                continue
+            if parts[1] not in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY"):
                 out.append((parts[0], parts[1], parts[2]))
         return out
 
