@@ -131,3 +131,57 @@ def test_partitions_and_bands_are_stable():
     assert phash_bands(0) == [(0, 0, (1 << 64) - 1)]
     bands = phash_bands(2)
     assert [b[0] for b in bands] == [0, 1, 2] and sum(m.bit_length() for _, _, m in bands) == 64
+
+
+def _run_phash_steps(tmp_path, uses, distance, limit, monkeypatch=None, group_limit=None):
+    """Steps 4 and 5 of the stage on hand-made band rows (one partition); return the dropped pHashes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from obelics.stages import images as stage
+    from obelics.stats import Stats
+
+    work = tmp_path / f"work-{distance}-{group_limit}"
+    bands = work / "phash" / "bands" / "q=0"
+    bands.mkdir(parents=True)
+    rows = {"band": [], "key": [], "ph": [], "shard": [], "doc": []}
+    for ph, shard, doc in uses:
+        for b, shift, mask in phash_bands(distance):
+            for k, v in zip(rows, (b, (ph >> shift) & mask, ph, shard, doc)):
+                rows[k].append(v)
+    schema = pa.schema(
+        [("band", pa.int8()), ("key", pa.uint64()), ("ph", pa.uint64()), ("shard", pa.int32()), ("doc", pa.int32())]
+    )
+    pq.write_table(pa.table(rows, schema=schema), bands / "p0000_0.pq")
+    settings = {**DEFAULTS, "phash_distance": distance, "max_phash_count": limit, "_work": str(work), "_partitions": 1}
+    if group_limit is not None:
+        monkeypatch.setattr(stage, "NEAR_GROUP_LIMIT", group_limit)
+    stats = Stats()
+    stage.phash_near_task([str(bands)], str(work / "phash" / "near" / "q0000"), settings, stats)
+    drop = work / "phash" / "drop-0000.pq"
+    stage.phash_count_task([str(work / "phash" / "near" / "r=0")], str(drop), settings, stats)
+    return set(pq.read_table(drop).column("phash").to_pylist()), stats
+
+
+def test_near_duplicate_counting_across_documents(tmp_path, monkeypatch):
+    h1 = 0x9B8FA5C455315355
+    h2 = h1 ^ 0b11  # 2 bits from h1
+    h3 = h1 ^ 0b111  # 3 bits from h1, 1 bit from h2
+    far = 0x0123456789ABCDEF
+    lone = 0xFEDCBA9876543210
+    uses = (
+        [(h1, 0, d) for d in range(6)]
+        + [(h2, 1, d) for d in range(6)]
+        + [(h3, 2, d) for d in range(4)]
+        + [(far, 0, d) for d in range(11)]  # 11 documents: over the limit on its own
+        + [(lone, 3, 0), (lone, 3, 0), (lone, 3, 1)]  # the same document twice counts once
+    )
+    hexes = {h: format(h, "016x") for h in (h1, h2, h3, far, lone)}
+    exact, _ = _run_phash_steps(tmp_path, uses, distance=0, limit=10)
+    assert exact == {hexes[far]}
+    near, _ = _run_phash_steps(tmp_path, uses, distance=2, limit=10)
+    # h1: itself + h2 = 12 documents; h2: h1 + h3 = 16; h3: only h2 within 2 bits = 10 (not over 10)
+    assert near == {hexes[h1], hexes[h2], hexes[far]}
+    # a band value shared by too many distinct pHashes falls back to equal pHashes only (bounded work)
+    capped, stats = _run_phash_steps(tmp_path, uses, distance=2, limit=10, monkeypatch=monkeypatch, group_limit=1)
+    assert capped == {hexes[far]} and stats.counts["phash_band_groups_too_large"] > 0
