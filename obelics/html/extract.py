@@ -220,17 +220,20 @@ def walk(
     emitted = 0  # texts, images and line breaks emitted so far
     br_run = 0
     pre = 0
+    # Locals for the hot loop.
     seps = _SEPS
     table = kinds.table
     limit = MAX_STANDARD_TAG_ID
     resolve = Resolver(base)
+    k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
+    image_meta, source_of, append = _image_meta, img_source, nodes.append
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
         node = root
         while node is not None:
             tid = node.tag_id
             kind, rank = table[tid] if tid < limit else kinds.of(node)
-            if kind == K_TEXT:
+            if kind == k_text:
                 text = node.text_content
                 if text:
                     core = _pre_text(text) if pre else " ".join(text.split())
@@ -247,32 +250,32 @@ def walk(
                         pending = 1 if text[-1].isspace() else 0
                     elif pending < 1:
                         pending = 1
-            elif kind == K_INLINE or kind == K_BLOCK or kind == K_PRE:
+            elif kind == k_inline or kind == k_block or kind == k_pre:
                 child = node.first_child
                 if child is not None:
                     stack.append((node, rank, pending, emitted, kind))
                     if rank > pending:
                         pending = rank
-                    if kind == K_PRE:
+                    if kind == k_pre:
                         pre += 1
                     node = child
                     continue
-            elif kind == K_IMG or kind == K_PICTURE:
-                if kind == K_IMG:
+            elif kind == k_img or kind == k_picture:
+                if kind == k_img:
                     attrs = node.attributes
-                    found = img_source(attrs, resolve)
+                    found = source_of(attrs, resolve)
                 else:
                     attrs, sources = _picture_parts(node)
                     found = picture_source(attrs, sources, resolve)
                 if found and (keep_image is None or keep_image(attrs, found[0])):
                     if parts:
-                        nodes.append("".join(parts))
+                        append("".join(parts))
                         parts = []
-                    nodes.append(_image_meta(found, attrs, page_url))
+                    append(image_meta(found, attrs, page_url))
                     emitted += 1
                     pending = 0
                     br_run = 0
-            elif kind == K_BR:
+            elif kind == k_br:
                 emitted += 1
                 pending = 3 if br_run else max(pending, 2)
                 br_run += 1
@@ -291,7 +294,7 @@ def walk(
                         pending = saved_pending  # an empty element separates nothing
                     elif rank > pending:
                         pending = rank
-                if kind == K_PRE:
+                if kind == k_pre:
                     pre -= 1
         pending = max(pending, 2)  # regions of main-content mode are blocks
     if parts:
