@@ -16,7 +16,10 @@ Measured, one process, one thread (so: per core):
 - NSFW: images/s of our batched NudeNet (one intra-op thread), against NudeNet's own
   ``NudeDetector.detect`` one image at a time, on the same 256 px images.
 
-Usage: ``python bench/filters.py [--docs 400] [--naive-docs 60] [--images 48]``
+Each figure is the best of ``--rounds`` interleaved rounds, timed in CPU seconds of this
+process (``time.process_time``), so load from other processes inflates it less.
+
+Usage: ``python bench/filters.py [--docs 400] [--naive-docs 60] [--images 48] [--rounds 3]``
 """
 
 from __future__ import annotations
@@ -210,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=400)
     ap.add_argument("--naive-docs", type=int, default=60)
     ap.add_argument("--images", type=int, default=48)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-nsfw", action="store_true")
     args = ap.parse_args(argv)
 
@@ -220,64 +224,79 @@ def main(argv: list[str] | None = None) -> int:
         " paragraphs each on average; one process, one thread"
     )
     s = dict(DEFAULTS, nsfw_images=False)
-    stats = Stats("filter")
-    flt = DocumentFilter(s, stats)
-    flt.filter_batch(docs[:5])  # warm up (word lists, model, regexes)
-    stats = flt.stats = Stats("filter")
-
-    results: dict[str, float] = {}
-    results["all text filters"] = rate(lambda d: flt.filter_batch([d]), docs, 2.0)
-    kept = stats.counts.get("documents_out", 0) / max(stats.counts.get("documents_in", 1), 1)
-
+    flt = DocumentFilter(s, Stats("filter"))
+    flt_cap = DocumentFilter(dict(s, language_max_chars=2000), Stats("filter"))
+    flt_nolid = DocumentFilter(dict(s, language_min_score=None), Stats("filter"))
+    flt.filter_batch(docs[:5])  # warm up (word lists, model, tables)
+    flt_cap.filter_batch(docs[:5])
     lists = resolve_lists({})
     naive_docs = docs[: args.naive_docs]
-    results["baseline: naive text filters"] = rate(lambda d: naive_filter(d, lists, flt.lid, s), naive_docs, 2.0)
-
-    # the costly parts alone
     paras = [d.paragraphs() for d in docs]
     segs = [flt.metrics.tokenise(p) for p in paras]
-    results["tokenise + paragraph metrics"] = rate(
-        lambda p: flt.metrics.metrics(flt.metrics.tokenise(p), 12), paras, 1.0
-    )
-    results["document metrics"] = rate(flt.metrics.document_metrics, segs, 1.0)
     texts = [d.text for d in docs]
-    results["lid.176 on the page"] = rate(flt.lid.predict, texts, 1.0)
-    results["lid.176 per paragraph (optional)"] = rate(lambda ps: [flt.lid.predict(p) for p in ps], paras, 1.0)
-    results["baseline: naive paragraph metrics"] = rate(
-        lambda ps: [naive_metrics(p, lists, 12) for p in ps], paras[: args.naive_docs], 1.0
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        arpa = Path(tmp) / "bench.arpa"
-        write_arpa(arpa)
-        from obelics.filters.perplexity import PerplexityModel
-
-        lm = PerplexityModel(arpa)
-        results["KenLM perplexity (50k-word bigram ARPA)"] = rate(lm.perplexity, texts, 1.0)
+    doc_batches = [docs[i : i + 256] for i in range(0, len(docs), 256)]
     from obelics.filters.classifier import train
+    from obelics.filters.perplexity import PerplexityModel
 
     rng = random.Random(1)
     other = [" ".join(rng.sample(t.split(), 100)) for t in texts[:100]]
     qc = train(texts[:100], other, n_features=2**18)
     batches = [texts[i : i + 256] for i in range(0, len(texts), 256)]
-    results["quality classifier (batches of 256)"] = rate(qc.predict_proba, batches, 1.0, size=len)
+    tmp = tempfile.TemporaryDirectory()
+    arpa = Path(tmp.name) / "bench.arpa"
+    write_arpa(arpa)
+    lm = PerplexityModel(arpa)
 
-    print(f"\n{'text':<44}{'docs/s/core':>12}{'vs goal 500':>13}{'vs naive':>10}")
+    cases = {
+        "all text filters (batches of 256, as the stage)": (flt.filter_batch, doc_batches, len),
+        "all text filters, one document per call": (lambda d: flt.filter_batch([d]), docs, None),
+        "all text filters, language_max_chars=2000": (flt_cap.filter_batch, doc_batches, len),
+        "baseline: naive text filters": (lambda d: naive_filter(d, lists, flt.lid, s), naive_docs, None),
+        "tokenise + paragraph metrics (one document per call)": (
+            lambda p: flt.metrics.metrics(flt.metrics.tokenise(p), 12),
+            paras,
+            None,
+        ),
+        "text metrics without lid (batches of 256)": (flt_nolid.filter_batch, doc_batches, len),
+        "baseline: naive paragraph metrics": (
+            lambda ps: [naive_metrics(p, lists, 12) for p in ps],
+            paras[: args.naive_docs],
+            None,
+        ),
+        "document metrics": (flt.metrics.document_metrics, segs, None),
+        "lid.176 on the page": (flt.lid.predict, texts, None),
+        "lid.176 per paragraph (optional)": (lambda ps: [flt.lid.predict(p) for p in ps], paras, None),
+        "KenLM perplexity (50k-word bigram ARPA)": (lm.perplexity, texts, None),
+        "quality classifier (batches of 256)": (qc.predict_proba, batches, len),
+    }
+    # interleaved rounds, best of each: the machine may be shared, bursts of load hit one round only
+    results = {name: 0.0 for name in cases}
+    for _ in range(args.rounds):
+        for name, (fn, items, size) in cases.items():
+            results[name] = max(results[name], rate(fn, items, 0.5, size=size))
+    tmp.cleanup()
+    stats = flt.stats
+    kept = stats.counts.get("documents_out", 0) / max(stats.counts.get("documents_in", 1), 1)
+
+    print(
+        f"\n{'text (best of ' + str(args.rounds) + ' rounds)':<46}{'docs/s/core':>12}{'vs goal 500':>13}{'vs naive':>10}"
+    )
     base = results["baseline: naive text filters"]
     for name, r in results.items():
         vs_naive = ""
-        if name == "all text filters":
+        if name.startswith("all text filters"):
             vs_naive = f"{r / base:.1f}x"
-        if name == "tokenise + paragraph metrics":
+        if name == "tokenise + paragraph metrics (one document per call)":
             vs_naive = f"{r / results['baseline: naive paragraph metrics']:.1f}x"
-        print(f"{name:<44}{r:>12.0f}{r / GOAL_DOCS:>12.2f}x{vs_naive:>10}")
-    print(f"(documents kept by all text filters: {kept:.0%})")
+        print(f"{name:<52}{r:>12.0f}{r / GOAL_DOCS:>12.2f}x{vs_naive:>10}")
+    print(f"(documents kept by all text filters: {kept:.0%}; load average now {os.getloadavg()[0]:.1f})")
 
     if not args.no_nsfw:
-        bench_nsfw(args.images)
+        bench_nsfw(args.images, args.rounds)
     return 0
 
 
-def bench_nsfw(n: int) -> None:
+def bench_nsfw(n: int, rounds: int) -> None:
     try:
         from nudenet import NudeDetector
 
@@ -298,7 +317,6 @@ def bench_nsfw(n: int) -> None:
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=85)
         images.append(buf.getvalue())
-    print(f"\n{'images (256 px JPEG)':<44}{'images/s':>12}{'vs NudeNet':>13}")
     import onnxruntime as ort
 
     from obelics.filters.nsfw import default_model_path
@@ -307,13 +325,20 @@ def bench_nsfw(n: int) -> None:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1  # per core, like ours
     ref.onnx_session = ort.InferenceSession(default_model_path(), sess_options=opts, providers=["CPUExecutionProvider"])
-    base = rate(ref.detect, images[: max(8, n // 3)], 2.0)
-    print(f"{'baseline: NudeDetector.detect, 1 image/call':<44}{base:>12.1f}{1.0:>12.2f}x")
-    for bs in (8, 32):
-        det = NsfwDetector(batch_size=bs, threads=1)
+    dets = {bs: NsfwDetector(batch_size=bs, threads=1) for bs in (1, 8, 16, 32)}
+    cases = {"baseline: NudeDetector.detect, 1 image/call": (ref.detect, images, None)}
+    for bs, det in dets.items():
         det.scores(images[:bs])
-        r = rate(det.scores, [images[i : i + bs] for i in range(0, n, bs)], 2.0, size=len)
-        print(f"{f'ours, batches of {bs}, 1 thread':<44}{r:>12.1f}{r / base:>12.2f}x")
+        cases[f"ours, batches of {bs}, 1 thread"] = (det.scores, [images[i : i + bs] for i in range(0, n, bs)], len)
+    results = {name: 0.0 for name in cases}
+    for _ in range(rounds):
+        for name, (fn, items, size) in cases.items():
+            results[name] = max(results[name], rate(fn, items, 0.5, size=size))
+    base = results["baseline: NudeDetector.detect, 1 image/call"]
+    print(f"\n{'images (256 px JPEG), best of ' + str(rounds) + ' rounds':<46}{'images/s/core':>14}{'vs NudeNet':>12}")
+    for name, r in results.items():
+        print(f"{name:<46}{r:>14.1f}{r / base:>11.2f}x")
+    for det in dets.values():
         det.close()
 
 

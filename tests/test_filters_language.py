@@ -99,3 +99,10 @@ def test_paragraph_language_removes_foreign_paragraphs():
     assert flt.stats.reasons["removed_paragraphs"] == {"language": 1}
     # off by default (OBELICS's published config)
     assert _filter().filter_batch([doc])[0].document.texts[0] == doc.texts[0]
+
+
+def test_language_max_chars_identifies_on_the_start_only():
+    doc = _doc(SENTENCES["en"], SENTENCES["fr"] + " " + SENTENCES["fr"] + " " + SENTENCES["fr"])
+    assert _filter().filter_batch([doc])[0].reason == "language"
+    out = _filter(language_max_chars=len(SENTENCES["en"]) + 1).filter_batch([doc])[0]
+    assert out.reason is None and out.document.general_metadata["language"] == "en"

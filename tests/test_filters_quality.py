@@ -329,3 +329,39 @@ def test_all_paragraphs_failing_removes_the_document():
     reason, _ = run(["$$$ !!! ###", "%%% ^^^ &&&"], paragraph_max_special_characters=0.3)
     assert reason == "no_text_left"
     assert run([], images=1)[0] == "no_text"
+
+
+def test_rolling_hash_is_the_polynomial_hash_modulo_2_64():
+    v = (np.arange(300, dtype=np.uint64) * 7919 + 3) % 1114112
+    h = quality._rolling(v, 10)
+    p = int(quality._PRIME)
+    for i in (0, 1, 150, 290):
+        x = 0
+        for j in range(10):
+            x = (x * p + int(v[i + j])) % (1 << 64)
+        assert int(h[i]) == x
+    assert len(quality._rolling(v[:9], 10)) == 0
+
+
+def test_a_batch_decides_as_documents_one_by_one():
+    rng = random.Random(5)
+    good = [
+        "The farmers walked slowly to their fields in the early morning, and the river was quiet.",
+        "Most of them had lived there all their lives, as their parents had before them.",
+        "A small school stood near the bridge, where the children learned to read and to count.",
+    ]
+    bad = ["$$$ 100% !!! ### @@@", "click share subscribe login tweet", "porn porn porn xxx", "word " * 30]
+    docs = []
+    for i in range(40):
+        nodes = []
+        for _ in range(rng.randint(1, 5)):
+            nodes.append(Node(text="\n\n".join(rng.choice(good + bad) for _ in range(rng.randint(1, 3)))))
+            if rng.random() < 0.7:
+                nodes.append(Node(image=f"http://i.test/{i}/{len(nodes)}.jpg", meta={}))
+        docs.append(Document.from_nodes(nodes, {"url": f"u{i}"}))
+    s = dict(DEFAULTS, language_min_score=None, nsfw_images=False)
+    together = DocumentFilter(s).filter_batch(docs)
+    alone = [DocumentFilter(s).filter_batch([d])[0] for d in docs]
+    assert [o.reason for o in together] == [o.reason for o in alone]
+    assert [o.document.texts for o in together] == [o.document.texts for o in alone]
+    assert len({o.reason for o in together}) >= 3  # the batch mixes outcomes

@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "languages": ["en"],
     "language_min_score": 0.8,
     "language_model": "",
+    "language_max_chars": 0,
     "paragraph_language": False,
     "paragraph_language_min_score": 0.8,
     # word lists: "" = the lists shipped with the package (English)
@@ -94,7 +95,7 @@ DEFAULTS: dict[str, Any] = {
     "nsfw_model": "",
     "nsfw_classes": list(NSFW_DEFAULT_CLASSES),
     "nsfw_threshold": 0.5,
-    "nsfw_batch_size": 32,
+    "nsfw_batch_size": 16,
     "nsfw_threads": 4,
     "nsfw_device": "auto",
     # model-based quality classifier (obelics train-quality-classifier); off when no model is given
@@ -175,6 +176,8 @@ def check(settings: dict[str, Any]) -> dict[str, Any]:
         v = s.get(k)
         if v is not None and not 0.0 <= float(v) <= 1.0:
             raise SettingsError(f"filter: setting {k!r} is a score between 0 and 1, got {v!r}")
+    if int(s["language_max_chars"]) < 0:
+        raise SettingsError("filter: setting 'language_max_chars' must be 0 (whole text) or more")
     for k in ("char_repetition_n", "word_repetition_n", "nsfw_batch_size", "nsfw_threads"):
         if int(s[k]) < 1:
             raise SettingsError(f"filter: setting {k!r} must be at least 1, got {s[k]!r}")

@@ -3,10 +3,10 @@
 Order, per document (the first failing check names the reason):
 
 1. ``no_text``: no text at all.
-2. ``language``: lid.176 on the whole page text: predicted language not in ``languages`` or
-   its score under ``language_min_score`` (the upstream OBELICS step; it runs first because
-   the word lists of the later checks are those of the target language).
-3. ``too_few_images`` / ``too_many_images``.
+2. ``too_few_images`` / ``too_many_images`` (cheap, so first).
+3. ``language``: lid.176 on the whole page text: predicted language not in ``languages`` or
+   its score under ``language_min_score`` (the upstream OBELICS step; it runs before the
+   text filters because their word lists are those of the target language).
 4. Paragraph filters: each paragraph (``\\n\\n``-separated) is checked in the order
    words, char_repetition, word_repetition, special_characters, stopwords, flagged_words,
    punctuation, spam_words, common_words, language (if ``paragraph_language``), perplexity
@@ -23,6 +23,7 @@ paragraphs: the stats are a complete funnel.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,18 @@ def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float
         if value is not None:
             out.append((metric, bound, float(value), reason))
     return out
+
+
+@dataclass
+class _Pending:
+    """A document that passed the checks before the text metrics."""
+
+    out: Outcome
+    nodes: list[Node]
+    paras: list[str]
+    owner: list[int]
+    marker: list[bool]
+    n_images: int
 
 
 @dataclass
@@ -178,9 +191,9 @@ class DocumentFilter:
             self.stats.reason("removed_paragraphs", reason, paragraphs)
         return out
 
-    # ---- per document (text) ------------------------------------------------------------
-    def filter_text(self, doc: Document) -> Outcome:
-        """The language, image-count, paragraph and document text filters of one document."""
+    # ---- per document: counts, image count, language ---------------------------------------
+    def _prepare(self, doc: Document) -> tuple[Outcome, _Pending | None]:
+        """Count the document in; the checks that need no text metrics. Pending when it goes on."""
         s = self.s
         st = self.stats
         out = Outcome(document=doc, original=doc)
@@ -200,60 +213,98 @@ class DocumentFilter:
                         owner.append(ni)
         st.inc("paragraphs_in", len(paras))
         if not paras:
-            return self._reject(out, "no_text", n_images, 0)
+            return self._reject(out, "no_text", n_images, 0), None
+
+        counted = self._count_images(doc)
+        if s.get("min_images") is not None and counted < s["min_images"]:
+            return self._reject(out, "too_few_images", n_images, len(paras)), None
+        if s.get("max_images") is not None and counted > s["max_images"]:
+            return self._reject(out, "too_many_images", n_images, len(paras)), None
 
         # document language, on the page's whole text
         gm = doc.general_metadata
         if self.lid is not None and s.get("language_min_score") is not None:
-            lang, score, ok = self.lid.score(PARAGRAPH_SEP.join(paras), self.languages)
+            text = PARAGRAPH_SEP.join(paras)
+            cap = int(s.get("language_max_chars") or 0)
+            if cap and len(text) > cap:
+                cut = text.rfind(" ", 0, cap)
+                text = text[: cut if cut > cap // 2 else cap]
+            lang, score, ok = self.lid.score(text, self.languages)
             gm["language"] = lang
             gm["language_score"] = round(score, 4)
             if not ok or score < s["language_min_score"]:
-                return self._reject(out, "language", n_images, len(paras))
+                return self._reject(out, "language", n_images, len(paras)), None
 
-        counted = self._count_images(doc)
-        if s.get("min_images") is not None and counted < s["min_images"]:
-            return self._reject(out, "too_few_images", n_images, len(paras))
-        if s.get("max_images") is not None and counted > s["max_images"]:
-            return self._reject(out, "too_many_images", n_images, len(paras))
+        if any(END_OF_DOCUMENT in t for t in doc.texts if t is not None):
+            marker = [p.strip() == END_OF_DOCUMENT for p in paras]
+        else:
+            marker = [False] * len(paras)
+        return out, _Pending(out, nodes, paras, owner, marker, n_images)
 
-        # paragraph filters
-        marker = np.fromiter((p.strip() == END_OF_DOCUMENT for p in paras), dtype=bool, count=len(paras))
+    def filter_text(self, doc: Document) -> Outcome:
+        """Every text filter of one document (``filter_batch`` does many at once)."""
+        out, pending = self._prepare(doc)
+        if pending is not None:
+            self._text_filters([pending])
+        return out
+
+    # ---- text metrics, for all the pending documents of a batch at once ---------------------
+    def _text_filters(self, pending: list[_Pending]) -> None:
+        s = self.s
+        paras = [p for d in pending for p in d.paras]
+        doc_of = np.repeat(np.arange(len(pending)), [len(d.paras) for d in pending])
+        marker = np.fromiter(itertools.chain.from_iterable(d.marker for d in pending), dtype=bool, count=len(paras))
         seg = self.metrics.tokenise(paras)
         keep = self._paragraph_keep(seg, marker)
-        if not keep.all():
-            if not keep[~marker].any():
-                return self._reject(out, "no_text_left", n_images, 0)
-            new_nodes: list[Node] = []
-            kept_by_node: dict[int, list[str]] = {}
-            for p, ni, k in zip(paras, owner, keep):
-                if k:
-                    kept_by_node.setdefault(ni, []).append(p)
-            for ni, node in enumerate(nodes):
-                if node.text is None:
-                    new_nodes.append(node)
-                elif ni in kept_by_node:
-                    new_nodes.append(Node(text=PARAGRAPH_SEP.join(kept_by_node[ni])))
-            out.document = doc.replace_nodes(new_nodes)
 
-        # document metrics on the remaining text (end-of-document markers left out)
+        # paragraph removals: rebuild the documents that lost some
+        kept_per_doc = np.bincount(doc_of, weights=keep, minlength=len(pending)).astype(np.int64)
         use = keep & ~marker
-        if not use.any():
-            return self._reject(out, "no_text_left", n_images, 0)
-        n_left = int(keep.sum())
-        m = self.metrics.document_metrics(seg, use)
-        for metric, bound, cut, reason in self.document_cutoffs:
-            v = m[metric]
-            if (bound == "min" and v < cut) or (bound == "max" and v > cut):
-                return self._reject(out, reason, n_images, n_left)
+        used_per_doc = np.bincount(doc_of, weights=use, minlength=len(pending)).astype(np.int64)
+        offsets = np.concatenate(([0], np.cumsum([len(d.paras) for d in pending])))
+        alive = np.ones(len(pending), dtype=bool)
+        for di, d in enumerate(pending):
+            if used_per_doc[di] == 0:
+                self._reject(d.out, "no_text_left", d.n_images, 0)
+                alive[di] = False
+            elif kept_per_doc[di] < len(d.paras):
+                d.out.document = self._rebuild(d, keep[offsets[di] : offsets[di + 1]])
 
-        if self.lm is not None and s.get("document_max_perplexity") is not None:
-            text = PARAGRAPH_SEP.join(p for p, u in zip(paras, use) if u)
-            ppl = self.lm.perplexity(text)
-            out.document.general_metadata["perplexity"] = round(ppl, 1) if np.isfinite(ppl) else None
-            if ppl > s["document_max_perplexity"]:
-                return self._reject(out, "perplexity", n_images, n_left)
-        return out
+        # document metrics on the remaining text (end-of-document markers left out), all documents at once
+        if not alive.any():
+            return
+        joined = self.metrics.join(seg, doc_of, use & alive[doc_of])
+        m = self.metrics.metrics(joined)
+        alive_idx = np.flatnonzero(alive)
+        failed = np.full(len(alive_idx), -1, dtype=np.int64)
+        for i, (metric, bound, cut, _) in enumerate(self.document_cutoffs):
+            v = m[metric]
+            bad = v < cut if bound == "min" else v > cut
+            failed[(failed < 0) & bad] = i
+        for j, di in enumerate(alive_idx):
+            d = pending[di]
+            if failed[j] >= 0:
+                self._reject(d.out, self.document_cutoffs[failed[j]][3], d.n_images, int(kept_per_doc[di]))
+                continue
+            if self.lm is not None and s.get("document_max_perplexity") is not None:
+                ppl = self.lm.perplexity(joined.texts[j])
+                d.out.document.general_metadata["perplexity"] = round(ppl, 1) if np.isfinite(ppl) else None
+                if ppl > s["document_max_perplexity"]:
+                    self._reject(d.out, "perplexity", d.n_images, int(kept_per_doc[di]))
+
+    @staticmethod
+    def _rebuild(d: _Pending, keep: np.ndarray) -> Document:
+        kept_by_node: dict[int, list[str]] = {}
+        for p, ni, k in zip(d.paras, d.owner, keep):
+            if k:
+                kept_by_node.setdefault(ni, []).append(p)
+        new_nodes: list[Node] = []
+        for ni, node in enumerate(d.nodes):
+            if node.text is None:
+                new_nodes.append(node)
+            elif ni in kept_by_node:
+                new_nodes.append(Node(text=PARAGRAPH_SEP.join(kept_by_node[ni])))
+        return d.out.document.replace_nodes(new_nodes)
 
     def _paragraph_keep(self, seg, marker: np.ndarray) -> np.ndarray:
         """Which paragraphs pass; counts removed ones by reason."""
@@ -288,7 +339,15 @@ class DocumentFilter:
     # ---- batches (classifier and NSFW run on whole batches) -------------------------------
     def filter_batch(self, docs: Sequence[Document]) -> list[Outcome]:
         """Filter a batch; return one outcome per document, in order."""
-        outs = [self.filter_text(d) for d in docs]
+        outs: list[Outcome] = []
+        pending: list[_Pending] = []
+        for d in docs:
+            out, p = self._prepare(d)
+            outs.append(out)
+            if p is not None:
+                pending.append(p)
+        if pending:
+            self._text_filters(pending)
         alive = [o for o in outs if o.reason is None]
 
         if self.quality is not None and self.s.get("quality_threshold") is not None and alive:

@@ -193,25 +193,42 @@ def reference_metrics(
 # ---------------------------------------------------------------------------------------------
 # Fast path: all paragraphs of a document at once.
 # ---------------------------------------------------------------------------------------------
+_POW: dict[str, np.ndarray] = {"p": np.ones(1, dtype=np.uint64), "q": np.ones(1, dtype=np.uint64)}
+_INV_PRIME = np.uint64(pow(int(_PRIME), -1, 1 << 64))  # P is odd, so it has an inverse modulo 2**64
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**k and P**-k modulo 2**64 for k < n (cached, grown as needed)."""
+    if len(_POW["p"]) < n:
+        size = max(n, 2 * len(_POW["p"]), 4096)
+        for key, base in (("p", _PRIME), ("q", _INV_PRIME)):
+            a = np.full(size, base, dtype=np.uint64)
+            a[0] = 1
+            _POW[key] = np.cumprod(a, dtype=np.uint64)  # wraps modulo 2**64
+    return _POW["p"], _POW["q"]
+
+
 def _rolling(values: np.ndarray, n: int) -> np.ndarray:
-    """64-bit polynomial hashes of every window of ``n`` consecutive values."""
+    """64-bit polynomial hashes ``sum(v[i+j] * P**(n-1-j))`` of every window of ``n`` consecutive values.
+
+    Computed from one prefix sum (arithmetic modulo 2**64):
+    ``hash(i) = (S[i+n] - S[i]) * P**(i+n-1)`` with ``S[k] = sum(v[j] * P**-j, j < k)``."""
     m = len(values) - n + 1
     if m <= 0:
         return np.empty(0, dtype=np.uint64)
-    h = values[:m].copy()
-    for j in range(1, n):
-        h *= _PRIME
-        h += values[j : j + m]
+    p, q = _powers(len(values) + 1)
+    s = np.empty(len(values) + 1, dtype=np.uint64)
+    s[0] = 0
+    np.cumsum(values * q[: len(values)], out=s[1:])
+    h = s[n:] - s[:m]
+    h *= p[n - 1 : n - 1 + m]
     return h
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser: a bijection of 64-bit values that spreads every input bit over the output."""
-    h = h ^ (h >> np.uint64(30))
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(27)
-    h *= np.uint64(0x94D049BB133111EB)
-    h ^= h >> np.uint64(31)
+    """A bijection of 64-bit values whose high bits depend on every input bit (xor-shift, then an odd multiply)."""
+    h = h ^ (h >> np.uint64(32))
+    h *= np.uint64(0x9E3779B97F4A7C15)
     return h
 
 
@@ -380,8 +397,8 @@ class TextMetrics:
         # character n-grams of the joined text that lie inside one paragraph
         h = _rolling(seg.char_codes.astype(np.uint64), n)
         if len(h):
-            para = np.searchsorted(seg.starts, np.arange(len(h)), side="right") - 1
-            inside = np.arange(len(h)) + n <= (seg.starts + seg.lengths)[para]
+            para = np.repeat(np.arange(k), seg.lengths + len(SEP))[: len(h)]
+            inside = np.arange(n, len(h) + n) <= (seg.starts + seg.lengths)[para]
             out["char_repetition"] = char_repetition_by_segment(h[inside], para[inside], k)
         else:
             out["char_repetition"] = np.zeros(k)
@@ -389,48 +406,75 @@ class TextMetrics:
         m = self.word_n
         g = _rolling(seg.word_hashes, m)
         if len(g):
-            wpara = np.searchsorted(seg.woff, np.arange(len(g)), side="right") - 1
-            inside = np.arange(len(g)) + m <= (seg.woff + seg.nwords)[wpara]
+            wpara = np.repeat(np.arange(k), seg.nwords)[: len(g)]
+            inside = np.arange(m, len(g) + m) <= (seg.woff + seg.nwords)[wpara]
             out["word_repetition"] = word_repetition_by_segment(g[inside], wpara[inside], k)
         else:
             out["word_repetition"] = np.zeros(k)
         out["special_characters"] = _ratio(seg.lengths - seg.letters, seg.lengths)
-        wseg = np.repeat(np.arange(k), seg.nwords)
-        for name, bit in LIST_BITS.items():
-            hits = np.bincount(wseg, weights=(seg.codes & bit) > 0, minlength=k)
-            out[name] = _ratio(hits, seg.nwords)
+        # hits of the four lists per paragraph from one cumulative sum over the words' bits
+        bits = np.unpackbits(seg.codes.reshape(-1, 1), axis=1)[:, ::-1][:, :4]  # columns: bit 1, 2, 4, 8
+        cs = np.zeros((len(bits) + 1, 4), dtype=np.int64)
+        np.cumsum(bits, axis=0, out=cs[1:])
+        hits = cs[seg.woff + seg.nwords] - cs[seg.woff]
+        for col, name in enumerate(LIST_BITS):
+            out[name] = _ratio(hits[:, col], seg.nwords)
         punct = _ratio(seg.marks, seg.ptokens)
         if punctuation_min_words > 0:
             punct = np.where((seg.ptokens > 0) & (seg.ptokens < punctuation_min_words), 1.0, punct)
         out["punctuation"] = punct
         return out
 
+    def join(self, seg: Segments, groups: np.ndarray, use: np.ndarray | None = None) -> Segments:
+        """New segments: the paragraphs of ``seg`` (those in ``use``) of each group joined by ``\\n\\n``.
+
+        ``groups[i]`` is the group (document) of paragraph ``i``, non-decreasing; groups with no
+        used paragraph are left out. Nothing is tokenised again: counts are summed, the words'
+        arrays selected, only the characters of the joined texts are encoded anew."""
+        use = np.ones(len(seg.texts), dtype=bool) if use is None else np.asarray(use, dtype=bool)
+        idx = np.flatnonzero(use)
+        g = np.asarray(groups)[idx]
+        texts: list[str] = []
+        if len(idx):
+            bounds = np.flatnonzero(np.diff(g)) + 1
+            for part in np.split(idx, bounds):
+                texts.append(SEP.join([seg.texts[i] for i in part]))
+            first = np.concatenate(([0], bounds))
+        else:
+            first = np.zeros(0, dtype=np.int64)
+        ng = len(texts)
+
+        def per_group(a: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(a[idx], first) if ng else np.zeros(0, dtype=np.int64)
+
+        nwords = per_group(seg.nwords)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=ng)
+        starts = np.zeros(ng, dtype=np.int64)
+        woff = np.zeros(ng, dtype=np.int64)
+        if ng > 1:
+            np.cumsum(lengths[:-1] + len(SEP), out=starts[1:])
+            np.cumsum(nwords[:-1], out=woff[1:])
+        wmask = np.repeat(use, seg.nwords)
+        return Segments(
+            texts=texts,
+            lengths=lengths,
+            starts=starts,
+            letters=per_group(seg.letters),
+            marks=per_group(seg.marks),
+            ptokens=per_group(seg.ptokens),
+            nwords=nwords,
+            woff=woff,
+            word_hashes=seg.word_hashes[wmask],
+            codes=seg.codes[wmask],
+            char_codes=np.frombuffer(SEP.join(texts).encode("utf-32-le"), dtype=np.uint32),
+        )
+
     def document_metrics(self, seg: Segments, keep: np.ndarray | None = None) -> dict[str, float]:
         """Every metric of the paragraphs of ``seg`` (those in ``keep``) joined by ``\\n\\n``, as one text."""
-        k = len(seg.texts)
-        idx = np.arange(k) if keep is None else np.flatnonzero(keep)
-        if len(idx) == k:
-            chars = seg.char_codes
-            wh, codes = seg.word_hashes, seg.codes
-        else:
-            chars = np.frombuffer(SEP.join(seg.texts[i] for i in idx).encode("utf-32-le"), dtype=np.uint32)
-            wsel = (
-                np.concatenate([np.arange(seg.woff[i], seg.woff[i] + seg.nwords[i]) for i in idx]) if len(idx) else []
-            )
-            wh, codes = seg.word_hashes[wsel], seg.codes[wsel]
-        nwords = int(seg.nwords[idx].sum())
-        out: dict[str, float] = {"words": nwords}
-        h = _rolling(chars.astype(np.uint64), self.char_n)
-        out["char_repetition"] = float(char_repetition_by_segment(h, None, 1)[0])
-        g = _rolling(wh, self.word_n)
-        out["word_repetition"] = float(word_repetition_by_segment(g, None, 1)[0])
-        length = len(chars)
-        out["special_characters"] = (length - int(seg.letters[idx].sum())) / length if length else 0.0
-        for name, bit in LIST_BITS.items():
-            out[name] = int(np.count_nonzero(codes & bit)) / nwords if nwords else 0.0
-        marks, tokens = int(seg.marks[idx].sum()), int(seg.ptokens[idx].sum())
-        out["punctuation"] = marks / tokens if tokens else 0.0
-        return out
+        joined = self.join(seg, np.zeros(len(seg.texts), dtype=np.int64), keep)
+        if not joined.texts:
+            return dict.fromkeys(METRICS, 0.0)
+        return {k: float(v[0]) for k, v in self.metrics(joined).items()}
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
