@@ -89,7 +89,7 @@ def test_slurm_failure_is_reported_and_the_next_step_never_starts(slurm, tmp_pat
     run_pipeline(pipe, shards, str(tmp_path / "o"), engine=engine)
     new = sorted(set(out.glob("_slurm/*")) - before)
     assert len(engine.submitted) == 2 and len(new) == 2
-    assert sorted(len((d / "tasks.jsonl").read_text().splitlines()) for d in new) == [1, 4]
+    assert sorted(sum(len(f.read_text().splitlines()) for f in (d / "tasks").glob("*.jsonl")) for d in new) == [1, 4]
     run_pipeline(pipe, shards, str(tmp_path / "ref"), engine=LocalEngine(1))
     assert data_digests(tmp_path / "o") == data_digests(tmp_path / "ref")
 

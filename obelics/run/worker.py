@@ -1,8 +1,9 @@
 """Run a group of tasks from a JSON-lines task file: the program an engine's job runs.
 
-    python -m obelics.run.worker TASKS.jsonl --index I --group-size G [--retries R] [--workers W]
+    python -m obelics.run.worker TASKS --index I --group-size G [--retries R] [--workers W]
 
-runs tasks ``I*G .. I*G+G-1`` of the file (``--index`` defaults to ``$SLURM_ARRAY_TASK_ID``).
+runs tasks ``I*G .. I*G+G-1`` of TASKS, a JSON-lines file, or of a folder of one file per group
+(``TASKS/I.jsonl``); ``--index`` defaults to ``$SLURM_ARRAY_TASK_ID``.
 A task that fails after its retries leaves ``<failed-dir>/<line>.json`` (its failure
 record, with the path of its log) and makes the exit status 1; the other tasks of the
 group still run. Completed tasks are skipped, so a group can be run again safely.
@@ -22,8 +23,14 @@ from obelics.run.task import Task
 
 
 def read_group(path: str, index: int, group_size: int) -> list[tuple[int, Task]]:
-    """The tasks of group ``index``, with their line numbers in the task file."""
+    """The tasks of group ``index``, with their line numbers in the whole task list.
+
+    ``path`` is one JSON-lines file of every task, or a folder of one file per group (``<index>.jsonl``).
+    """
     start, stop = index * group_size, (index + 1) * group_size
+    if os.path.isdir(path):
+        with open(os.path.join(path, f"{index}.jsonl"), encoding="utf-8") as fh:
+            return [(start + j, Task.from_json(line)) for j, line in enumerate(ln for ln in fh if ln.strip())]
     out = []
     with open(path, encoding="utf-8") as fh:
         for line_no, line in enumerate(fh):
@@ -37,7 +44,7 @@ def read_group(path: str, index: int, group_size: int) -> list[tuple[int, Task]]
 def run_group(path: str, index: int, group_size: int, retries: int = 1, workers: int = 1, failed_dir: str = "") -> int:
     """Run one group of a task file; write failure records; return the number of failed tasks."""
     group = read_group(path, index, group_size)
-    failed_dir = failed_dir or str(Path(path).parent / "failed")
+    failed_dir = failed_dir or str(Path(path).parent / "failed")  # beside the task file or folder
     engine = LocalEngine(workers)
     results = engine.run([t for _, t in group], retries, f"group {index}")
     n_failed = 0
@@ -53,7 +60,7 @@ def run_group(path: str, index: int, group_size: int, retries: int = 1, workers:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m obelics.run.worker", description=__doc__.splitlines()[0])
-    p.add_argument("tasks", help="JSON-lines file, one Task per line")
+    p.add_argument("tasks", help="a JSON-lines file, one Task per line, or a folder of <index>.jsonl files")
     p.add_argument("--index", type=int, default=None, help="group index (default: $SLURM_ARRAY_TASK_ID)")
     p.add_argument("--group-size", type=int, default=1)
     p.add_argument("--retries", type=int, default=1)

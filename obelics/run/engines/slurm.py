@@ -1,7 +1,7 @@
 """The Slurm engine: each step of a stage is one job array submitted with ``sbatch``.
 
-Tasks are written as JSON lines to a job folder; array task ``i`` runs group ``i``
-of them with ``python -m obelics.run.worker`` (``tasks_per_job`` tasks per array task,
+Tasks are written as JSON lines to a job folder, one file per array task; array task
+``i`` runs group ``i`` (``tasks/<i>.jsonl``) with ``python -m obelics.run.worker`` (``tasks_per_job`` tasks per array task,
 or as many as needed to stay under ``max_array_size`` array tasks). The steps of a
 stage are submitted at once, each array depending on the one before with
 ``--dependency=afterok``, so a later step starts only when every task of the
@@ -165,12 +165,14 @@ class SlurmEngine:
         folder = workdir / f"{_safe(desc)}-step{k + 1}-{uuid.uuid4().hex[:8]}"
         (folder / "logs").mkdir(parents=True, exist_ok=True)
         (folder / "failed").mkdir(exist_ok=True)
-        with open(folder / "tasks.jsonl", "w", encoding="utf-8") as fh:
-            for i in todo:
-                fh.write(step[i].to_json() + "\n")
         size = self.tasks_per_job or math.ceil(len(todo) / self.max_array_size)
         size = max(1, int(size))
         groups = math.ceil(len(todo) / size)
+        (folder / "tasks").mkdir()
+        for g in range(groups):  # one small file per array task: none reads the whole list
+            with open(folder / "tasks" / f"{g}.jsonl", "w", encoding="utf-8") as fh:
+                for i in todo[g * size : (g + 1) * size]:
+                    fh.write(step[i].to_json() + "\n")
         script = folder / "job.sh"
         script.write_text(self._script(folder, groups, size, retries, f"{self.job_name}-{_safe(desc)}-{k + 1}"))
         cmd = ["sbatch", "--parsable"]
@@ -222,7 +224,7 @@ class SlurmEngine:
             self.python,
             "-m",
             "obelics.run.worker",
-            str(folder / "tasks.jsonl"),
+            str(folder / "tasks"),
             "--index",
             "${SLURM_ARRAY_TASK_ID}",
             "--group-size",
