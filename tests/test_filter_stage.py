@@ -211,3 +211,43 @@ def test_shipped_yaml_holds_the_defaults_and_the_package_copy_is_in_sync():
     assert (DEFAULTS["document_min_words"], DEFAULTS["document_max_words"]) == (10, 2000)
     assert DEFAULTS["document_max_special_characters"] == 0.275 and DEFAULTS["document_min_common_words"] == 0.9
     assert (DEFAULTS["min_images"], DEFAULTS["max_images"]) == (1, 30)
+
+
+def test_a_detector_that_cannot_start_fails_the_task_and_drops_nothing(tmp_path, capsys):
+    path = tmp_path / "in" / "img.parquet"
+    write_documents(path, [english_doc(5, with_bytes=True)])
+    out = tmp_path / "out"
+    assert run(str(path), "--output", str(out), "--set", f"nsfw_model={tmp_path / 'in' / 'img.parquet'}") == 1
+    assert "NSFW image detector" in capsys.readouterr().err
+    assert not (out / "img.parquet").exists() and not (out / "img.stats.json").exists()
+
+
+def test_a_document_that_breaks_a_filter_is_a_counted_skip(tmp_path, monkeypatch):
+    from obelics.filters.language import LanguageIdentifier
+    from obelics.stages import filter as stage
+    from obelics.stats import Stats
+
+    real = LanguageIdentifier.score
+
+    def score(self, text, languages):
+        if "BOOM" in text:
+            raise ValueError("the model choked")
+        return real(self, text, languages)
+
+    monkeypatch.setattr(LanguageIdentifier, "score", score)
+    broken = english_doc(7)
+    broken.texts[0] = broken.texts[0] + " BOOM"
+    path = tmp_path / "in" / "b.parquet"
+    write_documents(path, [english_doc(6), broken, english_doc(8)])
+    stats = Stats("filter", "b")
+    settings = stage.prepare_settings(dict(DEFAULTS, nsfw_images=False))
+    stage.filter_shard([str(path)], str(tmp_path / "b.parquet"), settings, stats)
+    d = stats.to_dict()
+    assert d["skipped"] == {"filter_error:ValueError": 1}
+    # every document counted in once (not again after the batch failed), the broken one as a skip
+    assert d["documents_in"] == 3 and d["documents_out"] == 2
+    assert d["documents_in"] == d["documents_out"] + sum(d.get("removed_documents", {}).values()) + 1
+    assert [x.url for x in read_documents(str(tmp_path / "b.parquet"))] == [
+        "http://example.org/6",
+        "http://example.org/8",
+    ]

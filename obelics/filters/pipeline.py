@@ -77,6 +77,10 @@ def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float
     return out
 
 
+class FilterSetupError(RuntimeError):
+    """A filter cannot start (missing package or model): the whole task fails, no document is dropped."""
+
+
 @dataclass
 class _Pending:
     """A document that passed the checks before the text metrics."""
@@ -161,15 +165,21 @@ class DocumentFilter:
     # ---- helpers ------------------------------------------------------------------------
     def nsfw_detector(self):
         if self._nsfw is None:
-            from obelics.filters.nsfw import NsfwDetector
+            try:
+                from obelics.filters.nsfw import NsfwDetector
 
-            self._nsfw = NsfwDetector(
-                self.s.get("nsfw_model") or None,
-                classes=self.s["nsfw_classes"],
-                batch_size=int(self.s["nsfw_batch_size"]),
-                threads=int(self.s["nsfw_threads"]),
-                device=self.s["nsfw_device"],
-            )
+                self._nsfw = NsfwDetector(
+                    self.s.get("nsfw_model") or None,
+                    classes=self.s["nsfw_classes"],
+                    batch_size=int(self.s["nsfw_batch_size"]),
+                    threads=int(self.s["nsfw_threads"]),
+                    device=self.s["nsfw_device"],
+                )
+            except Exception as e:  # noqa: BLE001 - whatever stops the detector from starting fails the task
+                raise FilterSetupError(
+                    f"cannot start the NSFW image detector ({e}); install obelics[nsfw] "
+                    "or switch it off with --set nsfw_images=false"
+                ) from e
             self.stats.set("nsfw_providers", ",".join(getattr(self._nsfw, "providers", [])))
         return self._nsfw
 

@@ -105,9 +105,22 @@ def _batches(it, n: int):
         yield batch
 
 
+def _snapshot(stats: Stats):
+    return stats.counts.copy(), {k: v.copy() for k, v in stats.reasons.items()}
+
+
+def _restore(stats: Stats, saved) -> None:
+    counts, reasons = saved
+    stats.counts.clear()
+    stats.counts.update(counts)
+    stats.reasons.clear()
+    for k, v in reasons.items():
+        stats.reasons[k] = v
+
+
 def filter_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Filter one shard of documents (the task function)."""
-    from obelics.filters.pipeline import DocumentFilter
+    from obelics.filters.pipeline import DocumentFilter, FilterSetupError
 
     (path,) = inputs
     flt = DocumentFilter(settings, stats)
@@ -125,17 +138,28 @@ def filter_shard(inputs: list[str], output: str, settings: dict[str, Any], stats
             mininterval=1.0,
         )
         for batch in _batches(_documents(path, stats), BATCH):
+            saved = _snapshot(stats)
             try:
                 outcomes = flt.filter_batch(batch)
+            except FilterSetupError:
+                raise
             except Exception as e:  # noqa: BLE001 - fall back to one document at a time
                 log.warning("%s: a batch failed (%s); filtering its documents one by one", path, e)
+                _restore(stats, saved)  # the batch's partial counts go; each document is counted again below
                 outcomes = []
+                errors = 0
                 for doc in batch:
                     try:
                         outcomes.extend(flt.filter_batch([doc]))
+                    except FilterSetupError:
+                        raise
                     except Exception as e1:  # noqa: BLE001 - a document that breaks a filter is skipped
+                        errors += 1
                         stats.reason("skipped", f"filter_error:{type(e1).__name__}")
                         log.warning("%s: skipping %s: %s", path, doc.url, e1)
+                        last = e1
+                if errors == len(batch) > 1:  # not bad input: something systemic, fail rather than drop all
+                    raise RuntimeError(f"every document of a batch failed to filter: {last}") from last
             for o in outcomes:
                 if o.reason is None:
                     writer.write(o.document)
