@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     paras = [d.paragraphs() for d in docs]
     segs = [flt.metrics.tokenise(p) for p in paras]
     texts = [d.text for d in docs]
-    doc_batches = [docs[i : i + 256] for i in range(0, len(docs), 256)]
+    doc_batches = [docs[i : i + 64] for i in range(0, len(docs), 64)]
     from obelics.filters.classifier import train
     from obelics.filters.perplexity import PerplexityModel
 
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     lm = PerplexityModel(arpa)
 
     cases = {
-        "all text filters (batches of 256, as the stage)": (flt.filter_batch, doc_batches, len),
+        "all text filters (batches of 64, as the stage)": (flt.filter_batch, doc_batches, len),
         "all text filters, one document per call": (lambda d: flt.filter_batch([d]), docs, None),
         "all text filters, language_max_chars=2000": (flt_cap.filter_batch, doc_batches, len),
         "baseline: naive text filters": (lambda d: naive_filter(d, lists, flt.lid, s), naive_docs, None),
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             paras,
             None,
         ),
-        "text metrics without lid (batches of 256)": (flt_nolid.filter_batch, doc_batches, len),
+        "text metrics without lid (batches of 64)": (flt_nolid.filter_batch, doc_batches, len),
         "baseline: naive paragraph metrics": (
             lambda ps: [naive_metrics(p, lists, 12) for p in ps],
             paras[: args.naive_docs],
