@@ -187,7 +187,7 @@ def _which(tool: str) -> str | None:
     return shutil.which(tool) or next((str(p) for d in ("/usr/sbin", "/sbin") if (p := Path(d) / tool).exists()), None)
 
 
-def _kill_pidfile(pidfile: Path, timeout: float = 3) -> None:
+def _kill_pidfile(pidfile: Path, timeout: float = 1) -> None:
     try:
         pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):

@@ -59,13 +59,13 @@ def test_sigkill_at_several_points_then_rerun_gives_identical_output(tmp_path):
     out = tmp_path / "out"
     cmd = _cmd(pipe, str(inputs), out, 2)
     kills = 0
-    for at, whole_group in ((0, True), (2, False), (7, True), (11, False), (17, True), (21, False)):
+    for at, whole_group in ((0, True), (5, False), (11, True), (19, False)):
         kills += _run_and_kill(cmd, out, at, whole_group)
         time.sleep(0.2)
         # nothing half-written is ever visible under a final name
         for p in out.rglob("*.parquet"):
             assert p.stat().st_size > 0
-    assert kills >= 5
+    assert kills >= 3
     time.sleep(0.5)  # any worker still alive would write now: there must be none
     before = data_digests(out)
     subprocess.run(cmd, env=_env(), check=True, capture_output=True)
