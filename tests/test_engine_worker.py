@@ -57,3 +57,28 @@ def test_make_engine_and_stage_by_module_path(tmp_path, monkeypatch):
     summary = run_stage("tests.pipeline_toys.gen", inputs, str(tmp_path / "o"))
     assert summary["documents_out"] == 40 and len(summary["outputs"]) == 2
     assert issubclass(EngineError, RuntimeError)
+
+
+def test_engine_options_build_engines():
+    from obelics.cli import build_parser
+    from obelics.commands._common import engine_from_args
+    from obelics.run.engines.ray import RayEngine
+    from obelics.run.engines.slurm import SlurmEngine
+
+    parse = build_parser().parse_args
+    e = engine_from_args(parse(["run", "demo", "-o", "x", "--workers", "3"]))
+    assert isinstance(e, LocalEngine) and e.workers == 3
+    argv = ["run", "demo", "-o", "x", "--engine", "slurm", "--slurm-partition", "cpu", "--slurm-cpus", "8"]
+    argv += ["--slurm-time", "2:00:00", "--slurm-tasks-per-job", "4", "--slurm-sbatch-arg=--qos=low"]
+    e = engine_from_args(parse(argv))
+    assert isinstance(e, SlurmEngine) and (e.partition, e.cpus_per_task, e.time_limit, e.tasks_per_job) == (
+        "cpu",
+        8,
+        "2:00:00",
+        4,
+    )
+    script = e._script(Path("/j"), groups=3, size=4, retries=2, name="obelics-x-1")
+    assert "#SBATCH --array=0-2" in script and "#SBATCH --qos=low" in script and "#SBATCH --partition=cpu" in script
+    assert "--group-size 4 --retries 2 --workers 8" in script
+    e = engine_from_args(parse(["extract", "a.warc", "-o", "x", "--engine", "ray", "--ray-address", "auto"]))
+    assert isinstance(e, RayEngine) and e.address == "auto"
