@@ -24,7 +24,8 @@ def _env() -> dict[str, str]:
 
 
 def _markers(out: Path) -> int:
-    return sum(1 for _ in out.rglob("*.stats.json")) if out.exists() else 0
+    # os.walk, not rglob: stages delete their work folders while we look
+    return sum(1 for _, _, files in os.walk(out) for f in files if f.endswith(".stats.json"))
 
 
 def _run_and_kill(cmd: list[str], out: Path, at_markers: int, whole_group: bool, timeout: float = 60) -> bool:
