@@ -10,11 +10,8 @@ from PIL import Image, ImageDraw
 
 from obelics.document import Document, Node
 from obelics.filters.config import DEFAULTS
+from obelics.filters.nsfw import NsfwDetector, default_model_path, preprocess
 from obelics.filters.pipeline import DocumentFilter
-
-pytest.importorskip("onnxruntime")
-pytest.importorskip("nudenet")
-from obelics.filters.nsfw import NsfwDetector, default_model_path, preprocess  # noqa: E402
 
 
 def safe_images(n: int = 6) -> list[bytes]:

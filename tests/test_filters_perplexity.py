@@ -12,8 +12,6 @@ from obelics.filters.config import DEFAULTS
 from obelics.filters.perplexity import PerplexityModel, normalize
 from obelics.filters.pipeline import DocumentFilter
 
-pytest.importorskip("kenlm")
-
 # log10 probabilities and backoffs we choose; the perplexities below follow from them by hand.
 ARPA = """\\data\\
 ngram 1=7
@@ -120,7 +118,8 @@ def test_off_without_a_model_and_says_so():
 
 
 def test_sentencepiece_pieces_are_scored(tmp_path):
-    spm = pytest.importorskip("sentencepiece")
+    import sentencepiece as spm
+
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("the cat sat\nthe cat\ncat sat\n" * 50)
     spm.SentencePieceTrainer.Train(

@@ -74,8 +74,8 @@ def test_report_pages_are_offline_and_complete(corpus, tmp_path):
     assert viewer.count("data:image/") == sum(IMAGE_COUNTS[i] for i in sorted({i * 13 // 6 for i in range(6)}))
 
 
-@pytest.mark.skipif(not find_chromium(), reason="needs Debian's chromium (listed in .ci/apt-packages.txt)")
 def test_report_and_viewer_render_in_headless_chromium(corpus, tmp_path):
+    assert find_chromium(), "needs Debian's chromium: `make system` installs it (.ci/apt-packages.txt)"
     out = tmp_path / "r"
     assert cli_main(["-q", "report", str(corpus), "--output", str(out), "--samples", "20"]) == 0
     shot = screenshot(out / "index.html", tmp_path / "index.png", width=1200, height=900)
