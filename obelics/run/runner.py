@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -69,6 +70,34 @@ def map_tasks(
             )
         )
     return tasks
+
+
+def reduce_task(
+    stage: str,
+    fn: str,
+    tasks: list[Task],
+    output: str,
+    output_dir: str,
+    settings: dict[str, Any],
+    inputs: list[str],
+    work: str = "_work",
+) -> Task:
+    """One task over the outputs of ``tasks`` (a manifest, a card), writing ``output``.
+
+    Its marker is keyed to a digest of the tasks and settings, so adding inputs redoes it.
+    """
+    digest = hashlib.sha1(
+        json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
+    return Task(
+        stage=stage,
+        name="finalize",
+        fn=fn,
+        inputs=[t.output for t in tasks],
+        output=output,
+        stats_path=os.path.join(output_dir, work, f"finalize-{digest}.stats.json"),
+        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+    )
 
 
 def run_stage(

@@ -11,7 +11,6 @@ A second step writes ``manifest.json`` and a dataset card, so ``load_dataset(OUT
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -25,7 +24,7 @@ from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
 from obelics.io.parquet import read_documents
 from obelics.io.webdataset import file_sha256, iter_documents
-from obelics.run.runner import map_tasks
+from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.task import Task
 from obelics.stats import Stats, merge
 
@@ -75,17 +74,15 @@ def expand_manifests(inputs: list[str]) -> list[str]:
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
     inputs = expand_manifests(inputs)
     tasks = map_tasks(STAGE, "obelics.stages.export:export_task", inputs, output, settings, suffix=".parquet")
-    digest = hashlib.sha1(
-        json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
-    ).hexdigest()[:12]
-    finalize = Task(
-        stage=STAGE,
-        name="finalize",
-        fn="obelics.stages.export:finalize_task",
-        inputs=[t.output for t in tasks],
-        output=os.path.join(output, "manifest.json"),
-        stats_path=os.path.join(output, WORK, f"finalize-{digest}.stats.json"),
-        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+    finalize = reduce_task(
+        STAGE,
+        "obelics.stages.export:finalize_task",
+        tasks,
+        os.path.join(output, "manifest.json"),
+        output,
+        settings,
+        inputs,
+        WORK,
     )
     return [tasks, [finalize]]
 

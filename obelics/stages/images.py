@@ -58,6 +58,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from obelics.document import Document, DocumentError, Node
+from obelics.images.download import RESULT_SCHEMA
 from obelics.images.filters import FilterConfig, declared_refusal
 from obelics.images.guard import host_refusal, resolve_host, url_refusal
 from obelics.images.hashing import partition_of
@@ -297,21 +298,7 @@ def _write_table(path: str, table: pa.Table) -> None:
 
 USES_SCHEMA = pa.schema([("url", pa.string()), ("shard", pa.int32()), ("doc", pa.int32())])
 URLS_SCHEMA = pa.schema([("url", pa.string()), ("docs", pa.int32()), ("status", pa.string())])
-IMAGES_SCHEMA = pa.schema(
-    [
-        ("url", pa.string()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("bytes", pa.binary()),
-        ("format", pa.string()),
-        ("width", pa.int32()),
-        ("height", pa.int32()),
-        ("bytes_size", pa.int64()),
-        ("sha256", pa.string()),
-        ("phash", pa.string()),
-        ("ph", pa.uint64()),
-    ]
-)
+IMAGES_SCHEMA = RESULT_SCHEMA.append(pa.field("ph", pa.uint64()))  # the download results plus the pHash as a number
 
 
 # ------------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ The layout of a sample is described in :mod:`obelics.io.webdataset`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import count_rows, read_documents
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
-from obelics.run.runner import map_tasks
+from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.task import Task
 from obelics.stats import Stats, merge
 
@@ -54,17 +53,15 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     tasks = map_tasks(STAGE, "obelics.stages.shard:shard_task", inputs, output, settings, suffix=".shards.json")
     for t in tasks:
         t.output = os.path.join(output, WORK, f"{t.name}.shards.json")
-    digest = hashlib.sha1(
-        json.dumps([[t.inputs, t.name] for t in tasks] + [settings], sort_keys=True, default=str).encode()
-    ).hexdigest()[:12]
-    finalize = Task(
-        stage=STAGE,
-        name="finalize",
-        fn="obelics.stages.shard:finalize_task",
-        inputs=[t.output for t in tasks],
-        output=os.path.join(output, "manifest.json"),
-        stats_path=os.path.join(output, WORK, f"finalize-{digest}.stats.json"),
-        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+    finalize = reduce_task(
+        STAGE,
+        "obelics.stages.shard:finalize_task",
+        tasks,
+        os.path.join(output, "manifest.json"),
+        output,
+        settings,
+        inputs,
+        WORK,
     )
     return [tasks, [finalize]]
 
