@@ -106,3 +106,16 @@ def test_language_max_chars_identifies_on_the_start_only():
     assert _filter().filter_batch([doc])[0].reason == "language"
     out = _filter(language_max_chars=len(SENTENCES["en"]) + 1).filter_batch([doc])[0]
     assert out.reason is None and out.document.general_metadata["language"] == "en"
+
+
+def test_prepare_is_the_obelics_regex_on_any_line_breaks():
+    import random
+
+    from obelics.filters.language import _NEWLINES
+
+    rng = random.Random(3)
+    alphabet = [*"ab AB\n\n\n \t\u3000É", "\r", "\x00", "\x0b", "\x0c"]
+    for i in range(20000):
+        chars = alphabet if i % 3 == 0 else alphabet[:-4]  # mostly the fast path (\n only)
+        t = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        assert LanguageIdentifier.prepare(t) == _NEWLINES.sub(" ", t.lower()).strip(), repr(t)

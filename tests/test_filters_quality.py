@@ -365,3 +365,39 @@ def test_a_batch_decides_as_documents_one_by_one():
     assert [o.reason for o in together] == [o.reason for o in alone]
     assert [o.document.texts for o in together] == [o.document.texts for o in alone]
     assert len({o.reason for o in together}) >= 3  # the batch mixes outcomes
+
+
+def test_tokenise_finds_the_words_of_the_regex_on_unicode_text():
+    """The code-point tokeniser against ``words`` (the regex): counts, list bits, equal words <-> equal hashes."""
+    rng = random.Random(5)
+    table = quality.WordTable(LISTS)
+    metrics = quality.TextMetrics(table)
+    listed = sorted(table.table)
+    alphabet = list("abcXYZ ,.!'-_0\t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000İΣσςﬁßẞǅ\u0301\u0915\u093f🙂𝐀𝒜\U00020000\x00é")
+    for _ in range(300):
+        paras = []
+        for _ in range(rng.randint(1, 5)):
+            toks = []
+            for _ in range(rng.randint(0, 30)):
+                r = rng.random()
+                if r < 0.4:
+                    w = rng.choice(listed)
+                    toks.append((w.upper() if rng.random() < 0.2 else w) + rng.choice(["", ",", "!!", "🙂", "Σ"]))
+                elif r < 0.5:
+                    toks.append("x" * rng.randint(60, 70) + rng.choice(["", "y"]))  # around _LONG_WORD
+                else:
+                    toks.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))))
+            p = rng.choice([" ", "  ", "\t", "\u3000"]).join(toks)
+            if p.strip():
+                paras.append(p)
+        if not paras:
+            continue
+        seg = metrics.tokenise(paras)
+        ws = [quality.words(p) for p in paras]
+        assert seg.nwords.tolist() == [len(w) for w in ws], paras
+        flat = [w for x in ws for w in x]
+        assert seg.codes.tolist() == table.codes(flat).tolist(), paras
+        by_hash: dict[int, str] = {}
+        for w, h in zip(flat, seg.word_hashes.tolist()):
+            assert by_hash.setdefault(h, w) == w
+        assert len(by_hash) == len(set(flat))

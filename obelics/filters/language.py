@@ -59,8 +59,15 @@ class LanguageIdentifier:
 
     @staticmethod
     def prepare(text: str) -> str:
-        """OBELICS's input to the model: lower-cased, on one line."""
-        return _NEWLINES.sub(" ", text.lower()).strip()
+        """OBELICS's input to the model: lower-cased, on one line (each run of line breaks one space)."""
+        low = text.lower()
+        if "\r" in low or "\v" in low or "\f" in low or "\x00" in low:
+            return _NEWLINES.sub(" ", low).strip()
+        # only \n: the same string without the regex (slow on long texts); a run of \n leaves
+        # empty parts, dropped, so it becomes one space; at the ends strip() removes it anyway
+        if "\n" in low:
+            low = " ".join(filter(None, low.split("\n")))
+        return low.strip()
 
     def predict(self, text: str) -> tuple[str, float]:
         """(language code, score) of the most likely language; ("", 0.0) for an empty text."""

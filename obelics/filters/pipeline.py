@@ -86,9 +86,8 @@ class _Pending:
     """A document that passed the checks before the text metrics."""
 
     out: Outcome
-    nodes: list[Node]
     paras: list[str]
-    owner: list[int]
+    owner: list[int]  # the position (in ``texts``) of each paragraph
     marker: list[bool]
     n_images: int
 
@@ -211,13 +210,12 @@ class DocumentFilter:
         st.inc("documents_in")
         st.inc("images_in", n_images)
 
-        # paragraphs of each text node
-        nodes = list(doc.nodes())
+        # paragraphs of each text position
         paras: list[str] = []
         owner: list[int] = []
-        for ni, node in enumerate(nodes):
-            if node.text is not None:
-                for p in node.text.split(PARAGRAPH_SEP):
+        for ni, text in enumerate(doc.texts):
+            if text is not None:
+                for p in text.split(PARAGRAPH_SEP):
                     if p.strip():
                         paras.append(p)
                         owner.append(ni)
@@ -249,7 +247,7 @@ class DocumentFilter:
             marker = [p.strip() == END_OF_DOCUMENT for p in paras]
         else:
             marker = [False] * len(paras)
-        return out, _Pending(out, nodes, paras, owner, marker, n_images)
+        return out, _Pending(out, paras, owner, marker, n_images)
 
     def filter_text(self, doc: Document) -> Outcome:
         """Every text filter of one document (``filter_batch`` does many at once)."""
@@ -309,7 +307,7 @@ class DocumentFilter:
             if k:
                 kept_by_node.setdefault(ni, []).append(p)
         new_nodes: list[Node] = []
-        for ni, node in enumerate(d.nodes):
+        for ni, node in enumerate(d.out.document.nodes()):
             if node.text is None:
                 new_nodes.append(node)
             elif ni in kept_by_node:

@@ -17,10 +17,12 @@ Definitions (those of the OBELICS filtering code, on which its cutoffs were tune
   marks; ratio = marks / tokens. At paragraph level a paragraph with fewer than
   ``punctuation_min_words`` tokens gets 1.0 (too short to judge).
 
-The fast path (:class:`TextMetrics`) tokenises a document once and computes every metric
-of all its paragraphs together with numpy (n-gram counting by 64-bit rolling hashes, one
-sort per document); :func:`reference_metrics` is the plain one-text-at-a-time version the
-tests check it against.
+The fast path (:class:`TextMetrics`) tokenises a batch of paragraphs once and computes every
+metric of all of them together with numpy: the words found on the code points (a token's
+first to last letter, as the regex of :func:`words`) and identified by 64-bit hashes, the word
+lists looked up by hash in one numpy hash table, n-grams counted by 64-bit rolling hashes and
+sorts of cache-sized blocks of whole paragraphs; :func:`reference_metrics` is the plain
+one-text-at-a-time version the tests check it against.
 """
 
 from __future__ import annotations
@@ -60,12 +62,13 @@ METRICS = (
 
 # Code points that can be letters, marks or alphanumerics (Unicode 14-16: nothing above but these).
 _SCAN = (range(0, 0x323B0), range(0xE0000, 0xE1000))
-LETTER, WORDCHAR, MARK = 1, 2, 4  # bits of the per-code-point table
+LETTER, WORDCHAR, MARK, SPACE = 1, 2, 4, 8  # bits of the per-code-point table
 
 
 @functools.lru_cache(maxsize=1)
 def char_table() -> np.ndarray:
-    """A uint8 per code point: LETTER (category L*/M*), WORDCHAR (regex ``[\\w']``), MARK (``, ; : ? ! .``)."""
+    """A uint8 per code point: LETTER (category L*/M*), WORDCHAR (regex ``[\\w']``), MARK (``, ; : ? ! .``),
+    SPACE (``str.isspace``: the regex ``\\s``, so the separators of the words' tokens)."""
     t = np.zeros(0x110000, dtype=np.uint8)
     for r in _SCAN:
         for cp in r:
@@ -73,6 +76,8 @@ def char_table() -> np.ndarray:
             v = LETTER if unicodedata.category(ch)[0] in "LM" else 0
             if ch.isalnum():
                 v |= WORDCHAR
+            if ch.isspace():
+                v |= SPACE
             if v:
                 t[cp] = v
     t[ord("_")] |= WORDCHAR
@@ -216,6 +221,8 @@ def _rolling(values: np.ndarray, n: int) -> np.ndarray:
     m = len(values) - n + 1
     if m <= 0:
         return np.empty(0, dtype=np.uint64)
+    if values.dtype.kind != "u":  # unsigned: the products stay uint64 (a signed array would make floats)
+        values = values.astype(np.uint64)
     p, q = _powers(len(values) + 1)
     s = np.empty(len(values) + 1, dtype=np.uint64)
     s[0] = 0
@@ -232,6 +239,22 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _sort_by_segment(keys: np.ndarray, seg: np.ndarray | None, block: int = 4096) -> None:
+    """Sort ``keys`` in place, whose top bits are ``seg`` (non-decreasing along ``keys``).
+
+    Sorted in blocks of whole segments of about ``block`` keys: as the segment leads the key, the
+    blocks sorted one by one are the whole array sorted, and sorts that fit in the cache are
+    about twice as fast as one sort of a batch's hundreds of thousands of n-grams."""
+    n = len(keys)
+    if seg is None or n <= 2 * block:
+        keys.sort()
+        return
+    cuts = np.searchsorted(seg, seg[block::block])  # the start of the segment at each multiple of block
+    cuts = np.unique(np.concatenate(([0], cuts, [n])))
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        keys[a:b].sort()
+
+
 def _group_counts(hashes: np.ndarray, seg: np.ndarray | None, nseg: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (segment, hash) pairs: their segment and number of occurrences.
 
@@ -246,7 +269,7 @@ def _group_counts(hashes: np.ndarray, seg: np.ndarray | None, nseg: int) -> tupl
         keys |= seg.astype(np.uint64) << shift
     else:
         keys = hashes.copy()
-    keys.sort()
+    _sort_by_segment(keys, seg if bits else None)
     start = np.empty(len(keys), dtype=bool)
     start[0] = True
     np.not_equal(keys[1:], keys[:-1], out=start[1:])
@@ -297,8 +320,38 @@ def word_repetition_by_segment(hashes: np.ndarray, seg: np.ndarray | None, nseg:
     return out
 
 
+_LONG_WORD = 64  # words longer than this get Python's (keyed) string hash instead of the polynomial one
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def word_hashes(cps: np.ndarray, first: np.ndarray, end: np.ndarray, text: str) -> np.ndarray:
+    """A 64-bit hash of each word ``text[first:end]`` (``cps``: the code points of ``text``), whatever its position.
+
+    The polynomial hash of its code points (from one prefix sum, as :func:`_rolling`), its length
+    folded in, mixed; a word longer than ``_LONG_WORD`` characters (where crafted collisions of a
+    polynomial hash modulo 2**64 exist) gets Python's ``hash`` of the string instead. Equal words
+    get equal hashes; the word lists are looked up and word n-grams counted by these hashes."""
+    if len(first) == 0:
+        return np.empty(0, dtype=np.uint64)
+    p, q = _powers(len(cps) + 1)
+    s = np.empty(len(cps) + 1, dtype=np.uint64)
+    s[0] = 0
+    np.cumsum(q[: len(cps)] * cps.astype(np.uint32, copy=False), out=s[1:])
+    h = s[end] - s[first]
+    h *= p[first]
+    length = (end - first).astype(np.uint64)
+    h += length * _GOLDEN
+    h = _mix(_mix(h))
+    for i in np.flatnonzero(length > _LONG_WORD):
+        h[i] = _mix(np.array([hash(text[first[i] : end[i]])], dtype=np.int64).view(np.uint64))[0]
+    return h
+
+
 class WordTable:
-    """Word lists as one lookup table: word -> bit mask (stop, flagged, spam, common)."""
+    """Word lists as one lookup table: word -> bit mask (stop, flagged, spam, common).
+
+    ``table`` is the plain dict; the metrics use an open-addressing hash table in numpy arrays
+    keyed by :func:`word_hashes`, so a batch's words are looked up all at once."""
 
     def __init__(self, lists: dict[str, Iterable[str]]) -> None:
         # the big common-word list in one C-level call, then the small lists on top
@@ -308,6 +361,65 @@ class WordTable:
                 for w in lists.get(name, ()):
                     table[w] = table.get(w, 0) | bit
         self.table = table
+        self._build(table)
+
+    def _build(self, table: dict[str, int]) -> None:
+        words = [w for w in table if w]
+        keys = np.empty(len(words), dtype=np.uint64)
+        for a in range(0, len(words), 20000):  # chunks: the powers of P stay small
+            part = words[a : a + 20000]
+            text = "".join(part)
+            lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+            end = np.cumsum(lengths)
+            cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            keys[a : a + len(part)] = word_hashes(cps, end - lengths, end, text)
+        values = np.fromiter(map(table.__getitem__, words), dtype=np.uint8, count=len(words))
+        # two words with one hash (odds ~2**-64 per pair) share their bits
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        if len(keys):
+            start = np.concatenate(([True], keys[1:] != keys[:-1]))
+            idx = np.flatnonzero(start)
+            keys, values = keys[idx], np.bitwise_or.reduceat(values, idx)
+        self._bits = max(4, int(4 * len(keys)).bit_length())  # load factor under 1/4
+        size = 1 << self._bits
+        self._keys = np.zeros(size, dtype=np.uint64)
+        self._values = np.zeros(size, dtype=np.uint8)
+        self._used = np.zeros(size, dtype=bool)
+        mask = np.uint64(size - 1)
+        pos = self._home(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # linear probing, all keys at once: one winner per free slot and round
+            p = pos[pending]
+            free = ~self._used[p]
+            cand, pc = pending[free], p[free]
+            _, first = np.unique(pc, return_index=True)
+            win = cand[first]
+            self._used[pos[win]] = True
+            self._keys[pos[win]] = keys[win]
+            self._values[pos[win]] = values[win]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            pos[pending] = (pos[pending] + np.uint64(1)) & mask
+
+    def _home(self, h: np.ndarray) -> np.ndarray:
+        return h >> np.uint64(64 - self._bits)
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The bits of each word given by its :func:`word_hashes` value (0: in no list)."""
+        out = np.zeros(len(hashes), dtype=np.uint8)
+        mask = np.uint64(len(self._keys) - 1)
+        pos = self._home(hashes)
+        pending = np.arange(len(hashes))
+        while len(pending):
+            used = self._used[pos]
+            hit = used & (self._keys[pos] == hashes[pending])
+            out[pending[hit]] = self._values[pos[hit]]
+            go_on = used & ~hit
+            pending = pending[go_on]
+            pos = (pos[go_on] + np.uint64(1)) & mask
+        return out
 
     def codes(self, ws: list[str]) -> np.ndarray:
         return np.fromiter(map(self.table.get, ws, itertools.repeat(0, len(ws))), dtype=np.uint8, count=len(ws))
@@ -341,15 +453,6 @@ class TextMetrics:
         self.char_n = char_n
         self.word_n = word_n
         self._chars = char_table()
-        self._ascii_re, self._bmp_re, self._full_re = _regexes()
-
-    def _words(self, text: str) -> list[str]:
-        low = text.lower()
-        if low.isascii():
-            return self._ascii_re.findall(low)
-        if _ASTRAL.search(low) is None:
-            return self._bmp_re.findall(low)
-        return self._full_re.findall(low)
 
     def tokenise(self, texts: list[str]) -> Segments:
         k = len(texts)
@@ -369,12 +472,31 @@ class TextMetrics:
             ptokens = marks + np.add.reduceat(run_start, starts, dtype=np.int64)
         else:
             letters = marks = ptokens = np.zeros(k, dtype=np.int64)
-        ws = [self._words(t) for t in texts]
-        nwords = np.fromiter(map(len, ws), dtype=np.int64, count=k)
-        woff = np.zeros(k, dtype=np.int64)
-        if k > 1:
-            np.cumsum(nwords[:-1], out=woff[1:])
-        flat = list(itertools.chain.from_iterable(ws))
+        # words: in each lower-cased paragraph, every whitespace-delimited token with a letter, from
+        # its first to its last letter (the regex of ``words``), found on the code points at once
+        lows = [t.lower() for t in texts]
+        low = SEP.join(lows)
+        lcps = cps if low == joined else np.frombuffer(low.encode("utf-32-le"), dtype=np.uint32)
+        lflags = self._chars[lcps]
+        letter_at = np.flatnonzero(lflags & LETTER)
+        token = np.cumsum((lflags & SPACE) > 0, dtype=np.int32)[letter_at]  # the token of each letter
+        new = np.empty(len(letter_at), dtype=bool)
+        new[:1] = True
+        np.not_equal(token[1:], token[:-1], out=new[1:])
+        first = letter_at[new]
+        new[:-1] = new[1:]
+        new[-1:] = True
+        end = letter_at[new] + 1
+        if len(low) == len(joined):
+            lstarts = starts
+        else:
+            llen = np.fromiter(map(len, lows), dtype=np.int64, count=k)
+            lstarts = np.zeros(k, dtype=np.int64)
+            if k > 1:
+                np.cumsum(llen[:-1] + len(SEP), out=lstarts[1:])
+        woff = np.searchsorted(first, lstarts)
+        nwords = np.diff(np.append(woff, len(first)))
+        hashes = word_hashes(lcps, first, end, low)
         return Segments(
             texts=texts,
             lengths=lengths,
@@ -384,8 +506,8 @@ class TextMetrics:
             ptokens=ptokens,
             nwords=nwords,
             woff=woff,
-            word_hashes=np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat)).view(np.uint64),
-            codes=self.table.codes(flat),
+            word_hashes=hashes,
+            codes=self.table.lookup(hashes),
             char_codes=cps,
         )
 
@@ -395,7 +517,7 @@ class TextMetrics:
         n = self.char_n
         out: dict[str, np.ndarray] = {"words": seg.nwords}
         # character n-grams of the joined text that lie inside one paragraph
-        h = _rolling(seg.char_codes.astype(np.uint64), n)
+        h = _rolling(seg.char_codes, n)
         if len(h):
             para = np.repeat(np.arange(k), seg.lengths + len(SEP))[: len(h)]
             inside = np.arange(n, len(h) + n) <= (seg.starts + seg.lengths)[para]
