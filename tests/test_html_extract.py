@@ -11,6 +11,7 @@ from obelics.document import Document
 from obelics.html.extract import MODES, extract_document
 from obelics.html.media import parse_size, parse_srcset, resolve_url
 from obelics.html.optout import opt_out_signals
+from obelics.html.simplify import simplify_html
 
 URL = "https://example.org/blog/2020/post.html"
 
@@ -142,6 +143,37 @@ def test_picture_sources_compete_and_the_largest_wins():
         "https://example.org/own.jpg"
     ]  # no descriptors anywhere: the img's own URL
     assert images_of("<picture><source srcset='/only.jpg'><img alt='x'></picture>") == ["https://example.org/only.jpg"]
+
+
+@pytest.mark.parametrize(
+    "picture, expected",
+    [
+        # broken markup: the source after the img and inside an <a>; the img has no URL of its own
+        (
+            "<picture><img alt='x'><a href='/l'><source srcset='/s-400.jpg 400w, /s,800.jpg 800w'></a></picture>",
+            "/s,800.jpg",
+        ),
+        # the img is a child of the picture: it wins over one wrapped deeper
+        ("<picture><a><img src='/nested.jpg'></a><img src='/direct.jpg'></picture>", "/direct.jpg"),
+        ("<picture><a><img src='/nested.jpg'></a></picture>", "/nested.jpg"),
+        # a nested picture is part of the same image: its sources compete too
+        (
+            "<picture><source srcset='/a.jpg 100w'><picture><source srcset='/big.jpg 900w'><img></picture><img></picture>",
+            "/big.jpg",
+        ),
+        # a <video>'s sources are not image candidates
+        ("<picture><video><source src='/movie.mp4'></video><img src='/still.jpg'></picture>", "/still.jpg"),
+        ("<picture><video><source src='/movie.mp4'></video><img></picture>", None),
+    ],
+)
+def test_picture_parts_in_broken_markup_agree_with_the_simplifier(picture, expected):
+    body = f"<p>intro</p><code><figure>caption text{picture}</figure></code><p>after</p>"
+    html = f"<html><head></head><body>{body}</body></html>"
+    want = [] if expected is None else [f"https://example.org{expected}"]
+    assert images_of(body) == want
+    simplified = extract_document(simplify_html(html, URL), URL)
+    direct = extract_document(html, URL)
+    assert (simplified.texts, simplified.images) == (direct.texts, direct.images)
 
 
 def test_base_href_and_relative_url_resolution():

@@ -98,3 +98,31 @@ def test_simplified_html_is_much_smaller_and_extracts_the_same():
     again = extract_document(simple, URL)
     assert full is not None and again is not None
     assert full.texts == again.texts and full.images == again.images
+
+
+def _both_ways(html: str) -> tuple[list, list]:
+    """(texts, images) of the page, extracted in one walk and from its simplified HTML."""
+    full, again = extract_document(html, URL), extract_document(simplify_html(html, URL), URL)
+    assert full is not None and again is not None
+    return (full.texts, full.images), (again.texts, again.images)
+
+
+def test_simplified_html_parses_back_to_the_tree_it_was_written_from():
+    # Foster parenting nests blocks where serialised HTML cannot (a div in a p, quirks mode; a heading
+    # in a heading; a dd in a dt), and a stray heading end tag closes the outer heading: written as
+    # such, the simplified HTML would parse into another tree with other separators.
+    cases = {
+        "<html><body><p>a<table><div>b</div></table>c</p>d</body></html>": "a\nb\nc\n\nd",
+        "<!doctype html><h1><span><h3>a</h3>b</h3>c": "a\n\nb\n\nc",
+        "<!doctype html><h1>a<table><h2>b</h2></table>c</h1>d": "a\n\nb\n\nc\n\nd",
+        "<!doctype html><div><dt>a<table><dd>b</dd></table>c</dt>d</div>": "a\nb\nc\nd",
+    }
+    for html, text in cases.items():
+        full, again = _both_ways(html)
+        assert full == again == ([text], [None]), html
+    assert "<p>" not in simplify_html("<p>a<table><div>b</div></table>c</p>", URL)
+
+
+def test_whitespace_inside_an_element_left_empty_is_no_space():
+    full, again = _both_ways("<!doctype html><p>a<title> </title>b</p><p>c<b> </b>d</p>")
+    assert full == again == (["ab\n\nc d"], [None])  # an unwrapped inline tag keeps its whitespace

@@ -20,7 +20,15 @@ from typing import Any
 
 from obelics.document import HUB_IMAGE_KEYS, PARAGRAPH_SEP, Document
 from obelics.html import main_content as _main
-from obelics.html.media import Resolver, formatted_filename, img_source, parse_size, picture_source, resolve_base
+from obelics.html.media import (
+    Resolver,
+    formatted_filename,
+    img_source,
+    parse_size,
+    picture_parts,
+    picture_source,
+    resolve_base,
+)
 from obelics.html.optout import opt_out_signals
 from obelics.html.simplify import (
     COMMENT_ID,
@@ -163,24 +171,6 @@ _META_KEYS = (
     "format",
 )
 assert _META_KEYS == HUB_IMAGE_KEYS, "image metadata built in _image_node must follow obelics.document"
-_IMG_ID = tag_id("img")
-_SOURCE_ID = tag_id("source")
-
-
-def _picture_parts(picture: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The attributes of a ``<picture>``'s ``<img>`` and of its ``<source>`` elements."""
-    img_attrs: dict[str, Any] | None = None
-    sources = []
-    for child in picture.iter():
-        tid = child.tag_id
-        if tid == _SOURCE_ID:
-            sources.append(child.attributes)
-        elif tid == _IMG_ID and img_attrs is None:
-            img_attrs = child.attributes
-    if img_attrs is None:  # an img wrapped deeper (picture > a > img)
-        img = picture.css_first("img")
-        img_attrs = img.attributes if img is not None else {}
-    return img_attrs, sources
 
 
 def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
@@ -265,8 +255,9 @@ def walk(
                     attrs = node.attributes
                     found = source_of(attrs, resolve)
                 else:
-                    attrs, sources = _picture_parts(node)
-                    found = picture_source(attrs, sources, resolve)
+                    img, sources = picture_parts(node)
+                    attrs = img if img is not None else {}
+                    found = picture_source(img, sources, resolve)
                 if found and (keep_image is None or keep_image(attrs, found[0])):
                     if parts:
                         append("".join(parts))
@@ -289,9 +280,11 @@ def walk(
                     node = following
                     break
                 node, rank, saved_pending, saved_emitted, kind = stack.pop()
-                if rank:
+                if kind != k_inline:
                     if emitted == saved_emitted:
-                        pending = saved_pending  # an empty element separates nothing
+                        # An empty element separates nothing, nor does whitespace inside it (the
+                        # simplifier removes it): <title> </title> is no space.
+                        pending = saved_pending
                     elif rank > pending:
                         pending = rank
                 if kind == k_pre:

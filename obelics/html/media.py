@@ -10,7 +10,9 @@ The rules (OBELICS stage 4, with the original's URL defects fixed):
   descriptors) and the largest candidate wins: the largest ``w`` descriptor, else the largest
   ``x`` density;
 * inside ``<picture>`` the ``<source>`` candidates compete with the ``<img>``'s own ``srcset``
-  (largest wins); when no candidate carries a descriptor the ``<img>``'s own URL is kept;
+  (largest wins); when no candidate carries a descriptor the ``<img>``'s own URL is kept; which
+  ``<img>`` and ``<source>`` elements belong to a picture is :func:`picture_parts`' decision, the
+  one both the walk and the simplifier use;
 * relative URLs resolve like a browser (``urllib.parse.urljoin``) against ``<base href>`` (itself
   resolved against the page URL) or the page URL: ``//host/x``, ``../x``, ``?q`` all work;
 * ``data:``, ``javascript:``, ``blob:`` and every other non-http(s) URL is dropped;
@@ -21,6 +23,7 @@ The rules (OBELICS stage 4, with the original's URL defects fixed):
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 # The OBELICS priority list, plus the common ``data-srcset``/``data-lazy-srcset`` after their plain forms.
@@ -220,6 +223,46 @@ def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str,
         if absolute:
             return absolute, value.strip(_HTML_WS)
     return None
+
+
+# Subtrees of a <picture> whose <source> elements are not image candidates (or are not HTML at all).
+_NOT_IMAGE_SOURCES = frozenset({"video", "audio", "svg", "math", "template"})
+
+
+def picture_parts(picture: Any) -> tuple[dict[str, str | None] | None, list[dict[str, str | None]]]:
+    """The attributes of a ``<picture>``'s ``<img>`` and of its ``<source>`` elements, in DOM order.
+
+    A picture is one image, however broken its markup: every ``<source>`` under it counts, wherever
+    it stands (after the ``<img>``, inside an ``<a>`` or a nested ``<picture>``), except those of a
+    ``<video>``/``<audio>`` (not images) and of foreign content (``<svg>``, ``<math>``). The
+    ``<img>`` is its first child ``<img>``, else the first one deeper (``picture > a > img``);
+    None when it has none. ``picture`` is a Lexbor node.
+    """
+    img_attrs: dict[str, str | None] | None = None
+    deeper: dict[str, str | None] | None = None
+    sources: list[dict[str, str | None]] = []
+    pending: list[Any] = []  # the next sibling of each element we descended into
+    node = picture.first_child
+    while node is not None or pending:
+        if node is None:
+            node = pending.pop()
+            continue
+        tag = node.tag
+        if tag == "source":
+            sources.append(node.attributes)
+        elif tag == "img":
+            if not pending and img_attrs is None:
+                img_attrs = node.attributes
+            elif deeper is None:
+                deeper = node.attributes
+        elif tag not in _NOT_IMAGE_SOURCES:
+            child = node.first_child
+            if child is not None:
+                pending.append(node.next)
+                node = child
+                continue
+        node = node.next
+    return (img_attrs if img_attrs is not None else deeper), sources
 
 
 def picture_source(

@@ -23,7 +23,9 @@ them, and every image inside, as "media without a source"); image URLs follow
 :func:`extract_document <obelics.html.extract.extract_document>` applies these rules during a
 single walk of the parsed tree (rules 2, 3, 6 and 7 first, through CSS selectors, then 4, 5 and 8
 on the fly) and never builds the simplified tree; :func:`simplify_html` builds it, for inspection
-and for tests that the two agree.
+and for tests that the two agree. Its HTML parses back to the tree it was written from: a ``<p>``,
+heading, ``<dt>`` or ``<dd>`` that the parser nested where markup cannot (foster parenting puts a
+``<div>`` in a ``<p>``) is written as a tag with the same separator (``<blockquote>``, ``<div>``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from obelics.html.media import img_source, picture_source, resolve_base
+from obelics.html.media import Resolver, img_source, picture_parts, picture_source, resolve_base
 
 END_OF_DOCUMENT = "END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED"
 # What a more-link becomes in the tree; turned into an END_OF_DOCUMENT paragraph after the walk.
@@ -247,6 +249,61 @@ _MEDIA_WITH_SOURCE = frozenset({"video", "audio"})
 _DROPPED_MEDIA = frozenset({"iframe", "embed", "object", "source"})
 
 
+# The parsed tree can nest elements in ways their serialised HTML cannot express: parsing it again
+# closes the outer element early and moves what follows the inner one out of it, which changes the
+# separators. Foster parenting does it (``<p>a<table><div>b`` in quirks mode, ``<h1><table><h2>``,
+# ``<dt><table><dd>``), so does unwrapping an inline tag (in ``<h1><span><h3>`` the h3 no longer
+# stands behind the span, and a heading start tag closes a heading it follows directly).
+# In the simplified tree (inline tags unwrapped, tables gone) such an element is written as a tag
+# with the same separator that may hold its content, so the output parses back to the tree it was
+# written from: ``<p>a<div>b</div></p>`` parses as ``<p>a</p><div>b</div><p></p>`` (a\n\nb, not a\nb).
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Start tags that close an open <p> in button scope (the kept ones; others are gone by then).
+_P_CLOSERS = _HEADINGS | {
+    "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "hgroup", "main", "ol", "p", "section", "summary", "ul",
+}  # fmt: skip
+_BUTTON_SCOPE = frozenset({"marquee", "caption", "html"})  # a <p> above them is out of scope
+# Elements a <dd>/<dt> start tag looks through for an open dd/dt: not special, or address, div, p.
+_DD_TRANSPARENT = frozenset({"address", "div", "p", "legend", "video", "audio"})
+_DD_CLOSERS = frozenset({"dt", "dd"})
+_REWRITTEN_AS = {"p": "blockquote", "dt": "div", "dd": "div", **dict.fromkeys(_HEADINGS, "blockquote")}
+assert all(
+    SEP_RANK[STRUCTURE_SEPARATORS[new]] == SEP_RANK[STRUCTURE_SEPARATORS[old]] for old, new in _REWRITTEN_AS.items()
+)
+
+
+def _closed_on_reparse(node: Any, tag: str) -> bool:
+    """True when parsing the HTML of ``node`` (a kept p, heading, dt or dd) again would close it early."""
+    if tag in _HEADINGS:  # a heading start tag pops a heading that is the current node
+        return any(child.tag in _HEADINGS for child in node.iter())
+    if tag == "p":
+        closers, through = _P_CLOSERS, None
+    else:
+        closers, through = _DD_CLOSERS, _DD_TRANSPARENT
+    stack = [node.first_child]
+    while stack:
+        child = stack.pop()
+        while child is not None:
+            if child.is_element_node:
+                name = child.tag
+                if name in closers:
+                    return True
+                if (name in through if through is not None else name not in _BUTTON_SCOPE) and child.first_child:
+                    stack.append(child.first_child)
+            child = child.next
+    return False
+
+
+def _rename(tree: LexborHTMLParser, node: Any, tag: str) -> None:
+    """Replace ``node`` by a ``tag`` element holding its children (copies: Lexbor inserts clones)."""
+    node.insert_before(tree.create_node(tag))
+    renamed = node.prev
+    for child in node.iter(include_text=True):
+        renamed.insert_child(child)
+    _detach(node)
+
+
 def _is_blank_text(node: Any) -> bool:
     t = node.text_content
     return not t or t.isspace()
@@ -258,12 +315,11 @@ def _media_has_source(node: Any) -> bool:
     return any(s.attributes.get("src") for s in node.css("source"))
 
 
-def _normalise_image(tree: LexborHTMLParser, node: Any, base: str) -> bool:
+def _normalise_image(tree: LexborHTMLParser, node: Any, base: Resolver) -> bool:
     """Replace an ``<img>``/``<picture>`` by a plain ``<img src=absolute ...>``; False if it has no source."""
     if node.tag == "picture":
-        img = node.css_first("img")
-        img_attrs = img.attributes if img is not None else None
-        found = picture_source(img_attrs, [s.attributes for s in node.css("source")], base)
+        img_attrs, sources = picture_parts(node)
+        found = picture_source(img_attrs, sources, base)
     else:
         img_attrs = node.attributes
         found = img_source(img_attrs, base)
@@ -292,12 +348,9 @@ def simplify_html(html: str, url: str = "") -> str:
     root = tree.root
     if root is None:
         return ""
-    for node in tree.css("img, picture"):
-        if node.parent is not None and node.parent.tag == "picture":
-            continue  # handled with its picture
-        if not _normalise_image(tree, node, base):
-            _detach(node)
-    # Post-order pass: drop, unwrap, then remove empty leaves and collapse same-tag chains.
+    resolve = Resolver(base)
+    # Post-order pass: images normalised on the way down (a picture is one image: nothing inside it
+    # is visited, as in the walk), then drop, unwrap, remove empty leaves and collapse same-tag chains.
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -311,7 +364,10 @@ def simplify_html(html: str, url: str = "") -> str:
                     _detach(child)
                     continue
                 tag = child.tag
-                if tag in UNWRAP_TAGS or tag in _KEEP:
+                if tag == "img" or tag == "picture":
+                    if not _normalise_image(tree, child, resolve):
+                        _detach(child)
+                elif tag in UNWRAP_TAGS or tag in _KEEP:
                     stack.append((child, False))
                 else:
                     _detach(child)
@@ -348,5 +404,7 @@ def simplify_html(html: str, url: str = "") -> str:
                 _detach(node)
         elif len(elements) == 1 and not has_text and elements[0].tag == tag and node.tag_id != BODY_ID:
             node.unwrap()
+        elif tag in _REWRITTEN_AS and _closed_on_reparse(node, tag):
+            _rename(tree, node, _REWRITTEN_AS[tag])
     out = tree.root.html if tree.root is not None else ""
     return _BLANK_LINES.sub("\n", _SPACES.sub(" ", out or ""))
