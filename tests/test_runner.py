@@ -1,4 +1,5 @@
 import json
+import threading
 
 import pytest
 
@@ -77,3 +78,38 @@ def test_expand_inputs_skips_work_and_hidden(tmp_path):
     assert got == ["a.parquet", "sub/b.parquet"]
     with pytest.raises(FileNotFoundError, match="input not found"):
         expand_inputs([str(tmp_path / "missing")], (".parquet",))
+
+
+DRIVER_LOCK = threading.Lock()
+
+
+def locked_task(inputs, output, settings, stats):
+    # A forked worker inherits DRIVER_LOCK as held by the driver's thread and would wait forever.
+    if not DRIVER_LOCK.acquire(timeout=5):
+        raise RuntimeError("lock inherited held from the driver")
+    DRIVER_LOCK.release()
+    open(output, "w").write("x")
+
+
+def test_pool_workers_do_not_inherit_locks_held_by_driver_threads(tmp_path):
+    from obelics.run.engines.local import LocalEngine
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with DRIVER_LOCK:
+            held.set()
+            release.wait(60)
+
+    threading.Thread(target=hold, daemon=True).start()
+    held.wait()
+    tasks = [
+        Task("t", f"n{i}", f"{__name__}:locked_task", [], str(tmp_path / f"{i}.out"), str(tmp_path / f"{i}.stats.json"))
+        for i in range(2)
+    ]
+    try:
+        results = LocalEngine(workers=2).run(tasks, retries=0, desc="t")
+    finally:
+        release.set()
+    assert [r.get("failed") for r in results] == [None, None]
+    assert all((tmp_path / f"{i}.out").exists() for i in range(2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import multiprocessing
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -14,6 +15,12 @@ from tqdm.auto import tqdm
 from obelics.run.task import Task, execute, failure, read_stats
 
 log = logging.getLogger("obelics")
+
+# Workers are started with "spawn", never "fork": the driver has threads (progress bars, download
+# and inference pools) and a forked child can inherit one of their locks held, then wait on it
+# forever (seen with tqdm's write lock). A spawned worker starts clean; tasks name their function
+# as "module:function", so nothing else needs to cross.
+MP_CONTEXT = multiprocessing.get_context("spawn")
 
 
 def _die_with_parent() -> None:
@@ -51,7 +58,9 @@ class LocalEngine:
             return [results[i] for i in range(len(tasks))]
         lost: list[int] = []
         with tqdm(total=len(todo), desc=desc, unit="task") as bar:
-            with ProcessPoolExecutor(max_workers=min(self.workers, len(todo)), initializer=_die_with_parent) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(self.workers, len(todo)), mp_context=MP_CONTEXT, initializer=_die_with_parent
+            ) as pool:
                 futures = {pool.submit(execute, tasks[i], retries): i for i in todo}
                 for f in as_completed(futures):
                     i = futures[f]
@@ -78,7 +87,7 @@ def _isolated(task: Task, retries: int) -> dict[str, Any]:
     """Run one task in a fresh process of its own, again if that process dies, up to ``retries`` times."""
     error = ""
     for _ in range(retries + 1):
-        with ProcessPoolExecutor(max_workers=1, initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=MP_CONTEXT, initializer=_die_with_parent) as pool:
             try:
                 return pool.submit(execute, task, retries).result()
             except Exception as e:  # noqa: BLE001 - the process died
