@@ -113,6 +113,19 @@ NULLABLE = {k for k in DEFAULTS if k.startswith(("paragraph_min_", "paragraph_ma
 NULLABLE |= {"min_images", "max_images", "language_min_score", "paragraph_language_min_score"}
 NULL_WORDS = ("off", "null", "none")
 
+# Settings that name files (checked to exist; made absolute so any engine's worker finds them).
+FILE_SETTINGS = (
+    "language_model",
+    "stopwords_file",
+    "flagged_words_file",
+    "spam_words_file",
+    "common_words_file",
+    "kenlm_model",
+    "sentencepiece_model",
+    "nsfw_model",
+    "quality_model",
+)
+
 RATIO_METRICS = (
     "char_repetition",
     "word_repetition",
@@ -186,17 +199,7 @@ def check(settings: dict[str, Any]) -> dict[str, Any]:
     bad = [c for c in s["nsfw_classes"] if c not in NSFW_LABELS]
     if bad:
         raise SettingsError(f"filter: unknown nsfw_classes {bad}; allowed: {', '.join(NSFW_LABELS)}")
-    for k in (
-        "language_model",
-        "stopwords_file",
-        "flagged_words_file",
-        "spam_words_file",
-        "common_words_file",
-        "kenlm_model",
-        "sentencepiece_model",
-        "nsfw_model",
-        "quality_model",
-    ):
+    for k in FILE_SETTINGS:
         if s[k] and not os.path.exists(s[k]):
             raise SettingsError(f"filter: setting {k!r}: file not found: {s[k]}")
     if s["sentencepiece_model"] and not s["kenlm_model"]:

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from obelics.filters.config import RATIO_METRICS
+
 PUNCTUATION = ",;:?!."
 _PUNCT_TOKEN_RE = re.compile(r"[\w']+")
 _MASK64 = (1 << 64) - 1
@@ -47,17 +49,7 @@ _PRIME = np.uint64(1099511628211)  # FNV prime; any odd 64-bit multiplier works 
 STOP, FLAGGED, SPAM, COMMON = 1, 2, 4, 8
 LIST_BITS = {"stopwords": STOP, "flagged_words": FLAGGED, "spam_words": SPAM, "common_words": COMMON}
 
-METRICS = (
-    "words",
-    "char_repetition",
-    "word_repetition",
-    "special_characters",
-    "stopwords",
-    "flagged_words",
-    "punctuation",
-    "spam_words",
-    "common_words",
-)
+METRICS = ("words", *RATIO_METRICS)
 
 
 # Code points that can be letters, marks or alphanumerics (Unicode 14-16: nothing above but these).

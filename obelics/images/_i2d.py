@@ -24,9 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from img2dataset.downloader import Downloader
 
-from obelics.images.download import FILTER_PREFIX, SIDECAR_SUFFIX, is_transient
+from obelics.images.download import FILTER_PREFIX, RESULT_SCHEMA, SIDECAR_SUFFIX, is_transient
 from obelics.images.filters import FilterConfig, analyse
 from obelics.images.guard import build_opener
+
+# What the download threads learn of each kept image, beside img2dataset's own output.
+SIDECAR_SCHEMA = pa.schema(
+    [RESULT_SCHEMA.field(n) for n in ("url", "format", "width", "height", "bytes_size", "sha256", "phash")]
+)
 
 _ORIGINAL_DOWNLOAD_IMAGE = _dl.download_image
 _ORIGINAL_WITH_RETRY = _dl.download_image_with_retry
@@ -88,18 +93,7 @@ class ObelicsDownloader(Downloader):
         stem = f"{shard_id:0{self.oom_shard_count}d}"
         rows = [{"url": u, **info} for u, info in _SIDE.items()]
         _SIDE.clear()
-        schema = pa.schema(
-            [
-                ("url", pa.string()),
-                ("format", pa.string()),
-                ("width", pa.int32()),
-                ("height", pa.int32()),
-                ("bytes_size", pa.int64()),
-                ("sha256", pa.string()),
-                ("phash", pa.string()),
-            ]
-        )
-        table = pa.Table.from_pylist(rows, schema=schema)
+        table = pa.Table.from_pylist(rows, schema=SIDECAR_SCHEMA)
         path = os.path.join(self.output_folder, stem + SIDECAR_SUFFIX)
         tmp = path + f".{os.getpid()}.tmp"
         pq.write_table(table, tmp)

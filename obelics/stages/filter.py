@@ -31,17 +31,7 @@ STAGE = "filter"
 DEFAULTS: dict[str, Any] = dict(config.DEFAULTS)
 CHOICES: dict[str, list[Any]] = dict(config.CHOICES)
 BATCH = 64  # documents whose text metrics are computed together (64-128 fit the CPU caches best)
-FILE_SETTINGS = (
-    "language_model",
-    "stopwords_file",
-    "flagged_words_file",
-    "spam_words_file",
-    "common_words_file",
-    "kenlm_model",
-    "sentencepiece_model",
-    "nsfw_model",
-    "quality_model",
-)
+FILE_SETTINGS = config.FILE_SETTINGS
 
 
 def prepare_settings(settings: dict[str, Any]) -> dict[str, Any]:
