@@ -72,6 +72,18 @@ def read_stats(task: Task, skipped: bool = True) -> dict[str, Any]:
     return stats
 
 
+def split_done(tasks: list[Task]) -> tuple[dict[int, dict[str, Any]], list[int]]:
+    """The stats of tasks already done, by index, and the indices of those still to run."""
+    results: dict[int, dict[str, Any]] = {}
+    todo: list[int] = []
+    for i, t in enumerate(tasks):
+        if t.is_done():
+            results[i] = read_stats(t)
+        else:
+            todo.append(i)
+    return results, todo
+
+
 def failure(task: Task, error: str) -> dict[str, Any]:
     """The record of a task that failed for good."""
     return {"stage": task.stage, "task": task.name, "failed": 1, "error": error, "log": task.log_path}

@@ -12,7 +12,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from obelics.run.task import Task, execute, failure, read_stats
+from obelics.run.task import Task, execute, failure, read_stats, split_done
 
 log = logging.getLogger("obelics")
 
@@ -45,13 +45,7 @@ class LocalEngine:
         self.workers = max(1, int(workers))
 
     def run(self, tasks: list[Task], retries: int, desc: str) -> list[dict[str, Any]]:
-        results: dict[int, dict[str, Any]] = {}
-        todo = []
-        for i, t in enumerate(tasks):
-            if t.is_done():
-                results[i] = read_stats(t)
-            else:
-                todo.append(i)
+        results, todo = split_done(tasks)
         if self.workers == 1 or len(todo) <= 1:
             for i in tqdm(todo, desc=desc, unit="task", disable=len(todo) <= 1):
                 results[i] = execute(tasks[i], retries)

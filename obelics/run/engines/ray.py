@@ -19,7 +19,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from obelics.run.engines import EngineError
-from obelics.run.task import Task, failure, read_stats
+from obelics.run.task import Task, failure, read_stats, split_done
 
 log = logging.getLogger("obelics")
 
@@ -77,13 +77,7 @@ class RayEngine:
         return ray
 
     def run(self, tasks: list[Task], retries: int, desc: str) -> list[dict[str, Any]]:
-        results: dict[int, dict[str, Any]] = {}
-        todo = []
-        for i, t in enumerate(tasks):
-            if t.is_done():
-                results[i] = read_stats(t)
-            else:
-                todo.append(i)
+        results, todo = split_done(tasks)
         if todo:
             ray = self._ray()
             remote = ray.remote(_execute_json).options(
