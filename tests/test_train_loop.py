@@ -75,7 +75,8 @@ def test_stop_and_resume_gives_the_same_next_losses(setup, full_run):
     assert first["step"] == 25
     ckpt = latest_checkpoint(root / "resumed")
     assert ckpt is not None and ckpt.name == "step-00000025"
-    assert (ckpt / "model" / "config.json").exists() and (ckpt / "tokenizer" / "tokenizer_config.json").exists()
+    assert (ckpt / "config.json").exists() and (ckpt / "tokenizer_config.json").exists()
+    assert (ckpt / "processor_config.json").exists() and (ckpt.parent / "latest").is_symlink()
     second = train(config(root, shards, "resumed"))
     assert second["step"] == STEPS
     log = read_log(root / "resumed")

@@ -35,19 +35,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--freeze-text", action="store_true", help="freeze the text decoder (fine-tuning a pretrained one)")
     m.add_argument("--freeze-vision", action="store_true", help="freeze the vision encoder")
     m.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations to save memory")
+    m.add_argument(
+        "--attention",
+        default="sdpa",
+        choices=("sdpa", "eager"),
+        help="attention kernel: sdpa (PyTorch scaled_dot_product_attention, memory-efficient on CUDA) or eager",
+    )
     o = p.add_argument_group("optimisation")
     o.add_argument("--steps", type=int, default=1000, help="optimizer steps of the schedule (default 1000)")
     o.add_argument("--stop-at", type=int, help="stop after this step with a checkpoint (rerun to continue)")
     o.add_argument("--batch-size", type=int, default=8, help="rows per micro-batch per GPU/process (default 8)")
     o.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step (default 1)")
     o.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
-    o.add_argument("--warmup-steps", type=int, default=100, help="linear warmup steps (default 100)")
+    o.add_argument(
+        "--warmup-steps", type=int, help="linear warmup steps (default: --warmup-ratio of --steps, at most 1000)"
+    )
+    o.add_argument(
+        "--warmup-ratio", type=float, default=0.05, help="warmup as a fraction of --steps when no --warmup-steps"
+    )
     o.add_argument("--min-lr-ratio", type=float, default=0.0, help="final LR as a fraction of the peak (default 0)")
     o.add_argument("--weight-decay", type=float, default=0.1)
     o.add_argument("--grad-clip", type=float, default=1.0, help="gradient norm clip (0: off)")
     o.add_argument("--z-loss", type=float, default=1e-3, help="z-loss coefficient (default 1e-3)")
     o.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="auto: bf16 on GPU")
     o.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
+    o.add_argument(
+        "--fsdp",
+        action="store_true",
+        help="shard weights, gradients and optimizer state over the torchrun ranks (sizes that do not fit one GPU)",
+    )
     o.add_argument("--seed", type=int, default=0)
     o.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     d = p.add_argument_group("data")
@@ -67,6 +83,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="size pixel_values to the batch's largest image count instead of --max-images (less vision compute)",
     )
+    d.add_argument(
+        "--no-document-isolation",
+        action="store_true",
+        help="let packed documents attend to each other, positions running on (the original IDEFICS recipe)",
+    )
+    d.add_argument(
+        "--no-jpeg-draft",
+        action="store_true",
+        help="decode JPEGs at full size before resizing (slower; pixels as the reference processor)",
+    )
     d.add_argument("--workers", type=int, default=2, help="data loader processes per GPU/process (default 2)")
     d.add_argument("--shuffle-buffer", type=int, default=500, help="documents in the shuffle buffer (default 500)")
     d.add_argument("--pack-rows", type=int, help="rows packed together (default max(32, 4 x batch size))")
@@ -75,6 +101,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("--keep-checkpoints", type=int, default=2, help="checkpoints kept (default 2)")
     c.add_argument("--log-every", type=int, default=1, help="log every N steps (default 1)")
     c.add_argument("--no-resume", action="store_true", help="ignore checkpoints already in --output")
+    c.add_argument("--no-tensorboard", action="store_true", help="no TensorBoard events in OUTPUT/tensorboard/")
+    c.add_argument("--wandb", metavar="PROJECT", help="also log to this Weights & Biases project (needs wandb)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -90,6 +118,10 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if args.max_seq_len < 8:
         raise UsageError("--max-seq-len must be at least 8")
+    if args.warmup_steps is not None and args.warmup_steps < 0:
+        raise UsageError("--warmup-steps must be at least 0")
+    if not 0 <= args.warmup_ratio < 1:
+        raise UsageError("--warmup-ratio must be in [0, 1)")
     from obelics.train.loop import TrainConfig, train
     from obelics.train.tokenizer import TokenizerError
 
@@ -106,6 +138,7 @@ def main(args: argparse.Namespace) -> int:
         lr=args.lr,
         min_lr_ratio=args.min_lr_ratio,
         warmup_steps=args.warmup_steps,
+        warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay,
         grad_clip=args.grad_clip,
         z_loss=args.z_loss,
@@ -116,6 +149,8 @@ def main(args: argparse.Namespace) -> int:
         image_std=args.image_std,
         image_overflow=args.image_overflow,
         pad_images_to_max=not args.trim_image_slots,
+        document_isolation=not args.no_document_isolation,
+        jpeg_draft=not args.no_jpeg_draft,
         seed=args.seed,
         workers=args.workers,
         shuffle_buffer=args.shuffle_buffer,
@@ -123,8 +158,12 @@ def main(args: argparse.Namespace) -> int:
         save_every=args.save_every,
         keep_checkpoints=args.keep_checkpoints,
         log_every=args.log_every,
+        tensorboard=not args.no_tensorboard,
+        wandb_project=args.wandb,
         gradient_checkpointing=args.gradient_checkpointing,
         precision=args.precision,
+        attention=args.attention,
+        fsdp=args.fsdp,
         device=args.device,
         threads=args.threads,
         resume=not args.no_resume,
@@ -137,7 +176,7 @@ def main(args: argparse.Namespace) -> int:
     except TokenizerError as e:
         raise UsageError(str(e)) from None
     except ValueError as e:
-        if "tokenizer" in str(e) or "world size" in str(e) or "workers" in str(e) or "bf16" in str(e):
+        if any(w in str(e) for w in ("tokenizer", "world size", "workers", "bf16", "--wandb", "--fsdp")):
             raise UsageError(str(e)) from None
         raise
     if summary.get("checkpoint"):

@@ -32,6 +32,19 @@ Tensors of a batch of ``B`` rows (``L = max_seq_len``, ``M = max_images``):
   sees an image of another packed document, or a later image. The ``<image>`` token and
   its closing ``<fake>`` see their own image; ``</s>`` sees the document's last image.
 * ``num_images`` [B]: real images per row (not a model input).
+
+Document isolation (``document_isolation=True``, the default) adds two tensors so packed
+documents cannot see each other's text:
+
+* ``position_ids`` [B, L]: positions restart at 0 at each segment's ``<s>`` (0 on padding),
+  so a document's rotary positions are those it would have alone in a row.
+* ``document_ids`` [B, L]: the segment's index within the row (0, 1, ...), -1 on padding.
+  :func:`obelics.train.attention.document_causal_mask` turns it into the block-diagonal
+  causal mask: a token attends to earlier tokens of its own segment only.
+
+With ``document_isolation=False`` (the original IDEFICS recipe) neither tensor is emitted:
+the model sees a plain 2-D mask and positions that run on across the row. The image
+attention rules are the same either way.
 """
 
 from __future__ import annotations
@@ -123,6 +136,8 @@ class PackingCollator:
     decreasing: bool = True  # first-fit decreasing (by segment length) rather than arrival order
     pad_to_max_length: bool = True  # rows always max_seq_len long (else: longest row of the batch)
     pad_images_to_max: bool = True  # max_images image slots per row (else: the batch's largest image count)
+    document_isolation: bool = True  # per-document positions and block-diagonal attention (module docstring)
+    jpeg_draft: bool = True  # let the JPEG decoder downscale by a power of two (see ImageTransform)
     stats: PackingStats = field(default_factory=PackingStats)
     last_stats: PackingStats = field(default_factory=PackingStats)  # of the latest collate call
 
@@ -133,7 +148,7 @@ class PackingCollator:
             raise ValueError("max_images must be at least 1")
         if self.image_overflow not in ("split", "drop"):
             raise ValueError("image_overflow must be 'split' or 'drop'")
-        self.transform = ImageTransform(self.image_size, self.image_mean, self.image_std)
+        self.transform = ImageTransform(self.image_size, self.image_mean, self.image_std, jpeg_draft=self.jpeg_draft)
         t = self.tokenizer
         self.bos, self.eos, self.pad = t.bos_id, t.eos_id, t.pad_id
         self.image_token, self.fake_token = t.image_id, t.fake_id
@@ -283,15 +298,21 @@ class PackingCollator:
         image_mask = np.zeros((B, L, M), dtype=np.int64)
         pixels = np.zeros((B, M, 3, H, H), dtype=np.float32)
         num_images = np.zeros(B, dtype=np.int64)
+        isolate = self.document_isolation
+        positions = np.zeros((B, L), dtype=np.int64) if isolate else None
+        documents = np.full((B, L), -1, dtype=np.int64) if isolate else None
         stats = PackingStats()
         for b, row in enumerate(rows):
             if lengths[b] > L or counts[b] > self.max_images:
                 raise ValueError("a row exceeds max_seq_len or max_images")
             pos = k = 0
-            for seg in row:
+            for d, seg in enumerate(row):
                 n = seg.n_tokens
                 input_ids[b, pos : pos + n] = seg.ids
                 attention[b, pos : pos + n] = 1
+                if isolate:
+                    positions[b, pos : pos + n] = np.arange(n)
+                    documents[b, pos : pos + n] = d
                 for j, p in enumerate(seg.image_positions):
                     end = seg.image_positions[j + 1] if j + 1 < seg.n_images else n
                     image_mask[b, pos + p : pos + end, k + j] = 1
@@ -318,7 +339,7 @@ class PackingCollator:
         self.last_stats = stats
         if update_stats:
             self.stats.add(stats)
-        return {
+        batch = {
             "input_ids": torch.from_numpy(input_ids),
             "attention_mask": torch.from_numpy(attention),
             "labels": torch.from_numpy(labels),
@@ -326,6 +347,10 @@ class PackingCollator:
             "image_attention_mask": torch.from_numpy(image_mask),
             "num_images": torch.from_numpy(num_images),
         }
+        if isolate:
+            batch["position_ids"] = torch.from_numpy(positions)
+            batch["document_ids"] = torch.from_numpy(documents)
+        return batch
 
     def __call__(self, docs: Sequence[Document]) -> dict[str, Any]:
         """Encode, pack and collate a list of documents into one batch (as many rows as needed)."""

@@ -152,14 +152,14 @@ def build_config(
     return IdeficsConfig(**kwargs)
 
 
-def build_model(config):
-    """A freshly initialised ``IdeficsForVisionText2Text`` for ``config``."""
+def build_model(config, attention: str = "sdpa"):
+    """A freshly initialised ``IdeficsForVisionText2Text`` for ``config``, with ``attention`` (sdpa or eager)."""
     from transformers import IdeficsForVisionText2Text
 
-    return IdeficsForVisionText2Text(config)
+    return IdeficsForVisionText2Text._from_config(config, attn_implementation=attention)
 
 
-def load_model(path: str | os.PathLike, vocab_size: int | None = None):
+def load_model(path: str | os.PathLike, vocab_size: int | None = None, attention: str = "sdpa"):
     """Load ``IdeficsForVisionText2Text`` weights from a local folder (``save_pretrained`` layout); no hub access.
 
     When ``vocab_size`` is larger than the checkpoint's (a tokenizer with added tokens), the
@@ -167,7 +167,7 @@ def load_model(path: str | os.PathLike, vocab_size: int | None = None):
     """
     from transformers import IdeficsForVisionText2Text
 
-    model = IdeficsForVisionText2Text.from_pretrained(str(path), local_files_only=True)
+    model = IdeficsForVisionText2Text.from_pretrained(str(path), local_files_only=True, attn_implementation=attention)
     if vocab_size is not None and vocab_size != model.config.vocab_size:
         if vocab_size < model.config.vocab_size:
             raise ValueError(f"tokenizer has {vocab_size} ids but the checkpoint {model.config.vocab_size}")
