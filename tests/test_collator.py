@@ -311,3 +311,56 @@ def test_invariants_on_random_documents(docs, max_seq_len, max_images):
                 body = body[1:]
             got += body
         assert got == whole
+
+
+def _keyed_png(mode: str) -> bytes:
+    """A PNG whose left half is the tRNS colour key (transparent), right half another colour."""
+    import io
+
+    from PIL import Image
+
+    key, other = ((10, 20, 30), (200, 120, 40)) if mode == "RGB" else (10, 180)
+    img = Image.new(mode, (40, 30), key)
+    img.paste(other, (20, 0, 40, 30))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", transparency=key)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_png_colour_key_composited_on_white_like_the_processor(tok, mode):
+    """RGB and greyscale PNGs with a tRNS colour key: keyed pixels become white, as transformers' processor does."""
+    import io
+
+    from PIL import Image
+    from transformers.models.idefics.image_processing_pil_idefics import IdeficsImageProcessorPil
+
+    data = _keyed_png(mode)
+    c = collator(tok, image_size=40)
+    ours = c([make_doc(["keyed", data])])["pixel_values"][0, 0].numpy()
+    processor = IdeficsImageProcessorPil(image_size=40, image_mean=list(CLIP_MEAN), image_std=list(CLIP_STD))
+    ref = np.asarray(processor(images=[Image.open(io.BytesIO(data))], return_tensors="np"))[0]  # IDEFICS: the array
+    assert ref.shape == ours.shape
+    assert np.abs(ours - ref).max() < 1e-4  # the same (3.6 with the key ignored, before the fix)
+    white = (1.0 - np.asarray(CLIP_MEAN)) / np.asarray(CLIP_STD)
+    assert np.allclose(ours[:, 5, 5], white, atol=1e-3)  # a keyed pixel
+    assert not np.allclose(ours[:, 5, 35], white, atol=0.1)  # an opaque one
+
+
+def test_jpeg_draft_is_a_setting(tok):
+    """Draft decoding (the default) changes a big JPEG's pixels slightly; off, the full decode is used."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    arr = (rng.random((64, 64, 3)) * 255).astype(np.uint8).repeat(8, 0).repeat(8, 1)  # 512 x 512, detailed
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="JPEG", quality=90)
+    doc = make_doc(["photo", buf.getvalue()])
+    draft = collator(tok, image_size=S)([doc])["pixel_values"][0, 0]
+    full = collator(tok, image_size=S, jpeg_draft=False)([doc])["pixel_values"][0, 0]
+    full_ref = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").resize((S, S), Image.Resampling.BICUBIC)
+    expected = (np.asarray(full_ref, np.float32) / 255 - np.asarray(CLIP_MEAN)) / np.asarray(CLIP_STD)
+    assert np.abs(full.numpy() - expected.transpose(2, 0, 1)).max() < 1e-4
+    assert 0 < float((draft - full).abs().max()) < 1.0
