@@ -12,6 +12,10 @@ Compared on the very same documents, with the same tokenizer, transform and tens
   carried into the next group (:class:`obelics.train.data.PackedBatches` over WebDataset tars
   written by the shard stage's writer, one process, no DataLoader workers).
 * ``one-per-doc``: each document (or window of a long one) alone in a padded row.
+* ``packed_no_isolation``: the packed path with ``document_isolation=False`` (no
+  ``position_ids`` / ``document_ids``), the baseline for the isolation's collator cost. The
+  block-diagonal mask itself is built on the training device from ``document_ids``; its CPU
+  cost per batch is measured too (``mask_build_ms_per_batch``).
 
 Figures: share of real (non-padding) tokens; sequences/s and real tokens/s of one CPU process
 (wall and CPU time; the CPU figure is what one dedicated worker core gives on a busy machine).
@@ -111,6 +115,18 @@ def gpu_estimate(seq_len: int) -> dict:
     }
 
 
+def mask_build_ms(batch: dict) -> float:
+    """CPU time to build one batch's block-diagonal mask from ``document_ids`` (median of 20)."""
+    from obelics.train.attention import model_inputs
+
+    times = []
+    for _ in range(20):
+        with Clock() as c:
+            model_inputs(batch, "cpu", backend="sdpa")
+        times.append(c.wall * 1000)
+    return round(statistics.median(times), 3)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=600)
@@ -131,9 +147,13 @@ def main() -> int:
     docs = make_documents(args.docs)
     tok = train_bpe((t for d in docs[:300] for t in d.texts if t), vocab_size=16000)
 
-    def collator() -> PackingCollator:
+    def collator(isolate: bool = True) -> PackingCollator:
         return PackingCollator(
-            tok, max_seq_len=args.max_seq_len, max_images=args.max_images, image_size=args.image_size
+            tok,
+            max_seq_len=args.max_seq_len,
+            max_images=args.max_images,
+            image_size=args.image_size,
+            document_isolation=isolate,
         )
 
     # document statistics (token lengths as the collator sees them, wrappers included)
@@ -149,13 +169,20 @@ def main() -> int:
         shards = sorted(str(p) for p in Path(tmp).glob("*.tar"))
 
         # packed, the training path: tars -> documents -> groups -> first-fit -> batches
-        packed = collator()
-        ds = PackedBatches(shards, packed, args.batch_size, pack_rows=args.pack_rows, epochs=1, shuffle_buffer=0)
-        total = PackingStats()
-        with Clock() as c_packed:
-            for batch in ds.batches(0, 1):
-                total.add(packed.last_stats)
-                assert batch["input_ids"].shape[1] == args.max_seq_len
+        def run_packed(isolate: bool) -> tuple[PackingStats, Clock, dict]:
+            packed = collator(isolate)
+            ds = PackedBatches(shards, packed, args.batch_size, pack_rows=args.pack_rows, epochs=1, shuffle_buffer=0)
+            total = PackingStats()
+            with Clock() as clock:
+                for batch in ds.batches(0, 1):
+                    total.add(packed.last_stats)
+                    assert batch["input_ids"].shape[1] == args.max_seq_len
+                    assert ("document_ids" in batch) == isolate
+            return total, clock, batch
+
+        plain_total, c_plain, _ = run_packed(False)
+        total, c_packed, last_batch = run_packed(True)
+        mask_ms = mask_build_ms(last_batch)
 
         # baseline: every document (window) alone in a padded row, same reading and collating
         base = collator()
@@ -191,7 +218,12 @@ def main() -> int:
             "pack_rows": args.pack_rows,
         },
     }
-    for name, st, clock in (("packed", total, c_packed), ("one_per_doc", base_total, c_base)):
+    runs = (
+        ("packed", total, c_packed),
+        ("packed_no_isolation", plain_total, c_plain),
+        ("one_per_doc", base_total, c_base),
+    )
+    for name, st, clock in runs:
         result[name] = {
             "rows": st.rows,
             "real_token_share": round(st.real_token_share, 4),
@@ -207,6 +239,14 @@ def main() -> int:
         "real_token_share_ratio": round(p["real_token_share"] / b["real_token_share"], 3),
         "rows_ratio": round(p["rows"] / b["rows"], 3),
         "real_tokens_per_s_ratio": round(p["real_tokens_per_s_cpu"] / b["real_tokens_per_s_cpu"], 3),
+    }
+    q = result["packed_no_isolation"]
+    result["isolation_on_vs_off"] = {
+        "sequences_per_s_cpu_on": p["sequences_per_s_cpu"],
+        "sequences_per_s_cpu_off": q["sequences_per_s_cpu"],
+        "ratio": round(p["sequences_per_s_cpu"] / q["sequences_per_s_cpu"], 3),
+        "same_rows": p["rows"] == q["rows"],
+        "mask_build_ms_per_batch": mask_ms,
     }
     gpu = gpu_estimate(args.max_seq_len)
     result["gpu_estimate"] = gpu
