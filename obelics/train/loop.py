@@ -17,7 +17,7 @@ hold ``trainer.pt`` (optimizer, scheduler, step, every rank's RNG and data posit
 the next batches, and so the next losses, are those the run would have seen without the stop.
 
 Multi-GPU: launched with ``torchrun`` (``WORLD_SIZE`` > 1) the loop joins the process group
-(NCCL on GPU, gloo on CPU), wraps the model in DDP (or FSDP with ``fsdp=True``: parameters,
+(NCCL on GPU, gloo on CPU), wraps the model in DDP (or FSDP2 with ``fsdp=True``: parameters,
 gradients and optimizer state sharded per decoder / cross-attention / vision layer, for sizes
 that do not fit one GPU) and gives each rank its own share of the shards through the
 reader's rank split. Metrics go to ``train_log.jsonl``, TensorBoard and optionally W&B
@@ -345,24 +345,28 @@ def _wrap_parallel(model, cfg: TrainConfig, device, world: int):
 
 
 def _wrap_fsdp(model, device):
-    """FSDP (full sharding), one unit per decoder, cross-attention and vision layer; rank 0's weights everywhere."""
-    import functools
+    """FSDP2 (``fully_shard``): one unit per decoder, cross-attention and vision layer, then the rest.
 
-    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-    from torch.distributed.fsdp import ShardingStrategy
-    from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
+    Rank 0's weights are broadcast first, so every rank starts from the same model. Works on
+    CUDA (NCCL) and on CPU (gloo).
+    """
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
     from transformers.models.idefics.modeling_idefics import IdeficsDecoderLayer, IdeficsGatedCrossAttentionLayer
     from transformers.models.idefics.vision import IdeficsVisionEncoderLayer
 
-    layers = {IdeficsDecoderLayer, IdeficsGatedCrossAttentionLayer, IdeficsVisionEncoderLayer}
-    return FSDP(
-        model,
-        auto_wrap_policy=functools.partial(transformer_auto_wrap_policy, transformer_layer_cls=layers),
-        sharding_strategy=ShardingStrategy.FULL_SHARD,
-        use_orig_params=True,  # keeps parameter names (weight-decay groups) and mixed requires_grad
-        device_id=device if device.type == "cuda" else None,
-        sync_module_states=True,
-    )
+    with torch.no_grad():
+        for t in [*model.parameters(), *model.buffers()]:
+            dist.broadcast(t.data, src=0)
+    mesh = init_device_mesh(device.type, (dist.get_world_size(),))
+    layers = (IdeficsDecoderLayer, IdeficsGatedCrossAttentionLayer, IdeficsVisionEncoderLayer)
+    for module in list(model.modules()):
+        if isinstance(module, layers):
+            fully_shard(module, mesh=mesh)
+    fully_shard(model, mesh=mesh)
+    return model
 
 
 def _build_loader(cfg: TrainConfig, tokenizer, model, rank: int, world: int):
@@ -508,14 +512,17 @@ def _train_step(run: _Run, micro: list[dict[str, Any]]) -> _StepResult:
     from obelics.train.attention import attention_backend, model_inputs
 
     cfg, device, world = run.cfg, run.device, run.world
+    fsdp = cfg.fsdp
     n_pred_local = float(sum(int((b["labels"][:, 1:] != -100).sum()) for b in micro))
     (n_pred,) = _all_sum([n_pred_local], world, device)
     n_pred = max(n_pred, 1.0)
     backend = attention_backend(run.model)
     nll_total = z_total = tokens = images = 0.0
     for j, b in enumerate(micro):
-        sync = j == len(micro) - 1 or run.wrapped is run.model
-        with contextlib.nullcontext() if sync else run.wrapped.no_sync():
+        sync = j == len(micro) - 1 or world == 1
+        if fsdp:  # FSDP2: reduce-scatter gradients on the last micro-batch only
+            run.wrapped.set_requires_gradient_sync(sync)
+        with contextlib.nullcontext() if sync or fsdp else run.wrapped.no_sync():
             with run.autocast():
                 logits = run.wrapped(**model_inputs(b, device, backend=backend)).logits
             nll, z, _ = lm_losses(logits, b["labels"])
@@ -527,11 +534,9 @@ def _train_step(run: _Run, micro: list[dict[str, Any]]) -> _StepResult:
         images += float(b["num_images"].sum())
     grad_norm = None
     if cfg.grad_clip > 0:
-        if cfg.fsdp:
-            grad_norm = float(run.wrapped.clip_grad_norm_(cfg.grad_clip))
-        else:
-            params = [p for p in run.model.parameters() if p.requires_grad]
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip))
+        params = [p for p in run.model.parameters() if p.requires_grad]
+        norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # a DTensor under FSDP
     lr = run.scheduler.get_last_lr()[0]
     run.optimizer.step()
     run.scheduler.step()
