@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,6 @@ def _start_wandb(output: Path, project: str, config: dict[str, Any]):
     except ImportError:
         raise ValueError("--wandb needs the wandb package (pip install wandb)") from None
     id_file = output / "wandb_run_id"
-    run_id = id_file.read_text().strip() if id_file.exists() else wandb.util.generate_id()
+    run_id = id_file.read_text().strip() if id_file.exists() else uuid.uuid4().hex[:12]
     id_file.write_text(run_id + "\n")
     return wandb.init(project=project, id=run_id, resume="allow", dir=str(output), config=config)
