@@ -120,3 +120,18 @@ def test_export_model_command(runs, tmp_path):
     # a clear error, not a traceback
     assert cli_main(["export-model", str(tmp_path / "nothing"), "--output", str(tmp_path / "x")]) == 2
     assert cli_main(["export-model", str(ckpt), "--output", str(dest)]) == 2  # not empty
+
+
+def test_from_checkpoint_takes_a_run_folder(runs, tmp_path):
+    from obelics.train.checkpoint import model_dir
+
+    root, cfg = runs
+    c = cfg("unused", tokenizer=None, from_checkpoint=str(root / "stopped"), steps=1, tensorboard=False)
+    c.output = str(tmp_path / "finetune")
+    summary = train(c)
+    assert summary["step"] == 1 and latest_checkpoint(tmp_path / "finetune") is not None
+    assert model_dir(latest_checkpoint(root / "stopped")) == latest_checkpoint(root / "stopped")
+    bad = cfg("unused", from_checkpoint=str(tmp_path / "nothing"))
+    bad.output = str(tmp_path / "bad")
+    with pytest.raises(ValueError, match="--from-checkpoint"):
+        train(bad)

@@ -28,7 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("model")
     m.add_argument("--model", default="tiny", choices=SIZES, help="named model size (default tiny)")
     m.add_argument("--tokenizer", help="local tokenizer: a tokenizer.json file or a transformers tokenizer folder")
-    m.add_argument("--from-checkpoint", help="start from these weights (a save_pretrained folder or a checkpoint)")
+    m.add_argument(
+        "--from-checkpoint",
+        help="start from these weights (a save_pretrained folder, a checkpoint, or a run folder: its latest)",
+    )
     m.add_argument(
         "--model-config", default="{}", help="JSON overrides of the IdeficsConfig, e.g. '{\"dropout\": 0.1}'"
     )
@@ -176,7 +179,10 @@ def main(args: argparse.Namespace) -> int:
     except TokenizerError as e:
         raise UsageError(str(e)) from None
     except ValueError as e:
-        if any(w in str(e) for w in ("tokenizer", "world size", "workers", "bf16", "--wandb", "--fsdp")):
+        if any(
+            w in str(e)
+            for w in ("tokenizer", "world size", "workers", "bf16", "--wandb", "--fsdp", "--from-checkpoint")
+        ):
             raise UsageError(str(e)) from None
         raise
     if summary.get("checkpoint"):

@@ -256,10 +256,23 @@ def _resolve_tokenizer(cfg: TrainConfig, resume_from: Path | None):
     if cfg.tokenizer:
         return load_tokenizer(cfg.tokenizer)
     if cfg.from_checkpoint:
-        for cand in (tokenizer_dir(cfg.from_checkpoint), Path(cfg.from_checkpoint).parent / "tokenizer"):
+        start = _start_weights(cfg.from_checkpoint)
+        for cand in (tokenizer_dir(start), start.parent / "tokenizer"):
             if (cand / "tokenizer_config.json").exists() or (cand / "tokenizer.json").exists():
                 return load_tokenizer(cand)
     raise ValueError("no tokenizer: pass --tokenizer PATH (train one with `obelics train-tokenizer`)")
+
+
+def _start_weights(path: str) -> Path:
+    """The folder ``--from-checkpoint`` names: weights, a checkpoint, or a run folder (its latest checkpoint)."""
+    from obelics.train.checkpoint import resolve_checkpoint
+
+    try:
+        return resolve_checkpoint(path)
+    except FileNotFoundError:
+        raise ValueError(
+            f"--from-checkpoint: no model at {path} (a save_pretrained folder, a checkpoint or a run)"
+        ) from None
 
 
 @dataclass
@@ -301,7 +314,8 @@ def _build_model(cfg: TrainConfig, tokenizer, resume_from: Path | None):
     if resume_from is not None:
         model = load_model(model_dir(resume_from), attention=cfg.attention)
     elif cfg.from_checkpoint:
-        model = load_model(model_dir(cfg.from_checkpoint), vocab_size=tokenizer.vocab_size, attention=cfg.attention)
+        start = model_dir(_start_weights(cfg.from_checkpoint))
+        model = load_model(start, vocab_size=tokenizer.vocab_size, attention=cfg.attention)
     else:
         config = build_config(
             cfg.model,
