@@ -293,64 +293,64 @@ class PackingCollator:
         M = self.max_images if self.pad_images_to_max else max(1, max(counts, default=1))
         lengths = [sum(s.n_tokens for s in row) for row in rows]
         L = self.max_seq_len if self.pad_to_max_length else max(lengths, default=1)
-        input_ids = np.full((B, L), self.pad, dtype=np.int64)
-        attention = np.zeros((B, L), dtype=np.int64)
-        image_mask = np.zeros((B, L, M), dtype=np.int64)
-        pixels = np.zeros((B, M, 3, H, H), dtype=np.float32)
-        num_images = np.zeros(B, dtype=np.int64)
-        isolate = self.document_isolation
-        positions = np.zeros((B, L), dtype=np.int64) if isolate else None
-        documents = np.full((B, L), -1, dtype=np.int64) if isolate else None
+        arrays = {
+            "input_ids": np.full((B, L), self.pad, dtype=np.int64),
+            "attention_mask": np.zeros((B, L), dtype=np.int64),
+            "pixel_values": np.zeros((B, M, 3, H, H), dtype=np.float32),
+            "image_attention_mask": np.zeros((B, L, M), dtype=np.int64),
+            "num_images": np.zeros(B, dtype=np.int64),
+        }
+        if self.document_isolation:
+            arrays["position_ids"] = np.zeros((B, L), dtype=np.int64)
+            arrays["document_ids"] = np.full((B, L), -1, dtype=np.int64)
         stats = PackingStats()
         for b, row in enumerate(rows):
             if lengths[b] > L or counts[b] > self.max_images:
                 raise ValueError("a row exceeds max_seq_len or max_images")
-            pos = k = 0
-            for d, seg in enumerate(row):
-                n = seg.n_tokens
-                input_ids[b, pos : pos + n] = seg.ids
-                attention[b, pos : pos + n] = 1
-                if isolate:
-                    positions[b, pos : pos + n] = np.arange(n)
-                    documents[b, pos : pos + n] = d
-                for j, p in enumerate(seg.image_positions):
-                    end = seg.image_positions[j + 1] if j + 1 < seg.n_images else n
-                    image_mask[b, pos + p : pos + end, k + j] = 1
-                if seg.images:
-                    pixels[b, k : k + seg.n_images] = self.transform.normalize(np.stack(seg.images))
-                pos += n
-                k += seg.n_images
-                stats.segments += 1
-                stats.images += seg.n_images
-                if seg.window == 0:
-                    stats.documents += 1
-                    stats.split_documents += int(not seg.last)
-                    stats.images_dropped_cap += seg.dropped_cap
-                    stats.images_undecodable += seg.undecodable
-                    stats.images_missing += seg.missing
-                else:
-                    stats.windows += 1
-            num_images[b] = k
+            self._fill_row(arrays, b, row, stats)
+        input_ids = arrays["input_ids"]
         labels = input_ids.copy()
-        labels[(input_ids == self.image_token) | (attention == 0)] = IGNORE_INDEX
+        labels[(input_ids == self.image_token) | (arrays["attention_mask"] == 0)] = IGNORE_INDEX
+        arrays["labels"] = labels
         stats.rows = B
         stats.capacity_tokens = B * L
         stats.real_tokens = int(sum(lengths))
         self.last_stats = stats
         if update_stats:
             self.stats.add(stats)
-        batch = {
-            "input_ids": torch.from_numpy(input_ids),
-            "attention_mask": torch.from_numpy(attention),
-            "labels": torch.from_numpy(labels),
-            "pixel_values": torch.from_numpy(pixels),
-            "image_attention_mask": torch.from_numpy(image_mask),
-            "num_images": torch.from_numpy(num_images),
-        }
-        if isolate:
-            batch["position_ids"] = torch.from_numpy(positions)
-            batch["document_ids"] = torch.from_numpy(documents)
-        return batch
+        order = ("input_ids", "attention_mask", "labels", "pixel_values", "image_attention_mask", "num_images")
+        order += ("position_ids", "document_ids") if self.document_isolation else ()
+        return {k: torch.from_numpy(arrays[k]) for k in order}
+
+    def _fill_row(self, arrays: dict[str, np.ndarray], b: int, row: Sequence[Segment], stats: PackingStats) -> None:
+        """Write row ``b``'s segments into the batch arrays, one after the other; count them in ``stats``."""
+        isolate = self.document_isolation
+        pos = k = 0
+        for d, seg in enumerate(row):
+            n = seg.n_tokens
+            arrays["input_ids"][b, pos : pos + n] = seg.ids
+            arrays["attention_mask"][b, pos : pos + n] = 1
+            if isolate:
+                arrays["position_ids"][b, pos : pos + n] = np.arange(n)
+                arrays["document_ids"][b, pos : pos + n] = d
+            for j, p in enumerate(seg.image_positions):
+                end = seg.image_positions[j + 1] if j + 1 < seg.n_images else n
+                arrays["image_attention_mask"][b, pos + p : pos + end, k + j] = 1
+            if seg.images:
+                arrays["pixel_values"][b, k : k + seg.n_images] = self.transform.normalize(np.stack(seg.images))
+            pos += n
+            k += seg.n_images
+            stats.segments += 1
+            stats.images += seg.n_images
+            if seg.window == 0:
+                stats.documents += 1
+                stats.split_documents += int(not seg.last)
+                stats.images_dropped_cap += seg.dropped_cap
+                stats.images_undecodable += seg.undecodable
+                stats.images_missing += seg.missing
+            else:
+                stats.windows += 1
+        arrays["num_images"][b] = k
 
     def __call__(self, docs: Sequence[Document]) -> dict[str, Any]:
         """Encode, pack and collate a list of documents into one batch (as many rows as needed)."""
