@@ -112,6 +112,46 @@ FLAGGED_FILES = {
     "tr": "turkish",
     "zh": "chinese",
 }
+# The glin-profanity lists (LDNOOBW-derived) are moderation lists: besides sexual and vulgar
+# words they hold insults, political and religious words and everyday words that would remove
+# ordinary pages (Italian "cappella", Turkish "sayfa", Dutch "naaien", Arabic "حمام"). Their
+# frequent entries (wordfreq Zipf >= 3.3) were reviewed by hand; those that are not sexual or
+# vulgar in ordinary use are left out here. Rarer entries are kept as they are; single
+# characters are left out for Chinese and Japanese (parts of ordinary words).
+FLAGGED_EXCLUDED = {
+    "ar": "مرات شعر جاد علق حمام عايز واقف لبن ورا سلب فرس بتاع اقعد جوزي تعبان اركب مشعر فحل ثدي sharma",
+    "cs": "žrát bordel",
+    "de": "nackt mufti bonze fratze lümmel kimme pinkeln nippel",
+    "es": "asesinato drogas infierno idiota maldito nazi imbécil racista martillo orina heroína concha pedo trio "
+    "semen bastardo caca pis",
+    "fa": "سوپر منی تجاوز داف لش",
+    "fi": "pistää jätkä panna muna reikä tavara piru naida hitto perkele helvetisti hitosti",
+    "fr": "con bosser folle veuve drague gerbe gerber bourré bourrée pipi caca péter gueule meuf pédale baiser "
+    "jouir chatte",
+    "hu": "marha franc pofa barom barmok",
+    "it": "venire regina pesce duro carità pistola tirare spagnola nudo cappella battere cadavere uccello sega "
+    "pompa balle mona montare vacca sbattere manico monta mannaggia bordello pipì pisello fava pipa cagna "
+    "guanto cammello cozza carciofo finocchio bagnarsi biga casci chiappa anale",
+    "ja": "支配 奴隷 ファンタジー 人種 デブ 誘惑 幼児 グロ なめ 拷問 フック いたずら 覗き 縛り ラバー 噴出 卍 xx sm 挿入 "
+    "ランジェリー おしり おしっこ 肛門 レズビアン ゲイの男性 女装 コカイン",
+    "ko": "미친 고자 유모 망가 노모 애자 야사 호로 염병",
+    "nl": "schatje gat del pot nicht hol paal anita poot balen muts bekken palen matje standje griet beurt zuigen "
+    "spuiten naaien wijf teef eikel kloten vingeren flikken rukken aftrekken poep poepen reet",
+    "pl": "jajko jajo jajeczko syf burdel",
+    "pt": "comer inferno saco cerveja aranha aborto mama burro amador torneira consolo pinto pau corno bicha veado "
+    "camisinha cocaína heroína lésbica bumbum chupar gozar",
+    "ru": "голый бардак фига хрен",
+    "sv": "fan hård tusan satan sås stake helvete",
+    "tr": "takip destek durum ak din terör müslüman mal sigara hayvan israil top tayyip cm fırsat bayanlar lanet "
+    "akp sayfa pkk yahudi peygamber protesto it terörist bira hırsız takma kanı göğüs boşluk komünist adi "
+    "haydar meme hile gay oruç odun oğlan kaçırma hristiyan hanımlar mk ülker azdır beğen mallar kazık öl gasp "
+    "boykot ülkücü öküz zina homo kaşar edit rakı ag sokacak anam geber faşizm faşist komünizm hıyar düdük "
+    "kayyum kaka hizbullah verem kazma manda musevi süzme şişme dhkp hack dinci moloz dingil avon votka amed "
+    "memiş sie nah dinsiz babanın annenin anneni oyna dede iti yalama eşcinsel lan ulan pis iğrenç ezik "
+    "sahtekar ağzına boşalmak",
+    "zh": "成人 激情 白痴 笨蛋 处女 精子 月经 祖宗 老二 老母 交配 包皮 撒尿 九游 刚度 你全家 放荡",
+}
+
 # wordfreq's Korean list is of MeCab morphemes (particles apart), which whitespace words do not
 # match: its stop-word and common-word ratios would be meaningless, so those checks are off.
 NO_WORD_RATIOS = {"ko": "wordfreq's Korean list is of morphemes; whitespace words (eojeol) do not match it"}
@@ -160,7 +200,9 @@ def flagged_words(lang: str) -> list[str]:
         words = json.load(fh)["words"]
     # entries in several whitespace words never match one word; segmented languages keep phrases
     # without spaces (the segmenter's tokens are merged back into them)
-    return _clean(words)
+    excluded = set(FLAGGED_EXCLUDED.get(lang, "").split())
+    single_ok = LANGUAGES[lang][1] == "whitespace"
+    return [w for w in _clean(words) if w not in excluded and (single_ok or len(w) > 1)]
 
 
 def traditional_variants(words: list[str]) -> list[str]:
@@ -228,7 +270,12 @@ def build(lang: str, en: dict[str, float]) -> dict:
     sources = {
         "common_words": f"wordfreq {version('wordfreq')}, '{wl}' list, top {TOP}, without digits",
         "stopwords": f"stopwordsiso {version('stopwordsiso')} (stopwords-iso)",
-        "flagged_words": (f"glin-profanity {version('glin-profanity')} ({FLAGGED_FILES[lang]}.json)" if flagged else None),
+        "flagged_words": (
+            f"glin-profanity {version('glin-profanity')} ({FLAGGED_FILES[lang]}.json), less "
+            f"{len(FLAGGED_EXCLUDED.get(lang, '').split())} everyday words (obelics.filters.build_lists.FLAGGED_EXCLUDED)"
+            if flagged
+            else None
+        ),
         "spam_words": None,
     }
     if lang == "zh":

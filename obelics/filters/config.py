@@ -116,6 +116,10 @@ DEFAULTS: dict[str, Any] = {
 
 CHOICES: dict[str, list[Any]] = {"nsfw_device": ["auto", "cpu", "cuda"], "language_fallback": ["error", "neutral"]}
 
+# The per-language funnel in the stats: {code: {documents_in, documents_out, paragraphs_in,
+# paragraphs_out, removed_documents: {reason: n}, removed_paragraphs: {reason: n}}}.
+BY_LANGUAGE = "by_language"
+
 # Sentence and clause marks the punctuation ratio counts for every language but English (which
 # keeps OBELICS's ", ; : ? ! ."): CJK full-width and ideographic marks, Arabic-script marks, danda.
 PUNCTUATION_EXTRA = "，。、；：？！．｡،؛؟۔।"

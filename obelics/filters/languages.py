@@ -27,14 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from obelics.filters.config import DEFAULTS, PUNCTUATION_EXTRA
+from obelics.filters.config import DEFAULTS, PUNCTUATION_EXTRA, RATIO_METRICS
 from obelics.filters.wordlists import BUILTIN, data_dir, load_wordlist
 from obelics.run.settings import SettingsError
 
 LIST_NAMES = tuple(BUILTIN)  # stopwords, flagged_words, spam_words, common_words
-CUTOFF_KEYS = tuple(k for k in DEFAULTS if k.startswith(("paragraph_min_", "paragraph_max_", "document_min_", "document_max_")))
+CUTOFF_KEYS = tuple(
+    k for k in DEFAULTS if k.startswith(("paragraph_min_", "paragraph_max_", "document_min_", "document_max_"))
+)
 # cutoffs checked by the word lists: off when a language has no such list
-LIST_CUTOFFS = {name: [f"{lv}_{b}_{name}" for lv in ("paragraph", "document") for b in ("min", "max")] for name in LIST_NAMES}
+LIST_CUTOFFS = {
+    name: [f"{lv}_{b}_{name}" for lv in ("paragraph", "document") for b in ("min", "max")] for name in LIST_NAMES
+}
 ENGLISH_PUNCTUATION = ",;:?!."
 
 
@@ -154,7 +158,7 @@ def check_settings(settings: dict[str, Any]) -> None:
         for k, v in cuts.items():
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 raise SettingsError(f"filter: language_cutoffs.{code}.{k} must be a number or null, got {v!r}")
-            if v is not None and k.split("_", 2)[2] != "words" and not 0.0 <= float(v) <= 1.0:
+            if v is not None and k.split("_", 2)[2] in RATIO_METRICS and not 0.0 <= float(v) <= 1.0:
                 raise SettingsError(f"filter: language_cutoffs.{code}.{k} is a ratio between 0 and 1, got {v!r}")
     if len(codes) > 1:
         for name in LIST_NAMES:
@@ -186,6 +190,9 @@ def check_settings(settings: dict[str, Any]) -> None:
 def language_settings(code: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """The resolved settings of one language and the sources of its word lists, ready to dump as YAML."""
     p = profile(code, settings)
+    for name, path in p.lists.items():
+        if path and not Path(path).is_file():
+            raise SettingsError(f"filter: {name} list of {code!r} not found: {path}")
     return {
         "language": p.code,
         "name": p.name,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from obelics.document import PARAGRAPH_SEP, Document, Node
+from obelics.filters.config import BY_LANGUAGE
 from obelics.filters.languages import LanguageProfile, profile
 from obelics.filters.quality import TextMetrics, WordTable
 from obelics.stats import Stats
@@ -56,7 +57,6 @@ _CHECKS = (
 
 
 _TABLES: dict[tuple, WordTable] = {}
-BY_LANGUAGE = "by_language"  # the stats' per-language funnel
 
 
 def word_table(lists: dict[str, frozenset[str]]) -> WordTable:
