@@ -202,3 +202,17 @@ def test_an_unknown_language_stops_the_stage_before_any_work(tmp_path, capsys):
     assert cli_main(["-q", "filter", str(src), "--output", str(tmp_path / "o"), "--languages", "fr,eo"]) == 2
     assert "no settings for language 'eo'" in capsys.readouterr().err
     assert not (tmp_path / "o" / "docs.parquet").exists()
+
+
+def test_the_dataset_card_shows_the_funnel_per_language(outcomes, tmp_path):
+    from obelics.report.card import language_funnel_section
+    from obelics.stats import merge
+
+    _, stats = outcomes
+    summary = merge([stats.to_dict(), stats.to_dict()])  # two tasks: the per-language counts add up
+    lines = language_funnel_section([{"stage": "extract"}, summary])
+    text = "\n".join(lines)
+    assert "| language | documents in | documents out | kept |" in text
+    row = next(line for line in lines if line.startswith("| zh |"))
+    assert row.startswith("| zh | 6 | 2 | 33% |") and "no_text_left" in row
+    assert len([line for line in lines if line.startswith("| ") and "|---" not in line]) == len(LANGS) + 1
