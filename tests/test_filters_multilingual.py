@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -216,3 +217,23 @@ def test_the_dataset_card_shows_the_funnel_per_language(outcomes, tmp_path):
     row = next(line for line in lines if line.startswith("| zh |"))
     assert row.startswith("| zh | 6 | 2 | 33% |") and "no_text_left" in row
     assert len([line for line in lines if line.startswith("| ") and "|---" not in line]) == len(LANGS) + 1
+
+
+def test_cutoffs_are_derived_from_a_sample_of_the_users_pages(tmp_path, capsys):
+    from obelics.filters.derive import main as derive_main
+    from obelics.filters.derive import measure, read_pages
+
+    sample = tmp_path / "fr.jsonl"
+    texts = [PAGES["fr"]["good"]] + [p for p in PAGES["fr"]["good"].split("\n\n")] + [PAGES["fr"]["spam"]]
+    sample.write_text("\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in texts) + "\n")
+    assert derive_main([str(sample), "--language", "fr", "--share", "0.5"]) == 0
+    out = capsys.readouterr().out
+    proposed = yaml.safe_load(out)["language_cutoffs"]["fr"]
+    measured = measure(read_pages(sample), "fr", dict(DEFAULTS))
+    # each cutoff removes the given share of the sample: here the median
+    assert proposed["document_min_stopwords"] == pytest.approx(
+        float(np.median(measured["document"]["stopwords"])), abs=1e-3
+    )
+    assert proposed["document_max_flagged_words"] == profile("fr").cutoffs["document_max_flagged_words"]
+    assert "paragraph_max_spam_words" not in proposed  # off for French: no list
+    assert derive_main([str(tmp_path / "none.txt"), "--language", "fr"]) == 2
