@@ -327,7 +327,7 @@ def print_languages(lang_cases, results, rounds: int) -> None:
     """docs/s of every text filter per language, and per family (whitespace words, segmenter), vs English."""
     en = results.get("per language: en")
     print(
-        f"\n{'all text filters per language, best of ' + str(rounds):<40}{'family':<20}{'docs/s/core':>12}{'vs en':>8}"
+        f"\n{'all text filters per language, best of ' + str(rounds) + ':':<40}{'family':<20}{'docs/s/core':>12}{'vs en':>8}"
     )
     families: dict[str, list[float]] = {}
     for lang, (lflt, _) in lang_cases.items():
