@@ -148,11 +148,11 @@ def test_language_settings_resolve_overrides_and_dump_as_yaml(tmp_path):
     fr = language_settings("fr", s)
     assert fr["cutoffs"]["document_min_stopwords"] == 0.2 and fr["cutoffs"]["document_min_words"] == 20
     assert fr["word_lists"]["stopwords"] == {"path": str(own), "source": f"user file {own}", "words": 2}
-    assert profile("de", s).cutoffs["document_min_words"] == 20
-    with pytest.raises(SettingsError, match="stopwords list of 'de' not found"):
-        language_settings("de", s)
-    with pytest.raises(SettingsError, match="stopwords list of 'de' not found"):
-        check(s)
+    de = language_settings("de", s)  # no file for German: its shipped list
+    assert de["cutoffs"]["document_min_words"] == 20 and "stopwordsiso" in de["word_lists"]["stopwords"]["source"]
+    check(s)
+    with pytest.raises(SettingsError, match="no file for any of the languages"):
+        check(dict(s, stopwords_file=str(tmp_path / "missing.{lang}.txt")))
 
 
 def test_a_language_without_settings_is_an_error_unless_opted_in():
@@ -165,6 +165,49 @@ def test_a_language_without_settings_is_an_error_unless_opted_in():
     assert p.cutoffs["document_max_char_repetition"] == DEFAULTS["document_max_char_repetition"]
     own = check(dict(DEFAULTS, languages=["eo"], language_cutoffs={"eo": {"document_min_words": 30}}))
     assert profile("eo", own).origin == "user" and profile("eo", own).cutoffs["document_min_words"] == 30
+
+
+THAI = {
+    "good": """ร้านกาแฟของเราตั้งอยู่ใกล้กับตลาดเก่าในเชียงใหม่ เราคั่วเมล็ดกาแฟเองทุกสัปดาห์ โดยใช้เมล็ดกาแฟจากดอยสูงทางภาคเหนือ
+
+นอกจากกาแฟแล้ว เรายังมีชาไทย ขนมปังอบสดใหม่ และเค้กที่ทำเองทุกเช้า ลูกค้าหลายคนชอบมานั่งทำงานที่ร้าน เพราะบรรยากาศเงียบสงบและมีอินเทอร์เน็ตฟรี
+
+ร้านเปิดทุกวันตั้งแต่เจ็ดโมงเช้าถึงหกโมงเย็น ยกเว้นวันพุธ หากต้องการจองโต๊ะสำหรับกลุ่มใหญ่ กรุณาโทรหาเราล่วงหน้าหนึ่งวัน""",
+    "spam": "\n\n".join(["ขายเสื้อผ้าราคาถูก เสื้อผ้าราคาถูก ขายส่งเสื้อผ้าราคาถูก " * 8] * 3),
+    "adult": """ดูหนังโป๊ฟรีทุกวัน คลิปเซ็กส์ใหม่ล่าสุด สาวสวยมากมายรอคุณอยู่ที่เว็บของเรา
+
+สมัครสมาชิกวันนี้ ดูหนังโป๊และคลิปเซ็กส์ได้ไม่จำกัด ไม่ต้องใช้บัตรเครดิต
+
+อัปเดตหนังโป๊ใหม่ทุกวัน ภาพคมชัด ดูฟรีสำหรับสมาชิกทุกคน""",
+}
+
+
+def test_a_language_written_without_spaces_and_without_settings_gets_character_words(tmp_path):
+    """Thai: no shipped settings; opted in as neutral, with the user's own flagged list."""
+    (tmp_path / "flagged.th.txt").write_text("หนังโป๊\nเซ็กส์\n")
+    s = check(
+        dict(
+            DEFAULTS,
+            languages=["en", "th"],
+            language_fallback="neutral",
+            nsfw_images=False,
+            flagged_words_file=str(tmp_path / "flagged.{lang}.txt"),
+        )
+    )
+    p = profile("th", s)
+    assert p.tokenizer == "chars" and p.cutoffs["document_min_words"] == 3 * DEFAULTS["document_min_words"]
+    assert p.lists["flagged_words"].endswith("flagged.th.txt") and profile("en", s).lists["flagged_words"]
+    stats = Stats("filter")
+    flt = DocumentFilter(s, stats)
+    img = "http://img.test/th.jpg"
+    outs = {
+        kind: flt.filter_batch([Document.from_nodes([Node(text=t), Node(image=img, meta=image_metadata(img))], {})])[0]
+        for kind, t in THAI.items()
+    }
+    assert all(o.document.general_metadata["language"] == "th" for o in outs.values())
+    assert outs["good"].reason is None
+    assert outs["spam"].reason is not None and outs["adult"].reason is not None
+    assert stats.values["by_language"]["th"]["removed_paragraphs"]["flagged_words"] == 3
 
 
 @pytest.mark.parametrize(

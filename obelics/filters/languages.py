@@ -11,12 +11,16 @@ How a language's settings are resolved from the filter stage's settings:
    applies to every language;
 3. ``language_cutoffs: {fr: {document_min_stopwords: 0.3}}`` sets cutoffs of one language;
 4. the ``*_file`` settings replace a word list: a path with ``{lang}`` is filled in per
-   language; a plain path is allowed when one language is filtered.
+   language (a language without such a file keeps its shipped list); a plain path is allowed
+   when one language is filtered.
 
 A language with no shipped settings stops the run at start-up, unless ``language_cutoffs``
 has an entry for it (its own settings: whitespace words, the lists its ``*_file`` patterns
 name, English cutoffs otherwise, word-list checks without a list off) or
 ``language_fallback: neutral`` (language-neutral metrics only: every word-list check off).
+Such a language written without spaces (Thai, Lao, Khmer, Myanmar, Tibetan, Cantonese, Wu)
+gets character-based words: each letter with its marks is a word, the word counts are three
+times English's, word repetition and punctuation are not checked.
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ LIST_CUTOFFS = {
     name: [f"{lv}_{b}_{name}" for lv in ("paragraph", "document") for b in ("min", "max")] for name in LIST_NAMES
 }
 ENGLISH_PUNCTUATION = ",;:?!."
+# lid.176 codes of languages written without spaces: without shipped settings they get
+# character-based words (each letter a word) instead of whitespace words
+UNSEGMENTED = frozenset({"th", "lo", "km", "my", "bo", "yue", "wuu"})
+# character-based words: ~3 letters a word in these scripts for the word counts; the word
+# repetition and punctuation checks are off (character 10-grams still catch repetition)
+CHARS_WORDS_FACTOR = 3
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,12 +102,21 @@ def profile(code: str, settings: dict[str, Any] | None = None) -> LanguageProfil
     if code in table:
         entry = table[code]
         origin = "shipped"
-    elif code in per_language:
+    elif code in per_language or s.get("language_fallback") == "neutral":
         entry = {"name": code, "tokenizer": "whitespace", "casefold": True, "lists": {}, "cutoffs": {}}
-        origin = "user"
-    elif s.get("language_fallback") == "neutral":
-        entry = {"name": code, "tokenizer": "whitespace", "casefold": True, "lists": {}, "cutoffs": {}}
-        origin = "neutral"
+        if code in UNSEGMENTED:
+            entry["tokenizer"] = "chars"
+            entry["cutoffs"] = {
+                k: DEFAULTS[k] * CHARS_WORDS_FACTOR for k in CUTOFF_KEYS if k.split("_", 2)[2] == "words"
+            }
+            # word n-grams of letters repeat in ordinary text; these scripts seldom use , . marks
+            entry["cutoffs"].update(
+                paragraph_max_word_repetition=None,
+                document_max_word_repetition=None,
+                paragraph_min_punctuation=None,
+                document_min_punctuation=None,
+            )
+        origin = "user" if code in per_language else "neutral"
     else:
         raise SettingsError(
             f"filter: no settings for language {code!r} (shipped: {', '.join(shipped_languages())}); give its "
@@ -109,6 +128,8 @@ def profile(code: str, settings: dict[str, Any] | None = None) -> LanguageProfil
     sources: dict[str, str | None] = dict(entry.get("sources") or {})
     for name in LIST_NAMES:
         own = _list_file(s, name, code)
+        if own and own != s.get(f"{name}_file") and not Path(own).is_file():
+            own = None  # a {lang} pattern with no file for this language: its shipped list, if any
         if own:
             lists[name] = own
             sources[name] = f"user file {own}"
@@ -160,6 +181,10 @@ def check_settings(settings: dict[str, Any]) -> None:
                 raise SettingsError(f"filter: language_cutoffs.{code}.{k} must be a number or null, got {v!r}")
             if v is not None and k.split("_", 2)[2] in RATIO_METRICS and not 0.0 <= float(v) <= 1.0:
                 raise SettingsError(f"filter: language_cutoffs.{code}.{k} is a ratio between 0 and 1, got {v!r}")
+    for name in LIST_NAMES:
+        pattern = settings.get(f"{name}_file") or ""
+        if "{lang}" in pattern and not any(Path(pattern.replace("{lang}", c)).is_file() for c in codes):
+            raise SettingsError(f"filter: {name}_file={pattern!r}: no file for any of the languages {codes}")
     if len(codes) > 1:
         for name in LIST_NAMES:
             value = settings.get(f"{name}_file") or ""
@@ -179,12 +204,14 @@ def check_settings(settings: dict[str, Any]) -> None:
             if path and not Path(path).is_file():
                 raise SettingsError(f"filter: {name} list of {code!r} not found: {path}")
         if p.tokenizer != "whitespace":
-            from obelics.filters.segment import SegmenterMissing, get_segmenter
+            from obelics.filters.segment import missing_packages
 
-            try:
-                get_segmenter(p.tokenizer)
-            except SegmenterMissing as e:
-                raise SettingsError(f"filter: language {code!r}: {e}") from None
+            missing = missing_packages(p.tokenizer)
+            if missing:
+                raise SettingsError(
+                    f"filter: language {code!r} needs the {p.tokenizer} segmenter ({', '.join(missing)} not "
+                    "installed): pip install 'obelics[segmenters]'"
+                )
 
 
 def language_settings(code: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:

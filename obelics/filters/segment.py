@@ -13,9 +13,11 @@ Phrases of a word list that the segmenter cuts into several words (flagged words
 from __future__ import annotations
 
 import functools
+import importlib.util
+import re
 from collections.abc import Iterable
 
-SEGMENTERS = {"jieba": "jieba", "mecab": "fugashi and ipadic"}
+SEGMENTERS = {"jieba": "jieba", "mecab": "fugashi and ipadic", "chars": ""}  # name -> package(s)
 _MAX_PARTS = 8
 
 
@@ -116,7 +118,44 @@ class MecabSegmenter(Segmenter):
         return out
 
 
-_CLASSES = {"jieba": JiebaSegmenter, "mecab": MecabSegmenter}
+# Scripts written without spaces: Thai, Lao, Tibetan, Myanmar, Khmer, kana, CJK ideographs (not Hangul)
+UNSEGMENTED_RANGES = (
+    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+)
+
+
+def _marks_in(ranges: str) -> str:
+    """A regex class body of the combining marks (category M*) inside the ranges."""
+    import unicodedata
+
+    out = []
+    for lo, hi in re.findall(r"(.)-(.)", ranges):
+        out += [re.escape(chr(c)) for c in range(ord(lo), ord(hi) + 1) if unicodedata.category(chr(c))[0] == "M"]
+    return "".join(out)
+
+
+class CharacterSegmenter(Segmenter):
+    """Character-based words where no segmenter fits: each letter of an unsegmented script (with its
+    combining marks) is a word, other text is split on whitespace."""
+
+    name = "chars"
+    _RE = re.compile(f"[{UNSEGMENTED_RANGES}][{_marks_in(UNSEGMENTED_RANGES)}]*|[^\\s{UNSEGMENTED_RANGES}]+")
+
+    def __init__(self, phrases: Iterable[str] = ()) -> None:
+        super().__init__(phrases)
+        self.prepare_phrases()
+
+    def _raw_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self._RE.finditer(text)]
+
+
+_CLASSES = {"jieba": JiebaSegmenter, "mecab": MecabSegmenter, "chars": CharacterSegmenter}
+
+
+def missing_packages(name: str) -> list[str]:
+    """The packages of segmenter ``name`` that are not installed (checked without importing them)."""
+    modules = {"jieba": ["jieba"], "mecab": ["fugashi", "ipadic"]}.get(name, [])
+    return [m for m in modules if importlib.util.find_spec(m) is None]
 
 
 @functools.lru_cache(maxsize=8)
