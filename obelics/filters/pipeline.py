@@ -56,7 +56,7 @@ _CHECKS = (
 )
 
 
-_TABLES: dict[tuple, WordTable] = {}
+_TABLES: dict[tuple, tuple[dict[str, frozenset[str]], WordTable]] = {}
 
 
 def word_table(lists: dict[str, frozenset[str]]) -> WordTable:
@@ -65,8 +65,8 @@ def word_table(lists: dict[str, frozenset[str]]) -> WordTable:
     if key not in _TABLES:
         if len(_TABLES) >= 64:
             _TABLES.clear()
-        _TABLES[key] = WordTable(lists)
-    return _TABLES[key]
+        _TABLES[key] = (lists, WordTable(lists))  # the lists held with it: their ids stay theirs
+    return _TABLES[key][1]
 
 
 def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float, str]]:
