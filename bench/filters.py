@@ -59,8 +59,11 @@ def make_docs(n: int, words: int = 700, seed: int = 0, lang: str = "en") -> list
     import wordfreq
 
     vocab = wordfreq.top_n_list(lang, 20000)
-    freqs = wordfreq.get_frequency_dict(lang)
-    weights = [freqs.get(w, 1e-9) for w in vocab]
+    if lang in UNSEGMENTED:  # word_frequency would tokenise again (MeCab for Japanese): read the table
+        freqs = wordfreq.get_frequency_dict(lang)
+        weights = [freqs.get(w, 1e-9) for w in vocab]
+    else:
+        weights = [wordfreq.word_frequency(w, lang) for w in vocab]
     glue, comma, stops = ("", "，", "。。。。。？！") if lang in UNSEGMENTED else (" ", ",", ".....?!")
     rng = random.Random(seed)
     docs = []
