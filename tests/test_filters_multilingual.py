@@ -1,7 +1,7 @@
 """Filters in the language of each page: per-language word lists, segmenters and cutoffs.
 
 Hand-written pages in ten languages and five scripts (``test_filters_multilingual_pages``):
-each language's ordinary page is kept, its spam page and its adult page are removed, by that
+each language's two ordinary pages are kept, its spam page and its adult page are removed, by that
 language's own settings, in one run that filters all ten languages together.
 """
 
@@ -27,6 +27,7 @@ from obelics.stats import Stats
 from tests.test_filters_multilingual_pages import PAGES, SCRIPTS
 
 LANGS = list(PAGES)
+KINDS = ("good", "good_news", "spam", "adult")
 TOP_CC = "en ru de zh ja fr es it nl pl pt cs vi id tr sv fa ko hu ar".split()
 
 
@@ -43,7 +44,7 @@ def outcomes():
     """Every page of every language through one filter configured for all of them, in one batch."""
     stats = Stats("filter")
     flt = DocumentFilter(dict(DEFAULTS, languages=LANGS, nsfw_images=False), stats)
-    docs = [page(lang, kind) for lang in LANGS for kind in ("good", "spam", "adult")]
+    docs = [page(lang, kind) for lang in LANGS for kind in KINDS]
     outs = flt.filter_batch(docs)
     return {(o.document.url.split("//")[1].split(".")[0], o.document.url.rsplit("/", 1)[1]): o for o in outs}, stats
 
@@ -54,11 +55,12 @@ def test_the_pages_cover_eight_languages_three_scripts_and_two_unsegmented_ones(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_good_page_is_kept_with_its_language_settings(outcomes, lang):
+@pytest.mark.parametrize("kind", ["good", "good_news"])
+def test_good_pages_are_kept_with_their_language_settings(outcomes, lang, kind):
     outs, _ = outcomes
-    o = outs[(lang, "good")]
+    o = outs[(lang, kind)]
     assert o.document.general_metadata["language"] == lang
-    assert o.reason is None, f"{lang} good page removed: {o.reason}"
+    assert o.reason is None, f"{lang} {kind} page removed: {o.reason}"
     assert o.language == lang
 
 
@@ -80,7 +82,7 @@ def test_the_funnel_is_counted_per_language(outcomes):
     assert sorted(table) == sorted(LANGS)
     for lang in LANGS:
         row = table[lang]
-        assert row["documents_in"] == 3 and row["documents_out"] == 1
+        assert row["documents_in"] == 4 and row["documents_out"] == 2
         assert sum(row["removed_documents"].values()) == 2
         assert row["paragraphs_in"] == row["paragraphs_out"] + sum(row.get("removed_paragraphs", {}).values())
     assert sum(r["documents_out"] for r in table.values()) == stats.counts["documents_out"]
@@ -258,7 +260,7 @@ def test_the_dataset_card_shows_the_funnel_per_language(outcomes, tmp_path):
     text = "\n".join(lines)
     assert "| language | documents in | documents out | kept |" in text
     row = next(line for line in lines if line.startswith("| zh |"))
-    assert row.startswith("| zh | 6 | 2 | 33% |") and "no_text_left" in row
+    assert row.startswith("| zh | 8 | 4 | 50% |") and "no_text_left" in row
     assert len([line for line in lines if line.startswith("| ") and "|---" not in line]) == len(LANGS) + 1
 
 
