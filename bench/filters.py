@@ -13,6 +13,9 @@ Measured, one process, one thread (so: per core):
 - baseline: the same metrics written naively (each metric tokenises the text again, n-grams
   counted with ``Counter`` of strings, special characters stripped character by character, as
   the published OBELICS code does), on the same documents;
+- per language (``--languages``): all text filters on documents made the same way in each
+  language (wordfreq's words; Chinese and Japanese without spaces), each with its language's
+  settings, by family: whitespace words, or a segmenter (jieba, MeCab); English in the same run;
 - NSFW: images/s of our batched NudeNet (one intra-op thread), against NudeNet's own
   ``NudeDetector.detect`` one image at a time, on the same 256 px images.
 
@@ -49,11 +52,19 @@ GOAL_DOCS = 500.0
 
 
 # ---- documents -----------------------------------------------------------------------------
-def make_docs(n: int, words: int = 700, seed: int = 0) -> list[Document]:
+UNSEGMENTED = ("zh", "ja")
+
+
+def make_docs(n: int, words: int = 700, seed: int = 0, lang: str = "en") -> list[Document]:
     import wordfreq
 
-    vocab = wordfreq.top_n_list("en", 20000)
-    weights = [wordfreq.word_frequency(w, "en") for w in vocab]
+    vocab = wordfreq.top_n_list(lang, 20000)
+    if lang in UNSEGMENTED:  # word_frequency would tokenise again (MeCab for Japanese): read the table
+        freqs = wordfreq.get_frequency_dict(lang)
+        weights = [freqs.get(w, 1e-9) for w in vocab]
+    else:
+        weights = [wordfreq.word_frequency(w, lang) for w in vocab]
+    glue, comma, stops = ("", "，", "。。。。。？！") if lang in UNSEGMENTED else (" ", ",", ".....?!")
     rng = random.Random(seed)
     docs = []
     for i in range(n):
@@ -68,10 +79,10 @@ def make_docs(n: int, words: int = 700, seed: int = 0) -> list[Document]:
                 if not chunk:
                     break
                 if len(chunk) > 6 and rng.random() < 0.5:
-                    chunk[len(chunk) // 2] += ","
-                sents.append(" ".join(chunk).capitalize() + rng.choice(".....?!"))
+                    chunk[len(chunk) // 2] += comma
+                sents.append(glue.join(chunk).capitalize() + rng.choice(stops))
             if sents:
-                paras.append(" ".join(sents))
+                paras.append(glue.join(sents))
         nodes = []
         for j, p in enumerate(paras):
             nodes.append(Node(text=p))
@@ -215,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=int, default=48)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-nsfw", action="store_true")
+    ap.add_argument(
+        "--languages",
+        default="en,fr,de,ru,ar,zh,ja",
+        help="languages of the per-language figures (comma-separated; '' for none)",
+    )
+    ap.add_argument("--lang-docs", type=int, default=128, help="documents per language for the per-language figures")
     args = ap.parse_args(argv)
 
     docs = make_docs(args.docs)
@@ -269,6 +286,15 @@ def main(argv: list[str] | None = None) -> int:
         "KenLM perplexity (50k-word bigram ARPA)": (lm.perplexity, texts, None),
         "quality classifier (batches of 256)": (qc.predict_proba, batches, len),
     }
+    # per language: the same documents' recipe in each language (wordfreq), each language's own settings
+    lang_cases = {}
+    for lang in [c for c in args.languages.split(",") if c]:
+        ldocs = docs[: args.lang_docs] if lang == "en" else make_docs(args.lang_docs, lang=lang)
+        lflt = DocumentFilter(dict(s, languages=[lang]), Stats("filter"))
+        lflt.filter_batch(ldocs[:5])  # warm up: lists, segmenter
+        lang_cases[lang] = (lflt, [ldocs[i : i + 64] for i in range(0, len(ldocs), 64)])
+    for lang, (lflt, lbatches) in lang_cases.items():
+        cases[f"per language: {lang}"] = (lflt.filter_batch, lbatches, len)
     # interleaved rounds, best of each: the machine may be shared, bursts of load hit one round only
     results = {name: 0.0 for name in cases}
     for _ in range(args.rounds):
@@ -283,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     base = results["baseline: naive text filters"]
     for name, r in results.items():
+        if name.startswith("per language: "):
+            continue
         vs_naive = ""
         if name.startswith("all text filters"):
             vs_naive = f"{r / base:.1f}x"
@@ -290,10 +318,33 @@ def main(argv: list[str] | None = None) -> int:
             vs_naive = f"{r / results['baseline: naive paragraph metrics']:.1f}x"
         print(f"{name:<52}{r:>12.0f}{r / GOAL_DOCS:>12.2f}x{vs_naive:>10}")
     print(f"(documents kept by all text filters: {kept:.0%}; load average now {os.getloadavg()[0]:.1f})")
+    if lang_cases:
+        print_languages(lang_cases, results, args.rounds)
 
     if not args.no_nsfw:
         bench_nsfw(args.images, args.rounds)
     return 0
+
+
+def print_languages(lang_cases, results, rounds: int) -> None:
+    """docs/s of every text filter per language, and per family (whitespace words, segmenter), vs English."""
+    en = results.get("per language: en")
+    print(
+        f"\n{'all text filters per language, best of ' + str(rounds) + ':':<40}{'family':<20}{'docs/s/core':>12}{'vs en':>8}"
+    )
+    families: dict[str, list[float]] = {}
+    for lang, (lflt, _) in lang_cases.items():
+        r = results[f"per language: {lang}"]
+        family = lflt.profiles[lang].tokenizer
+        family = "whitespace" if family == "whitespace" else f"segmenter ({family})"
+        families.setdefault(family.split(" ")[0], []).append(r)
+        vs = f"{r / en:.2f}x" if en else ""
+        kept = lflt.stats.counts.get("documents_out", 0) / max(lflt.stats.counts.get("documents_in", 1), 1)
+        print(f"{lang:<40}{family:<20}{r:>12.0f}{vs:>8}   (kept {kept:.0%})")
+    for family, rates in families.items():
+        mean = sum(rates) / len(rates)
+        vs = f"{mean / en:.2f}x" if en else ""
+        print(f"{'family mean: ' + family:<60}{mean:>12.0f}{vs:>8}")
 
 
 def bench_nsfw(n: int, rounds: int) -> None:

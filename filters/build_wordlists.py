@@ -2,6 +2,7 @@
 
     python filters/build_wordlists.py            # rebuild common words (en) from wordfreq, sync the package copy
     python filters/build_wordlists.py --lang fr --top 200000   # a common-word list for another language
+    python -m obelics.filters.build_lists       # the shipped lists and cutoffs of the other languages
     python filters/build_wordlists.py --check    # exit 1 when the package copy differs from filters/
 
 The common-word list is the ``--top`` most frequent words of wordfreq's "large" list for

@@ -49,7 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "language_max_chars": 0,
     "paragraph_language": False,
     "paragraph_language_min_score": 0.8,
-    # word lists: "" = the lists shipped with the package (English)
+    # per-language settings (obelics/data/filters/languages.json; see obelics.filters.languages):
+    # a language without shipped settings: "error" stops at start-up, "neutral" filters it with
+    # language-neutral metrics only (every word-list check off)
+    "language_fallback": "error",
+    # cutoffs of single languages, e.g. {fr: {document_min_stopwords: 0.3}}; an entry for a
+    # language without shipped settings gives it settings of its own
+    "language_cutoffs": {},
+    # word lists: "" = the lists shipped with the package for each language; a path with {lang}
+    # is filled in per language (a plain path is allowed when one language is filtered)
     "stopwords_file": "",
     "flagged_words_file": "",
     "spam_words_file": "",
@@ -106,7 +114,15 @@ DEFAULTS: dict[str, Any] = {
     "progress": True,
 }
 
-CHOICES: dict[str, list[Any]] = {"nsfw_device": ["auto", "cpu", "cuda"]}
+CHOICES: dict[str, list[Any]] = {"nsfw_device": ["auto", "cpu", "cuda"], "language_fallback": ["error", "neutral"]}
+
+# The per-language funnel in the stats: {code: {documents_in, documents_out, paragraphs_in,
+# paragraphs_out, removed_documents: {reason: n}, removed_paragraphs: {reason: n}}}.
+BY_LANGUAGE = "by_language"
+
+# Sentence and clause marks the punctuation ratio counts for every language but English (which
+# keeps OBELICS's ", ; : ? ! ."): CJK full-width and ideographic marks, Arabic-script marks, danda.
+PUNCTUATION_EXTRA = "，。、；：？！．｡،؛؟۔।"
 
 # Cutoffs that may be null (check off).
 NULLABLE = {k for k in DEFAULTS if k.startswith(("paragraph_min_", "paragraph_max_", "document_min_", "document_max_"))}
@@ -200,8 +216,11 @@ def check(settings: dict[str, Any]) -> dict[str, Any]:
     if bad:
         raise SettingsError(f"filter: unknown nsfw_classes {bad}; allowed: {', '.join(NSFW_LABELS)}")
     for k in FILE_SETTINGS:
-        if s[k] and not os.path.exists(s[k]):
+        if s[k] and "{lang}" not in s[k] and not os.path.exists(s[k]):
             raise SettingsError(f"filter: setting {k!r}: file not found: {s[k]}")
     if s["sentencepiece_model"] and not s["kenlm_model"]:
         raise SettingsError("filter: 'sentencepiece_model' is given but 'kenlm_model' is not")
+    from obelics.filters.languages import check_settings  # languages imports this module
+
+    check_settings(s)
     return s

@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from obelics.document import PARAGRAPH_SEP, Document, Node
+from obelics.filters.config import BY_LANGUAGE
+from obelics.filters.languages import LanguageProfile, profile
 from obelics.filters.quality import TextMetrics, WordTable
-from obelics.filters.wordlists import resolve_lists
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -55,17 +56,17 @@ _CHECKS = (
 )
 
 
-_TABLES: dict[tuple, WordTable] = {}
+_TABLES: dict[tuple, tuple[dict[str, frozenset[str]], WordTable]] = {}
 
 
-def word_table(settings: dict[str, Any]) -> WordTable:
-    """The word-list table for these settings (built once per process and set of lists)."""
-    lists = resolve_lists(settings)
+def word_table(lists: dict[str, frozenset[str]]) -> WordTable:
+    """The word-list table of these lists (built once per process and set of lists)."""
     key = tuple(id(v) for v in lists.values())  # the lists themselves are cached by path and mtime
     if key not in _TABLES:
-        _TABLES.clear()
-        _TABLES[key] = WordTable(lists)
-    return _TABLES[key]
+        if len(_TABLES) >= 64:
+            _TABLES.clear()
+        _TABLES[key] = (lists, WordTable(lists))  # the lists held with it: their ids stay theirs
+    return _TABLES[key][1]
 
 
 def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float, str]]:
@@ -75,6 +76,36 @@ def _cutoffs(settings: dict[str, Any], level: str) -> list[tuple[str, str, float
         if value is not None:
             out.append((metric, bound, float(value), reason))
     return out
+
+
+@dataclass
+class LanguageFilters:
+    """The text metrics and cutoffs of one language."""
+
+    profile: LanguageProfile
+    metrics: TextMetrics
+    paragraph_cutoffs: list[tuple[str, str, float, str]]
+    document_cutoffs: list[tuple[str, str, float, str]]
+
+
+def language_filters(p: LanguageProfile, settings: dict[str, Any]) -> LanguageFilters:
+    """Build the metrics of a language profile (its segmenter is imported here, when needed)."""
+    lists = p.list_words()
+    segmenter = None
+    if p.tokenizer != "whitespace":
+        from obelics.filters.segment import get_segmenter
+
+        phrases = frozenset(w for w in lists["flagged_words"] if len(w) > 1)
+        segmenter = get_segmenter(p.tokenizer, phrases)
+    metrics = TextMetrics(
+        word_table(lists),
+        char_n=int(settings["char_repetition_n"]),
+        word_n=int(settings["word_repetition_n"]),
+        segmenter=segmenter,
+        casefold=p.casefold,
+        punctuation=p.punctuation,
+    )
+    return LanguageFilters(p, metrics, _cutoffs(p.cutoffs, "paragraph"), _cutoffs(p.cutoffs, "document"))
 
 
 class FilterSetupError(RuntimeError):
@@ -90,6 +121,7 @@ class _Pending:
     owner: list[int]  # the position (in ``texts``) of each paragraph
     marker: list[bool]
     n_images: int
+    language: str
 
 
 @dataclass
@@ -100,6 +132,7 @@ class Outcome:
     reason: str | None = None
     original: Document | None = None
     nsfw_slots: list[tuple[int, bytes]] = field(default_factory=list)
+    language: str | None = None  # the language whose settings filtered it (None: removed before)
 
 
 class DocumentFilter:
@@ -115,12 +148,14 @@ class DocumentFilter:
     ) -> None:
         self.s = settings
         self.stats = stats if stats is not None else Stats("filter")
-        self.metrics = TextMetrics(
-            word_table(settings), char_n=int(settings["char_repetition_n"]), word_n=int(settings["word_repetition_n"])
-        )
-        self.paragraph_cutoffs = _cutoffs(settings, "paragraph")
-        self.document_cutoffs = _cutoffs(settings, "document")
-        self.languages = frozenset(settings["languages"])
+        self.language_order = list(dict.fromkeys(settings["languages"]))
+        self.languages = frozenset(self.language_order)
+        self.profiles = {code: profile(code, settings) for code in self.language_order}
+        self._by_language: dict[str, LanguageFilters] = {}
+        first = self.for_language(self.language_order[0])
+        self.metrics = first.metrics  # the first language's (all of them with one language)
+        self.paragraph_cutoffs = first.paragraph_cutoffs
+        self.document_cutoffs = first.document_cutoffs
 
         # language identification
         self.lid = language_identifier
@@ -162,6 +197,24 @@ class DocumentFilter:
             self.stats.set("nsfw_images", "off: disabled")
 
     # ---- helpers ------------------------------------------------------------------------
+    def for_language(self, code: str) -> LanguageFilters:
+        """The metrics and cutoffs of a language (built on first use)."""
+        if code not in self._by_language:
+            self._by_language[code] = language_filters(self.profiles[code], self.s)
+        return self._by_language[code]
+
+    def _count_language(self, code: str, key: str, n: int = 1, reason: str | None = None) -> None:
+        """Count into the per-language funnel (``stats.values["by_language"]``)."""
+        if not n:
+            return
+        table = self.stats.values.setdefault(BY_LANGUAGE, {})
+        row = table.setdefault(code, {})
+        if reason is None:
+            row[key] = row.get(key, 0) + n
+        else:
+            sub = row.setdefault(key, {})
+            sub[reason] = sub.get(reason, 0) + n
+
     def nsfw_detector(self):
         if self._nsfw is None:
             try:
@@ -194,6 +247,9 @@ class DocumentFilter:
         """Remove the document; its images and remaining paragraphs count as removed for the same reason."""
         out.reason = reason
         self.stats.reason("removed_documents", reason)
+        if out.language is not None:
+            self._count_language(out.language, "removed_documents", 1, reason)
+            self._count_language(out.language, "removed_paragraphs", paragraphs, reason)
         if images:
             self.stats.reason("removed_images", reason, images)
         if paragraphs:
@@ -231,6 +287,7 @@ class DocumentFilter:
 
         # document language, on the page's whole text
         gm = doc.general_metadata
+        language = self.language_order[0]
         if self.lid is not None and s.get("language_min_score") is not None:
             text = PARAGRAPH_SEP.join(paras)
             cap = int(s.get("language_max_chars") or 0)
@@ -242,12 +299,16 @@ class DocumentFilter:
             gm["language_score"] = round(score, 4)
             if not ok or score < s["language_min_score"]:
                 return self._reject(out, "language", n_images, len(paras)), None
+            language = lang
+        out.language = language
+        self._count_language(language, "documents_in")
+        self._count_language(language, "paragraphs_in", len(paras))
 
         if any(END_OF_DOCUMENT in t for t in doc.texts if t is not None):
             marker = [p.strip() == END_OF_DOCUMENT for p in paras]
         else:
             marker = [False] * len(paras)
-        return out, _Pending(out, paras, owner, marker, n_images)
+        return out, _Pending(out, paras, owner, marker, n_images, language)
 
     def filter_text(self, doc: Document) -> Outcome:
         """Every text filter of one document (``filter_batch`` does many at once)."""
@@ -258,12 +319,20 @@ class DocumentFilter:
 
     # ---- text metrics, for all the pending documents of a batch at once ---------------------
     def _text_filters(self, pending: list[_Pending]) -> None:
+        """The text filters of a batch, each language's documents together with its settings."""
+        groups: dict[str, list[_Pending]] = {}
+        for d in pending:
+            groups.setdefault(d.language, []).append(d)
+        for code, docs in groups.items():
+            self._text_filters_of(self.for_language(code), docs)
+
+    def _text_filters_of(self, lf: LanguageFilters, pending: list[_Pending]) -> None:
         s = self.s
         paras = [p for d in pending for p in d.paras]
         doc_of = np.repeat(np.arange(len(pending)), [len(d.paras) for d in pending])
         marker = np.fromiter(itertools.chain.from_iterable(d.marker for d in pending), dtype=bool, count=len(paras))
-        seg = self.metrics.tokenise(paras)
-        keep = self._paragraph_keep(seg, marker)
+        seg = lf.metrics.tokenise(paras)
+        keep = self._paragraph_keep(lf, seg, marker)
 
         # paragraph removals: rebuild the documents that lost some
         kept_per_doc = np.bincount(doc_of, weights=keep, minlength=len(pending)).astype(np.int64)
@@ -281,18 +350,18 @@ class DocumentFilter:
         # document metrics on the remaining text (end-of-document markers left out), all documents at once
         if not alive.any():
             return
-        joined = self.metrics.join(seg, doc_of, use & alive[doc_of])
-        m = self.metrics.metrics(joined)
+        joined = lf.metrics.join(seg, doc_of, use & alive[doc_of])
+        m = lf.metrics.metrics(joined)
         alive_idx = np.flatnonzero(alive)
         failed = np.full(len(alive_idx), -1, dtype=np.int64)
-        for i, (metric, bound, cut, _) in enumerate(self.document_cutoffs):
+        for i, (metric, bound, cut, _) in enumerate(lf.document_cutoffs):
             v = m[metric]
             bad = v < cut if bound == "min" else v > cut
             failed[(failed < 0) & bad] = i
         for j, di in enumerate(alive_idx):
             d = pending[di]
             if failed[j] >= 0:
-                self._reject(d.out, self.document_cutoffs[failed[j]][3], d.n_images, int(kept_per_doc[di]))
+                self._reject(d.out, lf.document_cutoffs[failed[j]][3], d.n_images, int(kept_per_doc[di]))
                 continue
             if self.lm is not None and s.get("document_max_perplexity") is not None:
                 ppl = self.lm.perplexity(joined.texts[j])
@@ -314,14 +383,14 @@ class DocumentFilter:
                 new_nodes.append(Node(text=PARAGRAPH_SEP.join(kept_by_node[ni])))
         return d.out.document.replace_nodes(new_nodes)
 
-    def _paragraph_keep(self, seg, marker: np.ndarray) -> np.ndarray:
+    def _paragraph_keep(self, lf: LanguageFilters, seg, marker: np.ndarray) -> np.ndarray:
         """Which paragraphs pass; counts removed ones by reason."""
         s = self.s
         k = len(seg.texts)
-        m = self.metrics.metrics(seg, punctuation_min_words=int(s["paragraph_punctuation_min_words"] or 0))
+        m = lf.metrics.metrics(seg, punctuation_min_words=int(s["paragraph_punctuation_min_words"] or 0))
         failed = np.full(k, -1, dtype=np.int64)
         reasons: list[str] = []
-        for i, (metric, bound, cut, reason) in enumerate(self.paragraph_cutoffs):
+        for i, (metric, bound, cut, reason) in enumerate(lf.paragraph_cutoffs):
             v = m[metric]
             bad = v < cut if bound == "min" else v > cut
             failed[(failed < 0) & bad & ~marker] = i
@@ -334,14 +403,17 @@ class DocumentFilter:
                 if not ok or (cut is not None and score < cut):
                     keep[i] = False
                     self.stats.reason("removed_paragraphs", "language")
+                    self._count_language(lf.profile.code, "removed_paragraphs", 1, "language")
         if s.get("paragraph_perplexity") and self.lm is not None and s.get("paragraph_max_perplexity") is not None:
             for i in np.flatnonzero(keep & ~marker):
                 if self.lm.perplexity(seg.texts[i]) > s["paragraph_max_perplexity"]:
                     keep[i] = False
                     self.stats.reason("removed_paragraphs", "perplexity")
+                    self._count_language(lf.profile.code, "removed_paragraphs", 1, "perplexity")
         if (failed >= 0).any():
             for i, n in zip(*np.unique(failed[failed >= 0], return_counts=True)):
                 self.stats.reason("removed_paragraphs", reasons[int(i)], int(n))
+                self._count_language(lf.profile.code, "removed_paragraphs", int(n), reasons[int(i)])
         return keep
 
     # ---- batches (classifier and NSFW run on whole batches) -------------------------------
@@ -375,6 +447,9 @@ class DocumentFilter:
                 self.stats.inc("documents_out")
                 self.stats.inc("images_out", d.num_images)
                 self.stats.inc("paragraphs_out", len(d.paragraphs()))
+                if o.language is not None:
+                    self._count_language(o.language, "documents_out")
+                    self._count_language(o.language, "paragraphs_out", len(d.paragraphs()))
         return outs
 
     def _nsfw_batch(self, alive: list[Outcome]) -> None:

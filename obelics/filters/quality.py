@@ -79,6 +79,18 @@ def char_table() -> np.ndarray:
     return t
 
 
+@functools.lru_cache(maxsize=8)
+def mark_table(punctuation: str) -> np.ndarray:
+    """:func:`char_table` with MARK on the characters of ``punctuation`` instead of ``, ; : ? ! .``."""
+    if punctuation == PUNCTUATION:
+        return char_table()
+    t = char_table().copy()
+    t &= ~np.uint8(MARK)
+    for c in punctuation:
+        t[ord(c)] |= MARK
+    return t
+
+
 def _class(lo: int, hi: int) -> str:
     """A regex character class body for the letters between two code points."""
     letters = np.flatnonzero(char_table()[lo : hi + 1] & LETTER) + lo
@@ -438,13 +450,30 @@ class Segments:
 
 
 class TextMetrics:
-    """Computes every metric for the paragraphs of a document and for the document, in one pass."""
+    """Computes every metric for the paragraphs of a document and for the document, in one pass.
 
-    def __init__(self, table: WordTable, char_n: int = 10, word_n: int = 5) -> None:
+    The defaults are the English definitions above. For another language: ``casefold`` folds
+    case as its word lists were (``str.casefold``, so ``ß`` matches ``ss``), ``punctuation``
+    adds the script's marks (``，。、`` ...), and ``segmenter`` (see :mod:`obelics.filters.segment`)
+    gives the words of unsegmented scripts: a word is then a segmenter token from its first
+    to its last letter, and the punctuation ratio's tokens are the words and the marks."""
+
+    def __init__(
+        self,
+        table: WordTable,
+        char_n: int = 10,
+        word_n: int = 5,
+        *,
+        segmenter=None,
+        casefold: bool = False,
+        punctuation: str = PUNCTUATION,
+    ) -> None:
         self.table = table
         self.char_n = char_n
         self.word_n = word_n
-        self._chars = char_table()
+        self.segmenter = segmenter
+        self.casefold = casefold
+        self._chars = mark_table(punctuation)
 
     def tokenise(self, texts: list[str]) -> Segments:
         k = len(texts)
@@ -466,19 +495,11 @@ class TextMetrics:
             letters = marks = ptokens = np.zeros(k, dtype=np.int64)
         # words: in each lower-cased paragraph, every whitespace-delimited token with a letter, from
         # its first to its last letter (the regex of ``words``), found on the code points at once
-        lows = [t.lower() for t in texts]
+        lows = [t.casefold() for t in texts] if self.casefold else [t.lower() for t in texts]
         low = SEP.join(lows)
         lcps = cps if low == joined else np.frombuffer(low.encode("utf-32-le"), dtype=np.uint32)
         lflags = self._chars[lcps]
         letter_at = np.flatnonzero(lflags & LETTER)
-        token = np.cumsum((lflags & SPACE) > 0, dtype=np.int32)[letter_at]  # the token of each letter
-        new = np.empty(len(letter_at), dtype=bool)
-        new[:1] = True
-        np.not_equal(token[1:], token[:-1], out=new[1:])
-        first = letter_at[new]
-        new[:-1] = new[1:]
-        new[-1:] = True
-        end = letter_at[new] + 1
         if len(low) == len(joined):
             lstarts = starts
         else:
@@ -486,8 +507,21 @@ class TextMetrics:
             lstarts = np.zeros(k, dtype=np.int64)
             if k > 1:
                 np.cumsum(llen[:-1] + len(SEP), out=lstarts[1:])
+        if self.segmenter is not None:
+            first, end = self._segment(lows, lstarts, letter_at)
+        else:
+            token = np.cumsum((lflags & SPACE) > 0, dtype=np.int32)[letter_at]  # the token of each letter
+            new = np.empty(len(letter_at), dtype=bool)
+            new[:1] = True
+            np.not_equal(token[1:], token[:-1], out=new[1:])
+            first = letter_at[new]
+            new[:-1] = new[1:]
+            new[-1:] = True
+            end = letter_at[new] + 1
         woff = np.searchsorted(first, lstarts)
         nwords = np.diff(np.append(woff, len(first)))
+        if self.segmenter is not None and len(cps):
+            ptokens = marks + nwords
         hashes = word_hashes(lcps, first, end, low)
         return Segments(
             texts=texts,
@@ -502,6 +536,17 @@ class TextMetrics:
             codes=self.table.lookup(hashes),
             char_codes=cps,
         )
+
+    def _segment(self, lows: list[str], lstarts: np.ndarray, letter_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Word starts and ends (in the joined lower-cased text) from the segmenter's tokens, trimmed to letters."""
+        spans = [(s0 + a, s0 + b) for s0, t in zip(lstarts.tolist(), lows) for a, b in self.segmenter.spans(t)]
+        if not spans or not len(letter_at):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        a, b = np.array(spans, dtype=np.int64).T
+        i = np.searchsorted(letter_at, a)
+        j = np.searchsorted(letter_at, b) - 1
+        ok = (i < len(letter_at)) & (j >= i)
+        return letter_at[i[ok]], letter_at[j[ok]] + 1
 
     def metrics(self, seg: Segments, punctuation_min_words: int = 0) -> dict[str, np.ndarray]:
         """Every metric of each paragraph of ``seg`` as arrays (index = paragraph)."""

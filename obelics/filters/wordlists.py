@@ -1,4 +1,4 @@
-"""Word lists of the text filters: the shipped English lists and user-supplied ones.
+"""Word lists of the text filters: the shipped lists (English here; other languages: obelics.filters.languages) and user-supplied ones.
 
 A list file is plain text, one word a line (``.txt``, or gzip-compressed ``.txt.gz``), or a
 JSON list of strings; lines starting with ``#`` are comments. Words are lower-cased; a word
@@ -39,7 +39,7 @@ def _read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)
 def _load(path: str, mtime: float) -> frozenset[str]:
     p = Path(path)
     text = _read_text(p)

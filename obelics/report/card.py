@@ -239,6 +239,33 @@ def funnel_table(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def language_funnel_section(chain: list[dict[str, Any]]) -> list[str]:
+    """Per-language rows of the stages that count them (the filter's ``by_language``); empty when none does."""
+    out: list[str] = []
+    for s in chain:
+        table = s.get("by_language")
+        if not isinstance(table, dict) or not table:
+            continue
+        out += [
+            "",
+            f"Per language (`{s.get('stage', '?')}`: documents identified as the language, then its own settings):",
+            "",
+            "| language | documents in | documents out | kept | removed (top reasons) |",
+            "|---|---:|---:|---:|---|",
+        ]
+        rows = sorted(table.items(), key=lambda kv: -(kv[1].get("documents_in") or 0) if isinstance(kv[1], dict) else 0)
+        for code, row in rows:
+            if not isinstance(row, dict):
+                continue
+            d_in, d_out = row.get("documents_in") or 0, row.get("documents_out") or 0
+            removed = row.get("removed_documents") if isinstance(row.get("removed_documents"), dict) else {}
+            top = sorted(removed.items(), key=lambda kv: -kv[1])[:4]
+            reasons = ", ".join(f"{k}: {_fmt(v)}" for k, v in top) or "–"
+            kept = f"{d_out / d_in:.0%}" if d_in else "–"
+            out.append(f"| {code} | {_fmt(d_in)} | {_fmt(d_out)} | {kept} | {reasons} |")
+    return out
+
+
 def _sources_block(sources: list[str]) -> list[str]:
     if not sources:
         return ["No upstream stage summaries were found, so the sources are not known."]
@@ -331,6 +358,7 @@ def write_card(
         "",
     ]
     body += funnel_table(rows)
+    body += language_funnel_section(chain)
     body += ["", "## Settings", ""]
     body += _settings_block(chain, {k: v for k, v in settings.items() if k not in ("stage_inputs", "task_names")})
     body += ["## Sources", ""]

@@ -10,6 +10,7 @@ order of the checks and :mod:`obelics.filters.config` for the settings.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from pathlib import Path
@@ -96,11 +97,16 @@ def _batches(it, n: int):
 
 
 def _snapshot(stats: Stats):
-    return stats.counts.copy(), {k: v.copy() for k, v in stats.reasons.items()}
+    by_language = copy.deepcopy(stats.values.get(config.BY_LANGUAGE))
+    return stats.counts.copy(), {k: v.copy() for k, v in stats.reasons.items()}, by_language
 
 
 def _restore(stats: Stats, saved) -> None:
-    counts, reasons = saved
+    counts, reasons, by_language = saved
+    if by_language is None:
+        stats.values.pop(config.BY_LANGUAGE, None)
+    else:
+        stats.values[config.BY_LANGUAGE] = by_language
     stats.counts.clear()
     stats.counts.update(counts)
     stats.reasons.clear()
