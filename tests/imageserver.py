@@ -45,6 +45,7 @@ class ImageServer:
         self.routes: dict[str, Route] = {}
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []  # (path, user agent)
+        self.hosts: list[str] = []  # the Host header of each request
         self._lock = threading.Lock()
         server = self
 
@@ -62,6 +63,7 @@ class ImageServer:
                     server.requests[path] += 1
                     n = server.requests[path]
                     server.log.append((path, self.headers.get("User-Agent", "")))
+                    server.hosts.append(self.headers.get("Host", ""))
                 route = server.routes.get(path)
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
@@ -160,6 +162,7 @@ class ImageServer:
         with self._lock:
             self.requests.clear()
             self.log.clear()
+            self.hosts.clear()
 
 
 # ---- payloads ------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""The internal-address guard: before download (URLs, hosts) and during download (connections, redirects)."""
+"""The internal-address guard: before download (URLs, hosts) and at every hop of a download, before it connects."""
 
-import urllib.error
+import socket
 
 import pytest
 
-from obelics.images.guard import GuardError, build_opener, check_url, ip_refusal, url_refusal
+from obelics.images import guard
+from obelics.images.guard import Guard, GuardError, check_url, ip_refusal, url_refusal
+from obelics.io.http import HttpClient, HttpError
 from tests.imageserver import ImageServer, make_jpeg
 
 
@@ -78,24 +80,101 @@ def test_ip_refusal_handles_mapped_and_nat64_forms():
     assert ip_refusal("not an ip") == "bad_address"
 
 
-def test_opener_checks_the_connection_and_every_redirect():
+@pytest.fixture
+def connects(monkeypatch):
+    """Every address a socket connected (or tried to connect) to in this test."""
+    seen: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self, address):
+        seen.append(address[0])
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        seen.append(address[0])
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    return seen
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A resolver we control, in place of the one the guard uses; records every name it is asked."""
+    table: dict[str, list[str]] = {}
+    asked: list[str] = []
+    real = guard.resolve_host
+
+    def resolve(host):
+        asked.append(host)
+        return list(table[host]) if host in table else real(host)
+
+    monkeypatch.setattr(guard, "resolve_host", resolve)
+    return table, asked
+
+
+def test_every_hop_is_checked_before_it_connects(connects, dns):
+    table, asked = dns
+    table.update(
+        {
+            "evil.example": ["10.0.0.7"],
+            "meta.example": ["169.254.169.254"],
+            "mixed.example": ["127.0.0.1", "::ffff:192.168.0.9"],
+        }
+    )
     with ImageServer() as srv:
         ok = srv.add("/a.jpg", make_jpeg(200, 200))
-        to_meta = srv.add_redirect("/meta.jpg", "http://169.254.169.254/latest/meta-data/")
-        to_private = srv.add_redirect("/private.jpg", "http://10.20.30.40/x.jpg")
-        to_ftp = srv.add_redirect("/ftp.jpg", "ftp://127.0.0.1/x.jpg")
-        via = srv.add_redirect("/via.jpg", "/a.jpg")
-        strict = build_opener(allow_loopback=False)
-        with pytest.raises(urllib.error.URLError, match="obelics-guard: loopback"):
-            strict.open(ok, timeout=5)
-        assert srv.count("/a.jpg") == 0  # refused at connect time, before any request was sent
-        loose = build_opener(allow_loopback=True)
-        assert loose.open(ok, timeout=5).read().startswith(b"\xff\xd8")
-        assert loose.open(via, timeout=5).read().startswith(b"\xff\xd8")
-        for url, kind in (
-            (to_meta, "redirect_metadata"),
-            (to_private, "redirect_private"),
+        to_evil = srv.add_redirect("/evil.jpg", f"http://evil.example:{srv.port}/x.jpg")
+        to_meta = srv.add_redirect("/meta.jpg", "http://meta.example/latest/meta-data/")
+        to_mixed = srv.add_redirect("/mixed.jpg", f"http://mixed.example:{srv.port}/a.jpg")
+        to_literal = srv.add_redirect("/literal.jpg", "http://169.254.169.254/latest/meta-data/")
+        to_file = srv.add_redirect("/file.jpg", "file:///etc/passwd")
+        to_ftp = srv.add_redirect("/ftp.jpg", f"ftp://127.0.0.1:{srv.port}/a.jpg")
+        client = HttpClient(guard=Guard(allow_loopback=True), timeout=5)
+        assert client.get(ok).body.startswith(b"\xff\xd8")
+        for url, detail in (
+            (to_evil, "private"),
+            (to_meta, "metadata"),
+            (to_mixed, "private"),  # one internal address among the answers is enough
+            (to_literal, "metadata"),
+            (to_file, "redirect_scheme"),
             (to_ftp, "redirect_scheme"),
         ):
-            with pytest.raises(urllib.error.URLError, match=f"obelics-guard: {kind}"):
-                loose.open(url, timeout=5)
+            with pytest.raises(HttpError) as e:
+                client.get(url)
+            assert e.value.reason == "guard_refused" and detail in str(e.value), url
+        assert {"evil.example", "meta.example", "mixed.example"} <= set(asked)
+        strict = HttpClient(guard=Guard(), timeout=5)
+        with pytest.raises(HttpError, match="loopback"):
+            strict.get(ok)
+        assert srv.count("/a.jpg") == 1 and srv.count("/x.jpg") == 0
+    # no socket ever went to an address the guard refused: only the loopback server was connected to
+    assert connects and set(connects) == {"127.0.0.1"}, connects
+
+
+def test_the_connection_goes_to_the_checked_address(connects, dns):
+    """One resolution per hop: the socket connects to the address checked and the name travels in the Host header,
+    so no second lookup (a DNS rebinding answer) can choose where the connection goes."""
+    table, asked = dns
+    with ImageServer() as srv:
+        srv.add("/a.jpg", make_jpeg(200, 200))
+        table["img.example"] = ["127.0.0.1"]
+        client = HttpClient(guard=Guard(allow_loopback=True), timeout=5)
+        assert client.get(f"http://img.example:{srv.port}/a.jpg").status == 200
+        assert srv.hosts == [f"img.example:{srv.port}"]
+    assert asked == ["img.example"] and connects == ["127.0.0.1"]
+
+
+def test_unresolvable_names_and_literals_without_dns(connects, dns):
+    table, _ = dns
+    table["nowhere.example"] = []
+    client = HttpClient(guard=Guard(), timeout=5)
+    with pytest.raises(HttpError) as e:
+        client.get("http://nowhere.example/a.jpg")
+    assert e.value.reason == "dns"
+    for url in ("http://10.1.2.3/a.jpg", "http://[::ffff:10.1.2.3]/a.jpg", "http://0x7f.1/a.jpg", "http://[fe80::1]/"):
+        with pytest.raises(HttpError) as e:
+            client.get(url)
+        assert e.value.reason == "guard_refused", url
+    assert connects == []

@@ -259,7 +259,7 @@ def test_guard_refuses_loopback_unless_allowed(tmp_path):
         run_stage("images", [str(tmp_path / "in.parquet")], str(tmp_path / "out"), {"processes_count": 1}, retries=0)
 
 
-def test_published_obelics_layout_in_webdataset_download(tmp_path):
+def test_published_obelics_layout(tmp_path):
     """A Parquet file as published on the Hub: JSON-string metadata, extra columns, several row groups."""
     with ImageServer() as srv:
         imgs = [srv.add(f"/p{i}.jpg", make_jpeg(300 + 20 * i, 260, seed=100 + i)) for i in range(5)]
@@ -299,7 +299,7 @@ def test_published_obelics_layout_in_webdataset_download(tmp_path):
         src.parent.mkdir()
         pq.write_table(pa.table(table), src, row_group_size=2)
         out = tmp_path / "out"
-        args = ["images", str(src.parent), "-o", str(out), *FAST_CLI, "--output-format", "webdataset"]
+        args = ["images", str(src.parent), "-o", str(out), *FAST_CLI]
         assert cli(args) == 0
         assert srv.count("/p0.jpg") == 1 and srv.count("/gone.jpg") == 1
     assert pq.ParquetFile(src).num_row_groups == 3
