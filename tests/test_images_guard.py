@@ -178,3 +178,40 @@ def test_unresolvable_names_and_literals_without_dns(connects, dns):
             client.get(url)
         assert e.value.reason == "guard_refused", url
     assert connects == []
+
+
+def test_stage_refuses_internal_hops_and_counts_them(tmp_path, connects, dns):
+    """The images stage with ``guard_dns=false``: a private literal is still refused before download, a name that
+    resolves to a private address is refused at download time without a connection, and a redirect to a
+    non-http(s) target counts as ``guard_refused``."""
+    from obelics.document import Document, Node, image_metadata
+    from obelics.io.parquet import read_documents, write_documents
+    from obelics.run.runner import run_stage
+
+    table, asked = dns
+    table["intranet.example"] = ["10.9.9.9"]
+    with ImageServer() as srv:
+        good = srv.add("/good.jpg", make_jpeg(300, 220, seed=1))
+        table["images.example"] = ["127.0.0.1"]
+        by_name = f"http://images.example:{srv.port}/good2.jpg"
+        srv.add("/good2.jpg", make_jpeg(300, 230, seed=2))
+        urls = [
+            good,
+            by_name,
+            "http://10.1.2.3/literal.jpg",
+            f"http://intranet.example:{srv.port}/inside.jpg",
+            srv.add_redirect("/to-file.jpg", "file:///etc/passwd"),
+            srv.add_redirect("/to-intranet.jpg", f"http://intranet.example:{srv.port}/inside.jpg"),
+        ]
+        doc = Document.from_nodes(
+            [Node(text="text")] + [Node(image=u, meta=image_metadata(u)) for u in urls], {"url": "http://p.example/"}
+        )
+        write_documents(tmp_path / "in.parquet", [doc])
+        settings = {"allow_loopback": True, "guard_dns": False, "processes_count": 1, "thread_count": 4, "timeout": 2}
+        s = run_stage("images", [str(tmp_path / "in.parquet")], str(tmp_path / "out"), settings)
+        assert srv.count("/inside.jpg") == 0
+    assert s["url_dropped"] == {"guard:private": 1}
+    assert s["download"] == {"success": 2, "guard_refused": 3}
+    assert "intranet.example" in asked and set(connects) == {"127.0.0.1"}, connects
+    (out,) = read_documents(str(tmp_path / "out" / "in.parquet"))
+    assert [u for u in out.images if u] == [good, by_name]
