@@ -46,6 +46,10 @@ class ImageServer:
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []  # (path, user agent)
         self.hosts: list[str] = []  # the Host header of each request
+        self.served: Counter[str] = Counter()  # answers sent in full, per path
+        self.stall_at = 0  # the Nth GET (1-based; 0 = none) is held without an answer until `release` is set
+        self.stalled = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         server = self
 
@@ -62,8 +66,14 @@ class ImageServer:
                 with server._lock:
                     server.requests[path] += 1
                     n = server.requests[path]
+                    stall = server.stall_at and sum(server.requests.values()) == server.stall_at
                     server.log.append((path, self.headers.get("User-Agent", "")))
                     server.hosts.append(self.headers.get("Host", ""))
+                if stall:  # held, then dropped without an answer (its client is killed meanwhile)
+                    server.stalled.set()
+                    server.release.wait(60)
+                    self.close_connection = True
+                    return
                 route = server.routes.get(path)
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
@@ -93,6 +103,9 @@ class ImageServer:
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(body)
+                    self.wfile.flush()
+                    with server._lock:
+                        server.served[self.path.split("?", 1)[0]] += 1
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 self.close_connection = True
@@ -163,6 +176,7 @@ class ImageServer:
             self.requests.clear()
             self.log.clear()
             self.hosts.clear()
+            self.served.clear()
 
 
 # ---- payloads ------------------------------------------------------------------------------------
