@@ -72,3 +72,45 @@ def test_read_limit_stops_reading():
         client = HttpClient(timeout=2)
         assert client.get(url, read_limit=1000).body == (bytes(range(256)) * 4)[:1000]
         assert len(client.get(url).body) == 256 * 4096  # the cut connection was not reused
+
+
+def test_https_to_the_checked_address_verifies_the_name(monkeypatch):
+    """Over TLS the socket goes to the checked address while SNI and the certificate check use the name
+    (a self-signed certificate for img.example, trusted for this test only)."""
+    import ssl
+    import threading
+    from http.server import ThreadingHTTPServer
+    from pathlib import Path
+
+    from obelics.images import guard
+
+    tls = Path(__file__).parent / "data" / "tls"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = f"host={self.headers['Host']}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls / "cert.pem", tls / "key.pem")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls / "cert.pem"))
+    monkeypatch.setattr(guard, "resolve_host", lambda host: ["127.0.0.1"])
+    try:
+        client = HttpClient(guard=guard.Guard(allow_loopback=True), timeout=5)
+        assert client.get(f"https://img.example:{port}/x").body == f"host=img.example:{port}".encode()
+        with pytest.raises(HttpError) as e:
+            client.get(f"https://other.example:{port}/x")  # same address, a name the certificate does not hold
+        assert e.value.reason == "ssl"
+    finally:
+        srv.shutdown()
+        srv.server_close()
