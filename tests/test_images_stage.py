@@ -323,14 +323,10 @@ def test_published_obelics_layout(tmp_path):
 
 
 def test_worker_processes_path(tmp_path):
-    """processes_count > 1: img2dataset's own worker processes, with the guard and filters installed in them."""
-    import os
+    """processes_count > 1: the filters and hashes run in worker processes; the guard still checks every hop."""
     import signal
-    import sys
-    import tempfile
 
     before_sigint = signal.getsignal(signal.SIGINT)
-    wandb_before = {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p}
     with ImageServer() as srv:
         good = [srv.add(f"/w{i}.jpg", make_jpeg(300, 220 + 10 * i, seed=200 + i)) for i in range(3)]
         meta = srv.add_redirect("/meta.jpg", "http://169.254.169.254/latest/meta-data/")
@@ -351,17 +347,7 @@ def test_worker_processes_path(tmp_path):
         assert srv.count("/w2.jpg") == 1 and srv.total() == 5  # each distinct URL once
     assert s["download"] == {"success": 4, "guard_refused": 1} and s["image_filtered"] == {"truncated": 1}
     assert s["images_out"] == 4
-    assert signal.getsignal(signal.SIGINT) == before_sigint  # img2dataset's exit-0 SIGINT handler is gone
-    # the workers' wandb folders went to a work folder that is gone; ours (this process imported img2dataset,
-    # which imports wandb) are removed when this process exits
-    own = set()
-    media = sys.modules.get("wandb.sdk.data_types._private")
-    artifact = sys.modules.get("wandb.sdk.artifacts.artifact")
-    if media is not None:
-        own.add(os.path.basename(media.MEDIA_TMP.name))
-    if artifact is not None:
-        own.add(os.path.basename(artifact.Artifact._TMP_DIR.name))
-    assert {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p} - wandb_before - own == set()
+    assert signal.getsignal(signal.SIGINT) == before_sigint
 
 
 def test_input_by_url(tmp_path):

@@ -255,17 +255,20 @@ def download_urls(urls: Iterable[str], folder: str, settings: dict[str, Any], *,
     todo = (u for u in urls if u not in done)
     threads = max(1, int(settings.get("thread_count", 64)))
     procs = worker_processes(settings)
-    pool = None
+    pool: list[Any] = []  # started at the first image, when there is one
+    pool_lock = threading.Lock()
     analyse_fn = None
     if procs > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
         a_settings = dict(settings)
 
         def analyse_fn(data: bytes) -> dict[str, Any]:
-            return pool.submit(_analyse_in_process, a_settings, data).result()
+            with pool_lock:
+                if not pool:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    pool.append(ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")))
+            return pool[0].submit(_analyse_in_process, a_settings, data).result()
 
     fetcher = ImageFetcher(settings, analyse_fn)
     journal = Journal(_next_journal(folder))
@@ -294,7 +297,7 @@ def download_urls(urls: Iterable[str], folder: str, settings: dict[str, Any], *,
     finally:
         journal.close()
         fetcher.close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        for p in pool:
+            p.shutdown(cancel_futures=True)
     seal_journals(folder, chunk_size)
     return n
