@@ -54,8 +54,11 @@ RESULT_SCHEMA = pa.schema(
         ("ph", pa.uint64()),  # the pHash as a number, for the near-duplicate bands
     ]
 )
+INFO_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "bytes"])  # a chunk's table: all but the bytes
+BYTES_SCHEMA = pa.schema([RESULT_SCHEMA.field("bytes")])
 JOURNAL_SUFFIX = ".arrows"
 CHUNK_SUFFIX = ".pq"
+BYTES_SUFFIX = ".arrow"
 USER_AGENT = "Mozilla/5.0 (compatible; {token}; +https://github.com/huggingface/OBELICS)"
 
 
@@ -195,31 +198,57 @@ def read_journal(path: str) -> Iterable[pa.RecordBatch]:
 
 
 def seal_journals(folder: str, chunk_size: int) -> None:
-    """Turn each journal ``jNNNN.arrows`` into the Parquet chunk ``cNNNN.pq`` (same number, so sealing twice after
-    a kill rewrites the same chunk), then delete the journal."""
+    """Turn each journal ``jNNNN.arrows`` into the chunk ``cNNNN``: ``cNNNN.arrow``, an Arrow IPC file holding the
+    bytes of row k in record batch k (read back one image at a time: :func:`read_image`), then ``cNNNN.pq``, every
+    other column (row groups of ``chunk_size``; written last, it marks the chunk complete). The same number, so
+    sealing again after a kill rewrites the same chunk; the journal is deleted last."""
     for path in sorted(glob.glob(os.path.join(folder, "j*" + JOURNAL_SUFFIX))):
-        stem = os.path.basename(path)[1 : -len(JOURNAL_SUFFIX)]
-        out = os.path.join(folder, f"c{stem}{CHUNK_SUFFIX}")
-        with atomic_path(out) as tmp:
-            writer = pq.ParquetWriter(tmp, RESULT_SCHEMA, compression="zstd")
+        stem = os.path.join(folder, "c" + os.path.basename(path)[1 : -len(JOURNAL_SUFFIX)])
+        with atomic_path(stem + CHUNK_SUFFIX) as info_tmp, atomic_path(stem + BYTES_SUFFIX) as bytes_tmp:
+            info = pq.ParquetWriter(info_tmp, INFO_SCHEMA, compression="zstd")
+            data = ipc.new_file(str(bytes_tmp), BYTES_SCHEMA)
             try:
                 pending: list[pa.RecordBatch] = []
                 rows = 0
                 for batch in read_journal(path):
-                    pending.append(batch)
+                    for k in range(batch.num_rows):
+                        data.write_batch(pa.record_batch([batch.column("bytes").slice(k, 1)], schema=BYTES_SCHEMA))
+                    pending.append(batch.drop_columns(["bytes"]))
                     rows += batch.num_rows
                     if rows >= chunk_size:
-                        writer.write_table(pa.Table.from_batches(pending, RESULT_SCHEMA))
+                        info.write_table(pa.Table.from_batches(pending, INFO_SCHEMA))
                         pending, rows = [], 0
                 if pending:
-                    writer.write_table(pa.Table.from_batches(pending, RESULT_SCHEMA))
+                    info.write_table(pa.Table.from_batches(pending, INFO_SCHEMA))
             finally:
-                writer.close()
+                data.close()
+                info.close()
         os.unlink(path)
 
 
 def chunk_files(folder: str) -> list[str]:
+    """The complete chunks' tables (``cNNNN.pq``; their bytes are in ``cNNNN.arrow``)."""
     return sorted(glob.glob(os.path.join(folder, "c*" + CHUNK_SUFFIX)))
+
+
+def bytes_file(chunk: str) -> str:
+    return chunk[: -len(CHUNK_SUFFIX)] + BYTES_SUFFIX
+
+
+class ImageReader:
+    """Random access to the bytes of sealed chunks: one record batch (one image) read per call."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Any] = {}
+
+    def read(self, chunk: str, row: int) -> bytes | None:
+        reader = self._open.get(chunk)
+        if reader is None:
+            reader = self._open[chunk] = ipc.open_file(pa.OSFile(bytes_file(chunk)))
+        return reader.get_batch(row).column(0)[0].as_py()
+
+    def close(self) -> None:
+        self._open.clear()
 
 
 def fetched_urls(folder: str) -> set[str]:

@@ -59,7 +59,7 @@ import pyarrow.parquet as pq
 
 from obelics.document import Document, DocumentError, Node
 from obelics.images import guard as _guard
-from obelics.images.download import RESULT_SCHEMA
+from obelics.images.download import INFO_SCHEMA, ImageReader
 from obelics.images.filters import FilterConfig, declared_refusal
 from obelics.images.guard import host_refusal, url_refusal
 from obelics.images.hashing import partition_of
@@ -109,7 +109,7 @@ DEFAULTS: dict[str, Any] = {
     "duckdb_memory_limit": "",  # e.g. "4GB"; "" = DuckDB's default
     "drop_documents_without_images": False,
     "keep_work": False,
-    "chunk_size": 1000,  # images per results row group and per attach batch: bounds memory, not the output
+    "chunk_size": 256,  # images held at once when attaching (and per results row group): bounds memory
 }
 
 CHOICES: dict[str, list[Any]] = {
@@ -297,7 +297,6 @@ def _write_table(path: str, table: pa.Table) -> None:
 
 USES_SCHEMA = pa.schema([("url", pa.string()), ("shard", pa.int32()), ("doc", pa.int32())])
 URLS_SCHEMA = pa.schema([("url", pa.string()), ("docs", pa.int32()), ("status", pa.string())])
-IMAGES_SCHEMA = RESULT_SCHEMA  # the download results (with the pHash as a number, ``ph``)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -451,9 +450,7 @@ def download_task(inputs: list[str], output: str, settings: dict[str, Any], stat
     chunks = dl.chunk_files(fetched)
     _count_outcomes(chunks, todo, stats)
     _shuffle(part, chunks, settings)
-    _save(stats, done_path)
-    if not settings["keep_work"]:
-        shutil.rmtree(fetched, ignore_errors=True)  # the bytes now live in results/, shard by shard
+    _save(stats, done_path)  # the bytes stay in the chunks until the last attach task deletes the work files
 
 
 def _count_outcomes(chunks: list[str], todo: int, stats: Stats) -> None:
@@ -483,7 +480,8 @@ def _count_outcomes(chunks: list[str], todo: int, stats: Stats) -> None:
 
 
 def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
-    """On disk, with DuckDB: each shard's results to ``results/shard=N``, pHash uses to ``phash/q=M``."""
+    """On disk, with DuckDB: each shard's results to ``results/shard=N`` (outcome and info, and where the bytes
+    are: partition, chunk file and row; the bytes stay in the chunks), pHash uses to ``phash/q=M``."""
     work = settings["_work"]
     name = os.path.basename(part)
     uses_glob = os.path.join(work, "uses", name, "*.pq")
@@ -496,23 +494,28 @@ def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
     for sub in ("results", os.path.join("phash", "bands")):
         Path(work, sub).mkdir(parents=True, exist_ok=True)
     con = _duckdb(settings)
-    con.register("empty_images", IMAGES_SCHEMA.empty_table())
+    con.register("empty_images", INFO_SCHEMA.empty_table())
     uses = f"read_parquet({_sql_path(uses_glob)}, hive_partitioning = false)"
     urls = f"read_parquet({_sql_path(os.path.join(part, 'urls.pq'))})"
-    images = f"read_parquet([{', '.join(_sql_path(c) for c in chunks)}])" if chunks else "(SELECT * FROM empty_images)"
+    files = ", ".join(_sql_path(c) for c in chunks)
+    images = (
+        f"read_parquet([{files}], filename = true, file_row_number = true)"
+        if chunks
+        else "(SELECT *, '' AS filename, 0::BIGINT AS file_row_number FROM empty_images)"
+    )
     opts = (
         f"FORMAT parquet, COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN '{name}_{{i}}', FILE_EXTENSION 'pq'"
     )
-    rg = f", ROW_GROUP_SIZE {max(1, int(settings['chunk_size']))}"  # attach reads the bytes a row group at a time
     con.execute(
         f"""COPY (
             SELECT su.shard, su.url,
                    CASE WHEN u.status <> 'ok' THEN u.status ELSE coalesce(i.status, 'download:not_attempted') END AS status,
-                   i.bytes, i.format, i.width, i.height, i.bytes_size, i.sha256, i.phash
+                   i.format, i.width, i.height, i.bytes_size, i.sha256, i.phash,
+                   '{name}' AS part, regexp_extract(i.filename, '[^/\\\\]+$') AS chunk, i.file_row_number AS row
             FROM (SELECT DISTINCT shard, url FROM {uses}) su
             JOIN {urls} u USING (url)
             LEFT JOIN {images} i USING (url)
-        ) TO {_sql_path(os.path.join(work, "results"))} ({opts}{rg}, PARTITION_BY (shard))"""
+        ) TO {_sql_path(os.path.join(work, "results"))} ({opts}, PARTITION_BY (shard))"""
     )
     n_ok = con.execute(f"SELECT count(*) FROM {images} WHERE status = 'ok'").fetchone()[0]
     if n_ok:
@@ -621,42 +624,33 @@ def phash_count_task(inputs: list[str], output: str, settings: dict[str, Any], s
 # ------------------------------------------------------------------------------------------------
 # step 5: attach
 # ------------------------------------------------------------------------------------------------
-RESULT_META = ["url", "status", "format", "width", "height", "bytes_size", "sha256", "phash"]
+RESULT_META = ["url", "status", "format", "width", "height", "bytes_size", "sha256", "phash", "part", "chunk", "row"]
 
 
 class ShardResults:
-    """The download results of one shard: every URL's outcome and info held in memory (no bytes), the bytes read
-    from disk for one batch of documents at a time, a row group at a time (so memory follows ``chunk_size``,
+    """The download results of one shard: every URL's outcome and info held in memory (no bytes); the bytes read
+    from the download chunks one image at a time, for one batch of documents (so memory follows ``chunk_size``,
     not the shard's number of images)."""
 
     def __init__(self, work: str, shard: int) -> None:
+        self.work = work
         self.meta: dict[str, dict[str, Any]] = {}
-        self._where: dict[str, tuple[str, int]] = {}  # url -> (file, row group) of an image kept
         for f in sorted(glob.glob(os.path.join(work, "results", f"shard={shard}", "*.pq"))):
-            pf = pq.ParquetFile(f)
-            for g in range(pf.metadata.num_row_groups):
-                for r in pf.read_row_group(g, columns=RESULT_META).to_pylist():
-                    self.meta[r["url"]] = r
-                    if r["status"] == "ok":
-                        self._where[r["url"]] = (f, g)
+            for r in pq.read_table(f, columns=RESULT_META).to_pylist():
+                self.meta[r["url"]] = r
+        self._reader = ImageReader()
 
     def get(self, url: str) -> dict[str, Any] | None:
         return self.meta.get(url)
 
     def image_bytes(self, urls: set[str]) -> dict[str, bytes]:
-        """The bytes of these URLs (those kept), reading each row group that holds some of them once."""
-        groups: dict[tuple[str, int], set[str]] = {}
-        for u in urls:
-            where = self._where.get(u)
-            if where is not None:
-                groups.setdefault(where, set()).add(u)
+        """The bytes of these URLs (images kept), each read alone from its download chunk."""
         out: dict[str, bytes] = {}
-        for (f, g), wanted in groups.items():
-            t = pq.ParquetFile(f).read_row_group(g, columns=["url", "bytes"])
-            for u, data in zip(t.column("url").to_pylist(), t.column("bytes").to_pylist()):
-                if u in wanted:
-                    out[u] = data
-            del t
+        for u in urls:
+            r = self.meta.get(u)
+            if r is not None and r["status"] == "ok":
+                chunk = os.path.join(self.work, "part", r["part"], "fetched", r["chunk"])
+                out[u] = self._reader.read(chunk, int(r["row"]))
         return out
 
 
