@@ -14,11 +14,13 @@ Steps (work files under ``OUT/_work``, each task's stats JSON its completion mar
    download, when more than ``max_url_count`` documents use it, when it contains a banned substring, or when
    the internal-address guard refuses it: ``part/pNNNN/urls.pq`` (every URL with its status) and
    ``download.pq`` (the distinct URLs to fetch).
-3. **download**, one task per URL partition: img2dataset fetches each kept URL exactly once; node filters and
-   hashes run on the original bytes (in img2dataset's download threads); then, on disk with DuckDB, the
-   results are shuffled to the shards that use them (``results/shard=N/pNNNN_*.pq``) and each image use, once
-   per band of its 64-bit pHash (``phash_distance + 1`` bands), to the partition of that band value
-   (``phash/bands/q=M/``).
+3. **download**, one task per URL partition: each kept URL is fetched exactly once with the project's HTTP
+   client, every hop checked by the guard before it connects (:mod:`obelics.images.download`); node filters
+   and hashes run on the original bytes; each result is journalled as it arrives (``part/pNNNN/fetched/``), so
+   a killed run resumes with the URLs without a result. Then, on disk with DuckDB, the outcomes (not the
+   bytes, which stay in the download chunks) are shuffled to the shards that use them
+   (``results/shard=N/pNNNN_*.pq``) and each image use, once per band of its 64-bit pHash
+   (``phash_distance + 1`` bands), to the partition of that band value (``phash/bands/q=M/``).
 4. **phash-near**, one task per band partition: pHashes sharing a band value are compared; for each pHash,
    the documents using a pHash within ``phash_distance`` bits of it go to that pHash's partition
    (``phash/near/r=K/``). Two pHashes within the distance agree on at least one band, so no near pair is
@@ -26,12 +28,13 @@ Steps (work files under ``OUT/_work``, each task's stats JSON its completion mar
 5. **phash-count**, one task per pHash partition: documents per pHash, near-duplicates included; pHashes used
    by more than ``max_phash_count`` documents are listed in ``phash/drop-K.pq`` and dropped everywhere.
 6. **attach**, one task per input shard: reads only its own results, removes failed, filtered, frequent and
-   repeated images, fills the metadata and writes ``OUT/<shard>.parquet``. The last attach task to finish
+   repeated images, fills the metadata and writes ``OUT/<shard>.parquet``, reading the bytes of
+   ``chunk_size`` images at a time. The last attach task to finish
    deletes the work files (``keep_work`` keeps them); the markers stay, so a rerun finds everything done.
 
-Tasks that delete their own inputs once done (the download task its normalized images, the last attach task
-the work files) first save their stats beside their output, so a task killed between its output and its
-marker is completed from that record instead of redone on missing inputs.
+The download and attach tasks first save their stats beside their output (the last attach task then deletes
+the work files), so a task killed between its output and its marker is completed from that record instead of
+redone on missing inputs.
 
 Outcome of each image slot (the ``image_removed`` counts of the stats): ``declared_size``, ``too_frequent``,
 ``banned_substring``, ``guard:<kind>``, ``download:<reason>`` (``http_404``, ``timeout``,
