@@ -24,9 +24,8 @@ import glob
 import os
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -309,20 +308,26 @@ def download_urls(urls: Iterable[str], folder: str, settings: dict[str, Any], *,
             ) as bar,
             ThreadPoolExecutor(threads, thread_name_prefix="img") as ex,
         ):
+            slots = threading.BoundedSemaphore(threads * 2)  # requests queued or in flight: memory stays bounded
+            failures: list[BaseException] = []
 
             def one(url: str) -> None:
-                journal.write(fetcher(url))
-
-            window: deque[Future] = deque()
-            for url in todo:
-                window.append(ex.submit(one, url))
-                n += 1
-                if len(window) >= threads * 2:
-                    window.popleft().result()
+                try:
+                    journal.write(fetcher(url))
+                except BaseException as e:  # noqa: BLE001 - re-raised by the submitting thread
+                    failures.append(e)
+                finally:
+                    slots.release()
                     bar.update(1)
-            while window:
-                window.popleft().result()
-                bar.update(1)
+
+            for url in todo:
+                if failures:
+                    break
+                slots.acquire()
+                ex.submit(one, url)
+                n += 1
+        if failures:
+            raise failures[0]
     finally:
         journal.close()
         fetcher.close()
