@@ -7,6 +7,8 @@
         srv.add_redirect("/r.jpg", "/a.jpg")                  # 302 to another path (or a full URL)
         ...
         srv.count("/a.jpg")                                   # GET requests seen for a path
+        srv.served["/a.jpg"]                                  # answers sent in full for a path
+        srv.stall_at = 5                                      # hold the 5th GET unanswered (srv.stalled, srv.release)
 
 It listens on 127.0.0.1 on a free port, in a thread, and logs every request (``GET /__requests`` returns the
 counts as JSON, for a server run in another process).

@@ -83,3 +83,23 @@ def test_kill_mid_download_then_rerun_fetches_each_url_at_most_once(tmp_path):
     assert len(twice) == 1 and served.get(twice[0]) == 1  # only the request in flight at the kill was sent again
     assert sum(asked.values()) == len(paths) + 1
     assert _docs(tmp_path / "out") == _docs(tmp_path / "clean")
+
+
+def test_a_journal_cut_mid_row_keeps_its_complete_rows(tmp_path):
+    """A process killed while writing a result leaves a cut last row: sealing keeps the rows before it, once."""
+    from obelics.images import download as dl
+
+    folder = tmp_path / "fetched"
+    folder.mkdir()
+    journal = dl.Journal(str(folder / "j0000.arrows"))
+    for i in range(3):
+        journal.write({"url": f"http://x/{i}", "status": "ok", "bytes": bytes([i]) * 1000, "ph": i})
+    journal.close()
+    path = folder / "j0000.arrows"
+    path.write_bytes(path.read_bytes()[:-700])  # the third row's bytes cut short
+    dl.seal_journals(str(folder), chunk_size=2)
+    dl.seal_journals(str(folder), chunk_size=2)  # nothing left to seal: the chunk is not duplicated
+    (chunk,) = dl.chunk_files(str(folder))
+    assert not path.exists() and dl.fetched_urls(str(folder)) == {"http://x/0", "http://x/1"}
+    reader = dl.ImageReader()
+    assert [reader.read(chunk, i) for i in range(2)] == [b"\x00" * 1000, b"\x01" * 1000]

@@ -18,7 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="allow image URLs on loopback addresses (127.0.0.1, ::1, localhost), for tests and local servers; "
         "private, link-local and cloud-metadata addresses stay refused",
     )
-    p.add_argument("--processes", type=int, metavar="N", help="processes for the image filters and hashes (default: one per CPU)")
+    p.add_argument(
+        "--processes", type=int, metavar="N", help="processes for the image filters and hashes (default: one per CPU)"
+    )
     p.add_argument("--threads", type=int, metavar="N", help="download threads per process (default 64)")
     p.add_argument("--timeout", type=float, metavar="S", help="seconds per request (default 10)")
     p.add_argument("--max-url-count", type=int, metavar="N", help="drop URLs used by more documents (default 10)")
