@@ -363,3 +363,23 @@ def test_input_by_url(tmp_path):
         assert srv.count("/x.jpg") == 1
     (new,) = read_documents(str(tmp_path / "out" / "remote.parquet"))
     assert new.images == [None, img, None] and new.image_bytes[1] == srv.routes["/x.jpg"].body
+
+
+def test_fetcher_outcomes_come_from_structured_data():
+    """One URL at a time: the status code, the failure's type, the size cap and the opt-out header decide."""
+    from obelics.images.download import ImageFetcher
+
+    with ImageServer() as srv:
+        img = srv.add("/x.jpg", make_jpeg(300, 200, seed=310))
+        big = srv.add("/big.jpg", make_jpeg(800, 600, seed=311, quality=95))
+        noai = srv.add("/noai.jpg", make_jpeg(300, 200, seed=312), headers={"X-Robots-Tag": "obelics: noai"})
+        other = srv.add("/other.jpg", make_jpeg(300, 200, seed=313), headers={"X-Robots-Tag": "otherbot: noai"})
+        gone = srv.add_status("/gone.jpg", 410)
+        fetch = ImageFetcher({**stage.DEFAULTS, **FAST, "max_image_bytes": 20_000})
+        assert len(srv.routes["/x.jpg"].body) < 20_000 < len(srv.routes["/big.jpg"].body)
+        got = {u: fetch(u) for u in (img, big, noai, other, gone)}
+    assert got[img]["status"] == "ok" and got[img]["bytes"] == srv.routes["/x.jpg"].body
+    assert got[big]["status"] == "download:too_many_bytes" and "bytes" not in got[big]
+    assert got[noai]["status"] == "download:opt_out_header"
+    assert got[other]["status"] == "ok"  # a directive for another crawler
+    assert got[gone]["status"] == "download:http_410"

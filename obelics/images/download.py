@@ -96,6 +96,7 @@ class ImageFetcher:
             pool_size=4,
             max_pools=max(64, int(settings.get("thread_count", 64)) * 2),
         )
+        self.max_bytes = int(settings.get("max_image_bytes") or 0) or None
         self.token = settings.get("user_agent_token") or ""
         self.directives = list(settings.get("disallowed_header_directives") or [])
         self.analyse = analyse_fn or Analyser(settings)
@@ -103,13 +104,15 @@ class ImageFetcher:
     def __call__(self, url: str) -> dict[str, Any]:
         row: dict[str, Any] = {"url": url}
         try:
-            r = self.client.get(url)
+            r = self.client.get(url, read_limit=self.max_bytes + 1 if self.max_bytes else None)
         except HttpError as e:
             return {**row, "status": f"download:{e.reason}", "error": str(e)[:300]}
         except Exception as e:  # noqa: BLE001 - an unexpected client failure is this URL's outcome, not the task's
             return {**row, "status": "download:client_error", "error": repr(e)[:300]}
         if not 200 <= r.status < 300:
             return {**row, "status": f"download:http_{r.status}", "error": f"HTTP {r.status} ({r.url})"[:300]}
+        if self.max_bytes and len(r.body) > self.max_bytes:
+            return {**row, "status": "download:too_many_bytes", "error": f"more than {self.max_bytes} bytes"}
         if self.directives and robots_disallowed(r.headers.getlist("X-Robots-Tag"), self.token, self.directives):
             return {**row, "status": "download:opt_out_header", "error": "X-Robots-Tag"}
         return {**row, **self.analyse(r.body)}

@@ -102,6 +102,7 @@ DEFAULTS: dict[str, Any] = {
     "thread_count": 64,
     "timeout": 10,
     "retries": 1,  # retries of transient failures only (timeouts, 429, 5xx, dropped connections)
+    "max_image_bytes": 100_000_000,  # a larger answer is cut and counted as download:too_many_bytes
     "user_agent_token": "obelics",
     "disallowed_header_directives": ["noai", "noimageai", "noindex", "noimageindex"],
     "resize_mode": "no",  # "no" keeps the original bytes and format; others resize and re-encode (img2dataset)
