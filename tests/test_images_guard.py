@@ -215,3 +215,25 @@ def test_stage_refuses_internal_hops_and_counts_them(tmp_path, connects, dns):
     assert "intranet.example" in asked and set(connects) == {"127.0.0.1"}, connects
     (out,) = read_documents(str(tmp_path / "out" / "in.parquet"))
     assert [u for u in out.images if u] == [good, by_name]
+
+
+def test_checked_address(dns):
+    table, asked = dns
+    table.update({"cdn.example": ["2a00:1450:4001::64", "93.184.216.34"], "v6.example": ["2606:4700::1111"]})
+    g = Guard()
+    assert g.checked_address("cdn.example") == "93.184.216.34"  # IPv4 first when there is one
+    assert g.checked_address("v6.example") == "2606:4700::1111"
+    assert (
+        g.checked_address("8.8.8.8") == "8.8.8.8"
+        and Guard(allow_loopback=True).checked_address("0x7f.1") == "127.0.0.1"
+    )
+    for host, kind in (
+        ("metadata.google.internal", "metadata"),
+        ("localhost", "loopback"),
+        ("[::1]", "loopback"),
+        ("", "no_host"),
+    ):
+        with pytest.raises(GuardError) as e:
+            g.checked_address(host)
+        assert e.value.kind == kind, host
+    assert asked == ["cdn.example", "v6.example"]  # literals and refused names are never looked up

@@ -171,17 +171,20 @@ class Guard:
         this module's :func:`resolve_host`, looked up at each call.
         """
         name = host.strip().strip("[]").rstrip(".").lower()
-        reason = host_refusal(name, self.allow_loopback, resolver=None)  # empty, metadata names, literals
-        if reason:
-            raise GuardError(reason, host)
-        addrs = _numeric_host(name)
+        if not name:
+            raise GuardError("no_host", host)
+        if name in METADATA_HOSTS:
+            raise GuardError("metadata", host)
+        if (name in LOOPBACK_NAMES or name.endswith(".localhost")) and not self.allow_loopback:
+            raise GuardError("loopback", host)
+        addrs = _numeric_host(name)  # an address written in any form: no lookup
         if addrs is None:
             addrs = resolve_host(name)
             if not addrs:
                 raise GuardError("unresolved", host)
-            for a in addrs:
-                reason = ip_refusal(a, self.allow_loopback)
-                if reason:
-                    raise GuardError(reason, f"{host} -> {a}")
+        for a in addrs:
+            reason = ip_refusal(a, self.allow_loopback)
+            if reason:
+                raise GuardError(reason, f"{host} -> {a}")
         v4 = [a for a in addrs if ":" not in a]
         return (v4 or addrs)[0].split("%", 1)[0]
