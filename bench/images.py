@@ -142,8 +142,34 @@ def run_img2dataset_alone(url_list: str, out: str, settings: dict) -> None:
         img2dataset.download(url_list=url_list, output_folder=out, **kw)
 
 
+def _tree_peaks(root: int, peaks: dict[int, int]) -> None:
+    """Record the peak RSS (VmHWM, KiB) of ``root`` and its descendants now alive (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+        except OSError:
+            pass
+
+
 def peak_rss_mib(src: str, shard: str, out: str, threads: int) -> float:
-    """Peak RSS (MiB) of the largest process of ``obelics images`` on one shard, run from source tree ``src``."""
+    """Peak RSS (MiB) of the largest process of ``obelics images`` on one shard, run from source tree ``src``:
+    the kernel's peak (VmHWM) of each process of its tree, polled every 50 ms, and the peak of those reaped
+    (``ru_maxrss`` of the children), whichever is larger."""
     probe = (
         "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
         "stderr=subprocess.DEVNULL); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
@@ -152,11 +178,17 @@ def peak_rss_mib(src: str, shard: str, out: str, threads: int) -> float:
     stage += ["--threads", str(threads), "--timeout", "30"]
     stage += ["--set", "max_url_count=0", "--set", "max_phash_count=0", "--set", "dedup_in_document=false"]
     env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
-    line = subprocess.run([sys.executable, "-c", probe, *stage], env=env, capture_output=True, text=True, check=True)
-    code, kib = line.stdout.split()[-2:]
+    # cwd=src: ``python -m`` puts the working directory first on sys.path, ahead of PYTHONPATH
+    proc = subprocess.Popen([sys.executable, "-c", probe, *stage], env=env, cwd=src, stdout=subprocess.PIPE, text=True)
+    peaks: dict[int, int] = {}
+    while proc.poll() is None:
+        _tree_peaks(proc.pid, peaks)
+        time.sleep(0.05)
+    code, kib = proc.stdout.read().split()[-2:]
     if code != "0":
         raise SystemExit(f"obelics images from {src} failed with exit status {code}")
-    return int(kib) / 1024
+    peaks.pop(proc.pid, None)  # the probe itself
+    return max(int(kib), *peaks.values(), 0) / 1024
 
 
 def rss_main(args: argparse.Namespace) -> None:

@@ -58,7 +58,7 @@ BYTES_SCHEMA = pa.schema([RESULT_SCHEMA.field("bytes")])
 JOURNAL_SUFFIX = ".arrows"
 CHUNK_SUFFIX = ".pq"
 BYTES_SUFFIX = ".arrow"
-USER_AGENT = "Mozilla/5.0 (compatible; {token}; +https://github.com/huggingface/OBELICS)"
+USER_AGENT = "Mozilla/5.0 (compatible; {token})"  # the token names the crawler for X-Robots-Tag rules
 
 
 # ---- one URL --------------------------------------------------------------------------------------------
