@@ -13,17 +13,25 @@ process count, alternating:
 It prints images/s of each and the ratio stage time / img2dataset time (goal: at most 1.10), and checks from the
 server's request log that the stage fetched every URL exactly once.
 
+``--rss FEW,MANY`` measures instead the peak RSS of the images stage's largest process (``obelics images`` run as a
+subprocess, ``ru_maxrss`` of its process tree) on one shard with FEW, then MANY image URLs (distinct ~50 KB JPEGs),
+for this source tree and, with ``--baseline-src DIR``, for another one (for example an older commit unpacked with
+``git archive COMMIT | tar -x -C DIR``), in the same run. Goal: the peak does not grow with the URLs per shard.
+
 Usage: ``python bench/images.py [--images 2000] [--shards 4] [--processes 1,2] [--threads 32] [--repeats 2]``
+       ``python bench/images.py --rss 500,4000 [--baseline-src DIR] [--threads 16]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,18 +45,23 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from obelics.document import Document, Node, image_metadata  # noqa: E402
-from obelics.images.download import _output_to, img2dataset_kwargs  # noqa: E402
 from obelics.io.parquet import write_documents  # noqa: E402
 from obelics.run.runner import run_stage, stage_settings  # noqa: E402
 
 
-def serve(n: int, ready, stop) -> None:
-    """Server process: N distinct small JPEGs at /img/<i>.jpg."""
+def serve(n: int, ready, stop, large: bool = False) -> None:
+    """Server process: N distinct JPEGs at /img/<i>.jpg (small, or ~50 KB: 40 pictures, each URL's bytes made
+    distinct by a trailer after the image)."""
     from tests.imageserver import ImageServer, make_jpeg
 
     srv = ImageServer()
+    bases = [make_jpeg(640, 480, seed=s, quality=95) for s in range(40)] if large else []
     for i in range(n):
-        srv.add(f"/img/{i}.jpg", make_jpeg(200 + (i % 7) * 10, 160 + (i % 5) * 10, seed=i, quality=75))
+        if large:
+            body = bases[i % 40] + i.to_bytes(4, "big")
+        else:
+            body = make_jpeg(200 + (i % 7) * 10, 160 + (i % 5) * 10, seed=i, quality=75)
+        srv.add(f"/img/{i}.jpg", body)
     srv.start()
     ready.put(srv.base)
     stop.wait()
@@ -89,12 +102,124 @@ def step_seconds(out: Path) -> dict[str, float]:
     return steps
 
 
+@contextlib.contextmanager
+def _quiet(log_path: str):
+    """fds 1 and 2 (img2dataset prints a lot, also from its workers) to a log."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (*saved, fd):
+            os.close(f)
+
+
 def run_img2dataset_alone(url_list: str, out: str, settings: dict) -> None:
+    """img2dataset's own download of the URL list, with the stage's download settings."""
     import img2dataset
 
-    kw = img2dataset_kwargs(settings)
-    with _output_to(out + ".log"):  # its prints to a log, as the stage does with them
+    kw = {
+        "processes_count": settings["processes_count"],
+        "thread_count": settings["thread_count"],
+        "timeout": settings["timeout"],
+        "retries": settings["retries"],
+        "user_agent_token": settings["user_agent_token"],
+        "disallowed_header_directives": settings["disallowed_header_directives"],
+        "resize_mode": "no",
+        "disable_all_reencoding": True,
+        "output_format": "parquet",
+        "input_format": "parquet",
+        "url_col": "url",
+        "enable_wandb": False,
+    }
+    with _quiet(out + ".log"):
         img2dataset.download(url_list=url_list, output_folder=out, **kw)
+
+
+def _tree_peaks(root: int, peaks: dict[int, int]) -> None:
+    """Record the peak RSS (VmHWM, KiB) of ``root`` and its descendants now alive (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+        except OSError:
+            pass
+
+
+def peak_rss_mib(src: str, shard: str, out: str, threads: int) -> float:
+    """Peak RSS (MiB) of the largest process of ``obelics images`` on one shard, run from source tree ``src``:
+    the kernel's peak (VmHWM) of each process of its tree, polled every 50 ms, and the peak of those reaped
+    (``ru_maxrss`` of the children), whichever is larger."""
+    probe = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    stage = [sys.executable, "-m", "obelics", "images", shard, "-o", out, "--allow-loopback", "--processes", "1"]
+    stage += ["--threads", str(threads), "--timeout", "30"]
+    stage += ["--set", "max_url_count=0", "--set", "max_phash_count=0", "--set", "dedup_in_document=false"]
+    env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
+    # cwd=src: ``python -m`` puts the working directory first on sys.path, ahead of PYTHONPATH
+    proc = subprocess.Popen([sys.executable, "-c", probe, *stage], env=env, cwd=src, stdout=subprocess.PIPE, text=True)
+    peaks: dict[int, int] = {}
+    while proc.poll() is None:
+        _tree_peaks(proc.pid, peaks)
+        time.sleep(0.05)
+    code, kib = proc.stdout.read().split()[-2:]
+    if code != "0":
+        raise SystemExit(f"obelics images from {src} failed with exit status {code}")
+    peaks.pop(proc.pid, None)  # the probe itself
+    return max(int(kib), *peaks.values(), 0) / 1024
+
+
+def rss_main(args: argparse.Namespace) -> None:
+    sizes = [int(x) for x in args.rss.split(",")]
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Queue(), ctx.Event()
+    server = ctx.Process(target=serve, args=(max(sizes), ready, stop, True), daemon=True)
+    server.start()
+    base = ready.get(timeout=600)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-images-rss-"))
+    trees = {"this tree": str(Path(__file__).resolve().parent.parent)}
+    if args.baseline_src:
+        trees = {"baseline": args.baseline_src, **trees}
+    try:
+        shards = {}
+        for n in sizes:
+            shards[n] = make_shards(tmp / f"in-{n}", [f"{base}/img/{i}.jpg" for i in range(n)], 1)[0]
+        print(f"peak RSS of obelics images (MiB), one shard, ~50 KB images, threads {args.threads}", flush=True)
+        print("source       " + "  ".join(f"{n:>7} URLs" for n in sizes) + "   growth")
+        for name, src in trees.items():
+            peaks = []
+            for n in sizes:
+                out = tmp / f"out-{name.replace(' ', '-')}-{n}"
+                peaks.append(peak_rss_mib(src, shards[n], str(out), args.threads))
+                shutil.rmtree(out, ignore_errors=True)
+            cells = "  ".join(f"{p:12.0f}" for p in peaks)
+            print(f"{name:<11}  {cells}   {peaks[-1] - peaks[0]:+.0f} MiB", flush=True)
+    finally:
+        stop.set()
+        server.join(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
@@ -104,7 +229,12 @@ def main() -> None:
     ap.add_argument("--processes", default="1,2", help="comma-separated process counts to compare")
     ap.add_argument("--threads", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--rss", metavar="FEW,MANY", help="measure peak RSS with these URL counts per shard instead")
+    ap.add_argument("--baseline-src", metavar="DIR", help="with --rss: also measure the source tree in DIR")
     args = ap.parse_args()
+    if args.rss:
+        rss_main(args)
+        return
 
     ctx = multiprocessing.get_context("spawn")
     ready, stop = ctx.Queue(), ctx.Event()

@@ -7,6 +7,8 @@
         srv.add_redirect("/r.jpg", "/a.jpg")                  # 302 to another path (or a full URL)
         ...
         srv.count("/a.jpg")                                   # GET requests seen for a path
+        srv.served["/a.jpg"]                                  # answers sent in full for a path
+        srv.stall_at = 5                                      # hold the 5th GET unanswered (srv.stalled, srv.release)
 
 It listens on 127.0.0.1 on a free port, in a thread, and logs every request (``GET /__requests`` returns the
 counts as JSON, for a server run in another process).
@@ -45,6 +47,11 @@ class ImageServer:
         self.routes: dict[str, Route] = {}
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []  # (path, user agent)
+        self.hosts: list[str] = []  # the Host header of each request
+        self.served: Counter[str] = Counter()  # answers sent in full, per path
+        self.stall_at = 0  # the Nth GET (1-based; 0 = none) is held without an answer until `release` is set
+        self.stalled = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         server = self
 
@@ -61,7 +68,14 @@ class ImageServer:
                 with server._lock:
                     server.requests[path] += 1
                     n = server.requests[path]
+                    stall = server.stall_at and sum(server.requests.values()) == server.stall_at
                     server.log.append((path, self.headers.get("User-Agent", "")))
+                    server.hosts.append(self.headers.get("Host", ""))
+                if stall:  # held, then dropped without an answer (its client is killed meanwhile)
+                    server.stalled.set()
+                    server.release.wait(60)
+                    self.close_connection = True
+                    return
                 route = server.routes.get(path)
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
@@ -91,6 +105,9 @@ class ImageServer:
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(body)
+                    self.wfile.flush()
+                    with server._lock:
+                        server.served[self.path.split("?", 1)[0]] += 1
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 self.close_connection = True
@@ -160,6 +177,8 @@ class ImageServer:
         with self._lock:
             self.requests.clear()
             self.log.clear()
+            self.hosts.clear()
+            self.served.clear()
 
 
 # ---- payloads ------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Node-level image filters, hashes, URL rules and the bucketing of download errors (no network)."""
+"""Node-level image filters, hashes, URL rules, the opt-out header and the resizer adapter (no network)."""
 
 import hashlib
 
 import pytest
 
-from obelics.images.download import classify_error, img2dataset_kwargs, is_transient
+from obelics.images.download import Analyser, robots_disallowed
 from obelics.images.filters import FilterConfig, analyse, declared_refusal, declared_size
 from obelics.images.hashing import hamming, partition_of
 from obelics.images.urls import banned_substring, url_status
@@ -85,44 +85,33 @@ def test_url_rules():
 
 
 @pytest.mark.parametrize(
-    ("message", "bucket"),
+    ("values", "refused"),
     [
-        ("HTTP Error 404: Not Found", "http_404"),
-        ("HTTP Error 503: Service Unavailable", "http_503"),
-        ("<urlopen error timed out>", "timeout"),
-        ("The read operation timed out", "timeout"),
-        (
-            "HTTP Error 302: The HTTP server returned a redirect error that would lead to an infinite loop.\n"
-            "The last 30x error message was:\nFound",
-            "too_many_redirects",
-        ),
-        ("Use of image disallowed by X-Robots-Tag directive", "opt_out_header"),
-        ("<urlopen error obelics-guard: redirect_metadata (http://169.254.169.254/)>", "guard_refused"),
-        ("<urlopen error [Errno -2] Name or service not known>", "dns"),
-        ("<urlopen error [Errno 111] Connection refused>", "connection_refused"),
-        ("Remote end closed connection without response", "connection_error"),
-        ("<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed>", "ssl"),
-        ("obelics-filter:truncated", "truncated"),
-        ("something new", "other"),
-        (None, "unknown"),
+        (["noai"], True),
+        (["noindex, nofollow"], True),
+        (["NoImageAI"], True),
+        (["obelics: noai"], True),  # our crawler named
+        (["otherbot: noai"], False),  # another crawler named
+        (["nofollow", "otherbot: noimageai"], False),
+        (["max-image-preview:large"], False),
+        ([], False),
     ],
 )
-def test_error_buckets(message, bucket):
-    assert classify_error(message) == bucket
+def test_robots_header_opt_out(values, refused):
+    assert robots_disallowed(values, "obelics", DEFAULTS["disallowed_header_directives"]) is refused
+    assert robots_disallowed(values, "obelics", []) is False  # no directive to honour
 
 
-def test_only_transient_errors_are_retried():
-    assert is_transient("<urlopen error timed out>") and is_transient("HTTP Error 503: busy")
-    assert not is_transient("HTTP Error 404: Not Found") and not is_transient("Use of image disallowed by X-Robots-Tag")
-
-
-def test_img2dataset_keeps_original_bytes_by_default():
-    kw = img2dataset_kwargs(DEFAULTS)
-    assert kw["resize_mode"] == "no" and kw["disable_all_reencoding"] is True
-    assert kw["user_agent_token"] == "obelics" and kw["enable_wandb"] is False
-    assert kw["disallowed_header_directives"] == ["noai", "noimageai", "noindex", "noimageindex"]
-    resized = img2dataset_kwargs({**DEFAULTS, "resize_mode": "keep_ratio"})
-    assert resized["disable_all_reencoding"] is False
+def test_analyser_keeps_original_bytes_unless_asked_to_resize():
+    data = make_png(400, 300, seed=3)
+    kept = Analyser(DEFAULTS)(data)
+    assert kept["status"] == "ok" and kept["bytes"] == data and kept["format"] == "png"
+    assert kept["ph"] == int(kept["phash"], 16)
+    assert Analyser(DEFAULTS)(b"<html>") == {"status": "filter:not_an_image"}
+    pytest.importorskip("img2dataset")
+    resized = Analyser({**DEFAULTS, "resize_mode": "keep_ratio", "image_size": 64, "encode_format": "jpg"})(data)
+    assert resized["status"] == "ok" and resized["bytes"].startswith(b"\xff\xd8")  # re-encoded to JPEG by img2dataset
+    assert resized["format"] == "png" and resized["width"] == 400  # the info is the original's
 
 
 def test_partitions_and_bands_are_stable():

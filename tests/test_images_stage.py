@@ -259,7 +259,7 @@ def test_guard_refuses_loopback_unless_allowed(tmp_path):
         run_stage("images", [str(tmp_path / "in.parquet")], str(tmp_path / "out"), {"processes_count": 1}, retries=0)
 
 
-def test_published_obelics_layout_in_webdataset_download(tmp_path):
+def test_published_obelics_layout(tmp_path):
     """A Parquet file as published on the Hub: JSON-string metadata, extra columns, several row groups."""
     with ImageServer() as srv:
         imgs = [srv.add(f"/p{i}.jpg", make_jpeg(300 + 20 * i, 260, seed=100 + i)) for i in range(5)]
@@ -299,7 +299,7 @@ def test_published_obelics_layout_in_webdataset_download(tmp_path):
         src.parent.mkdir()
         pq.write_table(pa.table(table), src, row_group_size=2)
         out = tmp_path / "out"
-        args = ["images", str(src.parent), "-o", str(out), *FAST_CLI, "--output-format", "webdataset"]
+        args = ["images", str(src.parent), "-o", str(out), *FAST_CLI]
         assert cli(args) == 0
         assert srv.count("/p0.jpg") == 1 and srv.count("/gone.jpg") == 1
     assert pq.ParquetFile(src).num_row_groups == 3
@@ -323,14 +323,10 @@ def test_published_obelics_layout_in_webdataset_download(tmp_path):
 
 
 def test_worker_processes_path(tmp_path):
-    """processes_count > 1: img2dataset's own worker processes, with the guard and filters installed in them."""
-    import os
+    """processes_count > 1: the filters and hashes run in worker processes; the guard still checks every hop."""
     import signal
-    import sys
-    import tempfile
 
     before_sigint = signal.getsignal(signal.SIGINT)
-    wandb_before = {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p}
     with ImageServer() as srv:
         good = [srv.add(f"/w{i}.jpg", make_jpeg(300, 220 + 10 * i, seed=200 + i)) for i in range(3)]
         meta = srv.add_redirect("/meta.jpg", "http://169.254.169.254/latest/meta-data/")
@@ -351,17 +347,7 @@ def test_worker_processes_path(tmp_path):
         assert srv.count("/w2.jpg") == 1 and srv.total() == 5  # each distinct URL once
     assert s["download"] == {"success": 4, "guard_refused": 1} and s["image_filtered"] == {"truncated": 1}
     assert s["images_out"] == 4
-    assert signal.getsignal(signal.SIGINT) == before_sigint  # img2dataset's exit-0 SIGINT handler is gone
-    # the workers' wandb folders went to a work folder that is gone; ours (this process imported img2dataset,
-    # which imports wandb) are removed when this process exits
-    own = set()
-    media = sys.modules.get("wandb.sdk.data_types._private")
-    artifact = sys.modules.get("wandb.sdk.artifacts.artifact")
-    if media is not None:
-        own.add(os.path.basename(media.MEDIA_TMP.name))
-    if artifact is not None:
-        own.add(os.path.basename(artifact.Artifact._TMP_DIR.name))
-    assert {p for p in os.listdir(tempfile.gettempdir()) if "wandb" in p} - wandb_before - own == set()
+    assert signal.getsignal(signal.SIGINT) == before_sigint
 
 
 def test_input_by_url(tmp_path):
@@ -377,3 +363,23 @@ def test_input_by_url(tmp_path):
         assert srv.count("/x.jpg") == 1
     (new,) = read_documents(str(tmp_path / "out" / "remote.parquet"))
     assert new.images == [None, img, None] and new.image_bytes[1] == srv.routes["/x.jpg"].body
+
+
+def test_fetcher_outcomes_come_from_structured_data():
+    """One URL at a time: the status code, the failure's type, the size cap and the opt-out header decide."""
+    from obelics.images.download import ImageFetcher
+
+    with ImageServer() as srv:
+        img = srv.add("/x.jpg", make_jpeg(300, 200, seed=310))
+        big = srv.add("/big.jpg", make_jpeg(800, 600, seed=311, quality=95))
+        noai = srv.add("/noai.jpg", make_jpeg(300, 200, seed=312), headers={"X-Robots-Tag": "obelics: noai"})
+        other = srv.add("/other.jpg", make_jpeg(300, 200, seed=313), headers={"X-Robots-Tag": "otherbot: noai"})
+        gone = srv.add_status("/gone.jpg", 410)
+        fetch = ImageFetcher({**stage.DEFAULTS, **FAST, "max_image_bytes": 20_000})
+        assert len(srv.routes["/x.jpg"].body) < 20_000 < len(srv.routes["/big.jpg"].body)
+        got = {u: fetch(u) for u in (img, big, noai, other, gone)}
+    assert got[img]["status"] == "ok" and got[img]["bytes"] == srv.routes["/x.jpg"].body
+    assert got[big]["status"] == "download:too_many_bytes" and "bytes" not in got[big]
+    assert got[noai]["status"] == "download:opt_out_header"
+    assert got[other]["status"] == "ok"  # a directive for another crawler
+    assert got[gone]["status"] == "download:http_410"

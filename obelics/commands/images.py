@@ -6,7 +6,7 @@ import argparse
 
 from obelics.commands._common import add_input_options, add_stage_options, resolve_inputs, run_stage_command
 
-HELP = "download each distinct image URL once (img2dataset), filter and deduplicate, attach images to their slots"
+HELP = "download each distinct image URL once, filter and deduplicate, attach images to their slots"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,18 +18,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="allow image URLs on loopback addresses (127.0.0.1, ::1, localhost), for tests and local servers; "
         "private, link-local and cloud-metadata addresses stay refused",
     )
-    p.add_argument("--processes", type=int, metavar="N", help="img2dataset processes (default: one per CPU)")
+    p.add_argument(
+        "--processes", type=int, metavar="N", help="processes for the image filters and hashes (default: one per CPU)"
+    )
     p.add_argument("--threads", type=int, metavar="N", help="download threads per process (default 64)")
     p.add_argument("--timeout", type=float, metavar="S", help="seconds per request (default 10)")
     p.add_argument("--max-url-count", type=int, metavar="N", help="drop URLs used by more documents (default 10)")
     p.add_argument("--max-phash-count", type=int, metavar="N", help="drop pHashes used by more documents (default 10)")
-    p.add_argument("--output-format", choices=["parquet", "webdataset"], help="img2dataset's own output format")
     p.epilog = (
         "Settings (--set KEY=VALUE): max_url_count, banned_url_substrings, guard, allow_loopback, guard_dns, "
         "formats, min_side, max_side, max_aspect_ratio, max_pixels, filter_declared_size, max_phash_count, "
-        "dedup_in_document, processes_count, thread_count, timeout, retries, user_agent_token, "
-        "disallowed_header_directives, output_format, number_sample_per_shard, resize_mode, image_size, "
-        "encode_format, partitions, duckdb_memory_limit, drop_documents_without_images, keep_work."
+        "dedup_in_document, processes_count, thread_count, timeout, retries, max_image_bytes, user_agent_token, "
+        "disallowed_header_directives, resize_mode, image_size, encode_format, partitions, duckdb_memory_limit, "
+        "drop_documents_without_images, keep_work, chunk_size, phash_distance."
     )
 
 
@@ -41,7 +42,6 @@ def main(args: argparse.Namespace) -> int:
         "timeout": "timeout",
         "max_url_count": "max_url_count",
         "max_phash_count": "max_phash_count",
-        "output_format": "output_format",
     }
     settings = {key: getattr(args, arg) for arg, key in mapping.items() if getattr(args, arg, None) is not None}
     if args.allow_loopback:

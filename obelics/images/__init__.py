@@ -1,1 +1,1 @@
-"""Images: URL rules, the internal-address guard, downloading with img2dataset, node filters and hashes."""
+"""Images: URL rules, the internal-address guard, downloading (over obelics.io.http), node filters and hashes."""

@@ -1,303 +1,42 @@
-"""Downloading with img2dataset, used as a library, and reading its results back.
+"""Downloading images with the project's HTTP layer, results journalled as they arrive.
 
-:func:`run_img2dataset` calls ``img2dataset.download`` on a list of distinct URLs with settings that keep the
-original bytes (``resize_mode="no"`` and ``disable_all_reencoding=True``: img2dataset's default re-encodes every
-image to JPEG, which hid the real format from the OBELICS format filter). It wraps img2dataset's worker side
-(see :mod:`obelics.images._i2d`) so that
+:func:`download_urls` fetches a list of distinct URLs on ``thread_count`` threads with
+:class:`obelics.io.http.HttpClient` (timeouts, retries of transient failures only, the internal-address guard at
+every hop, redirects followed by our own code), checks the ``X-Robots-Tag`` opt-out header, then runs the node
+filters and hashes on the original bytes (in ``processes_count`` worker processes when more than one, else in the
+download threads), and resizes with img2dataset's resizer when ``resize_mode`` asks for it
+(:mod:`obelics.images._i2d`).
 
-- every request and redirect passes the internal-address guard (a urllib opener installed in its workers);
-- only transient failures (timeouts, 429, 5xx, dropped connections) are retried, never a 404 or an opt-out;
-- the node filters and hashes run on the original bytes inside img2dataset's download threads, in parallel
-  with the downloads, and filtered images are never written to disk.
+Each result (``ok``, ``download:<reason>`` or ``filter:<reason>``, with the bytes and the image info of a kept
+image) is appended to a journal (an Arrow IPC stream, ``jNNNN.arrows``) and flushed as soon as it is known; at the
+end, or at the start of the next run after a kill, each journal is sealed into a Parquet chunk ``cNNNN.pq`` (row
+groups of ``chunk_size`` rows). A rerun reads the URLs already in the chunks and fetches only the others, so a
+killed download loses only the requests in flight. Memory holds the URL list, the requests in flight and one row
+group, whatever the number of URLs.
 
-img2dataset starts processes (spawn), prints a lot and leaves ``wandb`` folders in the temp dir: its output
-goes to a log file, its temp dir is a folder we delete, and SIGINT handling is restored afterwards. Its logger
-process (a spawned process that only aggregates stats for printing and wandb) is replaced by our progress bar,
-and with ``processes_count=1`` its downloader runs in this process (its download threads do the work; a worker
-process would add nothing but start-up time), so no process is started at all.
+Outcomes come from structured data (the :class:`~obelics.io.http.HttpError` reason, the status code, the
+filter's reason), never from error messages.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import glob
-import json
 import os
-import re
-import shutil
-import signal
 import sys
-import tarfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-FILTER_PREFIX = "obelics-filter:"
-TRANSIENT = frozenset({"timeout", "http_429", "http_500", "http_502", "http_503", "http_504", "connection_error"})
-SIDECAR_SUFFIX = "_obelics.pq"
-
-_HTTP_RE = re.compile(r"http error (\d{3})")
-
-
-def classify_error(message: str | None) -> str:
-    """A short bucket for one of img2dataset's error messages (``http_404``, ``timeout``, ``opt_out_header``, ...)."""
-    if not message:
-        return "unknown"
-    m = message.lower()
-    if m.startswith(FILTER_PREFIX):
-        return m[len(FILTER_PREFIX) :]
-    if "obelics-guard" in m:
-        return "guard_refused"
-    if "x-robots-tag" in m:
-        return "opt_out_header"
-    if "infinite loop" in m or "too many redirects" in m:
-        return "too_many_redirects"
-    http = _HTTP_RE.search(m)
-    if http:
-        return f"http_{http.group(1)}"
-    if "timed out" in m or "timeout" in m:
-        return "timeout"
-    if any(
-        s in m
-        for s in (
-            "name or service not known",
-            "nodename nor servname",
-            "name resolution",
-            "no address associated",
-            "getaddrinfo",
-        )
-    ):
-        return "dns"
-    if "connection refused" in m:
-        return "connection_refused"
-    if "certificate" in m or "ssl" in m:
-        return "ssl"
-    if any(
-        s in m
-        for s in ("remote end closed", "connection reset", "broken pipe", "incompleteread", "connection aborted", "eof")
-    ):
-        return "connection_error"
-    if "unknown url type" in m or "no host given" in m or "url can't contain control characters" in m:
-        return "bad_url"
-    if "image decoding error" in m:
-        return "not_an_image"
-    return "other"
-
-
-def is_transient(message: str | None) -> bool:
-    """Worth retrying: the same request may succeed later."""
-    return classify_error(message) in TRANSIENT
-
-
-def img2dataset_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
-    """The ``img2dataset.download`` arguments for the stage settings."""
-    resize = settings.get("resize_mode", "no")
-    processes = int(settings.get("processes_count", 0)) or max(1, min(os.cpu_count() or 1, 16))
-    return {
-        "processes_count": processes,
-        "thread_count": int(settings.get("thread_count", 64)),
-        "timeout": settings.get("timeout", 10),
-        "retries": int(settings.get("retries", 1)),
-        "user_agent_token": settings.get("user_agent_token") or None,
-        "disallowed_header_directives": list(settings.get("disallowed_header_directives", [])),
-        "output_format": settings.get("output_format", "parquet"),
-        "number_sample_per_shard": int(settings.get("number_sample_per_shard", 10_000)),
-        "resize_mode": resize,
-        "image_size": int(settings.get("image_size", 256)),
-        "encode_format": settings.get("encode_format", "jpg"),
-        "skip_reencode": True,
-        "disable_all_reencoding": resize == "no",
-        "extract_exif": False,
-        "compute_hash": None,
-        "enable_wandb": False,
-        "incremental_mode": "incremental",
-        "input_format": "parquet",
-        "url_col": "url",
-    }
-
-
-@contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextlib.contextmanager
-def _output_to(log_path: str) -> Iterator[Any]:
-    """Send fds 1 and 2 (ours and the spawned workers') to a log; yield a stream on the real stderr for a bar."""
-    for s in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            s.flush()
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    saved = [os.dup(1), os.dup(2)]
-    bar = os.fdopen(os.dup(saved[1]), "w", buffering=1)
-    log = os.fdopen(os.dup(fd), "w", buffering=1)  # for Python-level writers when sys.stdout is not fd 1
-    try:
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            yield bar
-    finally:
-        for s in (sys.stdout, sys.stderr, log):
-            with contextlib.suppress(Exception):
-                s.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for f in (*saved, fd):
-            os.close(f)
-        bar.close()
-        log.close()
-
-
-@contextlib.contextmanager
-def _signals_tolerated(main_module: Any) -> Iterator[None]:
-    """img2dataset installs a SIGINT handler that exits with status 0: put ours back afterwards.
-    Off the main thread (some engines run tasks in threads) signal.signal would raise: make it a no-op."""
-    if threading.current_thread() is threading.main_thread():
-        old = signal.getsignal(signal.SIGINT)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, old)
-    else:
-        real = main_module.signal
-
-        class _NoSignals:
-            SIGINT = signal.SIGINT
-
-            @staticmethod
-            def signal(*_args: Any) -> None:
-                return None
-
-        main_module.signal = _NoSignals
-        try:
-            yield
-        finally:
-            main_module.signal = real
-
-
-def _progress(folder: str, total: int, stream: Any, stop: threading.Event, desc: str) -> None:
-    from tqdm.auto import tqdm
-
-    seen: set[str] = set()
-    with tqdm(total=total, desc=desc, unit="img", file=stream, mininterval=1.0, leave=False) as bar:
-        while True:
-            done = stop.wait(0.5)
-            for path in glob.glob(os.path.join(folder, "*_stats.json")):
-                if path in seen:
-                    continue
-                try:
-                    with open(path) as fh:
-                        bar.update(int(json.load(fh).get("count", 0)))
-                    seen.add(path)
-                except (OSError, ValueError):
-                    pass
-            if done:
-                return
-
-
-class _NoLoggerProcess:
-    """Stands in for img2dataset's LoggerProcess (stats printing and wandb; our progress bar reads the same files)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.done_shards: set[int] = set()
-
-    def start(self) -> None:
-        return None
-
-    def join(self, timeout: float | None = None) -> None:
-        return None
-
-    def terminate(self) -> None:
-        return None
-
-
-def _inprocess_distributor(processes_count, downloader, reader, subjob_size, max_shard_retry) -> None:
-    """img2dataset's multiprocessing distributor, without the process: shards one after the other, here."""
-    failed = [row for row in reader if not downloader(row)[0]]
-    for _ in range(max_shard_retry):
-        if not failed:
-            break
-        failed = [row for row in failed if not downloader(row)[0]]
-
-
-def run_img2dataset(
-    url_list: str,
-    output_folder: str,
-    settings: dict[str, Any],
-    *,
-    total: int,
-    work_tmp: str,
-    log_path: str,
-    desc: str = "download",
-) -> None:
-    """Download every URL of ``url_list`` (a Parquet file with a ``url`` column) into ``output_folder``.
-
-    Resumable: img2dataset's incremental mode skips its shards already complete.
-    """
-    Path(work_tmp).mkdir(parents=True, exist_ok=True)
-    Path(output_folder).parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        "NO_ALBUMENTATIONS_UPDATE": "1",
-        "WANDB_MODE": "disabled",
-        "WANDB_SILENT": "true",
-        "WANDB_DIR": work_tmp,
-        "TMPDIR": work_tmp,  # the spawned workers' temp dir (wandb leaves folders there); deleted by the caller
-    }
-    options = {
-        "guard": bool(settings.get("guard", True)),
-        "allow_loopback": bool(settings.get("allow_loopback", False)),
-        "filters": {k: settings[k] for k in ("formats", "min_side", "max_side", "max_aspect_ratio", "max_pixels")},
-    }
-    with _env(env), _output_to(log_path) as bar_stream:
-        import img2dataset  # noqa: F401 - its package attribute `main` is a function that hides the module
-
-        from obelics.images import _i2d
-
-        i2d_main = sys.modules["img2dataset.main"]
-
-        kwargs = img2dataset_kwargs(settings)
-        inprocess = kwargs["processes_count"] == 1
-        patches = {
-            "Downloader": functools.partial(_i2d.ObelicsDownloader, obelics_options=options),
-            "LoggerProcess": _NoLoggerProcess,
-        }
-        if inprocess:
-            patches["multiprocessing_distributor"] = _inprocess_distributor
-        originals = {k: getattr(i2d_main, k) for k in patches}
-        for k, v in patches.items():
-            setattr(i2d_main, k, v)
-        stop = threading.Event()
-        bar = threading.Thread(target=_progress, args=(output_folder, total, bar_stream, stop, desc), daemon=True)
-        bar.start()
-        try:
-            with _signals_tolerated(i2d_main):
-                i2d_main.download(url_list=url_list, output_folder=output_folder, **kwargs)
-        except SystemExit:  # img2dataset's SIGINT handler
-            raise KeyboardInterrupt from None
-        finally:
-            for k, v in originals.items():
-                setattr(i2d_main, k, v)
-            if inprocess:
-                _i2d.uninstall()
-            stop.set()
-            bar.join(timeout=5)
-
-
-# ---- reading img2dataset's output ----------------------------------------------------------------
+from obelics.images.filters import FilterConfig, analyse
+from obelics.images.guard import Guard
+from obelics.io.atomic import atomic_path
+from obelics.io.http import HttpClient, HttpError, RetryPolicy
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -311,48 +50,291 @@ RESULT_SCHEMA = pa.schema(
         ("bytes_size", pa.int64()),
         ("sha256", pa.string()),
         ("phash", pa.string()),
+        ("ph", pa.uint64()),  # the pHash as a number, for the near-duplicate bands
     ]
 )
+INFO_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "bytes"])  # a chunk's table: all but the bytes
+BYTES_SCHEMA = pa.schema([RESULT_SCHEMA.field("bytes")])
+JOURNAL_SUFFIX = ".arrows"
+CHUNK_SUFFIX = ".pq"
+BYTES_SUFFIX = ".arrow"
+USER_AGENT = "Mozilla/5.0 (compatible; {token})"  # the token names the crawler for X-Robots-Tag rules
 
 
-def completed_shards(folder: str) -> list[str]:
-    """Stems (``00000``) of img2dataset shards that finished (their ``_stats.json`` exists)."""
-    return sorted(os.path.basename(p)[: -len("_stats.json")] for p in glob.glob(os.path.join(folder, "*_stats.json")))
+# ---- one URL --------------------------------------------------------------------------------------------
 
 
-def read_shard(folder: str, stem: str, output_format: str, encode_format: str) -> Iterator[dict[str, Any]]:
-    """Rows ``{url, status, error_message, bytes}`` of one finished img2dataset shard."""
-    meta = pq.read_table(os.path.join(folder, f"{stem}.parquet"))
-    cols = set(meta.column_names)
-    if output_format == "parquet":
-        data_col = meta.column(encode_format).to_pylist() if encode_format in cols else [None] * meta.num_rows
-    else:
-        by_key: dict[str, bytes] = {}
-        tar_path = os.path.join(folder, f"{stem}.tar")
-        if os.path.exists(tar_path):
-            with tarfile.open(tar_path) as tf:
-                for member in tf:
-                    key, _, ext = member.name.partition(".")
-                    if ext == encode_format and member.isfile():
-                        fh = tf.extractfile(member)
-                        if fh is not None:
-                            by_key[key] = fh.read()
-        data_col = [by_key.get(k) for k in meta.column("key").to_pylist()]
-    urls = meta.column("url").to_pylist()
-    status = meta.column("status").to_pylist()
-    errors = meta.column("error_message").to_pylist()
-    for u, s, e, d in zip(urls, status, errors, data_col):
-        yield {"url": u, "status": s, "error_message": e, "bytes": d}
+def user_agent(token: str | None) -> str:
+    return USER_AGENT.format(token=(token or "obelics").strip())
 
 
-def read_sidecar(folder: str, stem: str) -> dict[str, dict[str, Any]]:
-    """The filter results our worker hook recorded for one shard (url -> info); empty if it is missing."""
-    path = os.path.join(folder, stem + SIDECAR_SUFFIX)
-    if not os.path.exists(path):
-        return {}
-    t = pq.read_table(path)
-    return {r.pop("url"): r for r in t.to_pylist()}
+def robots_disallowed(values: list[str], token: str | None, directives: Iterable[str]) -> bool:
+    """Whether ``X-Robots-Tag`` header values forbid this use (``noai``, ``noimageai``, ...), for every crawler or
+    for ours (``obelics: noai``)."""
+    wanted = {d.strip().lower() for d in directives}
+    token = (token or "").strip().lower()
+    if not wanted:
+        return False
+    for value in values:  # "noai, noimageai" applies to every crawler, "obelics: noai" to ours only
+        ua, sep, rest = value.partition(":")
+        scope, names = (ua.strip().lower(), rest) if sep else (None, value)
+        if (scope is None or scope == token) and any(n.strip().lower() in wanted for n in names.split(",")):
+            return True
+    return False
 
 
-def remove_tree(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+class ImageFetcher:
+    """Fetch one image URL and decide its outcome (a row of :data:`RESULT_SCHEMA` as a dict)."""
+
+    def __init__(self, settings: dict[str, Any], analyse_fn: Callable[[bytes], dict[str, Any]] | None = None) -> None:
+        self.client = HttpClient(
+            guard=Guard(bool(settings.get("allow_loopback"))) if settings.get("guard", True) else None,
+            timeout=float(settings.get("timeout", 10)),
+            retry=RetryPolicy(int(settings.get("retries", 1)), backoff=0.25, max_backoff=4.0, jitter=False),
+            user_agent=user_agent(settings.get("user_agent_token")),
+            headers={"Accept": "image/*,*/*;q=0.8"},
+            pool_size=4,
+            max_pools=max(64, int(settings.get("thread_count", 64)) * 2),
+        )
+        self.max_bytes = int(settings.get("max_image_bytes") or 0) or None
+        self.token = settings.get("user_agent_token") or ""
+        self.directives = list(settings.get("disallowed_header_directives") or [])
+        self.analyse = analyse_fn or Analyser(settings)
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        row: dict[str, Any] = {"url": url}
+        try:
+            r = self.client.get(url, read_limit=self.max_bytes + 1 if self.max_bytes else None)
+        except HttpError as e:
+            return {**row, "status": f"download:{e.reason}", "error": str(e)[:300]}
+        except Exception as e:  # noqa: BLE001 - an unexpected client failure is this URL's outcome, not the task's
+            return {**row, "status": "download:client_error", "error": repr(e)[:300]}
+        if not 200 <= r.status < 300:
+            return {**row, "status": f"download:http_{r.status}", "error": f"HTTP {r.status} ({r.url})"[:300]}
+        if self.max_bytes and len(r.body) > self.max_bytes:
+            return {**row, "status": "download:too_many_bytes", "error": f"more than {self.max_bytes} bytes"}
+        if self.directives and robots_disallowed(r.headers.getlist("X-Robots-Tag"), self.token, self.directives):
+            return {**row, "status": "download:opt_out_header", "error": "X-Robots-Tag"}
+        return {**row, **self.analyse(r.body)}
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class Analyser:
+    """Node filters and hashes on the original bytes, then the optional resize: the outcome columns of a row."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.cfg = FilterConfig.from_settings(settings)
+        self.resize_settings = {k: settings.get(k) for k in ("resize_mode", "image_size", "encode_format")}
+        self._resizer: Any = None
+
+    def __call__(self, data: bytes) -> dict[str, Any]:
+        info, reason = analyse(data, self.cfg)
+        if reason is not None or info is None:
+            return {"status": f"filter:{reason}"}
+        out = {"status": "ok", "bytes": data, **info.to_dict(), "ph": int(info.phash, 16)}
+        if self.resize_settings.get("resize_mode", "no") != "no":
+            if self._resizer is None:
+                from obelics.images._i2d import make_resizer
+
+                self._resizer = make_resizer(self.resize_settings)
+            resized = self._resizer(data)
+            if resized is None:
+                return {"status": "filter:resize_failed"}
+            out["bytes"] = resized
+        return out
+
+
+_PROCESS_ANALYSER: dict[str, Any] = {}
+
+
+def _analyse_in_process(settings: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """Runs in a worker process: one Analyser per process."""
+    a = _PROCESS_ANALYSER.get("a")
+    if a is None:
+        a = _PROCESS_ANALYSER["a"] = Analyser(settings)
+    return a(data)
+
+
+# ---- journals and chunks --------------------------------------------------------------------------------
+
+
+class Journal:
+    """An append-only Arrow IPC stream of result rows; each row is written and flushed as it comes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._writer = ipc.new_stream(self._fh, RESULT_SCHEMA)
+        self._lock = threading.Lock()
+        self.rows = 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        batch = pa.RecordBatch.from_pylist([row], schema=RESULT_SCHEMA)
+        with self._lock:
+            self._writer.write_batch(batch)
+            self._fh.flush()
+            self.rows += 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer.close()
+            self._fh.close()
+
+
+def read_journal(path: str) -> Iterable[pa.RecordBatch]:
+    """The complete batches of a journal (a process killed mid-write leaves a cut last batch: it is dropped)."""
+    with open(path, "rb") as fh:
+        try:
+            reader = ipc.open_stream(fh)
+        except (pa.ArrowInvalid, OSError):
+            return
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError):
+                return
+
+
+def seal_journals(folder: str, chunk_size: int) -> None:
+    """Turn each journal ``jNNNN.arrows`` into the chunk ``cNNNN``: ``cNNNN.arrow``, an Arrow IPC file holding the
+    bytes of row k in record batch k (read back one image at a time: :func:`read_image`), then ``cNNNN.pq``, every
+    other column (row groups of ``chunk_size``; written last, it marks the chunk complete). The same number, so
+    sealing again after a kill rewrites the same chunk; the journal is deleted last."""
+    for path in sorted(glob.glob(os.path.join(folder, "j*" + JOURNAL_SUFFIX))):
+        stem = os.path.join(folder, "c" + os.path.basename(path)[1 : -len(JOURNAL_SUFFIX)])
+        with atomic_path(stem + CHUNK_SUFFIX) as info_tmp, atomic_path(stem + BYTES_SUFFIX) as bytes_tmp:
+            info = pq.ParquetWriter(info_tmp, INFO_SCHEMA, compression="zstd")
+            data = ipc.new_file(str(bytes_tmp), BYTES_SCHEMA)
+            try:
+                pending: list[pa.RecordBatch] = []
+                rows = 0
+                for batch in read_journal(path):
+                    for k in range(batch.num_rows):
+                        data.write_batch(pa.record_batch([batch.column("bytes").slice(k, 1)], schema=BYTES_SCHEMA))
+                    pending.append(batch.drop_columns(["bytes"]))
+                    rows += batch.num_rows
+                    if rows >= chunk_size:
+                        info.write_table(pa.Table.from_batches(pending, INFO_SCHEMA))
+                        pending, rows = [], 0
+                if pending:
+                    info.write_table(pa.Table.from_batches(pending, INFO_SCHEMA))
+            finally:
+                data.close()
+                info.close()
+        os.unlink(path)
+
+
+def chunk_files(folder: str) -> list[str]:
+    """The complete chunks' tables (``cNNNN.pq``; their bytes are in ``cNNNN.arrow``)."""
+    return sorted(glob.glob(os.path.join(folder, "c*" + CHUNK_SUFFIX)))
+
+
+def bytes_file(chunk: str) -> str:
+    return chunk[: -len(CHUNK_SUFFIX)] + BYTES_SUFFIX
+
+
+class ImageReader:
+    """Random access to the bytes of sealed chunks: one record batch (one image) read per call."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Any] = {}
+
+    def read(self, chunk: str, row: int) -> bytes | None:
+        reader = self._open.get(chunk)
+        if reader is None:
+            reader = self._open[chunk] = ipc.open_file(pa.OSFile(bytes_file(chunk)))
+        return reader.get_batch(row).column(0)[0].as_py()
+
+    def close(self) -> None:
+        self._open.clear()
+
+
+def fetched_urls(folder: str) -> set[str]:
+    """URLs with a result in the sealed chunks of ``folder``."""
+    out: set[str] = set()
+    for f in chunk_files(folder):
+        out.update(pq.read_table(f, columns=["url"]).column("url").to_pylist())
+    return out
+
+
+def _next_journal(folder: str) -> str:
+    numbers = [int(os.path.basename(p)[1:-3]) for p in chunk_files(folder)]
+    return os.path.join(folder, f"j{max(numbers, default=-1) + 1:04d}{JOURNAL_SUFFIX}")
+
+
+# ---- many URLs ------------------------------------------------------------------------------------------
+
+
+def worker_processes(settings: dict[str, Any]) -> int:
+    """Processes for the filters and hashes: ``processes_count``, 0 = one per CPU (at most 16)."""
+    return int(settings.get("processes_count", 0)) or max(1, min(os.cpu_count() or 1, 16))
+
+
+def download_urls(urls: Iterable[str], folder: str, settings: dict[str, Any], *, total: int, desc: str = "") -> int:
+    """Fetch every URL without a result in ``folder`` yet; results go to its journal and chunks (module doc).
+    Returns the number of URLs fetched now."""
+    from tqdm.auto import tqdm
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    chunk_size = max(1, int(settings.get("chunk_size", 1000)))
+    seal_journals(folder, chunk_size)
+    done = fetched_urls(folder)
+    todo = (u for u in urls if u not in done)
+    threads = max(1, int(settings.get("thread_count", 64)))
+    procs = worker_processes(settings)
+    pool: list[Any] = []  # started at the first image, when there is one
+    pool_lock = threading.Lock()
+    analyse_fn = None
+    if procs > 1:
+        a_settings = dict(settings)
+
+        def analyse_fn(data: bytes) -> dict[str, Any]:
+            with pool_lock:
+                if not pool:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    pool.append(ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")))
+            return pool[0].submit(_analyse_in_process, a_settings, data).result()
+
+    fetcher = ImageFetcher(settings, analyse_fn)
+    journal = Journal(_next_journal(folder))
+    n = 0
+    try:
+        with (
+            tqdm(
+                total=total, initial=len(done), desc=desc, unit="img", leave=False, disable=None, file=sys.stderr
+            ) as bar,
+            ThreadPoolExecutor(threads, thread_name_prefix="img") as ex,
+        ):
+            slots = threading.BoundedSemaphore(threads * 2)  # requests queued or in flight: memory stays bounded
+            failures: list[BaseException] = []
+
+            def one(url: str) -> None:
+                try:
+                    journal.write(fetcher(url))
+                except BaseException as e:  # noqa: BLE001 - re-raised by the submitting thread
+                    failures.append(e)
+                finally:
+                    slots.release()
+                    bar.update(1)
+
+            for url in todo:
+                if failures:
+                    break
+                slots.acquire()
+                ex.submit(one, url)
+                n += 1
+        if failures:
+            raise failures[0]
+    finally:
+        journal.close()
+        fetcher.close()
+        for p in pool:
+            p.shutdown(cancel_futures=True)
+    seal_journals(folder, chunk_size)
+    return n

@@ -1,12 +1,14 @@
 """A guard against fetching internal addresses (SSRF): refuse loopback, private, link-local, cloud-metadata,
-reserved and multicast addresses, and any scheme but http(s).
+reserved and multicast addresses (IPv4, IPv6, IPv4-mapped, 6to4 and NAT64 forms), and any scheme but http(s).
 
 Two layers use it:
-- before download, :func:`check_url` refuses a URL whose host is, or resolves to, such an address;
-- during download, :func:`build_opener` gives a urllib opener that checks every redirect target and the
-  address every connection really reached (so redirects and DNS answers that change after the first check
-  are refused too). img2dataset downloads with ``urllib.request.urlopen``, so installing this opener in its
-  worker processes guards all its requests.
+- before download, :func:`url_refusal` / :func:`check_url` refuse a URL whose host is, or resolves to, such an
+  address (the images stage's URL step; ``guard_dns=false`` skips resolving names there, never the check of
+  literal addresses);
+- at every hop of a download, :meth:`Guard.checked_address` resolves the host once with :func:`resolve_host`,
+  checks every address and returns the one to connect to: :class:`obelics.io.http.HttpClient` connects to that
+  address itself, so a redirect or a DNS answer pointing inside is refused before any connection, and there is
+  no second resolution to race with.
 
 Only loopback can be allowed (for tests and the demo, which serve images from 127.0.0.1); private,
 link-local and metadata addresses are refused even then.
@@ -14,12 +16,10 @@ link-local and metadata addresses are refused even then.
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import socket
-import urllib.error
-import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -41,13 +41,16 @@ LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-lo
 REFUSAL_PREFIX = "obelics-guard"
 
 Resolver = Callable[[str], list[str]]
+SYSTEM_RESOLVER = "system"  # resolve with this module's resolve_host, looked up at each call (tests patch it)
 
 
-class GuardError(urllib.error.URLError):
-    """A request the guard refused; its message starts with ``obelics-guard``."""
+class GuardError(ValueError):
+    """A request the guard refused (``kind``: ``loopback``, ``private``, ..., or ``unresolved``); its message starts
+    with ``obelics-guard``."""
 
     def __init__(self, reason: str, target: str) -> None:
         self.kind = reason
+        self.reason = reason
         super().__init__(f"{REFUSAL_PREFIX}: {reason} ({target})")
 
 
@@ -101,7 +104,9 @@ def _numeric_host(host: str) -> list[str] | None:
     return sorted({info[4][0] for info in infos})
 
 
-def host_refusal(host: str, allow_loopback: bool = False, resolver: Resolver | None = resolve_host) -> str | None:
+def host_refusal(
+    host: str, allow_loopback: bool = False, resolver: Resolver | str | None = SYSTEM_RESOLVER
+) -> str | None:
     """Why this host must not be fetched, or None. ``resolver=None`` checks names without DNS."""
     host = host.strip().strip("[]").rstrip(".").lower()
     if not host:
@@ -114,7 +119,7 @@ def host_refusal(host: str, allow_loopback: bool = False, resolver: Resolver | N
     if addrs is None:
         if resolver is None:
             return None
-        addrs = resolver(host)
+        addrs = resolve_host(host) if resolver == SYSTEM_RESOLVER else resolver(host)  # type: ignore[operator]
     for a in addrs:
         reason = ip_refusal(a, allow_loopback)
         if reason:
@@ -123,7 +128,10 @@ def host_refusal(host: str, allow_loopback: bool = False, resolver: Resolver | N
 
 
 def url_refusal(
-    url: str, allow_loopback: bool = False, resolver: Resolver | None = resolve_host, cache: dict | None = None
+    url: str,
+    allow_loopback: bool = False,
+    resolver: Resolver | str | None = SYSTEM_RESOLVER,
+    cache: dict | None = None,
 ) -> str | None:
     """Why this URL must not be fetched (``scheme``, ``no_host``, ``loopback``, ``private``, ...), or None.
 
@@ -145,109 +153,38 @@ def url_refusal(
 
 def check_url(url: str, allow_loopback: bool = False, resolve: bool = True) -> None:
     """Raise :class:`GuardError` if the URL must not be fetched."""
-    reason = url_refusal(url, allow_loopback, resolve_host if resolve else None)
+    reason = url_refusal(url, allow_loopback, SYSTEM_RESOLVER if resolve else None)
     if reason:
         raise GuardError(reason, url)
 
 
-# ---- the download-time layer: a urllib opener ------------------------------------------------------
+@dataclass(frozen=True)
+class Guard:
+    """The check of one hop, just before it connects (see the module doc)."""
 
+    allow_loopback: bool = False
 
-def _guarded_create_connection(allow_loopback: bool):
-    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):  # noqa: SLF001
-        host = address[0]
-        reason = host_refusal(host, allow_loopback, resolver=None)  # names such as metadata.google.internal
-        if reason:
-            raise GuardError(reason, str(host))
-        sock = socket.create_connection(address, timeout, source_address, **kwargs)
-        try:
-            peer = sock.getpeername()[0]
-        except OSError:
-            sock.close()
-            raise
-        reason = ip_refusal(peer, allow_loopback)
-        if reason:
-            sock.close()
-            raise GuardError(reason, f"{host} -> {peer}")
-        return sock
+    def checked_address(self, host: str) -> str:
+        """The address to connect to for ``host``, after every address it resolves to passed the guard.
 
-    return create_connection
-
-
-class _GuardedHTTPConnection(http.client.HTTPConnection):
-    guard_allow_loopback = False
-    guard_peer = True
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.guard_peer:
-            self._create_connection = _guarded_create_connection(self.guard_allow_loopback)
-
-
-class _GuardedHTTPSConnection(http.client.HTTPSConnection):
-    guard_allow_loopback = False
-    guard_peer = True
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.guard_peer:
-            self._create_connection = _guarded_create_connection(self.guard_allow_loopback)
-
-
-def _connection_class(base: type, allow_loopback: bool, proxied: bool) -> type:
-    # Through a proxy the socket's peer is the proxy, not the target: then only names and redirects are checked.
-    return type(base.__name__, (base,), {"guard_allow_loopback": allow_loopback, "guard_peer": not proxied})
-
-
-def _proxied(req: urllib.request.Request) -> bool:
-    return bool(req.has_proxy() or getattr(req, "_tunnel_host", None))
-
-
-class GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, allow_loopback: bool = False) -> None:
-        super().__init__()
-        self.allow_loopback = allow_loopback
-
-    def http_open(self, req):
-        return self.do_open(_connection_class(_GuardedHTTPConnection, self.allow_loopback, _proxied(req)), req)
-
-
-class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, allow_loopback: bool = False) -> None:
-        super().__init__()
-        self.allow_loopback = allow_loopback
-
-    def https_open(self, req):
-        return self.do_open(
-            _connection_class(_GuardedHTTPSConnection, self.allow_loopback, _proxied(req)), req, context=self._context
-        )
-
-
-class GuardedRedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects only to http(s) URLs the guard accepts (urllib alone would also follow ftp)."""
-
-    def __init__(self, allow_loopback: bool = False) -> None:
-        super().__init__()
-        self.allow_loopback = allow_loopback
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        reason = url_refusal(newurl, self.allow_loopback, resolver=None)
-        if reason:
-            raise GuardError(f"redirect_{reason}", newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def build_opener(allow_loopback: bool = False) -> urllib.request.OpenerDirector:
-    """A urllib opener for http(s) only whose every connection and redirect passes the guard."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.UnknownHandler(),
-        GuardedHTTPHandler(allow_loopback),
-        GuardedHTTPSHandler(allow_loopback),
-        urllib.request.HTTPDefaultErrorHandler(),
-        GuardedRedirectHandler(allow_loopback),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
+        Raises :class:`GuardError` (kind ``unresolved`` when the name does not resolve). Resolution goes through
+        this module's :func:`resolve_host`, looked up at each call.
+        """
+        name = host.strip().strip("[]").rstrip(".").lower()
+        if not name:
+            raise GuardError("no_host", host)
+        if name in METADATA_HOSTS:
+            raise GuardError("metadata", host)
+        if (name in LOOPBACK_NAMES or name.endswith(".localhost")) and not self.allow_loopback:
+            raise GuardError("loopback", host)
+        addrs = _numeric_host(name)  # an address written in any form: no lookup
+        if addrs is None:
+            addrs = resolve_host(name)
+            if not addrs:
+                raise GuardError("unresolved", host)
+        for a in addrs:
+            reason = ip_refusal(a, self.allow_loopback)
+            if reason:
+                raise GuardError(reason, f"{host} -> {a}")
+        v4 = [a for a in addrs if ":" not in a]
+        return (v4 or addrs)[0].split("%", 1)[0]

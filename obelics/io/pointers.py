@@ -7,9 +7,9 @@ also work) and optionally ``url``. Rows of the published OBELICS files work as t
 are: their ``general_metadata`` JSON holds the pointer, and their ``texts``/``images``
 are kept so a re-extraction can be compared with them.
 
-Fetching: HTTP(S) range requests through a pooled urllib3 client, or ranged reads
-through fsspec (``s3://`` and others) and local files; a bounded number of threads,
-retries with exponential backoff (honouring ``Retry-After``) on 429, 5xx, timeouts
+Fetching: HTTP(S) range requests through the project's HTTP layer (:mod:`obelics.io.http`),
+or ranged reads through fsspec (``s3://`` and others) and local files; a bounded number of
+threads, retries with exponential backoff (honouring ``Retry-After``) on 429, 5xx, timeouts
 and connection errors, and a per-host request rate limit.
 """
 
@@ -19,10 +19,8 @@ import csv
 import io
 import json
 import logging
-import random
 import re
 import threading
-import time
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -33,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from obelics.document import Document, DocumentError
+from obelics.io.http import RETRY_STATUS, HostRateLimiter, HttpClient, HttpError, RetryPolicy
 from obelics.io.paths import is_remote
 from obelics.io.warc import GZIP_MAGIC, CountSink, WarcRecord, is_arc_record_start, iter_records
 
@@ -213,41 +212,16 @@ class FetchError(Exception):
         self.transient = transient
 
 
-class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-
-
-class HostRateLimiter:
-    """At most ``rate`` requests per second to each host (0: no limit); thread-safe."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, host: str) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            t = max(now, self._next.get(host, 0.0))
-            self._next[host] = t + self.interval
-        if t > now:
-            time.sleep(t - now)
-
-
 class RangeFetcher:
-    """Fetch byte ranges of WARC files from HTTP(S), fsspec URLs or local paths.
+    """Fetch byte ranges of WARC files from HTTP(S) (through :class:`obelics.io.http.HttpClient`), fsspec URLs or
+    local paths.
 
-    ``concurrency`` threads; each request is retried up to ``retries`` times on 429, 5xx,
-    timeouts and connection errors, waiting ``backoff * 2**attempt`` seconds (with jitter,
-    at most 60 s, or what ``Retry-After`` asks up to that cap).
+    ``concurrency`` threads; each request is retried up to ``retries`` times on 429, 5xx, timeouts and connection
+    errors, waiting ``backoff * 2**attempt`` seconds (with jitter, at most 60 s, or what ``Retry-After`` asks up to
+    that cap); at most ``rate_limit`` requests per second to each host.
     """
 
-    RETRY_STATUS = (408, 425, 429, 500, 502, 503, 504)
+    RETRY_STATUS = RETRY_STATUS
 
     def __init__(
         self,
@@ -258,21 +232,20 @@ class RangeFetcher:
         timeout: float = 60.0,
         storage_options: dict[str, Any] | None = None,
     ) -> None:
-        import urllib3
-
         self.concurrency = max(1, int(concurrency))
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.timeout = float(timeout)
+        self.retry = RetryPolicy(self.retries, self.backoff, max_backoff=60.0, jitter=True)
         self.limiter = HostRateLimiter(rate_limit)
         self.storage_options = storage_options or {}
-        self.http = urllib3.PoolManager(
-            num_pools=64,
-            maxsize=self.concurrency,
-            block=False,
-            retries=False,
-            timeout=urllib3.Timeout(connect=min(self.timeout, 30.0), read=self.timeout),
-            headers={"User-Agent": USER_AGENT},
+        self.http = HttpClient(
+            timeout=self.timeout,
+            connect_timeout=30.0,
+            user_agent=USER_AGENT,
+            headers={"Accept-Encoding": "identity"},
+            pool_size=self.concurrency,
+            max_pools=64,
         )
         self._fs: dict[str, Any] = {}
         self._fs_lock = threading.Lock()
@@ -283,63 +256,40 @@ class RangeFetcher:
     # -- one range -------------------------------------------------------------------
     def fetch(self, location: str, offset: int, length: int) -> bytes:
         """The bytes ``[offset, offset + length)`` of ``location``; raises FetchError."""
-        attempt = 0
         host = urlsplit(location).netloc if "://" in location else ""
-        while True:
-            try:
-                if location.startswith(("http://", "https://")):
-                    self.limiter.wait(host)
-                    return self._http(location, offset, length)
-                if is_remote(location) or "://" in location:
-                    self.limiter.wait(host)
-                    return self._fsspec(location, offset, length)
-                return self._local(location, offset, length)
-            except _Retry as r:
-                if attempt >= self.retries:
-                    raise FetchError(r.reason, transient=True, detail=f"{location} after {attempt + 1} tries") from None
-                delay = min(60.0, self.backoff * (2**attempt)) * (0.5 + random.random())
-                if r.wait is not None:
-                    delay = min(60.0, max(delay, r.wait))
-                with self._count_lock:
-                    self.retried += 1
-                time.sleep(delay)
-                attempt += 1
+        tries = [0]
+
+        def once() -> bytes:
+            tries[0] += 1
+            if location.startswith(("http://", "https://")):
+                self.limiter.wait(host)
+                return self._http(location, offset, length)
+            if is_remote(location) or "://" in location:
+                self.limiter.wait(host)
+                return self._fsspec(location, offset, length)
+            return self._local(location, offset, length)
+
+        def count_retry(_e: HttpError, _attempt: int, _wait: float) -> None:
+            with self._count_lock:
+                self.retried += 1
+
+        try:
+            return self.retry.call(once, on_retry=count_retry)
+        except HttpError as e:
+            raise FetchError(e.reason, transient=e.transient, detail=f"{location} after {tries[0]} tries") from None
 
     def _http(self, url: str, offset: int, length: int) -> bytes:
-        import urllib3
-
         with self._count_lock:
             self.requests += 1
-        headers = {"Range": f"bytes={offset}-{offset + length - 1}", "Accept-Encoding": "identity"}
-        try:
-            r = self.http.request("GET", url, headers=headers, preload_content=False, redirect=True)
-        except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError) as e:
-            raise _Retry("timeout" if isinstance(e, urllib3.exceptions.TimeoutError) else "connection_error") from None
-        except urllib3.exceptions.HTTPError as e:
-            raise _Retry("connection_error") from e
-        try:
-            if r.status == 206:
-                try:
-                    return r.read()
-                except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError):
-                    raise _Retry("timeout") from None
-            if r.status == 200:
-                # The server ignored Range: read up to the end of the record, then drop the connection.
-                need = offset + length
-                buf = bytearray()
-                while len(buf) < need:
-                    chunk = r.read(min(1 << 20, need - len(buf)))
-                    if not chunk:
-                        break
-                    buf += chunk
-                return bytes(buf[offset:need])
-            if r.status in self.RETRY_STATUS:
-                raise _Retry(f"http_{r.status}", _retry_after(r.headers.get("Retry-After")))
-            if r.status == 416:
-                raise FetchError("range_not_satisfiable", detail=url)
-            raise FetchError(f"http_{r.status}", detail=url)
-        finally:
-            _finish(r)
+        need = offset + length  # a server that ignores Range sends the file from its start: read only that far
+        r = self.http.request_once("GET", url, headers={"Range": f"bytes={offset}-{need - 1}"}, read_limit=need)
+        if r.status == 206:
+            return r.body[:length]
+        if r.status == 200:
+            return r.body[offset:need]
+        if r.status == 416:
+            raise FetchError("range_not_satisfiable", detail=url)
+        raise FetchError(f"http_{r.status}", detail=url)
 
     def _fsspec(self, location: str, offset: int, length: int) -> bytes:
         import fsspec
@@ -357,7 +307,7 @@ class RangeFetcher:
         except FileNotFoundError:
             raise FetchError("not_found", detail=location) from None
         except (TimeoutError, ConnectionError, OSError) as e:
-            raise _Retry(type(e).__name__.lower()) from None
+            raise HttpError(type(e).__name__.lower(), transient=True, detail=location) from None
 
     @staticmethod
     def _local(path: str, offset: int, length: int) -> bytes:
@@ -402,28 +352,7 @@ class RangeFetcher:
                     yield key, None, FetchError("fetch_error", transient=True, detail=repr(e))
 
     def close(self) -> None:
-        self.http.clear()
-
-
-def _finish(r: Any) -> None:
-    """Give the connection back to the pool (closed when a whole file was being sent)."""
-    try:
-        if r.status == 200:
-            r.close()
-        else:
-            r.drain_conn()
-    except Exception:  # noqa: BLE001 - a broken connection is simply not reused
-        r.close()
-    r.release_conn()
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+        self.http.close()
 
 
 # ----------------------------------------------------------------------------------------

@@ -11,41 +11,32 @@ Protocol (modelled on Spawning's ``POST /api/v2/query/urls``):
   of those objects is accepted too; ``opt_out`` / ``opted_out`` are accepted for ``optOut``; items without
   ``url`` are matched to the request by position). Every URL sent must be answered.
 
-The client paces its requests (``rate_limit`` requests per second, per client), retries 429, 5xx,
-connection errors, timeouts and malformed answers with exponential backoff (honouring
-``Retry-After``), and reports a batch it could not get answered: :meth:`OptOutClient.check`
+The client sends through the project's HTTP layer (:mod:`obelics.io.http`), paces its requests
+(``rate_limit`` requests per second to the service's host), retries 429, 5xx, connection errors,
+timeouts and malformed answers with exponential backoff (honouring ``Retry-After``), and reports a
+batch it could not get answered: :meth:`OptOutClient.check`
 returns those URLs as *unchecked* and the caller decides (the stage fails by default).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from obelics.io.http import HttpClient, HttpError, RetryPolicy
 
 log = logging.getLogger("obelics")
 
 FORMATS = ("text", "json")
-RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class OptOutServiceError(RuntimeError):
     """The opt-out service did not answer a batch after all retries."""
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -101,7 +92,7 @@ def parse_response(payload: Any, urls: Sequence[str]) -> set[str]:
 
 
 class OptOutClient:
-    """Query an opt-out service in paced, retried batches."""
+    """Query an opt-out service in paced, retried batches (over :class:`obelics.io.http.HttpClient`)."""
 
     def __init__(
         self,
@@ -133,12 +124,9 @@ class OptOutClient:
         self.api_key = api_key
         self.user_agent = user_agent
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next_start = 0.0
-        host = urlsplit(endpoint).hostname or ""
-        # Loopback services (tests, a local mirror) never go through a proxy.
-        handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
-        self._opener = urllib.request.build_opener(*handlers)
+        # Retries of a batch (malformed answers included) are this client's; the HTTP client paces the requests.
+        self._retry = RetryPolicy(self.retries, self.backoff, self.max_backoff, jitter=False)
+        self._http = HttpClient(timeout=self.timeout, rate_limit=self.rate_limit, user_agent=user_agent, sleep=sleep)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> OptOutClient:
@@ -155,63 +143,43 @@ class OptOutClient:
             api_key=os.environ.get(key_env) if key_env else None,
         )
 
-    # ---- pacing ------------------------------------------------------------
-    def _pace(self) -> None:
-        """Wait so that request starts are at least 1/rate_limit seconds apart."""
-        if self.rate_limit <= 0:
-            return
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_start)
-            self._next_start = start + 1.0 / self.rate_limit
-        if start > now:
-            self._sleep(start - now)
-
     # ---- one request ---------------------------------------------------------
     def _request(self, urls: Sequence[str]) -> set[str]:
         body, ctype = encode_request(urls, self.request_format)
-        headers = {"Content-Type": ctype, "Accept": "application/json", "User-Agent": self.user_agent}
+        headers = {"Content-Type": ctype, "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"API {self.api_key}"
-        req = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")
-        self._pace()
+        r = self._http.request_once("POST", self.endpoint, headers=headers, body=body)  # 429/5xx: transient HttpError
+        if not 200 <= r.status < 300:
+            raise OptOutServiceError(f"HTTP {r.status} (not retried)")
         try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as e:
-            retry_after = _retry_after(e.headers.get("Retry-After") if e.headers else None)
-            if e.code in RETRY_STATUS:
-                raise _Retryable(f"HTTP {e.code} {e.reason}", retry_after) from None
-            raise OptOutServiceError(f"HTTP {e.code} {e.reason} (not retried)") from None
-        except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets, cut answers
-            reason = getattr(e, "reason", e)
-            raise _Retryable(f"{type(e).__name__}: {reason}") from None
-        try:
-            return parse_response(json.loads(raw), urls)
+            return parse_response(json.loads(r.body), urls)
         except (ValueError, UnicodeDecodeError) as e:
-            raise _Retryable(f"malformed answer: {e}") from None
+            raise HttpError("malformed_answer", transient=True, detail=str(e)) from None
 
     def query_batch(self, urls: Sequence[str], result: CheckResult | None = None) -> set[str]:
         """The opted-out URLs of one batch; OptOutServiceError after the retries are spent."""
         result = result if result is not None else CheckResult()
-        last = ""
-        for attempt in range(self.retries + 1):
+
+        def attempt() -> set[str]:
             result.requests += 1
-            try:
-                return self._request(urls)
-            except _Retryable as e:
-                last = str(e)
-                if attempt == self.retries:
-                    break
-                result.retries += 1
-                delay = min(self.max_backoff, self.backoff * (2**attempt))
-                if e.retry_after is not None:
-                    delay = min(self.max_backoff, max(delay, e.retry_after))
-                log.warning(
-                    "opt-out API %s: %s; retry %d/%d in %.1fs", self.endpoint, last, attempt + 1, self.retries, delay
-                )
-                self._sleep(delay)
-        raise OptOutServiceError(f"no answer after {self.retries + 1} attempts: {last}")
+            return self._request(urls)
+
+        def retrying(e: HttpError, attempt: int, delay: float) -> None:
+            result.retries += 1
+            log.warning(
+                "opt-out API %s: %s; retry %d/%d in %.1fs",
+                self.endpoint,
+                _describe(e),
+                attempt + 1,
+                self.retries,
+                delay,
+            )
+
+        try:
+            return self._retry.call(attempt, sleep=self._sleep, on_retry=retrying)
+        except HttpError as e:
+            raise OptOutServiceError(f"no answer after {self.retries + 1} attempts: {_describe(e)}") from None
 
     def check(self, urls: Sequence[str], stop_on_failure: bool = True) -> CheckResult:
         """Check URLs in batches. A batch that fails lands in ``unchecked`` (and stops the run if asked)."""
@@ -231,10 +199,5 @@ class OptOutClient:
         return result
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+def _describe(e: HttpError) -> str:
+    return f"HTTP {e.status} ({e.reason})" if e.status else str(e)

@@ -14,11 +14,13 @@ Steps (work files under ``OUT/_work``, each task's stats JSON its completion mar
    download, when more than ``max_url_count`` documents use it, when it contains a banned substring, or when
    the internal-address guard refuses it: ``part/pNNNN/urls.pq`` (every URL with its status) and
    ``download.pq`` (the distinct URLs to fetch).
-3. **download**, one task per URL partition: img2dataset fetches each kept URL exactly once; node filters and
-   hashes run on the original bytes (in img2dataset's download threads); then, on disk with DuckDB, the
-   results are shuffled to the shards that use them (``results/shard=N/pNNNN_*.pq``) and each image use, once
-   per band of its 64-bit pHash (``phash_distance + 1`` bands), to the partition of that band value
-   (``phash/bands/q=M/``).
+3. **download**, one task per URL partition: each kept URL is fetched exactly once with the project's HTTP
+   client, every hop checked by the guard before it connects (:mod:`obelics.images.download`); node filters
+   and hashes run on the original bytes; each result is journalled as it arrives (``part/pNNNN/fetched/``), so
+   a killed run resumes with the URLs without a result. Then, on disk with DuckDB, the outcomes (not the
+   bytes, which stay in the download chunks) are shuffled to the shards that use them
+   (``results/shard=N/pNNNN_*.pq``) and each image use, once per band of its 64-bit pHash
+   (``phash_distance + 1`` bands), to the partition of that band value (``phash/bands/q=M/``).
 4. **phash-near**, one task per band partition: pHashes sharing a band value are compared; for each pHash,
    the documents using a pHash within ``phash_distance`` bits of it go to that pHash's partition
    (``phash/near/r=K/``). Two pHashes within the distance agree on at least one band, so no near pair is
@@ -26,12 +28,13 @@ Steps (work files under ``OUT/_work``, each task's stats JSON its completion mar
 5. **phash-count**, one task per pHash partition: documents per pHash, near-duplicates included; pHashes used
    by more than ``max_phash_count`` documents are listed in ``phash/drop-K.pq`` and dropped everywhere.
 6. **attach**, one task per input shard: reads only its own results, removes failed, filtered, frequent and
-   repeated images, fills the metadata and writes ``OUT/<shard>.parquet``. The last attach task to finish
+   repeated images, fills the metadata and writes ``OUT/<shard>.parquet``, reading the bytes of
+   ``chunk_size`` images at a time. The last attach task to finish
    deletes the work files (``keep_work`` keeps them); the markers stay, so a rerun finds everything done.
 
-Tasks that delete their own inputs once done (the download task its normalized images, the last attach task
-the work files) first save their stats beside their output, so a task killed between its output and its
-marker is completed from that record instead of redone on missing inputs.
+The download and attach tasks first save their stats beside their output (the last attach task then deletes
+the work files), so a task killed between its output and its marker is completed from that record instead of
+redone on missing inputs.
 
 Outcome of each image slot (the ``image_removed`` counts of the stats): ``declared_size``, ``too_frequent``,
 ``banned_substring``, ``guard:<kind>``, ``download:<reason>`` (``http_404``, ``timeout``,
@@ -58,9 +61,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from obelics.document import Document, DocumentError, Node
-from obelics.images.download import RESULT_SCHEMA
+from obelics.images import guard as _guard
+from obelics.images.download import INFO_SCHEMA, ImageReader
 from obelics.images.filters import FilterConfig, declared_refusal
-from obelics.images.guard import host_refusal, resolve_host, url_refusal
+from obelics.images.guard import host_refusal, url_refusal
 from obelics.images.hashing import partition_of
 from obelics.images.urls import DEFAULT_BANNED_SUBSTRINGS, url_status
 from obelics.io.atomic import atomic_path, write_json
@@ -81,7 +85,7 @@ DEFAULTS: dict[str, Any] = {
     "banned_url_substrings": list(DEFAULT_BANNED_SUBSTRINGS),
     "guard": True,  # refuse internal addresses (loopback, private, link-local, metadata, ...) and non-http(s)
     "allow_loopback": False,  # allow 127.0.0.0/8, ::1 and localhost (tests, demo); private ranges stay refused
-    "guard_dns": True,  # resolve host names before download too (the download itself always checks the peer)
+    "guard_dns": True,  # resolve names at the URL step too (every download hop always resolves and checks)
     # node filters (on the downloaded bytes; sizes also on the sizes declared in the HTML)
     "formats": ["jpg", "jpeg", "png", "webp"],
     "min_side": 150,
@@ -93,16 +97,15 @@ DEFAULTS: dict[str, Any] = {
     "max_phash_count": 10,  # an image whose pHash (or a near one) is used by more documents is dropped; 0 = no limit
     "phash_distance": 2,  # near-duplicate: pHashes within this Hamming distance (0 = equal pHashes only)
     "dedup_in_document": True,  # drop an image repeated in its document (same URL or same sha256)
-    # img2dataset
-    "processes_count": 0,  # 0 = one per CPU (at most 16)
+    # download
+    "processes_count": 0,  # processes for filters and hashes; 0 = one per CPU (at most 16)
     "thread_count": 64,
     "timeout": 10,
     "retries": 1,  # retries of transient failures only (timeouts, 429, 5xx, dropped connections)
+    "max_image_bytes": 100_000_000,  # a larger answer is cut and counted as download:too_many_bytes
     "user_agent_token": "obelics",
     "disallowed_header_directives": ["noai", "noimageai", "noindex", "noimageindex"],
-    "output_format": "parquet",
-    "number_sample_per_shard": 10_000,
-    "resize_mode": "no",  # "no" keeps the original bytes and format; others resize and re-encode
+    "resize_mode": "no",  # "no" keeps the original bytes and format; others resize and re-encode (img2dataset)
     "image_size": 256,
     "encode_format": "jpg",
     # execution
@@ -110,10 +113,10 @@ DEFAULTS: dict[str, Any] = {
     "duckdb_memory_limit": "",  # e.g. "4GB"; "" = DuckDB's default
     "drop_documents_without_images": False,
     "keep_work": False,
+    "chunk_size": 256,  # images held at once when attaching (and per results row group): bounds memory
 }
 
 CHOICES: dict[str, list[Any]] = {
-    "output_format": ["parquet", "webdataset"],
     "resize_mode": ["no", "keep_ratio", "center_crop", "border", "keep_ratio_largest"],
     "encode_format": ["jpg", "png", "webp"],
 }
@@ -127,7 +130,7 @@ EXECUTION_KEYS = frozenset(
         "retries",
         "duckdb_memory_limit",
         "keep_work",
-        "number_sample_per_shard",
+        "chunk_size",
     }
 )
 
@@ -298,7 +301,6 @@ def _write_table(path: str, table: pa.Table) -> None:
 
 USES_SCHEMA = pa.schema([("url", pa.string()), ("shard", pa.int32()), ("doc", pa.int32())])
 URLS_SCHEMA = pa.schema([("url", pa.string()), ("docs", pa.int32()), ("status", pa.string())])
-IMAGES_SCHEMA = RESULT_SCHEMA.append(pa.field("ph", pa.uint64()))  # the download results plus the pHash as a number
 
 
 # ------------------------------------------------------------------------------------------------
@@ -366,7 +368,7 @@ def collect_task(inputs: list[str], output: str, settings: dict[str, Any], stats
 # ------------------------------------------------------------------------------------------------
 def reduce_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Documents per URL in one partition; decide which URLs to download."""
-    for stale in ("shuffled.json", "images.pq", "i2d", "tmp"):  # a new reduce (first run or --force) restarts downloads
+    for stale in ("shuffled.json", "fetched"):  # a new reduce (first run or --force) restarts downloads
         path = os.path.join(output, stale)
         if os.path.isdir(path):
             shutil.rmtree(path, ignore_errors=True)
@@ -399,7 +401,7 @@ def reduce_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
         os.path.join(output, "urls.pq"),
         pa.table({"url": url_list, "docs": pa.array(doc_counts, pa.int32()), "status": statuses}, schema=URLS_SCHEMA),
     )
-    # Spread hosts over img2dataset's shards and threads: order by a hash of the URL, not by the URL.
+    # Spread hosts over the download threads: order by a hash of the URL, not by the URL.
     kept = sorted((u for u, s in zip(url_list, statuses) if s == "ok"), key=lambda u: zlib.crc32(u.encode()))
     _write_table(os.path.join(output, "download.pq"), pa.table({"url": pa.array(kept, pa.string())}))
 
@@ -419,9 +421,9 @@ def _guard_statuses(urls: list[str], statuses: list[str], settings: dict[str, An
                 except ValueError:
                     pass
         with ThreadPoolExecutor(32) as ex:
-            resolved = dict(zip(hosts, ex.map(lambda h: host_refusal(h, allow, resolve_host), hosts)))
+            resolved = dict(zip(hosts, ex.map(lambda h: host_refusal(h, allow, _guard.SYSTEM_RESOLVER), hosts)))
         cache.update(resolved)
-    resolver = resolve_host if settings["guard_dns"] else None
+    resolver = _guard.SYSTEM_RESOLVER if settings["guard_dns"] else None
     out = []
     for u, s in zip(urls, statuses):
         if s == "ok":
@@ -436,81 +438,33 @@ def _guard_statuses(urls: list[str], statuses: list[str], settings: dict[str, An
 # step 3: download, filter, hash, shuffle to shards
 # ------------------------------------------------------------------------------------------------
 def download_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Download one URL partition with img2dataset, then route each result to the shards that use it."""
+    """Download one URL partition (resuming what a killed run fetched), then route each result to the shards that
+    use it."""
     from obelics.images import download as dl
 
     part = output
-    p = settings["_part"]
-    images_path = os.path.join(part, "images.pq")
     done_path = os.path.join(part, "shuffled.json")
     if _restore(stats, done_path):
         return
-    if not os.path.exists(images_path):  # else a previous attempt got this far
-        todo = pq.read_metadata(os.path.join(part, "download.pq")).num_rows
-        i2d = os.path.join(part, "i2d")
-        tmp = os.path.join(part, "tmp")
-        if todo:
-            dl.run_img2dataset(
-                os.path.join(part, "download.pq"),
-                i2d,
-                settings,
-                total=todo,
-                work_tmp=tmp,
-                log_path=os.path.join(part, "img2dataset.log"),
-                desc=f"download p{p:04d}",
-            )
-        _normalize(i2d, images_path, settings)
-        dl.remove_tree(i2d)
-        dl.remove_tree(tmp)
-    _count_outcomes(part, images_path, stats)
-    _shuffle(part, images_path, settings)
-    _save(stats, done_path)
-    if not settings["keep_work"]:
-        os.unlink(images_path)  # the bytes now live in results/, shard by shard
+    fetched = os.path.join(part, "fetched")
+    url_list = os.path.join(part, "download.pq")
+    todo = pq.read_metadata(url_list).num_rows
+    urls = (u for b in pq.ParquetFile(url_list).iter_batches(columns=["url"]) for u in b.column(0).to_pylist())
+    dl.download_urls(urls, fetched, settings, total=todo, desc=f"download p{settings['_part']:04d}")
+    chunks = dl.chunk_files(fetched)
+    _count_outcomes(chunks, todo, stats)
+    _shuffle(part, chunks, settings)
+    _save(stats, done_path)  # the bytes stay in the chunks until the last attach task deletes the work files
 
 
-def _normalize(i2d: str, images_path: str, settings: dict[str, Any]) -> None:
-    """img2dataset's shards -> one table: url, status (ok / download:REASON / filter:REASON), bytes, info."""
-    from obelics.images import download as dl
-    from obelics.images.filters import analyse
-
-    cfg = _cfg(settings)
-    Path(images_path).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(images_path) as tmp:
-        writer = pq.ParquetWriter(tmp, IMAGES_SCHEMA, compression="zstd")
-        try:
-            stems = dl.completed_shards(i2d) if os.path.isdir(i2d) else []
-            for stem in stems:
-                side = dl.read_sidecar(i2d, stem)
-                rows = []
-                for r in dl.read_shard(i2d, stem, settings["output_format"], settings["encode_format"]):
-                    url, data = r["url"], r["bytes"]
-                    out: dict[str, Any] = {"url": url, "status": None, "error": None, "bytes": None}
-                    if r["status"] == "success" and data is not None:
-                        info = side.get(url)
-                        if info is None:  # the worker's record is missing (killed between writes): decide here
-                            got, reason = analyse(data, cfg)
-                            info = got.to_dict() if got else None
-                            if reason:
-                                out.update(status=f"filter:{reason}")
-                        if info is not None:
-                            out.update(status="ok", bytes=data, **info)
-                            out["ph"] = int(info["phash"], 16)
-                    else:
-                        msg = r["error_message"] or ""
-                        kind = "filter" if msg.startswith(dl.FILTER_PREFIX) else "download"
-                        out.update(status=f"{kind}:{dl.classify_error(msg)}", error=msg[:300])
-                    rows.append(out)
-                if rows:
-                    writer.write_table(pa.Table.from_pylist(rows, schema=IMAGES_SCHEMA))
-        finally:
-            writer.close()
-
-
-def _count_outcomes(part: str, images_path: str, stats: Stats) -> None:
-    t = pq.read_table(images_path, columns=["status", "bytes_size"])
-    counts = Counter(t.column("status").to_pylist())
-    todo = pq.read_metadata(os.path.join(part, "download.pq")).num_rows
+def _count_outcomes(chunks: list[str], todo: int, stats: Stats) -> None:
+    counts: Counter[str] = Counter()
+    rows = 0
+    for f in chunks:
+        t = pq.read_table(f, columns=["status", "bytes_size"])
+        rows += t.num_rows
+        counts.update(t.column("status").to_pylist())
+        stats.inc("image_bytes_kept", sum(s for s in t.column("bytes_size").to_pylist() if s))
     fetched = 0
     for status, n in counts.items():
         kind, _, reason = status.partition(":")
@@ -522,17 +476,16 @@ def _count_outcomes(part: str, images_path: str, stats: Stats) -> None:
             stats.reason("image_filtered", reason, n)
         else:
             stats.reason("download", reason, n)
-    if todo > t.num_rows:
-        stats.reason("download", "not_attempted", todo - t.num_rows)
+    if todo > rows:
+        stats.reason("download", "not_attempted", todo - rows)
     if fetched:
         stats.reason("download", "success", fetched)
     stats.inc("urls_downloaded", todo)
-    sizes = [s for s in t.column("bytes_size").to_pylist() if s]
-    stats.inc("image_bytes_kept", sum(sizes))
 
 
-def _shuffle(part: str, images_path: str, settings: dict[str, Any]) -> None:
-    """On disk, with DuckDB: each shard's results to ``results/shard=N``, pHash uses to ``phash/q=M``."""
+def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
+    """On disk, with DuckDB: each shard's results to ``results/shard=N`` (outcome and info, and where the bytes
+    are: partition, chunk file and row; the bytes stay in the chunks), pHash uses to ``phash/q=M``."""
     work = settings["_work"]
     name = os.path.basename(part)
     uses_glob = os.path.join(work, "uses", name, "*.pq")
@@ -545,9 +498,15 @@ def _shuffle(part: str, images_path: str, settings: dict[str, Any]) -> None:
     for sub in ("results", os.path.join("phash", "bands")):
         Path(work, sub).mkdir(parents=True, exist_ok=True)
     con = _duckdb(settings)
+    con.register("empty_images", INFO_SCHEMA.empty_table())
     uses = f"read_parquet({_sql_path(uses_glob)}, hive_partitioning = false)"
     urls = f"read_parquet({_sql_path(os.path.join(part, 'urls.pq'))})"
-    images = f"read_parquet({_sql_path(images_path)})"
+    files = ", ".join(_sql_path(c) for c in chunks)
+    images = (
+        f"read_parquet([{files}], filename = true, file_row_number = true)"
+        if chunks
+        else "(SELECT *, '' AS filename, 0::BIGINT AS file_row_number FROM empty_images)"
+    )
     opts = (
         f"FORMAT parquet, COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN '{name}_{{i}}', FILE_EXTENSION 'pq'"
     )
@@ -555,7 +514,8 @@ def _shuffle(part: str, images_path: str, settings: dict[str, Any]) -> None:
         f"""COPY (
             SELECT su.shard, su.url,
                    CASE WHEN u.status <> 'ok' THEN u.status ELSE coalesce(i.status, 'download:not_attempted') END AS status,
-                   i.bytes, i.format, i.width, i.height, i.bytes_size, i.sha256, i.phash
+                   i.format, i.width, i.height, i.bytes_size, i.sha256, i.phash,
+                   '{name}' AS part, regexp_extract(i.filename, '[^/\\\\]+$') AS chunk, i.file_row_number AS row
             FROM (SELECT DISTINCT shard, url FROM {uses}) su
             JOIN {urls} u USING (url)
             LEFT JOIN {images} i USING (url)
@@ -668,13 +628,34 @@ def phash_count_task(inputs: list[str], output: str, settings: dict[str, Any], s
 # ------------------------------------------------------------------------------------------------
 # step 5: attach
 # ------------------------------------------------------------------------------------------------
-def _results_for_shard(work: str, shard: int) -> dict[str, dict[str, Any]]:
-    files = sorted(glob.glob(os.path.join(work, "results", f"shard={shard}", "*.pq")))
-    out: dict[str, dict[str, Any]] = {}
-    for f in files:
-        for r in pq.read_table(f).to_pylist():
-            out[r["url"]] = r
-    return out
+RESULT_META = ["url", "status", "format", "width", "height", "bytes_size", "sha256", "phash", "part", "chunk", "row"]
+
+
+class ShardResults:
+    """The download results of one shard: every URL's outcome and info held in memory (no bytes); the bytes read
+    from the download chunks one image at a time, for one batch of documents (so memory follows ``chunk_size``,
+    not the shard's number of images)."""
+
+    def __init__(self, work: str, shard: int) -> None:
+        self.work = work
+        self.meta: dict[str, dict[str, Any]] = {}
+        for f in sorted(glob.glob(os.path.join(work, "results", f"shard={shard}", "*.pq"))):
+            for r in pq.read_table(f, columns=RESULT_META).to_pylist():
+                self.meta[r["url"]] = r
+        self._reader = ImageReader()
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        return self.meta.get(url)
+
+    def image_bytes(self, urls: set[str]) -> dict[str, bytes]:
+        """The bytes of these URLs (images kept), each read alone from its download chunk."""
+        out: dict[str, bytes] = {}
+        for u in urls:
+            r = self.meta.get(u)
+            if r is not None and r["status"] == "ok":
+                chunk = os.path.join(self.work, "part", r["part"], "fetched", r["chunk"])
+                out[u] = self._reader.read(chunk, int(r["row"]))
+        return out
 
 
 def _frequent_phashes(work: str) -> set[str]:
@@ -685,7 +666,8 @@ def _frequent_phashes(work: str) -> set[str]:
 
 
 def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Join this shard's download results back into its documents and write the output shard."""
+    """Join this shard's download results back into its documents and write the output shard, in batches of
+    about ``chunk_size`` images."""
     work = settings["_work"]
     done_path = os.path.join(work, "attached", f"{settings['_shard']}.json")
     if os.path.exists(output) and _restore(stats, done_path):
@@ -696,12 +678,12 @@ def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
             f"the work files of this run were deleted when it completed, so {os.path.basename(output)} cannot be "
             "rebuilt alone: rerun with --force (or set keep_work=true to keep them next time)"
         )
-    results = _results_for_shard(work, settings["_shard"])
+    results = ShardResults(work, settings["_shard"])
     frequent = _frequent_phashes(work)
-    cfg = _cfg(settings)
-    check_declared = settings["filter_declared_size"]
-    dedup = settings["dedup_in_document"]
+    limit = max(1, int(settings["chunk_size"]))
     with DocumentWriter(output) as writer:
+        batch: list[tuple[Document, list[tuple[Node, dict[str, Any] | None]]]] = []
+        wanted: set[str] = set()
         for row in read_rows(inputs[0]):
             try:
                 doc = Document.from_row(row)
@@ -709,61 +691,92 @@ def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
                 stats.reason("skipped", "bad_document")
                 continue
             stats.inc("documents_in")
-            nodes: list[Node] = []
-            seen_urls: set[str] = set()
-            seen_sha: set[str] = set()
-            for node in doc.nodes():
-                if not node.is_image:
-                    if node.text:
-                        nodes.append(Node(text=node.text))
-                    continue
-                stats.inc("images_in")
-                url = node.image or ""
-                meta = node.meta if isinstance(node.meta, dict) else {}
-                res = results.get(url)
-                if not url.strip():
-                    reason = "empty_url"
-                elif check_declared and declared_refusal(meta, cfg):
-                    reason = "declared_size"
-                elif res is None:
-                    reason = "not_collected"
-                elif res["status"] != "ok":
-                    reason = res["status"]
-                elif res["phash"] in frequent:
-                    reason = "phash_frequent"
-                elif dedup and (url in seen_urls or res["sha256"] in seen_sha):
-                    reason = "repeated_in_document"
-                else:
-                    reason = None
-                if reason:
-                    stats.reason("image_removed", reason)
-                    continue
-                seen_urls.add(url)
-                seen_sha.add(res["sha256"])
-                new_meta = dict(meta)
-                new_meta.update(
-                    original_width=res["width"],
-                    original_height=res["height"],
-                    format=res["format"],
-                    bytes_size=res["bytes_size"],
-                    sha256=res["sha256"],
-                    phash=res["phash"],
-                )
-                nodes.append(Node(image=url, meta=new_meta, data=res["bytes"]))
-                stats.inc("images_out")
-            out = doc.replace_nodes(nodes)
-            if not out.texts:
-                stats.reason("documents_dropped", "empty")
-                continue
-            if settings["drop_documents_without_images"] and not out.num_images:
-                stats.reason("documents_dropped", "no_images")
-                continue
-            if out.image_bytes is None:
-                out.image_bytes = [None] * len(out.texts)
-            writer.write(out)
-            stats.inc("documents_out")
+            decided = _decide_images(doc, results, frequent, settings, stats)
+            batch.append((doc, decided))
+            wanted.update(node.image for node, res in decided if res is not None)
+            if len(wanted) >= limit or len(batch) >= limit:
+                _write_batch(batch, results.image_bytes(wanted), writer, settings, stats)
+                batch, wanted = [], set()
+        _write_batch(batch, results.image_bytes(wanted), writer, settings, stats)
     _save(stats, done_path)
     _cleanup_when_all_attached(work, settings, stats)
+
+
+def _decide_images(
+    doc: Document, results: ShardResults, frequent: set[str], settings: dict[str, Any], stats: Stats
+) -> list[tuple[Node, dict[str, Any] | None]]:
+    """The document's nodes, each image with its result when it stays (None: text, or an image removed)."""
+    cfg = _cfg(settings)
+    out: list[tuple[Node, dict[str, Any] | None]] = []
+    seen_urls: set[str] = set()
+    seen_sha: set[str] = set()
+    for node in doc.nodes():
+        if not node.is_image:
+            if node.text:
+                out.append((Node(text=node.text), None))
+            continue
+        stats.inc("images_in")
+        url = node.image or ""
+        meta = node.meta if isinstance(node.meta, dict) else {}
+        res = results.get(url)
+        if not url.strip():
+            reason = "empty_url"
+        elif settings["filter_declared_size"] and declared_refusal(meta, cfg):
+            reason = "declared_size"
+        elif res is None:
+            reason = "not_collected"
+        elif res["status"] != "ok":
+            reason = res["status"]
+        elif res["phash"] in frequent:
+            reason = "phash_frequent"
+        elif settings["dedup_in_document"] and (url in seen_urls or res["sha256"] in seen_sha):
+            reason = "repeated_in_document"
+        else:
+            reason = None
+        if reason:
+            stats.reason("image_removed", reason)
+            continue
+        seen_urls.add(url)
+        seen_sha.add(res["sha256"])
+        out.append((Node(image=url, meta=meta), res))
+    return out
+
+
+def _write_batch(
+    batch: list[tuple[Document, list[tuple[Node, dict[str, Any] | None]]]],
+    data: dict[str, bytes],
+    writer: DocumentWriter,
+    settings: dict[str, Any],
+    stats: Stats,
+) -> None:
+    for doc, decided in batch:
+        nodes: list[Node] = []
+        for node, res in decided:
+            if res is None:
+                nodes.append(node)
+                continue
+            new_meta = dict(node.meta)
+            new_meta.update(
+                original_width=res["width"],
+                original_height=res["height"],
+                format=res["format"],
+                bytes_size=res["bytes_size"],
+                sha256=res["sha256"],
+                phash=res["phash"],
+            )
+            nodes.append(Node(image=node.image, meta=new_meta, data=data[node.image]))
+            stats.inc("images_out")
+        out = doc.replace_nodes(nodes)
+        if not out.texts:
+            stats.reason("documents_dropped", "empty")
+            continue
+        if settings["drop_documents_without_images"] and not out.num_images:
+            stats.reason("documents_dropped", "no_images")
+            continue
+        if out.image_bytes is None:
+            out.image_bytes = [None] * len(out.texts)
+        writer.write(out)
+        stats.inc("documents_out")
 
 
 def _cleanup_when_all_attached(work: str, settings: dict[str, Any], stats: Stats) -> None:
