@@ -252,8 +252,10 @@ def test_single_pass_and_bad_settings(corpus, tmp_path):
     _, inputs, _ = corpus
     s = run_stage("dedup", inputs, str(tmp_path / "url"), {"passes": ["url"]})
     assert s["removed_documents"] == {"url_duplicate": 4} and s["documents_out"] == 19
-    with pytest.raises(SettingsError, match="passes must be distinct names"):
+    with pytest.raises(SettingsError, match=r"'passes' is \['exact'\]; allowed values: url, paragraph"):
         run_stage("dedup", inputs, str(tmp_path / "bad"), {"passes": ["url", "exact"]})
+    with pytest.raises(SettingsError, match="passes must be distinct names"):
+        run_stage("dedup", inputs, str(tmp_path / "bad"), {"passes": ["url", "url"]})
     with pytest.raises(SettingsError, match="exceeds num_perm"):
         run_stage("dedup", inputs, str(tmp_path / "bad2"), {"minhash_bands": 20, "minhash_rows": 20})
 

@@ -37,9 +37,18 @@ def stage_module(stage: str):
     return importlib.import_module(f"obelics.stages.{stage.replace('-', '_')}")
 
 
-def stage_settings(stage: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+def settings_class(stage: str) -> type[settings_mod.StageSettings]:
+    """The settings declaration of a stage: its ``Settings`` class (or one made from plain ``DEFAULTS``)."""
     mod = stage_module(stage)
-    return settings_mod.resolve(mod.DEFAULTS, overrides, getattr(mod, "CHOICES", None), where=stage)
+    cls = getattr(mod, "Settings", None)
+    if cls is None:
+        cls = settings_mod.from_defaults(mod.DEFAULTS, getattr(mod, "CHOICES", None))
+    return cls
+
+
+def stage_settings(stage: str, overrides: dict[str, Any] | None, where: str = "") -> dict[str, Any]:
+    """The stage's settings: its defaults with ``overrides``, every value checked against the declaration."""
+    return settings_class(stage).resolve(overrides, where=where or stage)
 
 
 def map_tasks(
@@ -96,7 +105,8 @@ def reduce_task(
         inputs=[t.output for t in tasks],
         output=output,
         stats_path=os.path.join(output_dir, work, f"finalize-{digest}.stats.json"),
-        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+        settings=settings,
+        params={"stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +26,33 @@ from obelics.io.atomic import temp_path, write_json
 from obelics.io.parquet import read_documents
 from obelics.io.webdataset import file_sha256, iter_documents
 from obelics.run.runner import map_tasks, reduce_task
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
 from obelics.stats import Stats, merge
 
 STAGE = "export"
 WORK = "_work"
 
-DEFAULTS: dict[str, Any] = {
-    "format": "hub",  # hub: image URLs only (the published layout); bytes: plus image_bytes
-    "row_group_size": 0,  # rows per row group; 0 = 100 for hub, 20 with bytes
-    "row_group_bytes": 64_000_000,  # also end a row group once its image bytes pass this
-    "keep_extra": False,  # keep other input columns (the card then leaves typing to datasets)
-    "name": "",
-    "pretty_name": "",
-    "license": "cc-by-4.0",
-}
-CHOICES = {"format": ["hub", "bytes"]}
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the export stage."""
+
+    format: str = setting(
+        "hub", "hub: image URLs only (the published layout); bytes: plus image_bytes", choices=["hub", "bytes"]
+    )
+    row_group_size: int = setting(0, "rows per row group (0 = 100 for hub, 20 with bytes)", min=0)
+    row_group_bytes: int = setting(
+        64_000_000, "also end a row group once its image bytes pass this", min=1, unit="bytes"
+    )
+    keep_extra: bool = setting(False, "keep other input columns (the card then leaves typing to datasets)")
+    name: str = setting("", 'dataset name for the card ("" = the output folder\'s name)', group="dataset card")
+    pretty_name: str = setting("", "title of the card", group="dataset card")
+    license: str = setting("cc-by-4.0", "license id for the card", group="dataset card")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
 
 HUB_FEATURES = """\
   features:

@@ -28,6 +28,7 @@ from obelics.stats import Stats
 log = logging.getLogger("obelics")
 
 STAGE = "filter"
+Settings = config.Settings
 DEFAULTS: dict[str, Any] = dict(config.DEFAULTS)
 CHOICES: dict[str, list[Any]] = dict(config.CHOICES)
 BATCH = 64  # documents whose text metrics are computed together (64-128 fit the CPU caches best)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -19,30 +20,54 @@ from obelics.document import Document, DocumentError
 from obelics.filters.optout import OptOutList, image_signal, page_decision
 from obelics.io.parquet import DocumentWriter, read_rows
 from obelics.run.runner import map_tasks
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
 
-DEFAULTS: dict[str, Any] = {
-    "page_signals": True,  # act on general_metadata["opt_out"] recorded at extraction
-    "image_signals": True,  # act on image metadata "opt_out" recorded at download
-    "noindex_opt_out": False,  # treat noindex as an opt-out from training (it is about search engines)
-    "lists": [],  # opt-out lists: text (one URL or domain per line, # comments) or Parquet (url / domain column)
-    "check_document_urls": True,  # match page URLs against lists and the API
-    "check_image_urls": True,  # match image URLs against lists and the API
-    "api_url": "",  # opt-out service endpoint; empty = no API
-    "api_format": "text",  # request body: text (one URL per line, Spawning's) or json ({"urls": [...]})
-    "api_batch_size": 1000,
-    "api_rate_limit": 5.0,  # requests per second, per task (0 = unlimited)
-    "api_retries": 5,
-    "api_backoff": 1.0,  # first retry delay in seconds, doubled each retry (capped at 60 s)
-    "api_timeout": 30.0,
-    "api_key_env": "SPAWNING_OPTS_KEY",  # environment variable holding the API key (sent as 'Authorization: API <key>')
-    "on_api_failure": "fail",  # fail | keep | drop: what to do with URLs the API could not check
-    "keep_rejected": False,  # also write removed documents to OUT/rejected/NAME.parquet
-}
-CHOICES: dict[str, list[Any]] = {"on_api_failure": ["fail", "keep", "drop"], "api_format": ["text", "json"]}
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the opt-out stage."""
+
+    page_signals: bool = setting(True, 'act on general_metadata["opt_out"] recorded at extraction')
+    image_signals: bool = setting(True, 'act on image metadata "opt_out" recorded at download')
+    noindex_opt_out: bool = setting(False, "treat noindex as an opt-out from training (it is about search engines)")
+    lists: list = setting(
+        [], "opt-out lists: text (one URL or domain per line, # comments) or Parquet (url / domain column)"
+    )
+    check_document_urls: bool = setting(True, "match page URLs against lists and the API")
+    check_image_urls: bool = setting(True, "match image URLs against lists and the API")
+    api_url: str = setting("", 'opt-out service endpoint ("" = no API)', group="opt-out API")
+    api_format: str = setting(
+        "text",
+        'request body: text (one URL per line, Spawning\'s) or json ({"urls": [...]})',
+        choices=["text", "json"],
+        group="opt-out API",
+    )
+    api_batch_size: int = setting(1000, "URLs per request", min=1, group="opt-out API")
+    api_rate_limit: float = setting(
+        5.0, "requests per second, per task (0 = unlimited)", min=0, unit="requests/s", group="opt-out API"
+    )
+    api_retries: int = setting(5, "retries of a failed request", min=0, group="opt-out API")
+    api_backoff: float = setting(
+        1.0, "first retry delay, doubled each retry (capped at 60 s)", min=0, unit="s", group="opt-out API"
+    )
+    api_timeout: float = setting(30.0, "time per request", min=0.01, unit="s", group="opt-out API")
+    api_key_env: str = setting(
+        "SPAWNING_OPTS_KEY",
+        "environment variable holding the API key (sent as 'Authorization: API <key>')",
+        group="opt-out API",
+    )
+    on_api_failure: str = setting(
+        "fail", "what to do with URLs the API could not check", choices=["fail", "keep", "drop"], group="opt-out API"
+    )
+    keep_rejected: bool = setting(False, "also write removed documents to OUT/rejected/NAME.parquet", group="output")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
 
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
