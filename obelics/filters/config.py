@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from obelics.run.settings import SettingsError, StageSettings, setting
@@ -182,7 +181,6 @@ CHOICES: dict[str, list[Any]] = Settings.choices()
 
 # Cutoffs that may be null (check off).
 NULLABLE = {i.name for i in Settings.infos() if i.spec.nullable}
-NULL_WORDS = ("off", "null", "none")
 
 # Settings that name files (checked to exist; made absolute so any engine's worker finds them).
 FILE_SETTINGS = (
@@ -207,34 +205,6 @@ RATIO_METRICS = (
     "spam_words",
     "common_words",
 )
-
-
-def nulls_to_none(overrides: dict[str, Any]) -> dict[str, Any]:
-    """``off``/``null``/``none`` strings of nullable cutoffs become None."""
-    return {
-        k: (None if k in NULLABLE and isinstance(v, str) and v.strip().lower() in NULL_WORDS else v)
-        for k, v in overrides.items()
-    }
-
-
-def load_config(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a filter YAML file into overrides (keys checked against the settings)."""
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise SettingsError(f"filter config not found: {p}")
-    with open(p, encoding="utf-8") as fh:
-        try:
-            data = yaml.safe_load(fh) or {}
-        except yaml.YAMLError as e:
-            raise SettingsError(f"{p}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise SettingsError(f"{p}: expected a mapping of setting: value")
-    unknown = sorted(set(data) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(f"{p}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(sorted(DEFAULTS))}")
-    return nulls_to_none(data)
 
 
 def check(settings: dict[str, Any]) -> dict[str, Any]:

@@ -219,6 +219,22 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
+def load_settings_file(path: str) -> dict[str, Any]:
+    """The ``KEY: VALUE`` mapping of a settings YAML file (checked later against the stage's declaration)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError as e:
+        raise SettingsError(f"settings file {path}: cannot be read: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise SettingsError(f"settings file {path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"settings file {path}: expected a mapping of setting: value")
+    return data
+
+
 # ------------------------------------------------------------------------------------------------
 # listings generated from the declaration
 # ------------------------------------------------------------------------------------------------
