@@ -150,6 +150,9 @@ def run_stage(
             _write_summary(stage, output, settings, results, inputs, outputs)
             raise StageFailed(stage, failed)
     summary = _write_summary(stage, output, settings, results, inputs, outputs)
+    from obelics.report.card import write_stage_card
+
+    write_stage_card(output, summary)  # so load_dataset(OUT) reads the shards, not the stats files
     log.info(format_summary(summary))
     return summary
 
