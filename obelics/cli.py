@@ -44,6 +44,13 @@ class CommandParser(argparse.ArgumentParser):
         return super().format_help()
 
 
+class StdoutHandler(logging.Handler):
+    """Writes records' messages to the current ``sys.stdout``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(record.getMessage(), file=sys.stdout, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="obelics", description="Build OBELICS-style interleaved image-text corpora from Common Crawl."
@@ -67,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    summaries = logging.getLogger("obelics.summary")  # each stage's summary: on stdout, once
+    if not any(isinstance(h, StdoutHandler) for h in summaries.handlers):
+        summaries.addHandler(StdoutHandler())
+    summaries.propagate = False
     if not getattr(args, "_main", None):
         parser.print_help()
         return 2

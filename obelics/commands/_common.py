@@ -12,7 +12,6 @@ from obelics.io.paths import expand_inputs
 from obelics.run.engines import EngineError
 from obelics.run.runner import LocalEngine, StageFailed, run_stage
 from obelics.run.settings import SettingsError, load_settings_file, parse_overrides
-from obelics.stats import format_summary
 
 log = logging.getLogger("obelics")
 
@@ -134,14 +133,11 @@ def run_stage_command(stage: str, inputs: list[str], args: argparse.Namespace, s
     overrides = {**from_file, **settings, **parse_overrides(getattr(args, "set", []))}
     engine = engine_from_args(args)
     try:
-        summary = run_stage(
-            stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force
-        )
+        run_stage(stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force)
     finally:
         close = getattr(engine, "close", None)
         if close:
             close()
-    print(format_summary(summary), file=sys.stderr)
     return 0
 
 

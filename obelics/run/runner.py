@@ -16,9 +16,11 @@ from obelics.run import settings as settings_mod
 from obelics.run.engines import Engine
 from obelics.run.engines.local import LocalEngine
 from obelics.run.task import Task, execute
-from obelics.stats import format_summary, merge
+from obelics.stats import format_summary, merge, refusal_hints
 
 log = logging.getLogger("obelics")
+# one summary per stage; the command line prints this logger on stdout, other logs go to stderr
+summary_log = logging.getLogger("obelics.summary")
 
 
 class StageFailed(RuntimeError):
@@ -142,7 +144,9 @@ def run_stage(
     else:
         step_results_list = None
     for i, step in enumerate(steps):
-        desc = f"{stage}" + (f" step {i + 1}/{len(steps)}" if len(steps) > 1 else "")
+        desc = f"{stage}" + (f" step {i + 1}/{len(steps)}: {step_name(step)}" if len(steps) > 1 else "")
+        if step:
+            log.info("%s: %d task(s)", desc, len(step))
         step_results = step_results_list[i] if step_results_list is not None else engine.run(step, retries, desc)
         results.extend(step_results)
         failed = [r for r in step_results if r.get("failed")]
@@ -153,8 +157,22 @@ def run_stage(
     from obelics.report.card import write_stage_card
 
     write_stage_card(output, summary)  # so load_dataset(OUT) reads the shards, not the stats files
-    log.info(format_summary(summary))
+    summary_log.info(format_summary(summary, os.path.join(output, "stats.json")))
+    for hint in refusal_hints(summary, getattr(mod, "HINTS", None)):
+        log.warning("%s: %s", stage, hint)
     return summary
+
+
+def step_name(step: list[Task]) -> str:
+    """What a step does, for progress and logs: its tasks' common name prefix, else its function's name."""
+    if not step:
+        return ""
+    fn = step[0].fn.rsplit(":", 1)[-1]
+    for suffix in ("_task", "_step", "_shard"):
+        fn = fn.removesuffix(suffix)
+    prefix = os.path.commonprefix([t.name for t in step])
+    prefix = prefix.rsplit("-", 1)[0] if "-" in prefix else ""
+    return prefix if prefix[:1].isalpha() and len(prefix) > 2 else fn
 
 
 def _write_summary(

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.dedup.passes import PASS_NAMES, make_pass
 from obelics.dedup.store import connect, read_for_shard, write_grouped
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
@@ -267,7 +266,7 @@ def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     rejected: dict[str, DocumentWriter] = {}
     try:
         desc = f"dedup {info['shard']}" + ("" if final else f" keys {info['step']}")
-        for row, doc, err in tqdm(_documents(src, final), desc=desc, leave=False, disable=None):
+        for row, doc, err in progress(_documents(src, final), desc=desc, unit="doc"):
             if doc is None:
                 if final:
                     stats.reason("skipped", "bad_document")

@@ -19,12 +19,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
 from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
 from obelics.io.parquet import read_documents
 from obelics.io.webdataset import file_sha256, iter_documents
+from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
@@ -136,7 +136,7 @@ def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
         batch, batch_bytes = [], 0
 
     try:
-        for doc in tqdm(read_any(path), desc=f"export {Path(path).name}", unit="doc", leave=False):
+        for doc in progress(read_any(path), desc=f"export {Path(path).name}", unit="doc"):
             stats.inc("documents_in")
             try:
                 doc.validate()

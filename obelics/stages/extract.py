@@ -29,8 +29,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document
 from obelics.io.parquet import DocumentWriter
 from obelics.io.paths import shard_name
@@ -55,6 +53,7 @@ from obelics.io.warc import (
     relative_name,
     resolve_location,
 )
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
@@ -178,7 +177,7 @@ def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats
     name = shard_name(path)
     with (
         DocumentWriter(output) as writer,
-        tqdm(desc=name, unit=" rec", disable=not settings.get("progress", True), leave=False, mininterval=1) as bar,
+        progress(desc=name, unit=" rec", enabled=settings.get("progress", True)) as bar,
     ):
         for rec in iter_records(
             path,
@@ -217,13 +216,8 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
     try:
         with (
             DocumentWriter(output) as writer,
-            tqdm(
-                total=len(pointers),
-                desc=shard_name(path),
-                unit=" rec",
-                disable=not settings.get("progress", True),
-                leave=False,
-                mininterval=1,
+            progress(
+                total=len(pointers), desc=shard_name(path), unit=" rec", enabled=settings.get("progress", True)
             ) as bar,
         ):
             for ptr, data, err in fetcher.fetch_many(items):

@@ -175,6 +175,12 @@ class Settings(StageSettings):
 DEFAULTS: dict[str, Any] = Settings.defaults()
 CHOICES: dict[str, list[Any]] = Settings.choices()
 
+# What to do when a whole class of images is refused (the runner's hint after the summary).
+HINTS = {
+    "guard:loopback": "image URLs on 127.0.0.1/localhost are refused; for a local server set allow_loopback=true",
+    "guard:private": "image URLs on private addresses are always refused (an internal server cannot be fetched)",
+}
+
 # Settings that change how, not what: a run may be resumed with other values.
 EXECUTION_KEYS = frozenset(
     {

@@ -14,11 +14,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document, DocumentError
 from obelics.filters.optout import OptOutList, image_signal, page_decision
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
@@ -135,9 +134,7 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
     # ---- read 1: collect the URLs the API must check ----
     to_check: set[str] = set()
     if use_api:
-        for _, doc in tqdm(
-            _documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", leave=False, disable=None
-        ):
+        for _, doc in progress(_documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", unit="doc"):
             if doc is None or decide.page(doc):
                 continue
             if settings["check_document_urls"] and doc.url:
@@ -183,9 +180,7 @@ def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: S
         rejected = DocumentWriter(os.path.join(os.path.dirname(output), "rejected", name))
     try:
         with DocumentWriter(output) as out:
-            for _, doc in tqdm(
-                _documents(path, stats), desc=f"optout {os.path.basename(path)}", leave=False, disable=None
-            ):
+            for _, doc in progress(_documents(path, stats), desc=f"optout {os.path.basename(path)}", unit="doc"):
                 if doc is None:
                     continue
                 stats.inc("documents_in")

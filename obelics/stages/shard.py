@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import count_rows, read_documents
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
+from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
@@ -171,7 +170,7 @@ def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     tokens = 0
     with writer:
         rows = read_documents(path)
-        for row_index, doc in enumerate(tqdm(rows, total=total, desc=f"shard {name}", unit="doc", leave=False)):
+        for row_index, doc in enumerate(progress(rows, total=total, desc=f"shard {name}", unit="doc")):
             stats.inc("documents_in")
             stats.inc("images_in", doc.num_images)
             try:
