@@ -38,7 +38,7 @@ def test_run_chains_stages_and_reruns_nothing(toy):
     summary = json.loads((out / "summary.json").read_text())
     assert [s["name"] for s in summary["stages"]] == ["gen", "vocab"]
     digests = data_digests(out)
-    assert len(digests) == 15  # 5 gen shards, 5 counts, 5 vocab shards
+    assert len(digests) == 17  # 5 gen shards, 5 counts, 5 vocab shards, 2 folder cards (README.md)
     # a rerun finds every task done and changes nothing
     assert run(pipe, "--input", str(tmp / "in"), "--output", str(out)) == 0
     again = json.loads((out / "02-vocab" / "stats.json").read_text())

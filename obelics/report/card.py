@@ -400,8 +400,10 @@ def write_stage_card(output: str, summary: dict[str, Any]) -> str | None:
     """``OUT/README.md`` for a stage folder of Parquet shards, so ``load_dataset(OUT)`` reads the documents.
 
     Its YAML names the data files (the shards, not the stats JSON files beside them; removed
-    documents kept with ``keep_rejected`` as a ``rejected`` config). Not written when the stage
-    writes its own card, or when its outputs are not Parquet shards of the folder.
+    documents kept with ``keep_rejected`` as a ``rejected`` config) and a fingerprint of their
+    sizes and Parquet footers, so ``datasets`` never reads a rebuilt folder from a stale cache.
+    Not written when the stage writes its own card, or when its outputs are not Parquet shards of
+    the folder.
     """
     out = Path(output)
     outputs = [Path(o) for o in summary.get("outputs") or []]
@@ -410,11 +412,12 @@ def write_stage_card(output: str, summary: dict[str, Any]) -> str | None:
     path = out / "README.md"
     if path.exists() and STAGE_CARD_MARK not in path.read_text(encoding="utf-8", errors="replace"):
         return None  # a card the stage wrote itself
-    stats = []
-    for o in sorted(outputs):
-        st = o.stat() if o.exists() else None
-        stats.append(f"{o.name} {st.st_size if st else 0} {st.st_mtime_ns if st else 0}")
-    fingerprint = hashlib.sha256("\n".join(stats).encode()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for o in sorted(o for o in outputs if o.is_file()):
+        with open(o, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 65536))
+            digest.update(f"{o.name} {size}\n".encode() + fh.read())
     present = sorted(p.name for p in out.glob("*.parquet") if not p.name.startswith("."))
     files: list[str] = ["*.parquet"] if present == sorted(o.name for o in outputs) else sorted(o.name for o in outputs)
     stage = str(summary.get("stage") or out.name)
@@ -422,8 +425,8 @@ def write_stage_card(output: str, summary: dict[str, Any]) -> str | None:
     lines = ["---", f"pretty_name: {_yaml_str(f'obelics {stage} output: {out.resolve().name}')}"]
     lines += ["tags:", "- obelics", "- interleaved", "- image-text", "- web-documents"]
     lines += ["size_categories:", f"- {_size_category(documents)}"]
-    lines += ["configs:", "- config_name: default", "  default: true"]
-    lines.append(f"  description: {_yaml_str(f'content fingerprint {fingerprint}')}")
+    lines += ["configs:", "- config_name: default"]
+    lines.append(f"  description: {_yaml_str(f'content fingerprint {digest.hexdigest()[:16]}')}")
     lines += ["  data_files:", "  - split: train", "    path:"] + [f"    - {_yaml_str(f)}" for f in files]
     if any((out / "rejected").glob("*.parquet")):
         lines += ["- config_name: rejected", "  data_files:", "  - split: train", "    path: rejected/*.parquet"]
