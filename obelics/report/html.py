@@ -33,6 +33,7 @@ from typing import Any
 
 from obelics.document import Document
 from obelics.io.atomic import atomic_open
+from obelics.io.paths import WORK
 from obelics.io.webdataset import image_format, iter_documents
 from obelics.progress import progress
 from obelics.report.card import funnel, walk_lineage
@@ -54,7 +55,7 @@ def document_files(folder: str | Path) -> list[Path]:
     tars = sorted(p for p in d.glob("*.tar") if not p.name.startswith("."))
     if tars:
         return tars
-    return sorted(p for p in d.rglob("*.parquet") if not p.name.startswith(".") and "_work" not in p.parts)
+    return sorted(p for p in d.rglob("*.parquet") if not p.name.startswith(".") and WORK not in p.parts)
 
 
 def iter_folder(folder: str | Path, limit: int | None = None) -> Iterator[Document]:

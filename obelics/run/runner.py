@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from obelics.io.atomic import remove_stale_temps, write_json
-from obelics.io.paths import shard_name
+from obelics.io.paths import WORK, shard_name
 from obelics.run import settings as settings_mod
 from obelics.run.engines import Engine
 from obelics.run.engines.local import LocalEngine
@@ -91,7 +91,7 @@ def reduce_task(
     output_dir: str,
     settings: dict[str, Any],
     inputs: list[str],
-    work: str = "_work",
+    work: str = WORK,
 ) -> Task:
     """One task over the outputs of ``tasks`` (a manifest, a card), writing ``output``.
 

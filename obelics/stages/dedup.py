@@ -35,6 +35,7 @@ from obelics.dedup.store import connect, read_for_shard, write_grouped
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.io.paths import WORK
 from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError, StageSettings, setting
@@ -75,8 +76,6 @@ class Settings(StageSettings):
 
 
 DEFAULTS: dict[str, Any] = Settings.defaults()
-
-WORK = "_work"
 
 
 def _fingerprint(inputs: list[str], settings: dict[str, Any]) -> str:

@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
 from obelics.io.parquet import read_documents
-from obelics.io.webdataset import file_sha256, iter_documents
+from obelics.io.paths import WORK
+from obelics.io.webdataset import DOCUMENT_FEATURES, features_yaml, file_sha256, iter_documents
 from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
@@ -31,7 +32,6 @@ from obelics.run.task import Task
 from obelics.stats import Stats, merge
 
 STAGE = "export"
-WORK = "_work"
 
 
 @dataclass
@@ -54,21 +54,7 @@ class Settings(StageSettings):
 DEFAULTS: dict[str, Any] = Settings.defaults()
 CHOICES: dict[str, list[Any]] = Settings.choices()
 
-HUB_FEATURES = """\
-  features:
-  - name: texts
-    list: string
-  - name: images
-    list: string
-  - name: metadata
-    dtype: string
-  - name: general_metadata
-    dtype: string
-"""
-BYTES_FEATURE = """\
-  - name: image_bytes
-    list: image
-"""
+BYTES_FEATURE = {"name": "image_bytes", "list": "image"}
 
 
 def expand_manifests(inputs: list[str]) -> list[str]:
@@ -202,7 +188,8 @@ def finalize_task(inputs: list[str], output: str, settings: dict[str, Any], stat
     merged["stage"] = STAGE
     merged["inputs"] = settings.get("stage_inputs", [])
     with_bytes = settings["format"] == "bytes"
-    features = None if settings["keep_extra"] else HUB_FEATURES + (BYTES_FEATURE if with_bytes else "")
+    columns = DOCUMENT_FEATURES + ([BYTES_FEATURE] if with_bytes else [])
+    features = None if settings["keep_extra"] else features_yaml(columns)
     manifest = {
         "format": f"obelics-parquet-{settings['format']}",
         "documents": sum(f["documents"] for f in files),

@@ -66,6 +66,7 @@ from obelics.images.hashing import partition_of
 from obelics.images.urls import DEFAULT_BANNED_SUBSTRINGS, url_status
 from obelics.io.atomic import atomic_path, write_json
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.io.paths import WORK
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
@@ -74,7 +75,6 @@ from obelics.stats import Stats
 log = logging.getLogger("obelics")
 
 STAGE = "images"
-WORK = "_work"
 
 
 @dataclass

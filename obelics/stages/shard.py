@@ -24,6 +24,7 @@ from typing import Any
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import count_rows, read_documents
+from obelics.io.paths import WORK
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
 from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
@@ -58,7 +59,6 @@ class Settings(StageSettings):
 DEFAULTS: dict[str, Any] = Settings.defaults()
 
 STAGE = "shard"
-WORK = "_work"
 
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
