@@ -14,13 +14,13 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from obelics.document import Document, DocumentError
+from obelics.document import Document
 from obelics.filters.optout import OptOutList, image_signal, page_decision
-from obelics.io.parquet import DocumentWriter, read_rows
 from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import Reject, map_documents, read_documents_counted
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -110,129 +110,101 @@ class _Decider:
         return None
 
 
-def _documents(path: str, stats: Stats | None):
-    """(row index, Document or None) for every row; bad rows are counted once (first read)."""
-    for i, row in enumerate(read_rows(path)):
-        try:
-            yield i, Document.from_row(row)
-        except (DocumentError, TypeError, KeyError) as e:
-            if stats is not None:
-                stats.reason("skipped", "bad_document")
-                log.warning("%s row %d: %s", path, i, e)
-            yield i, None
-
-
 def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Apply opt-out to one shard."""
+    """Apply opt-out to one shard: lists and recorded signals, then the API's answers for what is left."""
     from obelics.optout.lists import load_lists
 
     path = inputs[0]
-    lists = load_lists(settings["lists"])
-    decide = _Decider(settings, lists)
-    use_api = bool(settings["api_url"])
+    decide = _Decider(settings, load_lists(settings["lists"]))
+    opted, unchecked = _api_answers(path, settings, decide, stats) if settings["api_url"] else (set(), set())
+    apply = _Apply(settings, decide, opted, unchecked, stats)
+    map_documents("optout", path, output, apply, stats, keep_rejected=settings["keep_rejected"])
 
-    # ---- read 1: collect the URLs the API must check ----
+
+def _urls_to_check(path: str, settings: dict[str, Any], decide: _Decider) -> set[str]:
+    """The page and image URLs the API must check: those no list or recorded signal removes already."""
     to_check: set[str] = set()
-    if use_api:
-        for _, doc in progress(_documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", unit="doc"):
-            if doc is None or decide.page(doc):
-                continue
-            if settings["check_document_urls"] and doc.url:
-                to_check.add(doc.url)
-            if settings["check_image_urls"] and not decide.all_images(doc):
-                for url, meta in zip(doc.images, doc.metadata):
-                    if url is not None and not decide.image(url, meta):
-                        to_check.add(url)
-    opted: set[str] = set()
-    unchecked: set[str] = set()
-    if use_api and to_check:
-        from obelics.optout.api import OptOutClient
+    for doc in progress(read_documents_counted(path, None), desc=f"optout {os.path.basename(path)} (scan)"):
+        if decide.page(doc):
+            continue
+        if settings["check_document_urls"] and doc.url:
+            to_check.add(doc.url)
+        if settings["check_image_urls"] and not decide.all_images(doc):
+            for url, meta in zip(doc.images, doc.metadata):
+                if url is not None and not decide.image(url, meta):
+                    to_check.add(url)
+    return to_check
 
-        client = OptOutClient.from_settings(settings)
-        fail = settings["on_api_failure"] == "fail"
-        res = client.check(sorted(to_check), stop_on_failure=fail)
-        stats.inc("api_requests", res.requests)
-        stats.inc("api_retries", res.retries)
-        stats.inc("api_batches", res.batches)
-        stats.inc("api_urls_checked", len(to_check) - len(res.unchecked))
-        stats.inc("api_urls_opted_out", len(res.opted_out))
-        if res.failed_batches:
-            stats.inc("api_failed_batches", res.failed_batches)
-            msg = (
-                f"opt-out API {settings['api_url']} could not check {len(res.unchecked)} of {len(to_check)} URLs "
-                f"of {path}: {res.errors[0]}"
+
+def _api_answers(path: str, settings: dict[str, Any], decide: _Decider, stats: Stats) -> tuple[set[str], set[str]]:
+    """The URLs the API says are opted out, and those it could not check."""
+    to_check = _urls_to_check(path, settings, decide)
+    if not to_check:
+        return set(), set()
+    from obelics.optout.api import OptOutClient
+
+    client = OptOutClient.from_settings(settings)
+    fail = settings["on_api_failure"] == "fail"
+    res = client.check(sorted(to_check), stop_on_failure=fail)
+    stats.inc("api_requests", res.requests)
+    stats.inc("api_retries", res.retries)
+    stats.inc("api_batches", res.batches)
+    stats.inc("api_urls_checked", len(to_check) - len(res.unchecked))
+    stats.inc("api_urls_opted_out", len(res.opted_out))
+    if res.failed_batches:
+        stats.inc("api_failed_batches", res.failed_batches)
+        msg = (
+            f"opt-out API {settings['api_url']} could not check {len(res.unchecked)} of {len(to_check)} URLs "
+            f"of {path}: {res.errors[0]}"
+        )
+        if fail:
+            raise RuntimeError(
+                msg + ". Nothing was written for this shard. Rerun when the service answers, or set "
+                "on_api_failure=keep (keep unchecked data) or on_api_failure=drop (remove it)."
             )
-            if fail:
-                raise RuntimeError(
-                    msg + ". Nothing was written for this shard. Rerun when the service answers, or set "
-                    "on_api_failure=keep (keep unchecked data) or on_api_failure=drop (remove it)."
-                )
-            log.warning("%s; on_api_failure=%s", msg, settings["on_api_failure"])
-        opted = res.opted_out
-        unchecked = set(res.unchecked)
-    drop_unchecked = settings["on_api_failure"] == "drop"
+        log.warning("%s; on_api_failure=%s", msg, settings["on_api_failure"])
+    return set(res.opted_out), set(res.unchecked)
 
-    # ---- read 2: apply ----
-    rejected = None
-    if settings["keep_rejected"]:
-        # ".pq", not ".parquet": a later stage given OUT as its input must not pick these up
-        name = os.path.basename(output).removesuffix(".parquet") + ".pq"
-        rejected = DocumentWriter(os.path.join(os.path.dirname(output), "rejected", name))
-    try:
-        with DocumentWriter(output) as out:
-            for _, doc in progress(_documents(path, stats), desc=f"optout {os.path.basename(path)}", unit="doc"):
-                if doc is None:
-                    continue
-                stats.inc("documents_in")
-                n_images = doc.num_images
-                stats.inc("images_in", n_images)
-                reason = decide.page(doc)
-                if reason is None and settings["check_document_urls"] and doc.url:
-                    if doc.url in opted:
-                        reason = "page_api"
-                    elif doc.url in unchecked:
-                        if drop_unchecked:
-                            reason = "page_api_unavailable"
-                        else:
-                            stats.reason("api_unchecked_kept", "documents")
-                if reason is not None:
-                    stats.reason("removed_documents", reason)
-                    if n_images:
-                        stats.reason("removed_images", "in_removed_document", n_images)
-                    if rejected is not None:
-                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": reason}
-                        rejected.write(doc)
-                    continue
-                all_reason = decide.all_images(doc)
 
-                def keep(node, all_reason=all_reason) -> bool:
-                    r = all_reason or decide.image(node.image, node.meta)
-                    if r is None and settings["check_image_urls"]:
-                        if node.image in opted:
-                            r = "image_api"
-                        elif node.image in unchecked:
-                            if drop_unchecked:
-                                r = "image_api_unavailable"
-                            else:
-                                stats.reason("api_unchecked_kept", "images")
-                    if r is not None:
-                        stats.reason("removed_images", r)
-                        return False
-                    return True
+class _Apply:
+    """What happens to one document: removed whole (a Reject), or kept without its opted-out images."""
 
-                new = doc.filter_images(keep)
-                if not new.texts:
-                    stats.reason("removed_documents", "empty_after_image_optout")
-                    if rejected is not None:
-                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": "empty_after_image_optout"}
-                        rejected.write(doc)
-                    continue
-                stats.inc("documents_out")
-                stats.inc("images_out", new.num_images)
-                out.write(new)
-    except BaseException:
-        if rejected is not None:
-            rejected.abort()
-        raise
-    if rejected is not None:
-        rejected.close()
+    def __init__(
+        self, settings: dict[str, Any], decide: _Decider, opted: set[str], unchecked: set[str], stats: Stats
+    ) -> None:
+        self.s = settings
+        self.decide = decide
+        self.opted = opted
+        self.unchecked = unchecked
+        self.drop_unchecked = settings["on_api_failure"] == "drop"
+        self.stats = stats
+
+    def _api(self, url: str, what: str) -> str | None:
+        """``page_api``/``image_api`` when the API opted the URL out; ``*_api_unavailable`` per on_api_failure."""
+        if url in self.opted:
+            return f"{what}_api"
+        if url in self.unchecked:
+            if self.drop_unchecked:
+                return f"{what}_api_unavailable"
+            self.stats.reason("api_unchecked_kept", "documents" if what == "page" else "images")
+        return None
+
+    def __call__(self, doc: Document) -> Document | Reject:
+        reason = self.decide.page(doc)
+        if reason is None and self.s["check_document_urls"] and doc.url:
+            reason = self._api(doc.url, "page")
+        if reason is not None:
+            return Reject(reason)
+        all_reason = self.decide.all_images(doc)
+
+        def keep(node) -> bool:
+            r = all_reason or self.decide.image(node.image, node.meta)
+            if r is None and self.s["check_image_urls"]:
+                r = self._api(node.image, "image")
+            if r is not None:
+                self.stats.reason("removed_images", r)
+                return False
+            return True
+
+        new = doc.filter_images(keep)
+        return new if new.texts else Reject("empty_after_image_optout", count_images=False)
