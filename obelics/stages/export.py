@@ -22,13 +22,13 @@ import pyarrow.parquet as pq
 
 from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
-from obelics.io.parquet import read_documents
 from obelics.io.paths import WORK
 from obelics.io.webdataset import DOCUMENT_FEATURES, features_yaml, file_sha256, iter_documents
 from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import read_documents_counted
 from obelics.stats import Stats, merge
 
 STAGE = "export"
@@ -85,11 +85,11 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     return [tasks, [finalize]]
 
 
-def read_any(path: str):
-    """Documents of a Parquet shard or of one of our WebDataset tars."""
+def read_any(path: str, stats: Stats | None = None):
+    """Documents of a Parquet shard (bad rows: counted skips) or of one of our WebDataset tars."""
     if path.endswith(".tar"):
         return iter_documents(path)
-    return read_documents(path)
+    return read_documents_counted(path, stats)
 
 
 def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
@@ -122,7 +122,7 @@ def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
         batch, batch_bytes = [], 0
 
     try:
-        for doc in progress(read_any(path), desc=f"export {Path(path).name}", unit="doc"):
+        for doc in progress(read_any(path, stats), desc=f"export {Path(path).name}", unit="doc"):
             stats.inc("documents_in")
             try:
                 doc.validate()

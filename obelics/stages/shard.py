@@ -23,13 +23,14 @@ from typing import Any
 
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
-from obelics.io.parquet import count_rows, read_documents
+from obelics.io.parquet import count_rows
 from obelics.io.paths import WORK
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
 from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import read_documents_counted
 from obelics.stats import Stats, merge
 
 log = logging.getLogger("obelics")
@@ -169,7 +170,7 @@ def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     )
     tokens = 0
     with writer:
-        rows = read_documents(path)
+        rows = read_documents_counted(path, stats)  # a bad row is a counted skip, as in every stage
         for row_index, doc in enumerate(progress(rows, total=total, desc=f"shard {name}", unit="doc")):
             stats.inc("documents_in")
             stats.inc("images_in", doc.num_images)
