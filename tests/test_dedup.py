@@ -179,7 +179,7 @@ def test_image_set_and_minhash_passes(corpus):
 
 def test_funnel_rejected_and_skips(corpus):
     base, _, s = corpus
-    assert s["documents_in"] == 23 and s["skipped"] == {"bad_document": 1}
+    assert s["documents_in"] == 23 and s["skipped"] == {"bad_row:DocumentError": 1}
     assert s["documents_out"] == 23 - sum(EXPECTED_REMOVED.values())
     assert [s[f"pass{i}_{p}"]["documents_in"] for i, p in enumerate(["url", "paragraph", "image_set", "minhash"])] == [
         23,

@@ -30,6 +30,7 @@ def mixed(tmp_path) -> str:
     "stage, settings",
     [
         ("optout", {}),
+        ("dedup", {}),
         ("shard", {}),
         ("export", {}),
         ("filter", {"languages": ["en"], "nsfw_images": False, "language_min_score": None}),

@@ -268,7 +268,7 @@ def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: 
         for row, doc, err in progress(_documents(src, final), desc=desc, unit="doc"):
             if doc is None:
                 if final:
-                    stats.reason("skipped", "bad_document")
+                    stats.reason("skipped", f"bad_row:{type(err).__name__}")
                     log.warning("%s row %d: %s", src, row, err)
                 continue
             if final:
