@@ -189,6 +189,9 @@ def _write_summary(
     summary["settings"] = settings
     summary["inputs"] = inputs
     summary["outputs"] = outputs
+    summarize = getattr(stage_module(stage), "summarize", None)  # figures derived from the merged counts
+    if summarize is not None and not any(r.get("failed") for r in results):
+        summary.update(summarize(summary))
     failed = [r for r in results if r.get("failed")]
     if failed:
         summary["failed_tasks"] = [{k: r.get(k) for k in ("task", "error", "log")} for r in failed]

@@ -337,3 +337,11 @@ def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats
     stats.inc("documents")
     stats.inc("images", doc.num_images)
     return doc
+
+
+def summarize(summary: dict[str, Any]) -> dict[str, Any]:
+    """The means of the re-extraction check (pointer rows that carry the published document), for stats.json."""
+    from obelics.io.pointers import reextract_summary
+
+    means = reextract_summary(summary)
+    return {"reextract_summary": means} if means is not None else {}
