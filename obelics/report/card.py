@@ -17,20 +17,13 @@ from obelics.io.atomic import atomic_open
 from obelics.io.paths import is_remote
 from obelics.io.webdataset import FEATURES_YAML
 
-# Counter names the stages use for documents and images going in and out (first found wins).
-DOC_IN_KEYS = ("documents_in", "documents_read", "docs_in", "rows_in", "rows_read", "input_documents")
-DOC_OUT_KEYS = (
-    "documents_out",
-    "documents_written",
-    "documents_kept",
-    "docs_out",
-    "docs_written",
-    "rows_out",
-    "output_documents",
-    "documents",
-)
-IMG_IN_KEYS = ("images_in", "images_found", "image_urls_in", "input_images")
-IMG_OUT_KEYS = ("images_out", "images_written", "images_kept", "images_attached", "output_images", "images")
+# Counter names the stages record for documents and images going in and out (first found wins): the
+# per-document stages' funnel (obelics.stages._documents.FUNNEL); extract records its output as
+# ``documents`` and ``images``.
+DOC_IN_KEYS = ("documents_in",)
+DOC_OUT_KEYS = ("documents_out", "documents")
+IMG_IN_KEYS = ("images_in",)
+IMG_OUT_KEYS = ("images_out", "images")
 # Counter groups (dicts of reason -> count) that say why things were removed.
 REASON_HINTS = ("skip", "drop", "remov", "reject", "fail", "filter", "reason")
 
