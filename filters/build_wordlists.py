@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_COPY = HERE.parent / "obelics" / "data" / "filters"
-SYNCED = ("obelics.yaml", "stopwords.en.txt", "flagged_words.en.txt", "spam_words.en.txt", "common_words.en.txt.gz")
+SYNCED = ("stopwords.en.txt", "flagged_words.en.txt", "spam_words.en.txt", "common_words.en.txt.gz")
 
 
 def build_common_words(lang: str, top: int) -> list[str]:

@@ -179,7 +179,7 @@ def test_image_set_and_minhash_passes(corpus):
 
 def test_funnel_rejected_and_skips(corpus):
     base, _, s = corpus
-    assert s["documents_in"] == 23 and s["skipped"] == {"bad_document": 1}
+    assert s["documents_in"] == 23 and s["skipped"] == {"bad_row:DocumentError": 1}
     assert s["documents_out"] == 23 - sum(EXPECTED_REMOVED.values())
     assert [s[f"pass{i}_{p}"]["documents_in"] for i, p in enumerate(["url", "paragraph", "image_set", "minhash"])] == [
         23,
@@ -252,8 +252,10 @@ def test_single_pass_and_bad_settings(corpus, tmp_path):
     _, inputs, _ = corpus
     s = run_stage("dedup", inputs, str(tmp_path / "url"), {"passes": ["url"]})
     assert s["removed_documents"] == {"url_duplicate": 4} and s["documents_out"] == 19
-    with pytest.raises(SettingsError, match="passes must be distinct names"):
+    with pytest.raises(SettingsError, match=r"'passes' is \['exact'\]; allowed values: url, paragraph"):
         run_stage("dedup", inputs, str(tmp_path / "bad"), {"passes": ["url", "exact"]})
+    with pytest.raises(SettingsError, match="passes must be distinct names"):
+        run_stage("dedup", inputs, str(tmp_path / "bad"), {"passes": ["url", "url"]})
     with pytest.raises(SettingsError, match="exceeds num_perm"):
         run_stage("dedup", inputs, str(tmp_path / "bad2"), {"minhash_bands": 20, "minhash_rows": 20})
 

@@ -109,3 +109,18 @@ def test_demo_funnel_removes_what_it_should(demo):
     demo_json = json.loads((out / "demo.json").read_text())
     assert demo_json["documents"] == 15 and demo_json["images"] == 33
     assert demo_json["image_requests"] <= 38  # each distinct URL fetched once (the 404 may be retried)
+
+
+def test_every_stage_folder_loads_with_datasets(demo):
+    """Each stage folder holds stats JSON files beside its shards; load_dataset(DIR) reads the documents only."""
+    import datasets
+
+    out, _ = demo
+    summary = json.loads((out / "summary.json").read_text())
+    for st in summary["stages"]:
+        folder = out / st["folder"]
+        assert (folder / "README.md").exists() and list(folder.glob("*.stats.json"))
+        ds = datasets.load_dataset(str(folder), split="train", cache_dir=str(out / "_cache3"))
+        assert len(ds) == st.get("documents_out", st.get("documents")), st["folder"]
+        columns = {"json"} if st["stage"] == "shard" else {"texts", "images", "metadata", "general_metadata"}
+        assert columns <= set(ds.column_names), (st["folder"], ds.column_names)

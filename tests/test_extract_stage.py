@@ -171,7 +171,8 @@ def test_plan_inputs(tmp_path):
     (step,) = stage.plan([str(listing), str(tmp_path / "p.csv")], str(tmp_path / "o"), settings)
     assert [t.name for t in step] == ["a", "b", "p-00000", "p-00001", "p-00002"]
     assert step[0].inputs == ["http://127.0.0.1:1/crawl-data/a.warc.gz"]
-    assert [t.settings["rows"] for t in step[2:]] == [[0, 5], [5, 10], [10, 12]]
+    assert [t.params["rows"] for t in step[2:]] == [[0, 5], [5, 10], [10, 12]]
+    assert all("rows" not in t.settings for t in step)  # planner parameters travel apart from the settings
     assert all(json.loads(t.to_json()) for t in step)  # plain data for any engine
     with pytest.raises(ValueError):
         stage.plan([str(tmp_path / "notes.txt")], str(tmp_path / "o"), settings)

@@ -242,6 +242,9 @@ def test_image_metadata():
     assert (meta["rendered_width"], meta["rendered_height"]) == (300, 200)
     assert meta["formatted_filename"] == "Red Barn"
     assert set(meta) >= {"original_width", "original_height", "format"}
+    from obelics.document import HUB_IMAGE_KEYS
+
+    assert tuple(meta)[: len(HUB_IMAGE_KEYS)] == HUB_IMAGE_KEYS  # the published layout's keys, in order
 
 
 @pytest.mark.parametrize(

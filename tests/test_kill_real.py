@@ -13,7 +13,7 @@ from pathlib import Path
 from obelics.data.demo import ImageServer, load_pages, write_images, write_warc
 from tests.pipeline_toys import data_digests
 
-PIPELINE = str(Path(__file__).resolve().parent.parent / "pipelines" / "demo.yaml")
+PIPELINE = str(Path(__file__).resolve().parent.parent / "obelics" / "data" / "pipelines" / "demo.yaml")
 
 
 def _markers(out: Path) -> int:

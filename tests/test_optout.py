@@ -160,7 +160,9 @@ def test_stage_signals_and_lists(tmp_path):
     }
     assert s["removed_images"] == {"page_noimageai": 1, "image_signal": 1, "image_list_domain": 1, "image_list_url": 1}
     assert s["documents_in"] == 10 and s["documents_out"] == 5
-    rejected = [d for f in (tmp_path / "out" / "rejected").glob("*.pq") for d in read_documents(str(f))]
+    rejected = [d for f in (tmp_path / "out" / "rejected").glob("*.parquet") for d in read_documents(str(f))]
+    assert all(d.extra["reject_reason"] == d.general_metadata["rejected"]["reason"] for d in rejected)
+    assert "config_name: rejected" in (tmp_path / "out" / "README.md").read_text()  # load_dataset(OUT, "rejected")
     assert sorted(d.general_metadata["rejected"]["reason"] for d in rejected) == [
         "empty_after_image_optout",
         "page_list_domain",
@@ -355,3 +357,14 @@ def test_cli_optout_outage_exit_code_and_message(tmp_path, capsys):
     assert rc == 1
     assert "could not check" in capsys.readouterr().err
     assert cli_main(["optout", inputs[0], "--output", str(tmp_path / "o2"), "--list", str(tmp_path / "nope.txt")]) == 2
+
+
+def test_bad_rows_are_counted_skips_as_in_every_per_document_stage(tmp_path):
+    from obelics.document import Node
+
+    good = Document.from_nodes([Node(text="a page")], {"url": "https://a.example/"}).to_row()
+    path = tmp_path / "in" / "mixed.parquet"
+    path.parent.mkdir()
+    pq.write_table(pa.Table.from_pylist([good, dict(good, metadata="{not json")]), path)
+    s = run_stage("optout", [str(path)], str(tmp_path / "out"), {})
+    assert s["documents_in"] == s["documents_out"] == 1 and s["skipped"] == {"bad_row:DocumentError": 1}

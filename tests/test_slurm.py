@@ -44,7 +44,7 @@ def test_pipeline_on_slurm_arrays_matches_local(slurm, tmp_path):
     engine = SlurmEngine(tasks_per_job=2, poll_interval=0.3)  # 5 tasks -> arrays of 3 array tasks
     summary = run_pipeline(pipe, inputs, str(tmp_path / "slurm"), engine=engine)
     assert data_digests(tmp_path / "slurm") == data_digests(tmp_path / "local")
-    assert len(data_digests(tmp_path / "slurm")) == 15
+    assert len(data_digests(tmp_path / "slurm")) == 17  # and the 2 folder cards
     # three job arrays (gen; vocab's two steps, the second submitted with afterok on the first)
     assert len(engine.submitted) == 3
     jobs = sorted((tmp_path / "slurm").glob("*/_slurm/*/job.sh"))

@@ -61,7 +61,7 @@ def test_missing_tokenizer_is_a_clear_error(tmp_path):
         train_bpe(TEXTS, vocab_size=100)
 
 
-def test_train_tokenizer_command_on_shards(tmp_path):
+def test_train_tokenizer_command_on_shards(tmp_path, capsys):
     import random
 
     from obelics.cli import main
@@ -73,4 +73,8 @@ def test_train_tokenizer_command_on_shards(tmp_path):
     assert main(["train-tokenizer", str(tmp_path / "shards"), "--output", str(out), "--vocab-size", "320"]) == 0
     tok = load_tokenizer(out)
     assert tok.vocab_size <= 320 and tok.image_id == 4
+    # a vocabulary the texts cannot fill is said, not silently smaller
+    assert main(["train-tokenizer", str(tmp_path / "shards"), "--output", str(out), "--vocab-size", "32000"]) == 0
+    err = capsys.readouterr().err
+    assert "fewer than --vocab-size 32000" in err and load_tokenizer(out).vocab_size < 32000
     assert main(["train-tokenizer", str(tmp_path / "nothing"), "--output", str(out)]) == 2

@@ -11,8 +11,7 @@ from typing import Any
 from obelics.io.paths import expand_inputs
 from obelics.run.engines import EngineError
 from obelics.run.runner import LocalEngine, StageFailed, run_stage
-from obelics.run.settings import SettingsError, parse_overrides
-from obelics.stats import format_summary
+from obelics.run.settings import SettingsError, load_settings_file, parse_overrides
 
 log = logging.getLogger("obelics")
 
@@ -49,13 +48,19 @@ def resolve_inputs(args: argparse.Namespace, suffixes: tuple[str, ...] = (".parq
     return paths
 
 
-def add_stage_options(p: argparse.ArgumentParser) -> None:
-    """--output, --workers, --retries, --force, --set KEY=VALUE."""
+def add_stage_options(p: argparse.ArgumentParser, settings_file: bool = True) -> None:
+    """--output, --workers, --retries, --force, --set KEY=VALUE (and --config FILE)."""
     p.add_argument("--output", "-o", required=True, help="output folder (shards, stats JSON)")
     p.add_argument("--workers", type=int, default=1, help="parallel tasks on this machine (default 1)")
     p.add_argument("--retries", type=int, default=1, help="retries of a failed task before it is reported")
     p.add_argument("--force", action="store_true", help="redo tasks already complete")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a stage setting")
+    if settings_file:
+        p.add_argument(
+            "--config",
+            metavar="YAML",
+            help="settings file (`obelics config STAGE` prints one to edit); options and --set override its keys",
+        )
     add_engine_options(p)
 
 
@@ -123,18 +128,16 @@ def engine_from_args(args: argparse.Namespace):
 
 
 def run_stage_command(stage: str, inputs: list[str], args: argparse.Namespace, settings: dict[str, Any]) -> int:
-    """Run a stage from parsed arguments, merging ``--set`` over explicit settings; print the summary."""
-    overrides = {**settings, **parse_overrides(getattr(args, "set", []))}
+    """Run a stage from parsed arguments: ``--config`` file, then explicit settings, then ``--set``."""
+    from_file = load_settings_file(args.config) if getattr(args, "config", None) else {}
+    overrides = {**from_file, **settings, **parse_overrides(getattr(args, "set", []))}
     engine = engine_from_args(args)
     try:
-        summary = run_stage(
-            stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force
-        )
+        run_stage(stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force)
     finally:
         close = getattr(engine, "close", None)
         if close:
             close()
-    print(format_summary(summary), file=sys.stderr)
     return 0
 
 

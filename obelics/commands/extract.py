@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 
 from obelics.commands._common import UsageError, add_input_options, add_stage_options, resolve_inputs, run_stage_command
-from obelics.io.atomic import write_json
 from obelics.io.paths import is_remote
-from obelics.io.pointers import is_pointer_list, reextract_summary
+from obelics.io.pointers import is_pointer_list
 from obelics.io.warc import DEFAULT_BASE_URL, READERS, is_listing, is_warc, read_listing
 from obelics.stages.extract import INPUT_SUFFIXES
 
@@ -66,8 +63,6 @@ def main(args: argparse.Namespace) -> int:
     ):
         if value is not None:
             settings[key] = value
-    if args.concurrency is not None and args.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
     if args.no_compare:
         settings["compare"] = False
     if args.no_progress:
@@ -94,22 +89,4 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--take wants START:STOP, got {take!r}") from None
     if not inputs:
         raise UsageError("no WARC or pointer input left to extract")
-    code = run_stage_command("extract", inputs, args, settings)
-    _report_reextraction(args.output)
-    return code
-
-
-def _report_reextraction(output: str) -> None:
-    """Add the means of the re-extraction check to OUT/stats.json and print them."""
-    path = os.path.join(output, "stats.json")
-    try:
-        with open(path) as fh:
-            summary = json.load(fh)
-    except (OSError, ValueError):
-        return
-    means = reextract_summary(summary)
-    if means is None:
-        return
-    summary["reextract_summary"] = means
-    write_json(path, summary)
-    print("re-extraction vs published: " + ", ".join(f"{k}={v}" for k, v in means.items()), file=sys.stderr)
+    return run_stage_command("extract", inputs, args, settings)

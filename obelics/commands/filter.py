@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from obelics.commands._common import UsageError, add_input_options, add_stage_options, resolve_inputs, run_stage_command
-from obelics.filters.config import load_config, nulls_to_none
-from obelics.run.settings import parse_overrides
+from obelics.commands._common import add_input_options, add_stage_options, resolve_inputs, run_stage_command
 
 HELP = "filter documents: language ID, OBELICS text-quality cutoffs, perplexity, quality classifier, NSFW images"
 
@@ -14,12 +12,6 @@ HELP = "filter documents: language ID, OBELICS text-quality cutoffs, perplexity,
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_options(p)
     add_stage_options(p)
-    p.add_argument(
-        "--config",
-        metavar="YAML",
-        help="filter settings file (copy and edit filters/obelics.yaml); --set overrides its keys; "
-        "a cutoff set to null / --set KEY=off switches that check off",
-    )
     p.add_argument("--languages", metavar="CODES", help="lid.176 codes to keep, comma-separated (default: en)")
     p.add_argument("--kenlm-model", metavar="FILE", help="KenLM model (ARPA or binary) for the perplexity filter")
     p.add_argument("--sentencepiece-model", metavar="FILE", help="SentencePiece model used with --kenlm-model")
@@ -32,11 +24,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     inputs = resolve_inputs(args)
     settings: dict = {}
-    if args.config:
-        try:
-            settings.update(load_config(args.config))
-        except FileNotFoundError as e:
-            raise UsageError(str(e)) from None
     for opt, key in (
         ("languages", "languages"),
         ("kenlm_model", "kenlm_model"),
@@ -48,7 +35,4 @@ def main(args: argparse.Namespace) -> int:
             settings[key] = value
     if args.keep_rejected:
         settings["keep_rejected"] = True
-    # --set goes last; "off"/"null" switch a cutoff off
-    settings.update(nulls_to_none(parse_overrides(args.set)))
-    args.set = []
     return run_stage_command("filter", inputs, args, settings)

@@ -25,13 +25,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="seconds per request (default 10)")
     p.add_argument("--max-url-count", type=int, metavar="N", help="drop URLs used by more documents (default 10)")
     p.add_argument("--max-phash-count", type=int, metavar="N", help="drop pHashes used by more documents (default 10)")
-    p.epilog = (
-        "Settings (--set KEY=VALUE): max_url_count, banned_url_substrings, guard, allow_loopback, guard_dns, "
-        "formats, min_side, max_side, max_aspect_ratio, max_pixels, filter_declared_size, max_phash_count, "
-        "dedup_in_document, processes_count, thread_count, timeout, retries, max_image_bytes, user_agent_token, "
-        "disallowed_header_directives, resize_mode, image_size, encode_format, partitions, duckdb_memory_limit, "
-        "drop_documents_without_images, keep_work, chunk_size, phash_distance."
-    )
 
 
 def main(args: argparse.Namespace) -> int:

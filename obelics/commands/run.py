@@ -40,11 +40,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run only these stages: a comma-separated list, or a range FIRST:LAST (either end may be left out)",
     )
     p.add_argument("--no-check-inputs", action="store_true", help="do not check that the inputs can be read first")
-    add_stage_options(p)
+    add_stage_options(p, settings_file=False)
     for action in p._actions:
         if "--set" in action.option_strings:
             action.metavar = "STAGE.KEY=VALUE"
-            action.help = "override a setting of a stage of the pipeline, e.g. --set filter.min_words=5"
+            action.help = (
+                "override a setting of a stage of the pipeline, e.g. --set filter.document_min_words=5 "
+                "(`obelics config STAGE` lists a stage's settings)"
+            )
 
 
 def _inputs(args: argparse.Namespace) -> list[str] | None:

@@ -19,9 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", help="dataset name for the card (default: the output folder's name)")
     p.epilog = (
         "Load the result with datasets.load_dataset(OUTPUT) (typed through the generated README.md), or "
-        'datasets.load_dataset("webdataset", data_files="OUTPUT/*.tar"). Settings: '
-        "max_documents, max_bytes, typed_head, drop_undecodable_images, drop_empty_documents, tokenizer, "
-        "name, pretty_name, license (--set KEY=VALUE)."
+        'datasets.load_dataset("webdataset", data_files="OUTPUT/*.tar").'
     )
 
 

@@ -38,6 +38,13 @@ def main(args: argparse.Namespace) -> int:
     if counter["texts"] == 0:
         raise UsageError("no text found in the inputs")
     tok.save(args.output)
+    if tok.vocab_size < args.vocab_size:
+        print(
+            f"obelics train-tokenizer: warning: {tok.vocab_size} tokens, fewer than --vocab-size {args.vocab_size}: "
+            f"the texts hold no more merges seen at least {args.min_frequency} times (give more text, or a lower "
+            "--min-frequency)",
+            file=sys.stderr,
+        )
     print(
         f"obelics train-tokenizer: {tok.vocab_size} tokens from {counter['texts']} texts of {len(paths)} shards "
         f"-> {args.output} (image id {tok.image_id}, wrapper id {tok.fake_id})"

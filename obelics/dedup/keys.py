@@ -73,12 +73,6 @@ def registered_domain(url_or_host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def crawl_id(warc_filename: str) -> str:
-    """``CC-MAIN-2023-06`` from a Common Crawl WARC path, or ''."""
-    m = _CRAWL_ID.search(warc_filename or "")
-    return m.group(0) if m else ""
-
-
 def recency(general_metadata: dict[str, Any]) -> str:
     """A string that sorts by how recent the crawl of a page is ('' = unknown, oldest).
 

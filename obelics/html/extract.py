@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from obelics.document import HUB_IMAGE_KEYS, PARAGRAPH_SEP, Document
+from obelics.document import PARAGRAPH_SEP, Document
 from obelics.html import main_content as _main
 from obelics.html.media import (
     Resolver,
@@ -158,26 +158,12 @@ def _pre_text(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
-_META_KEYS = (
-    "document_url",
-    "unformatted_src",
-    "src",
-    "formatted_filename",
-    "alt_text",
-    "rendered_width",
-    "rendered_height",
-    "original_width",
-    "original_height",
-    "format",
-)
-assert _META_KEYS == HUB_IMAGE_KEYS, "image metadata built in _image_node must follow obelics.document"
-
-
 def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
     src, raw = found
     alt = attrs.get("alt")
     width, height = attrs.get("width"), attrs.get("height")
-    # The fields of obelics.document.image_metadata, built inline (this runs for every image).
+    # The fields of obelics.document.image_metadata (HUB_IMAGE_KEYS, in order; a test checks), built inline
+    # as this runs for every image.
     meta = {
         "document_url": page_url,
         "unformatted_src": raw,

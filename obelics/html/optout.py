@@ -89,14 +89,3 @@ def opt_out_signals(
             else:
                 _tdm(out, str(v), "header:tdm-reservation")
     return out
-
-
-def page_opt_out(tree: Any, http_headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Opt-out record of a parsed page (a ``LexborHTMLParser``) and its HTTP headers."""
-    metas = []
-    for node in tree.css("meta[name],meta[http-equiv]"):
-        attrs = node.attributes
-        content = attrs.get("content")
-        if content:
-            metas.append((attrs.get("name") or "", attrs.get("http-equiv") or "", content))
-    return opt_out_signals(metas, http_headers)

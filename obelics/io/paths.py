@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "hf://")
+WORK = "_work"  # the folder of a stage's output that holds its work files
 # Folders of a stage's output that hold work files or rejects, never input shards.
-SKIP_DIRS = ("_work", "rejected", "logs")
+SKIP_DIRS = (WORK, "rejected", "logs")
 
 
 def is_remote(path: str) -> bool:

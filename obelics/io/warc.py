@@ -933,7 +933,6 @@ def iter_html_pages(
 # ----------------------------------------------------------------------------------------
 # Common Crawl listings and names
 # ----------------------------------------------------------------------------------------
-LISTING_SUFFIXES = (".paths", ".paths.gz", ".txt", ".txt.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 

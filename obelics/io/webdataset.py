@@ -48,7 +48,6 @@ from obelics.io.paths import is_remote
 JSON_FIELD = "json"
 IMAGES_FIELD = "images.mp"
 FIELDS = (JSON_FIELD, IMAGES_FIELD)
-LAYOUT_VERSION = 1
 
 # Fixed tar header fields, so the same documents always give the same bytes.
 TAR_MTIME = 0
@@ -621,47 +620,50 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 # ---------------------------------------------------------------------------------------------
 # typed features for HF datasets
 # ---------------------------------------------------------------------------------------------
-FEATURES_YAML = """\
-  features:
-  - name: json
-    struct:
-    - name: texts
-      list: string
-    - name: images
-      list: string
-    - name: metadata
-      dtype: string
-    - name: general_metadata
-      dtype: string
-    - name: extra
-      dtype: string
-  - name: images.mp
-    list: image
-  - name: __key__
-    dtype: string
-  - name: __url__
-    dtype: string
-"""
+# The columns of a document row on the Hub, and of a tar sample, in the YAML form of a dataset
+# card's ``dataset_info.features``; the card's YAML and ``datasets.Features`` are both made from them.
+DOCUMENT_FEATURES: list[dict[str, Any]] = [
+    {"name": "texts", "list": "string"},
+    {"name": "images", "list": "string"},
+    {"name": "metadata", "dtype": "string"},
+    {"name": "general_metadata", "dtype": "string"},
+]
+TAR_FEATURES: list[dict[str, Any]] = [
+    {"name": JSON_FIELD, "struct": [*DOCUMENT_FEATURES, {"name": "extra", "dtype": "string"}]},
+    {"name": IMAGES_FIELD, "list": "image"},
+    {"name": "__key__", "dtype": "string"},
+    {"name": "__url__", "dtype": "string"},
+]
+
+
+def features_yaml(features: list[dict[str, Any]]) -> str:
+    """The ``features:`` block of a card's ``dataset_info`` (indented under it)."""
+    import yaml
+
+    text = yaml.safe_dump({"features": features}, sort_keys=False, default_flow_style=False)
+    return "".join(f"  {line}\n" for line in text.splitlines())
+
+
+def to_hf_features(features: list[dict[str, Any]]):
+    """``datasets.Features`` from the same declaration."""
+    import datasets
+
+    def one(spec: dict[str, Any]) -> Any:
+        if "struct" in spec:
+            return {s["name"]: one(s) for s in spec["struct"]}
+        if "list" in spec:
+            return datasets.List(datasets.Image() if spec["list"] == "image" else datasets.Value(spec["list"]))
+        return datasets.Value(spec["dtype"])
+
+    return datasets.Features({f["name"]: one(f) for f in features})
+
+
+FEATURES_YAML = features_yaml(TAR_FEATURES)
 
 
 def hf_features():
     """The ``datasets.Features`` of the tars: pass as ``features=`` to type any tar set explicitly."""
-    import datasets
-
-    return datasets.Features(
-        {
-            "json": {
-                "texts": datasets.List(datasets.Value("string")),
-                "images": datasets.List(datasets.Value("string")),
-                "metadata": datasets.Value("string"),
-                "general_metadata": datasets.Value("string"),
-                "extra": datasets.Value("string"),
-            },
-            "images.mp": datasets.List(datasets.Image()),
-            "__key__": datasets.Value("string"),
-            "__url__": datasets.Value("string"),
-        }
-    )
+    return to_hf_features(TAR_FEATURES)
 
 
 __all__ = [

@@ -17,20 +17,13 @@ from obelics.io.atomic import atomic_open
 from obelics.io.paths import is_remote
 from obelics.io.webdataset import FEATURES_YAML
 
-# Counter names the stages use for documents and images going in and out (first found wins).
-DOC_IN_KEYS = ("documents_in", "documents_read", "docs_in", "rows_in", "rows_read", "input_documents")
-DOC_OUT_KEYS = (
-    "documents_out",
-    "documents_written",
-    "documents_kept",
-    "docs_out",
-    "docs_written",
-    "rows_out",
-    "output_documents",
-    "documents",
-)
-IMG_IN_KEYS = ("images_in", "images_found", "image_urls_in", "input_images")
-IMG_OUT_KEYS = ("images_out", "images_written", "images_kept", "images_attached", "output_images", "images")
+# Counter names the stages record for documents and images going in and out (first found wins): the
+# per-document stages' funnel (obelics.stages._documents.FUNNEL); extract records its output as
+# ``documents`` and ``images``.
+DOC_IN_KEYS = ("documents_in",)
+DOC_OUT_KEYS = ("documents_out", "documents")
+IMG_IN_KEYS = ("images_in",)
+IMG_OUT_KEYS = ("images_out", "images")
 # Counter groups (dicts of reason -> count) that say why things were removed.
 REASON_HINTS = ("skip", "drop", "remov", "reject", "fail", "filter", "reason")
 
@@ -419,3 +412,62 @@ def _loading_section(kind: str) -> list[str]:
         "`manifest.json` lists every tar with its document and image counts, bytes and sha256.",
         "",
     ]
+
+
+STAGE_CARD_MARK = "<!-- obelics stage folder card: rewritten by each run of the stage -->"
+
+
+def write_stage_card(output: str, summary: dict[str, Any]) -> str | None:
+    """``OUT/README.md`` for a stage folder of Parquet shards, so ``load_dataset(OUT)`` reads the documents.
+
+    Its YAML names the data files (the shards, not the stats JSON files beside them; removed
+    documents kept with ``keep_rejected`` as a ``rejected`` config) and a fingerprint of their
+    sizes and Parquet footers, so ``datasets`` never reads a rebuilt folder from a stale cache.
+    Not written when the stage writes its own card, or when its outputs are not Parquet shards of
+    the folder.
+    """
+    out = Path(output)
+    outputs = [Path(o) for o in summary.get("outputs") or []]
+    if not outputs or any(o.suffix != ".parquet" or o.parent.resolve() != out.resolve() for o in outputs):
+        return None
+    path = out / "README.md"
+    if path.exists() and STAGE_CARD_MARK not in path.read_text(encoding="utf-8", errors="replace"):
+        return None  # a card the stage wrote itself
+    digest = hashlib.sha256()
+    for o in sorted(o for o in outputs if o.is_file()):
+        with open(o, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 65536))
+            digest.update(f"{o.name} {size}\n".encode() + fh.read())
+    present = sorted(p.name for p in out.glob("*.parquet") if not p.name.startswith("."))
+    files: list[str] = ["*.parquet"] if present == sorted(o.name for o in outputs) else sorted(o.name for o in outputs)
+    stage = str(summary.get("stage") or out.name)
+    documents = int(summary.get("documents_out") or summary.get("documents") or 0)
+    lines = ["---", f"pretty_name: {_yaml_str(f'obelics {stage} output: {out.resolve().name}')}"]
+    lines += ["tags:", "- obelics", "- interleaved", "- image-text", "- web-documents"]
+    lines += ["size_categories:", f"- {_size_category(documents)}"]
+    lines += ["configs:", "- config_name: default"]
+    lines.append(f"  description: {_yaml_str(f'content fingerprint {digest.hexdigest()[:16]}')}")
+    lines += ["  data_files:", "  - split: train", "    path:"] + [f"    - {_yaml_str(f)}" for f in files]
+    if any((out / "rejected").glob("*.parquet")):
+        lines += ["- config_name: rejected", "  data_files:", "  - split: train", "    path: rejected/*.parquet"]
+    lines.append("---")
+    body = [
+        f"# `obelics {stage}` output",
+        "",
+        STAGE_CARD_MARK,
+        "",
+        f"Documents written by the `{stage}` stage of the `obelics` package: {_fmt(documents)} documents in "
+        f"{len(outputs)} Parquet shard(s), one row per web page (its texts and images in reading order).",
+        "",
+        "```python",
+        "import datasets",
+        f'ds = datasets.load_dataset("{out.resolve().name}")  # this folder',
+        "```",
+        "",
+        "`stats.json` holds the stage's counts, removal reasons and settings; `NAME.stats.json` each task's "
+        "(they also mark the task complete). `obelics preview FOLDER` prints a few documents.",
+    ]
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines + body) + "\n")
+    return str(path)

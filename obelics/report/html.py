@@ -31,11 +31,11 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document
 from obelics.io.atomic import atomic_open
+from obelics.io.paths import WORK
 from obelics.io.webdataset import image_format, iter_documents
+from obelics.progress import progress
 from obelics.report.card import funnel, walk_lineage
 
 DOC_COLOR = "#2b6cb0"  # funnel: documents
@@ -55,7 +55,7 @@ def document_files(folder: str | Path) -> list[Path]:
     tars = sorted(p for p in d.glob("*.tar") if not p.name.startswith("."))
     if tars:
         return tars
-    return sorted(p for p in d.rglob("*.parquet") if not p.name.startswith(".") and "_work" not in p.parts)
+    return sorted(p for p in d.rglob("*.parquet") if not p.name.startswith(".") and WORK not in p.parts)
 
 
 def iter_folder(folder: str | Path, limit: int | None = None) -> Iterator[Document]:
@@ -429,7 +429,7 @@ def build_report(
     if not document_files(folder):
         raise FileNotFoundError(f"no .tar or .parquet documents in {folder}")
     profile = Profile()
-    for doc in tqdm(iter_folder(folder, max_documents), desc="report", unit="doc"):
+    for doc in progress(iter_folder(folder, max_documents), desc="report", unit="doc"):
         profile.add(doc)
     total = profile.documents
     picks = sorted({(i * total) // samples for i in range(samples)}) if total > samples else list(range(total))

@@ -33,8 +33,7 @@ import yaml
 
 from obelics.io.atomic import write_json
 from obelics.io.paths import expand_inputs, is_remote
-from obelics.run import settings as settings_mod
-from obelics.run.runner import run_stage, stage_module
+from obelics.run.runner import run_stage, stage_module, stage_settings
 from obelics.run.settings import SettingsError
 
 log = logging.getLogger("obelics")
@@ -119,8 +118,9 @@ def _module(stage: str, where: str):
         mod = stage_module(stage)
     except ImportError as e:
         raise PipelineError(f"{where}: stage {stage!r} cannot be loaded: {e}") from None
-    if not isinstance(getattr(mod, "DEFAULTS", None), dict) or not callable(getattr(mod, "plan", None)):
-        raise PipelineError(f"{where}: {stage!r} is not a stage (it needs DEFAULTS and plan())")
+    has_settings = hasattr(mod, "Settings") or isinstance(getattr(mod, "DEFAULTS", None), dict)
+    if not has_settings or not callable(getattr(mod, "plan", None)):
+        raise PipelineError(f"{where}: {stage!r} is not a stage (it needs Settings or DEFAULTS, and plan())")
     return mod
 
 
@@ -158,12 +158,12 @@ def load_pipeline(path: str | os.PathLike, overrides: dict[str, dict[str, Any]] 
         where = f"pipeline {path}, stage {name!r}"
         if name in [s.name for s in stages]:
             raise PipelineError(f"{where}: the name is used twice; give one of them another 'name'")
-        mod = _module(stage, where)
+        _module(stage, where)
         given = entry.get("settings") or {}
         if not isinstance(given, dict):
             raise PipelineError(f"{where}: 'settings' must be a mapping, got {given!r}")
         merged = {**given, **overrides.pop(name, {})}
-        resolved = settings_mod.resolve(mod.DEFAULTS, merged, getattr(mod, "CHOICES", None), where=f"stage {name!r}")
+        resolved = stage_settings(stage, merged, where=f"stage {name!r}")
         stages.append(PipelineStage(n, name, stage, resolved))
     if overrides:
         raise PipelineError(

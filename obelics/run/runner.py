@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from obelics.io.atomic import remove_stale_temps, write_json
-from obelics.io.paths import shard_name
+from obelics.io.paths import WORK, shard_name
 from obelics.run import settings as settings_mod
 from obelics.run.engines import Engine
 from obelics.run.engines.local import LocalEngine
 from obelics.run.task import Task, execute
-from obelics.stats import format_summary, merge
+from obelics.stats import format_summary, merge, refusal_hints
 
 log = logging.getLogger("obelics")
+# one summary per stage; the command line prints this logger on stdout, other logs go to stderr
+summary_log = logging.getLogger("obelics.summary")
 
 
 class StageFailed(RuntimeError):
@@ -37,9 +39,18 @@ def stage_module(stage: str):
     return importlib.import_module(f"obelics.stages.{stage.replace('-', '_')}")
 
 
-def stage_settings(stage: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+def settings_class(stage: str) -> type[settings_mod.StageSettings]:
+    """The settings declaration of a stage: its ``Settings`` class (or one made from plain ``DEFAULTS``)."""
     mod = stage_module(stage)
-    return settings_mod.resolve(mod.DEFAULTS, overrides, getattr(mod, "CHOICES", None), where=stage)
+    cls = getattr(mod, "Settings", None)
+    if cls is None:
+        cls = settings_mod.from_defaults(mod.DEFAULTS, getattr(mod, "CHOICES", None))
+    return cls
+
+
+def stage_settings(stage: str, overrides: dict[str, Any] | None, where: str = "") -> dict[str, Any]:
+    """The stage's settings: its defaults with ``overrides``, every value checked against the declaration."""
+    return settings_class(stage).resolve(overrides, where=where or stage)
 
 
 def map_tasks(
@@ -80,7 +91,7 @@ def reduce_task(
     output_dir: str,
     settings: dict[str, Any],
     inputs: list[str],
-    work: str = "_work",
+    work: str = WORK,
 ) -> Task:
     """One task over the outputs of ``tasks`` (a manifest, a card), writing ``output``.
 
@@ -96,7 +107,8 @@ def reduce_task(
         inputs=[t.output for t in tasks],
         output=output,
         stats_path=os.path.join(output_dir, work, f"finalize-{digest}.stats.json"),
-        settings={**settings, "stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
+        settings=settings,
+        params={"stage_inputs": list(inputs), "task_names": [t.name for t in tasks]},
     )
 
 
@@ -132,7 +144,9 @@ def run_stage(
     else:
         step_results_list = None
     for i, step in enumerate(steps):
-        desc = f"{stage}" + (f" step {i + 1}/{len(steps)}" if len(steps) > 1 else "")
+        desc = f"{stage}" + (f" step {i + 1}/{len(steps)}: {step_name(step)}" if len(steps) > 1 else "")
+        if step:
+            log.info("%s: %d task(s)", desc, len(step))
         step_results = step_results_list[i] if step_results_list is not None else engine.run(step, retries, desc)
         results.extend(step_results)
         failed = [r for r in step_results if r.get("failed")]
@@ -140,8 +154,25 @@ def run_stage(
             _write_summary(stage, output, settings, results, inputs, outputs)
             raise StageFailed(stage, failed)
     summary = _write_summary(stage, output, settings, results, inputs, outputs)
-    log.info(format_summary(summary))
+    from obelics.report.card import write_stage_card
+
+    write_stage_card(output, summary)  # so load_dataset(OUT) reads the shards, not the stats files
+    summary_log.info(format_summary(summary, os.path.join(output, "stats.json")))
+    for hint in refusal_hints(summary, getattr(mod, "HINTS", None)):
+        log.warning("%s: %s", stage, hint)
     return summary
+
+
+def step_name(step: list[Task]) -> str:
+    """What a step does, for progress and logs: its tasks' common name prefix, else its function's name."""
+    if not step:
+        return ""
+    fn = step[0].fn.rsplit(":", 1)[-1]
+    for suffix in ("_task", "_step", "_shard"):
+        fn = fn.removesuffix(suffix)
+    prefix = os.path.commonprefix([t.name for t in step])
+    prefix = prefix.rsplit("-", 1)[0] if "-" in prefix else ""
+    return prefix if prefix[:1].isalpha() and len(prefix) > 2 else fn
 
 
 def _write_summary(
@@ -158,6 +189,9 @@ def _write_summary(
     summary["settings"] = settings
     summary["inputs"] = inputs
     summary["outputs"] = outputs
+    summarize = getattr(stage_module(stage), "summarize", None)  # figures derived from the merged counts
+    if summarize is not None and not any(r.get("failed") for r in results):
+        summary.update(summarize(summary))
     failed = [r for r in results if r.get("failed")]
     if failed:
         summary["failed_tasks"] = [{k: r.get(k) for k in ("task", "error", "log")} for r in failed]

@@ -32,7 +32,11 @@ log = logging.getLogger("obelics")
 
 @dataclass
 class Task:
-    """What to run (``fn`` as ``module:function``), on what, writing where."""
+    """What to run (``fn`` as ``module:function``), on what, writing where.
+
+    ``settings`` are the stage's user settings (the same for every task of a run); ``params``
+    are what the planner tells this one task (its shard number, work folder, row range, ...).
+    """
 
     stage: str
     name: str
@@ -41,6 +45,7 @@ class Task:
     output: str
     stats_path: str
     settings: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -92,7 +97,8 @@ def failure(task: Task, error: str) -> dict[str, Any]:
 def execute(task: Task, retries: int = 0) -> dict[str, Any]:
     """Run a task unless done; retry on error; return its stats (with ``failed`` set on failure).
 
-    The task function is called as ``fn(inputs, output, settings, stats)``.
+    The task function is called as ``fn(inputs, output, settings, stats)``, ``settings`` holding
+    the task's ``params`` on top of the stage's settings.
     """
     if task.is_done():
         return read_stats(task)
@@ -102,7 +108,7 @@ def execute(task: Task, retries: int = 0) -> dict[str, Any]:
         with _task_log(task, attempt, retries) as fh:
             try:
                 func = resolve(task.fn)
-                func(task.inputs, task.output, task.settings, stats)
+                func(task.inputs, task.output, {**task.settings, **task.params}, stats)
             except Exception:  # noqa: BLE001 - a task's failure must not take down the others
                 error = traceback.format_exc()
                 fh.write(f"attempt {attempt + 1} of {retries + 1} failed\n{error}")

@@ -26,42 +26,56 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from tqdm.auto import tqdm
 
 from obelics.dedup.passes import PASS_NAMES, make_pass
 from obelics.dedup.store import connect, read_for_shard, write_grouped
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.io.paths import WORK
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
-from obelics.run.settings import SettingsError
+from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
 
 STAGE = "dedup"
-DEFAULTS: dict[str, Any] = {
-    "passes": list(PASS_NAMES),  # in order; any of url, paragraph, image_set, minhash
-    "partitions": 0,  # hash partitions per pass (0 = one per input shard, at most 256)
-    "paragraph_min_count": 3,  # a paragraph in this many documents of one domain is removed from all of them
-    "drop_documents_without_text": True,  # a document left with no text by paragraph dedup is removed
-    "minhash_num_perm": 128,
-    "minhash_threshold": 0.8,  # Jaccard similarity of word n-gram sets that counts as a near duplicate
-    "minhash_ngram": 5,
-    "minhash_seed": 1,
-    "minhash_bands": 0,  # LSH bands x rows; 0 = the datasketch optimum for the threshold
-    "minhash_rows": 0,
-    "duckdb_memory_limit": "2GB",  # per task; DuckDB spills to OUT/_work/tmp beyond it
-    "duckdb_threads": 1,
-    "keep_rejected": False,  # write removed documents to OUT/rejected/<pass>/NAME.pq
-    "keep_work": False,  # keep every key file in OUT/_work (by default deleted once used)
-}
 
-WORK = "_work"
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the dedup stage."""
+
+    passes: list = setting(list(PASS_NAMES), "passes, in order (distinct)", choices=PASS_NAMES)
+    partitions: int = setting(0, "hash partitions per pass (0 = one per input shard, at most 256)", min=0)
+    paragraph_min_count: int = setting(
+        3, "a paragraph in this many documents of one domain is removed from all of them", min=1, unit="documents"
+    )
+    drop_documents_without_text: bool = setting(True, "a document left with no text by paragraph dedup is removed")
+    minhash_num_perm: int = setting(128, "MinHash permutations", min=1, group="minhash")
+    minhash_threshold: float = setting(
+        0.8, "Jaccard similarity of word n-gram sets that counts as a near duplicate", min=0, max=1, group="minhash"
+    )
+    minhash_ngram: int = setting(5, "word n-gram size", min=1, unit="words", group="minhash")
+    minhash_seed: int = setting(1, "seed of the permutations", group="minhash")
+    minhash_bands: int = setting(0, "LSH bands (0 = the optimum for the threshold)", min=0, group="minhash")
+    minhash_rows: int = setting(0, "LSH rows per band (0 = the optimum for the threshold)", min=0, group="minhash")
+    duckdb_memory_limit: str = setting("2GB", "per task; DuckDB spills to OUT/_work/tmp beyond it", group="execution")
+    duckdb_threads: int = setting(1, "DuckDB threads per task", min=1, group="execution")
+    keep_rejected: bool = setting(
+        False, "write removed documents to OUT/rejected/<pass>/NAME.parquet", group="execution"
+    )
+    keep_work: bool = setting(
+        False, "keep every key file in OUT/_work (by default deleted once used)", group="execution"
+    )
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
 
 
 def _fingerprint(inputs: list[str], settings: dict[str, Any]) -> str:
@@ -160,7 +174,7 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
                 if settings["keep_rejected"]:
                     info["rejected"] = {p: os.path.join(output, "rejected", p, f"{name}.pq") for p in passes}
                 t = final[i]
-                tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, {**settings, "_task": info}))
+                tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, settings, {"_task": info}))
             else:
                 tasks.append(
                     Task(
@@ -170,7 +184,8 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
                         [inputs[i]],
                         info["key"]["keys"],
                         marker(step_no, f"keys{k}-{name}"),
-                        {**settings, "_task": info},
+                        settings,
+                        {"_task": info},
                     )
                 )
         steps.append(tasks)
@@ -197,7 +212,8 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
                         prev_files,
                         out,
                         marker(step_no, tname),
-                        {**settings, "_task": info},
+                        settings,
+                        {"_task": info},
                     )
                 )
             steps.append(gtasks)
@@ -249,10 +265,10 @@ def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     rejected: dict[str, DocumentWriter] = {}
     try:
         desc = f"dedup {info['shard']}" + ("" if final else f" keys {info['step']}")
-        for row, doc, err in tqdm(_documents(src, final), desc=desc, leave=False, disable=None):
+        for row, doc, err in progress(_documents(src, final), desc=desc, unit="doc"):
             if doc is None:
                 if final:
-                    stats.reason("skipped", "bad_document")
+                    stats.reason("skipped", f"bad_row:{type(err).__name__}")
                     log.warning("%s row %d: %s", src, row, err)
                 continue
             if final:

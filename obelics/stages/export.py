@@ -13,50 +13,48 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
 from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
-from obelics.io.parquet import read_documents
-from obelics.io.webdataset import file_sha256, iter_documents
+from obelics.io.paths import WORK
+from obelics.io.webdataset import DOCUMENT_FEATURES, features_yaml, file_sha256, iter_documents
+from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import read_documents_counted
 from obelics.stats import Stats, merge
 
 STAGE = "export"
-WORK = "_work"
 
-DEFAULTS: dict[str, Any] = {
-    "format": "hub",  # hub: image URLs only (the published layout); bytes: plus image_bytes
-    "row_group_size": 0,  # rows per row group; 0 = 100 for hub, 20 with bytes
-    "row_group_bytes": 64_000_000,  # also end a row group once its image bytes pass this
-    "keep_extra": False,  # keep other input columns (the card then leaves typing to datasets)
-    "name": "",
-    "pretty_name": "",
-    "license": "cc-by-4.0",
-}
-CHOICES = {"format": ["hub", "bytes"]}
 
-HUB_FEATURES = """\
-  features:
-  - name: texts
-    list: string
-  - name: images
-    list: string
-  - name: metadata
-    dtype: string
-  - name: general_metadata
-    dtype: string
-"""
-BYTES_FEATURE = """\
-  - name: image_bytes
-    list: image
-"""
+@dataclass
+class Settings(StageSettings):
+    """Settings of the export stage."""
+
+    format: str = setting(
+        "hub", "hub: image URLs only (the published layout); bytes: plus image_bytes", choices=["hub", "bytes"]
+    )
+    row_group_size: int = setting(0, "rows per row group (0 = 100 for hub, 20 with bytes)", min=0)
+    row_group_bytes: int = setting(
+        64_000_000, "also end a row group once its image bytes pass this", min=1, unit="bytes"
+    )
+    keep_extra: bool = setting(False, "keep other input columns (the card then leaves typing to datasets)")
+    name: str = setting("", 'dataset name for the card ("" = the output folder\'s name)', group="dataset card")
+    pretty_name: str = setting("", "title of the card", group="dataset card")
+    license: str = setting("cc-by-4.0", "license id for the card", group="dataset card")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
+
+BYTES_FEATURE = {"name": "image_bytes", "list": "image"}
 
 
 def expand_manifests(inputs: list[str]) -> list[str]:
@@ -87,11 +85,11 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     return [tasks, [finalize]]
 
 
-def read_any(path: str):
-    """Documents of a Parquet shard or of one of our WebDataset tars."""
+def read_any(path: str, stats: Stats | None = None):
+    """Documents of a Parquet shard (bad rows: counted skips) or of one of our WebDataset tars."""
     if path.endswith(".tar"):
         return iter_documents(path)
-    return read_documents(path)
+    return read_documents_counted(path, stats)
 
 
 def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
@@ -124,7 +122,7 @@ def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
         batch, batch_bytes = [], 0
 
     try:
-        for doc in tqdm(read_any(path), desc=f"export {Path(path).name}", unit="doc", leave=False):
+        for doc in progress(read_any(path, stats), desc=f"export {Path(path).name}", unit="doc"):
             stats.inc("documents_in")
             try:
                 doc.validate()
@@ -190,7 +188,8 @@ def finalize_task(inputs: list[str], output: str, settings: dict[str, Any], stat
     merged["stage"] = STAGE
     merged["inputs"] = settings.get("stage_inputs", [])
     with_bytes = settings["format"] == "bytes"
-    features = None if settings["keep_extra"] else HUB_FEATURES + (BYTES_FEATURE if with_bytes else "")
+    columns = DOCUMENT_FEATURES + ([BYTES_FEATURE] if with_bytes else [])
+    features = None if settings["keep_extra"] else features_yaml(columns)
     manifest = {
         "format": f"obelics-parquet-{settings['format']}",
         "documents": sum(f["documents"] for f in files),

@@ -26,9 +26,8 @@ import logging
 import os
 import signal
 import threading
+from dataclasses import dataclass
 from typing import Any
-
-from tqdm.auto import tqdm
 
 from obelics.document import Document
 from obelics.io.parquet import DocumentWriter
@@ -54,35 +53,66 @@ from obelics.io.warc import (
     relative_name,
     resolve_location,
 )
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
 
-DEFAULTS: dict[str, Any] = {
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the extract stage."""
+
     # main-content | obelics (see docs/extraction.md). The OBELICS rules drop tables and lists with
     # their content, and with them most article images of pages such as Wikipedia's (infobox
     # images); main-content keeps them and prunes boilerplate. ``obelics`` reproduces the paper.
-    "mode": "main-content",
-    "reader": "auto",  # auto (FastWARC, warcio where it cannot) | fastwarc | warcio
-    "base_url": DEFAULT_BASE_URL,  # where relative WARC names (listings, pointers) live: a URL or a folder
-    "max_html_bytes": 8 * 1024 * 1024,  # larger HTML payloads are skipped (html_too_large)
-    "max_record_bytes": 32 * 1024 * 1024,  # larger records are not read into memory (record_too_large)
-    "page_timeout": 60.0,  # seconds one page may take to extract (0 = no limit)
-    "progress": True,  # a progress bar over records
-    # record pointers
-    "pointer_chunk_size": 5000,  # pointers per task (0 = one task per pointer list)
-    "concurrency": 16,  # fetch threads per task
-    "rate_limit": 20.0,  # requests per second per host (0 = no limit)
-    "fetch_retries": 5,  # retries of a request on 429, 5xx, timeouts, connection errors
-    "backoff": 0.5,  # first retry wait in seconds, doubled each retry (jittered, at most 60 s)
-    "timeout": 60.0,  # seconds per request
-    "max_failed_share": 0.05,  # a task whose share of pointers failing after retries is larger fails (rerun)
-    "compare": True,  # compare with the published texts/images when pointer rows carry them
-    "storage_options": {},  # fsspec options for s3:// and other remote files
-}
-CHOICES: dict[str, list[Any]] = {"mode": ["main-content", "obelics"], "reader": list(READERS)}
+    mode: str = setting(
+        "main-content",
+        "extraction rules: main-content prunes boilerplate and keeps tables/lists; obelics reproduces the paper",
+        choices=["main-content", "obelics"],
+    )
+    reader: str = setting("auto", "WARC reader (auto: FastWARC, warcio where it cannot)", choices=list(READERS))
+    base_url: str = setting(DEFAULT_BASE_URL, "where relative WARC names (listings, pointers) live: a URL or a folder")
+    max_html_bytes: int = setting(
+        8 * 1024 * 1024, "larger HTML payloads are skipped (html_too_large)", min=1, unit="bytes"
+    )
+    max_record_bytes: int = setting(
+        32 * 1024 * 1024, "larger records are not read into memory (record_too_large)", min=1, unit="bytes"
+    )
+    page_timeout: float = setting(60.0, "time one page may take to extract (0 = no limit)", min=0, unit="s")
+    progress: bool = setting(True, "a progress bar over records (on a terminal)")
+    pointer_chunk_size: int = setting(
+        5000, "record pointers per task (0 = one task per pointer list)", min=0, group="record pointers"
+    )
+    concurrency: int = setting(16, "fetch threads per task", min=1, group="record pointers")
+    rate_limit: float = setting(
+        20.0, "requests per second per host (0 = no limit)", min=0, unit="requests/s", group="record pointers"
+    )
+    fetch_retries: int = setting(
+        5, "retries of a request on 429, 5xx, timeouts, connection errors", min=0, group="record pointers"
+    )
+    backoff: float = setting(
+        0.5, "first retry wait, doubled each retry (jittered, at most 60 s)", min=0, unit="s", group="record pointers"
+    )
+    timeout: float = setting(60.0, "time per request", min=0.01, unit="s", group="record pointers")
+    max_failed_share: float = setting(
+        0.05,
+        "a task whose share of pointers failing after retries is larger fails (rerun)",
+        min=0,
+        max=1,
+        group="record pointers",
+    )
+    compare: bool = setting(
+        True, "compare with the published texts/images when pointer rows carry them", group="record pointers"
+    )
+    storage_options: dict = setting({}, "fsspec options for s3:// and other remote files")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
 # What a folder given as input is searched for; pointer lists (.parquet, .csv, .jsonl) must be named.
 INPUT_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".warc.wet.gz", ".warc.wat.gz", ".paths", ".paths.gz")
 
@@ -130,7 +160,8 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
                     inputs=[path],
                     output=os.path.join(output, name + ".parquet"),
                     stats_path=os.path.join(output, name + ".stats.json"),
-                    settings={**settings, "rows": [a, b]},
+                    settings=settings,
+                    params={"rows": [a, b]},
                 )
             )
     return [tasks]
@@ -146,7 +177,7 @@ def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats
     name = shard_name(path)
     with (
         DocumentWriter(output) as writer,
-        tqdm(desc=name, unit=" rec", disable=not settings.get("progress", True), leave=False, mininterval=1) as bar,
+        progress(desc=name, unit=" rec", enabled=settings.get("progress", True)) as bar,
     ):
         for rec in iter_records(
             path,
@@ -185,13 +216,8 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
     try:
         with (
             DocumentWriter(output) as writer,
-            tqdm(
-                total=len(pointers),
-                desc=shard_name(path),
-                unit=" rec",
-                disable=not settings.get("progress", True),
-                leave=False,
-                mininterval=1,
+            progress(
+                total=len(pointers), desc=shard_name(path), unit=" rec", enabled=settings.get("progress", True)
             ) as bar,
         ):
             for ptr, data, err in fetcher.fetch_many(items):
@@ -311,3 +337,11 @@ def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats
     stats.inc("documents")
     stats.inc("images", doc.num_images)
     return doc
+
+
+def summarize(summary: dict[str, Any]) -> dict[str, Any]:
+    """The means of the re-extraction check (pointer rows that carry the published document), for stats.json."""
+    from obelics.io.pointers import reextract_summary
+
+    means = reextract_summary(summary)
+    return {"reextract_summary": means} if means is not None else {}

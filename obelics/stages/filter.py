@@ -16,11 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document
 from obelics.filters import config
 from obelics.io.parquet import DocumentWriter, count_rows, read_rows
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError
 from obelics.run.task import Task
@@ -29,6 +28,7 @@ from obelics.stats import Stats
 log = logging.getLogger("obelics")
 
 STAGE = "filter"
+Settings = config.Settings
 DEFAULTS: dict[str, Any] = dict(config.DEFAULTS)
 CHOICES: dict[str, list[Any]] = dict(config.CHOICES)
 BATCH = 64  # documents whose text metrics are computed together (64-128 fit the CPU caches best)
@@ -125,13 +125,11 @@ def filter_shard(inputs: list[str], output: str, settings: dict[str, Any], stats
     rejected = DocumentWriter(rejected_path(output)) if keep_rejected else None
     try:
         total = count_rows(path)
-        bar = tqdm(
+        bar = progress(
             total=total,
             desc=f"filter {Path(path).name}",
             unit="doc",
-            leave=False,
-            disable=not settings.get("progress", True) or total < 1000,
-            mininterval=1.0,
+            enabled=settings.get("progress", True) and total >= 1000,
         )
         for batch in _batches(_documents(path, stats), BATCH):
             saved = _snapshot(stats)

@@ -54,6 +54,7 @@ import shutil
 import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,56 +70,131 @@ from obelics.images.hashing import partition_of
 from obelics.images.urls import DEFAULT_BANNED_SUBSTRINGS, url_status
 from obelics.io.atomic import atomic_path, write_json
 from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.io.paths import WORK
 from obelics.run.runner import map_tasks
-from obelics.run.settings import SettingsError
+from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
 
 STAGE = "images"
-WORK = "_work"
 
-DEFAULTS: dict[str, Any] = {
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the images stage."""
+
     # URL rules, before download
-    "max_url_count": 10,  # a URL used by more documents is dropped everywhere (OBELICS: 10); 0 = no limit
-    "banned_url_substrings": list(DEFAULT_BANNED_SUBSTRINGS),
-    "guard": True,  # refuse internal addresses (loopback, private, link-local, metadata, ...) and non-http(s)
-    "allow_loopback": False,  # allow 127.0.0.0/8, ::1 and localhost (tests, demo); private ranges stay refused
-    "guard_dns": True,  # resolve names at the URL step too (every download hop always resolves and checks)
+    max_url_count: int = setting(
+        10, "a URL used by more documents is dropped everywhere (OBELICS: 10; 0 = no limit)", min=0, group="URL rules"
+    )
+    banned_url_substrings: list = setting(
+        list(DEFAULT_BANNED_SUBSTRINGS), "image URLs containing any of these are dropped", group="URL rules"
+    )
+    guard: bool = setting(
+        True,
+        "refuse internal addresses (loopback, private, link-local, metadata, ...) and non-http(s)",
+        group="URL rules",
+    )
+    allow_loopback: bool = setting(
+        False, "allow 127.0.0.0/8, ::1 and localhost (tests, demo); private ranges stay refused", group="URL rules"
+    )
+    guard_dns: bool = setting(
+        True,
+        "resolve host names before download too (the download itself always checks the peer)",
+        group="URL rules",
+    )
     # node filters (on the downloaded bytes; sizes also on the sizes declared in the HTML)
-    "formats": ["jpg", "jpeg", "png", "webp"],
-    "min_side": 150,
-    "max_side": 20_000,
-    "max_aspect_ratio": 2.0,
-    "max_pixels": 89_478_485,  # more pixels is a decompression bomb: refused before decoding
-    "filter_declared_size": True,
+    formats: list = setting(["jpg", "jpeg", "png", "webp"], "image formats kept", group="image filters")
+    min_side: int = setting(150, "images with a shorter side are dropped", min=0, unit="pixels", group="image filters")
+    max_side: int = setting(
+        20_000, "images with a longer side are dropped", min=1, unit="pixels", group="image filters"
+    )
+    max_aspect_ratio: float = setting(2.0, "images more elongated are dropped", min=1, group="image filters")
+    max_pixels: int = setting(
+        89_478_485,
+        "more pixels is a decompression bomb: refused before decoding",
+        min=1,
+        unit="pixels",
+        group="image filters",
+    )
+    filter_declared_size: bool = setting(
+        True, "also apply the size rules to the sizes declared in the HTML, before download", group="image filters"
+    )
     # dedup
-    "max_phash_count": 10,  # an image whose pHash (or a near one) is used by more documents is dropped; 0 = no limit
-    "phash_distance": 2,  # near-duplicate: pHashes within this Hamming distance (0 = equal pHashes only)
-    "dedup_in_document": True,  # drop an image repeated in its document (same URL or same sha256)
+    max_phash_count: int = setting(
+        10,
+        "an image whose pHash (or a near one) is used by more documents is dropped (0 = no limit)",
+        min=0,
+        group="dedup",
+    )
+    phash_distance: int = setting(
+        2,
+        "near-duplicate: pHashes within this Hamming distance (0 = equal pHashes only)",
+        min=0,
+        max=8,
+        unit="bits",
+        group="dedup",
+    )
+    dedup_in_document: bool = setting(
+        True, "drop an image repeated in its document (same URL or same sha256)", group="dedup"
+    )
     # download
-    "processes_count": 0,  # processes for filters and hashes; 0 = one per CPU (at most 16)
-    "thread_count": 64,
-    "timeout": 10,
-    "retries": 1,  # retries of transient failures only (timeouts, 429, 5xx, dropped connections)
-    "max_image_bytes": 100_000_000,  # a larger answer is cut and counted as download:too_many_bytes
-    "user_agent_token": "obelics",
-    "disallowed_header_directives": ["noai", "noimageai", "noindex", "noimageindex"],
-    "resize_mode": "no",  # "no" keeps the original bytes and format; others resize and re-encode (img2dataset)
-    "image_size": 256,
-    "encode_format": "jpg",
+    processes_count: int = setting(
+        0, "processes for filters and hashes (0 = one per CPU, at most 16)", min=0, group="download"
+    )
+    thread_count: int = setting(64, "download threads per process", min=1, group="download")
+    timeout: float = setting(10, "time per image request", min=0.01, unit="s", group="download")
+    retries: int = setting(
+        1, "retries of transient failures only (timeouts, 429, 5xx, dropped connections)", min=0, group="download"
+    )
+    user_agent_token: str = setting("obelics", "token added to the User-Agent", group="download")
+    disallowed_header_directives: list = setting(
+        ["noai", "noimageai", "noindex", "noimageindex"],
+        "X-Robots-Tag directives that refuse an image",
+        group="download",
+    )
+    max_image_bytes: int = setting(
+        100_000_000,
+        "a larger answer is cut and counted as download:too_many_bytes",
+        min=1,
+        unit="bytes",
+        group="download",
+    )
+    resize_mode: str = setting(
+        "no",
+        "no: keep the original bytes and format; others resize and re-encode (img2dataset's resizer)",
+        choices=["no", "keep_ratio", "center_crop", "border", "keep_ratio_largest"],
+        group="download",
+    )
+    image_size: int = setting(256, "target size when resizing", min=1, unit="pixels", group="download")
+    encode_format: str = setting("jpg", "format when re-encoding", choices=["jpg", "png", "webp"], group="download")
     # execution
-    "partitions": 0,  # URL and pHash partitions; 0 = one per 8 input shards (1..256)
-    "duckdb_memory_limit": "",  # e.g. "4GB"; "" = DuckDB's default
-    "drop_documents_without_images": False,
-    "keep_work": False,
-    "chunk_size": 256,  # images held at once when attaching (and per results row group): bounds memory
-}
+    partitions: int = setting(
+        0, "URL and pHash partitions (0 = one per 8 input shards, 1..256)", min=0, max=256, group="execution"
+    )
+    duckdb_memory_limit: str = setting(
+        "", 'DuckDB memory limit, e.g. "4GB" ("" = DuckDB\'s default)', group="execution"
+    )
+    drop_documents_without_images: bool = setting(False, "remove documents left with no image", group="execution")
+    keep_work: bool = setting(False, "keep the intermediate files in OUT/_work", group="execution")
+    chunk_size: int = setting(
+        256,
+        "images held at once when attaching (and per results row group): bounds memory",
+        min=1,
+        unit="images",
+        group="execution",
+    )
 
-CHOICES: dict[str, list[Any]] = {
-    "resize_mode": ["no", "keep_ratio", "center_crop", "border", "keep_ratio_largest"],
-    "encode_format": ["jpg", "png", "webp"],
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
+
+# What to do when a whole class of images is refused (the runner's hint after the summary).
+HINTS = {
+    "guard:loopback": "image URLs on 127.0.0.1/localhost are refused; for a local server set allow_loopback=true",
+    "guard:private": "image URLs on private addresses are always refused (an internal server cannot be fetched)",
 }
 
 # Settings that change how, not what: a run may be resumed with other values.
@@ -164,7 +240,8 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             inputs=ins,
             output=out,
             stats_path=os.path.join(marks, step, f"{name}.stats.json"),
-            settings={**settings, "_work": work, "_partitions": parts, **extra},
+            settings=settings,
+            params={"_work": work, "_partitions": parts, **extra},
         )
 
     collect = [
@@ -210,7 +287,7 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
         for r in range(parts)
     ]
     for i, t in enumerate(final):
-        t.settings = {**settings, "_work": work, "_partitions": parts, "_shard": i, "_shards": len(final)}
+        t.params = {"_work": work, "_partitions": parts, "_shard": i, "_shards": len(final)}
     return [collect, reduce, download, near, count, final]
 
 

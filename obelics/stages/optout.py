@@ -11,38 +11,62 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
-from obelics.document import Document, DocumentError
+from obelics.document import Document
 from obelics.filters.optout import OptOutList, image_signal, page_decision
-from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.progress import progress
 from obelics.run.runner import map_tasks
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import Reject, map_documents, read_documents_counted
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
 
-DEFAULTS: dict[str, Any] = {
-    "page_signals": True,  # act on general_metadata["opt_out"] recorded at extraction
-    "image_signals": True,  # act on image metadata "opt_out" recorded at download
-    "noindex_opt_out": False,  # treat noindex as an opt-out from training (it is about search engines)
-    "lists": [],  # opt-out lists: text (one URL or domain per line, # comments) or Parquet (url / domain column)
-    "check_document_urls": True,  # match page URLs against lists and the API
-    "check_image_urls": True,  # match image URLs against lists and the API
-    "api_url": "",  # opt-out service endpoint; empty = no API
-    "api_format": "text",  # request body: text (one URL per line, Spawning's) or json ({"urls": [...]})
-    "api_batch_size": 1000,
-    "api_rate_limit": 5.0,  # requests per second, per task (0 = unlimited)
-    "api_retries": 5,
-    "api_backoff": 1.0,  # first retry delay in seconds, doubled each retry (capped at 60 s)
-    "api_timeout": 30.0,
-    "api_key_env": "SPAWNING_OPTS_KEY",  # environment variable holding the API key (sent as 'Authorization: API <key>')
-    "on_api_failure": "fail",  # fail | keep | drop: what to do with URLs the API could not check
-    "keep_rejected": False,  # also write removed documents to OUT/rejected/NAME.parquet
-}
-CHOICES: dict[str, list[Any]] = {"on_api_failure": ["fail", "keep", "drop"], "api_format": ["text", "json"]}
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the opt-out stage."""
+
+    page_signals: bool = setting(True, 'act on general_metadata["opt_out"] recorded at extraction')
+    image_signals: bool = setting(True, 'act on image metadata "opt_out" recorded at download')
+    noindex_opt_out: bool = setting(False, "treat noindex as an opt-out from training (it is about search engines)")
+    lists: list = setting(
+        [], "opt-out lists: text (one URL or domain per line, # comments) or Parquet (url / domain column)"
+    )
+    check_document_urls: bool = setting(True, "match page URLs against lists and the API")
+    check_image_urls: bool = setting(True, "match image URLs against lists and the API")
+    api_url: str = setting("", 'opt-out service endpoint ("" = no API)', group="opt-out API")
+    api_format: str = setting(
+        "text",
+        'request body: text (one URL per line, Spawning\'s) or json ({"urls": [...]})',
+        choices=["text", "json"],
+        group="opt-out API",
+    )
+    api_batch_size: int = setting(1000, "URLs per request", min=1, group="opt-out API")
+    api_rate_limit: float = setting(
+        5.0, "requests per second, per task (0 = unlimited)", min=0, unit="requests/s", group="opt-out API"
+    )
+    api_retries: int = setting(5, "retries of a failed request", min=0, group="opt-out API")
+    api_backoff: float = setting(
+        1.0, "first retry delay, doubled each retry (capped at 60 s)", min=0, unit="s", group="opt-out API"
+    )
+    api_timeout: float = setting(30.0, "time per request", min=0.01, unit="s", group="opt-out API")
+    api_key_env: str = setting(
+        "SPAWNING_OPTS_KEY",
+        "environment variable holding the API key (sent as 'Authorization: API <key>')",
+        group="opt-out API",
+    )
+    on_api_failure: str = setting(
+        "fail", "what to do with URLs the API could not check", choices=["fail", "keep", "drop"], group="opt-out API"
+    )
+    keep_rejected: bool = setting(False, "also write removed documents to OUT/rejected/NAME.parquet", group="output")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
+CHOICES: dict[str, list[Any]] = Settings.choices()
 
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
@@ -86,133 +110,101 @@ class _Decider:
         return None
 
 
-def _documents(path: str, stats: Stats | None):
-    """(row index, Document or None) for every row; bad rows are counted once (first read)."""
-    for i, row in enumerate(read_rows(path)):
-        try:
-            yield i, Document.from_row(row)
-        except (DocumentError, TypeError, KeyError) as e:
-            if stats is not None:
-                stats.reason("skipped", "bad_document")
-                log.warning("%s row %d: %s", path, i, e)
-            yield i, None
-
-
 def run_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Apply opt-out to one shard."""
+    """Apply opt-out to one shard: lists and recorded signals, then the API's answers for what is left."""
     from obelics.optout.lists import load_lists
 
     path = inputs[0]
-    lists = load_lists(settings["lists"])
-    decide = _Decider(settings, lists)
-    use_api = bool(settings["api_url"])
+    decide = _Decider(settings, load_lists(settings["lists"]))
+    opted, unchecked = _api_answers(path, settings, decide, stats) if settings["api_url"] else (set(), set())
+    apply = _Apply(settings, decide, opted, unchecked, stats)
+    map_documents("optout", path, output, apply, stats, keep_rejected=settings["keep_rejected"])
 
-    # ---- read 1: collect the URLs the API must check ----
+
+def _urls_to_check(path: str, settings: dict[str, Any], decide: _Decider) -> set[str]:
+    """The page and image URLs the API must check: those no list or recorded signal removes already."""
     to_check: set[str] = set()
-    if use_api:
-        for _, doc in tqdm(
-            _documents(path, None), desc=f"optout {os.path.basename(path)} (scan)", leave=False, disable=None
-        ):
-            if doc is None or decide.page(doc):
-                continue
-            if settings["check_document_urls"] and doc.url:
-                to_check.add(doc.url)
-            if settings["check_image_urls"] and not decide.all_images(doc):
-                for url, meta in zip(doc.images, doc.metadata):
-                    if url is not None and not decide.image(url, meta):
-                        to_check.add(url)
-    opted: set[str] = set()
-    unchecked: set[str] = set()
-    if use_api and to_check:
-        from obelics.optout.api import OptOutClient
+    for doc in progress(read_documents_counted(path, None), desc=f"optout {os.path.basename(path)} (scan)"):
+        if decide.page(doc):
+            continue
+        if settings["check_document_urls"] and doc.url:
+            to_check.add(doc.url)
+        if settings["check_image_urls"] and not decide.all_images(doc):
+            for url, meta in zip(doc.images, doc.metadata):
+                if url is not None and not decide.image(url, meta):
+                    to_check.add(url)
+    return to_check
 
-        client = OptOutClient.from_settings(settings)
-        fail = settings["on_api_failure"] == "fail"
-        res = client.check(sorted(to_check), stop_on_failure=fail)
-        stats.inc("api_requests", res.requests)
-        stats.inc("api_retries", res.retries)
-        stats.inc("api_batches", res.batches)
-        stats.inc("api_urls_checked", len(to_check) - len(res.unchecked))
-        stats.inc("api_urls_opted_out", len(res.opted_out))
-        if res.failed_batches:
-            stats.inc("api_failed_batches", res.failed_batches)
-            msg = (
-                f"opt-out API {settings['api_url']} could not check {len(res.unchecked)} of {len(to_check)} URLs "
-                f"of {path}: {res.errors[0]}"
+
+def _api_answers(path: str, settings: dict[str, Any], decide: _Decider, stats: Stats) -> tuple[set[str], set[str]]:
+    """The URLs the API says are opted out, and those it could not check."""
+    to_check = _urls_to_check(path, settings, decide)
+    if not to_check:
+        return set(), set()
+    from obelics.optout.api import OptOutClient
+
+    client = OptOutClient.from_settings(settings)
+    fail = settings["on_api_failure"] == "fail"
+    res = client.check(sorted(to_check), stop_on_failure=fail)
+    stats.inc("api_requests", res.requests)
+    stats.inc("api_retries", res.retries)
+    stats.inc("api_batches", res.batches)
+    stats.inc("api_urls_checked", len(to_check) - len(res.unchecked))
+    stats.inc("api_urls_opted_out", len(res.opted_out))
+    if res.failed_batches:
+        stats.inc("api_failed_batches", res.failed_batches)
+        msg = (
+            f"opt-out API {settings['api_url']} could not check {len(res.unchecked)} of {len(to_check)} URLs "
+            f"of {path}: {res.errors[0]}"
+        )
+        if fail:
+            raise RuntimeError(
+                msg + ". Nothing was written for this shard. Rerun when the service answers, or set "
+                "on_api_failure=keep (keep unchecked data) or on_api_failure=drop (remove it)."
             )
-            if fail:
-                raise RuntimeError(
-                    msg + ". Nothing was written for this shard. Rerun when the service answers, or set "
-                    "on_api_failure=keep (keep unchecked data) or on_api_failure=drop (remove it)."
-                )
-            log.warning("%s; on_api_failure=%s", msg, settings["on_api_failure"])
-        opted = res.opted_out
-        unchecked = set(res.unchecked)
-    drop_unchecked = settings["on_api_failure"] == "drop"
+        log.warning("%s; on_api_failure=%s", msg, settings["on_api_failure"])
+    return set(res.opted_out), set(res.unchecked)
 
-    # ---- read 2: apply ----
-    rejected = None
-    if settings["keep_rejected"]:
-        # ".pq", not ".parquet": a later stage given OUT as its input must not pick these up
-        name = os.path.basename(output).removesuffix(".parquet") + ".pq"
-        rejected = DocumentWriter(os.path.join(os.path.dirname(output), "rejected", name))
-    try:
-        with DocumentWriter(output) as out:
-            for _, doc in tqdm(
-                _documents(path, stats), desc=f"optout {os.path.basename(path)}", leave=False, disable=None
-            ):
-                if doc is None:
-                    continue
-                stats.inc("documents_in")
-                n_images = doc.num_images
-                stats.inc("images_in", n_images)
-                reason = decide.page(doc)
-                if reason is None and settings["check_document_urls"] and doc.url:
-                    if doc.url in opted:
-                        reason = "page_api"
-                    elif doc.url in unchecked:
-                        if drop_unchecked:
-                            reason = "page_api_unavailable"
-                        else:
-                            stats.reason("api_unchecked_kept", "documents")
-                if reason is not None:
-                    stats.reason("removed_documents", reason)
-                    if n_images:
-                        stats.reason("removed_images", "in_removed_document", n_images)
-                    if rejected is not None:
-                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": reason}
-                        rejected.write(doc)
-                    continue
-                all_reason = decide.all_images(doc)
 
-                def keep(node, all_reason=all_reason) -> bool:
-                    r = all_reason or decide.image(node.image, node.meta)
-                    if r is None and settings["check_image_urls"]:
-                        if node.image in opted:
-                            r = "image_api"
-                        elif node.image in unchecked:
-                            if drop_unchecked:
-                                r = "image_api_unavailable"
-                            else:
-                                stats.reason("api_unchecked_kept", "images")
-                    if r is not None:
-                        stats.reason("removed_images", r)
-                        return False
-                    return True
+class _Apply:
+    """What happens to one document: removed whole (a Reject), or kept without its opted-out images."""
 
-                new = doc.filter_images(keep)
-                if not new.texts:
-                    stats.reason("removed_documents", "empty_after_image_optout")
-                    if rejected is not None:
-                        doc.general_metadata["rejected"] = {"stage": "optout", "reason": "empty_after_image_optout"}
-                        rejected.write(doc)
-                    continue
-                stats.inc("documents_out")
-                stats.inc("images_out", new.num_images)
-                out.write(new)
-    except BaseException:
-        if rejected is not None:
-            rejected.abort()
-        raise
-    if rejected is not None:
-        rejected.close()
+    def __init__(
+        self, settings: dict[str, Any], decide: _Decider, opted: set[str], unchecked: set[str], stats: Stats
+    ) -> None:
+        self.s = settings
+        self.decide = decide
+        self.opted = opted
+        self.unchecked = unchecked
+        self.drop_unchecked = settings["on_api_failure"] == "drop"
+        self.stats = stats
+
+    def _api(self, url: str, what: str) -> str | None:
+        """``page_api``/``image_api`` when the API opted the URL out; ``*_api_unavailable`` per on_api_failure."""
+        if url in self.opted:
+            return f"{what}_api"
+        if url in self.unchecked:
+            if self.drop_unchecked:
+                return f"{what}_api_unavailable"
+            self.stats.reason("api_unchecked_kept", "documents" if what == "page" else "images")
+        return None
+
+    def __call__(self, doc: Document) -> Document | Reject:
+        reason = self.decide.page(doc)
+        if reason is None and self.s["check_document_urls"] and doc.url:
+            reason = self._api(doc.url, "page")
+        if reason is not None:
+            return Reject(reason)
+        all_reason = self.decide.all_images(doc)
+
+        def keep(node) -> bool:
+            r = all_reason or self.decide.image(node.image, node.meta)
+            if r is None and self.s["check_image_urls"]:
+                r = self._api(node.image, "image")
+            if r is not None:
+                self.stats.reason("removed_images", r)
+                return False
+            return True
+
+        new = doc.filter_images(keep)
+        return new if new.texts else Reject("empty_after_image_optout", count_images=False)

@@ -17,35 +17,49 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
-from obelics.io.parquet import count_rows, read_documents
+from obelics.io.parquet import count_rows
+from obelics.io.paths import WORK
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
+from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
+from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import read_documents_counted
 from obelics.stats import Stats, merge
 
 log = logging.getLogger("obelics")
 
-DEFAULTS: dict[str, Any] = {
-    "max_documents": 1000,  # documents per tar at most
-    "max_bytes": 500_000_000,  # bytes per tar at most (a single larger document gets a tar of its own)
-    "typed_head": True,  # move a document forward so the first 5 samples of a tar show every column type
-    "drop_undecodable_images": True,  # drop images whose bytes no reader decodes (false: keep them URL-only)
-    "drop_empty_documents": True,  # documents with no text and no image
-    "tokenizer": "",  # local tokenizer (tokenizer.json file or folder) to count tokens; "" counts words
-    "name": "",  # dataset name for the card ("" = the output folder's name)
-    "license": "cc-by-4.0",  # license id for the card (of the compilation; see the card's notes)
-    "pretty_name": "",
-}
+
+@dataclass
+class Settings(StageSettings):
+    """Settings of the shard stage."""
+
+    max_documents: int = setting(1000, "documents per tar at most", min=1)
+    max_bytes: int = setting(
+        500_000_000, "bytes per tar at most (a single larger document gets a tar of its own)", min=1, unit="bytes"
+    )
+    typed_head: bool = setting(True, "move a document forward so the first 5 samples of a tar show every column type")
+    drop_undecodable_images: bool = setting(
+        True, "drop images whose bytes no reader decodes (false: keep them URL-only)"
+    )
+    drop_empty_documents: bool = setting(True, "drop documents with no text and no image")
+    tokenizer: str = setting("", 'local tokenizer (tokenizer.json file or folder) to count tokens ("" counts words)')
+    name: str = setting("", 'dataset name for the card ("" = the output folder\'s name)', group="dataset card")
+    license: str = setting(
+        "cc-by-4.0", "license id for the card (of the compilation; see the card's notes)", group="dataset card"
+    )
+    pretty_name: str = setting("", "title of the card", group="dataset card")
+
+
+DEFAULTS: dict[str, Any] = Settings.defaults()
 
 STAGE = "shard"
-WORK = "_work"
 
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
@@ -156,8 +170,8 @@ def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: 
     )
     tokens = 0
     with writer:
-        rows = read_documents(path)
-        for row_index, doc in enumerate(tqdm(rows, total=total, desc=f"shard {name}", unit="doc", leave=False)):
+        rows = read_documents_counted(path, stats)  # a bad row is a counted skip, as in every stage
+        for row_index, doc in enumerate(progress(rows, total=total, desc=f"shard {name}", unit="doc")):
             stats.inc("documents_in")
             stats.inc("images_in", doc.num_images)
             try:

@@ -10,8 +10,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from obelics.progress import progress
 from obelics.run.task import Task, execute, failure, read_stats, split_done
 
 log = logging.getLogger("obelics")
@@ -47,11 +46,11 @@ class LocalEngine:
     def run(self, tasks: list[Task], retries: int, desc: str) -> list[dict[str, Any]]:
         results, todo = split_done(tasks)
         if self.workers == 1 or len(todo) <= 1:
-            for i in tqdm(todo, desc=desc, unit="task", disable=len(todo) <= 1):
+            for i in progress(todo, desc=desc, unit="task", enabled=len(todo) > 1, leave=True):
                 results[i] = execute(tasks[i], retries)
             return [results[i] for i in range(len(tasks))]
         lost: list[int] = []
-        with tqdm(total=len(todo), desc=desc, unit="task") as bar:
+        with progress(total=len(todo), desc=desc, unit="task", leave=True) as bar:
             with ProcessPoolExecutor(
                 max_workers=min(self.workers, len(todo)), mp_context=MP_CONTEXT, initializer=_die_with_parent
             ) as pool:

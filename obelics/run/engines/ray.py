@@ -16,8 +16,7 @@ import logging
 import os
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from obelics.progress import progress
 from obelics.run.engines import EngineError
 from obelics.run.task import Task, failure, read_stats, split_done
 
@@ -86,7 +85,7 @@ class RayEngine:
             limit = self.max_in_flight or max(4, 4 * int(ray.cluster_resources().get("CPU", 1)))
             queue = list(todo)
             pending: dict[Any, int] = {}
-            with tqdm(total=len(todo), desc=f"{desc} (ray)", unit="task") as bar:
+            with progress(total=len(todo), desc=f"{desc} (ray)", unit="task", leave=True) as bar:
                 while queue or pending:
                     while queue and len(pending) < limit:
                         i = queue.pop(0)

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from obelics.io.atomic import write_json
+from obelics.progress import progress
 from obelics.run.engines import EngineError
 from obelics.run.task import Task, failure, read_stats
 
@@ -280,7 +279,7 @@ class SlurmEngine:
         errors = 0
         scan_every = 1 if total <= 5000 else 15  # markers on a shared filesystem: look less often when many
         polls = 0
-        with tqdm(total=total, desc=f"{desc} (slurm {','.join(ids)})", unit="task") as bar:
+        with progress(total=total, desc=f"{desc} (slurm {','.join(ids)})", unit="task", leave=True) as bar:
             while True:
                 if polls % scan_every == 0:
                     for j in jobs:
