@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from obelics.filters.config import DEFAULTS, RATIO_METRICS, load_config
+from obelics.filters.config import DEFAULTS, RATIO_METRICS
 from obelics.filters.languages import profile
-from obelics.run.settings import SettingsError, resolve
+from obelics.run.settings import SettingsError, load_settings_file, resolve
 
 LEVELS = ("paragraph", "document")
 
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=5000, help="pages read from each sample (default 5000)")
     args = ap.parse_args(argv)
     try:
-        settings = resolve(DEFAULTS, load_config(args.config) if args.config else {}, where="filter")
+        settings = resolve(DEFAULTS, load_settings_file(args.config) if args.config else {}, where="filter")
         if args.language not in (settings.get("language_cutoffs") or {}):
             # a language without settings is measured with language-neutral settings plus the user's lists
             settings = dict(settings, language_cutoffs={**settings["language_cutoffs"], args.language: {}})
