@@ -35,7 +35,16 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from obelics.html.media import Resolver, img_source, picture_parts, picture_source, resolve_base
+from obelics.html.media import (
+    ImageFound,
+    Resolver,
+    element_source,
+    image_holders,
+    inside_article,
+    noscript_decisions,
+    resolve_base,
+    subtree_images,
+)
 
 END_OF_DOCUMENT = "END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED"
 # What a more-link becomes in the tree; turned into an END_OF_DOCUMENT paragraph after the walk.
@@ -110,6 +119,16 @@ STRUCTURE_SEPARATORS = {
     "title": "",
     "ul": "\n\n",
 }
+# Dropped with everything in them, images included: not rendered (head, script, template, ...),
+# not an image's place (svg, video, iframe, form controls), or the page's navigation and footer.
+# Every other tag that is neither structure nor inline (table, li, form, dl's relatives, custom
+# elements ...) loses its text, as in OBELICS, but its images stay where they stand.
+IMAGELESS_TAGS = (
+    "head", "script", "style", "template", "textarea", "select", "option", "optgroup", "datalist",
+    "button", "input", "svg", "math", "canvas", "iframe", "frame", "frameset", "noframes", "object",
+    "embed", "video", "audio", "source", "track", "map", "meta", "link", "dialog", "xmp", "plaintext",
+    "listing", "nav", "menu", "footer", "header",
+)  # fmt: skip
 MEDIA_TAGS = ("img", "picture", "figure", "video", "audio", "iframe", "embed", "object")
 SPECIAL_DIV_VALUES = ("footer", "header", "navigation", "nav", "navbar", "menu")
 
@@ -247,6 +266,7 @@ def remove_own_text(node: Any) -> None:
 _KEEP = frozenset(STRUCTURE_SEPARATORS) | frozenset(MEDIA_TAGS) | {"br", "source"}
 _MEDIA_WITH_SOURCE = frozenset({"video", "audio"})
 _DROPPED_MEDIA = frozenset({"iframe", "embed", "object", "source"})
+_IMAGELESS = frozenset(IMAGELESS_TAGS)
 
 
 # The parsed tree can nest elements in ways their serialised HTML cannot express: parsing it again
@@ -315,24 +335,23 @@ def _media_has_source(node: Any) -> bool:
     return any(s.attributes.get("src") for s in node.css("source"))
 
 
-def _normalise_image(tree: LexborHTMLParser, node: Any, base: Resolver) -> bool:
-    """Replace an ``<img>``/``<picture>`` by a plain ``<img src=absolute ...>``; False if it has no source."""
-    if node.tag == "picture":
-        img_attrs, sources = picture_parts(node)
-        found = picture_source(img_attrs, sources, base)
-    else:
-        img_attrs = node.attributes
-        found = img_source(img_attrs, base)
-    if not found:
-        return False
+def _image_node(tree: LexborHTMLParser, found: ImageFound) -> Any:
+    """A plain ``<img src=absolute alt width height>`` for an image found in the page."""
+    (src, _), img_attrs = found
     new = tree.create_node("img")
-    new.attrs["src"] = found[0]
+    new.attrs["src"] = src
     for key in ("alt", "width", "height"):
-        value = (img_attrs or {}).get(key)
+        value = img_attrs.get(key)
         if value:
             new.attrs[key] = value
-    node.replace_with(new)
-    return True
+    return new
+
+
+def _hoist(tree: LexborHTMLParser, node: Any, images: list[ImageFound]) -> None:
+    """Replace ``node`` by its images (plain ``<img>`` elements), its text and structure gone."""
+    for found in images:
+        node.insert_before(_image_node(tree, found))
+    _detach(node)
 
 
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -349,8 +368,14 @@ def simplify_html(html: str, url: str = "") -> str:
     if root is None:
         return ""
     resolve = Resolver(base)
+    # Decided on the page as parsed, before anything changes: which lazy images give way to a
+    # <noscript> beside them, which <noscript> elements are such fallbacks, which elements hold images.
+    decided = noscript_decisions(root, resolve)
+    replaced, fallbacks = decided
+    holders = image_holders(root)
     # Post-order pass: images normalised on the way down (a picture is one image: nothing inside it
-    # is visited, as in the walk), then drop, unwrap, remove empty leaves and collapse same-tag chains.
+    # is visited, as in the walk), the images of dropped elements hoisted in their place; then
+    # unwrap, remove empty leaves and collapse same-tag chains.
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -365,12 +390,21 @@ def simplify_html(html: str, url: str = "") -> str:
                     continue
                 tag = child.tag
                 if tag == "img" or tag == "picture":
-                    if not _normalise_image(tree, child, resolve):
+                    found = None if child.mem_id in replaced else element_source(child, resolve)
+                    if found:
+                        child.replace_with(_image_node(tree, found))
+                    else:
                         _detach(child)
                 elif tag in UNWRAP_TAGS or tag in _KEEP:
                     stack.append((child, False))
-                else:
+                elif child.mem_id not in holders or (
+                    child.mem_id not in fallbacks
+                    if tag == "noscript"
+                    else tag in _IMAGELESS and (tag != "header" or not inside_article(child))
+                ):
                     _detach(child)
+                else:  # text dropped, images kept (rule 5)
+                    _hoist(tree, child, subtree_images(child, _IMAGELESS, resolve, holders, decided))
             continue
         tag = node.tag
         if node.tag_id == HTML_ID:
