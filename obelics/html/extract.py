@@ -18,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from selectolax.lexbor import LexborHTMLParser
+
 from obelics.document import HUB_IMAGE_KEYS, PARAGRAPH_SEP, Document
 from obelics.html import main_content as _main
 from obelics.html.media import (
     Resolver,
     formatted_filename,
+    has_noscript_images,
     image_holders,
     img_source,
     inside_article,
@@ -217,10 +220,12 @@ def walk(
     base: str,
     page_url: str,
     keep_image: Callable[[dict[str, Any], str], bool] | None = None,
+    tree: LexborHTMLParser | None = None,
 ) -> list[str | dict[str, Any]]:
     """Texts and images under ``roots`` in DOM order (see the module docstring for the separators).
 
     Items are texts (``str``, never two in a row) and images (their metadata ``dict``, ``src`` the URL).
+    ``tree``, the parsed page the roots belong to, makes finding the elements that hold images faster.
     """
     nodes: list[str | dict[str, Any]] = []
     parts: list[str] = []
@@ -236,9 +241,16 @@ def walk(
     k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
+    holders: set[int] = set()
+    noscripts = False
+    if tree is not None:
+        holders = image_holders(tree)
+        noscripts = has_noscript_images(tree, holders)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
-        holders: set[int] | None = None  # the elements that hold an image, found on first need
+        if tree is None:
+            holders = image_holders(root)
+            noscripts = has_noscript_images(root, holders)
         node = root
         while node is not None:
             tid = node.tag_id
@@ -281,7 +293,7 @@ def walk(
                 if (
                     found
                     and (keep_image is None or keep_image(attrs, found[0]))
-                    and not replaced_by_noscript(node, resolve)
+                    and not (noscripts and replaced_by_noscript(node, resolve))
                 ):
                     if parts:
                         append("".join(parts))
@@ -291,12 +303,10 @@ def walk(
                     pending = 0
                     br_run = 0
             elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
-                if holders is None:
-                    holders = image_holders(root)
                 if node.mem_id in holders and (
                     kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
                 ):
-                    for found, attrs in subtree_images(node, never, resolve, holders):
+                    for found, attrs in subtree_images(node, never, resolve, holders, noscripts=noscripts):
                         if keep_image is None or keep_image(attrs, found[0]):
                             if parts:
                                 append("".join(parts))
@@ -395,13 +405,13 @@ def extract_document(
     general = {"url": url, "opt_out": opt_out_signals(metas, http_headers)}
     base = resolve_base(url, base_href)
     if mode == "obelics":
-        items = walk((root,), OBELICS_KINDS, base, url)
+        items = walk((root,), OBELICS_KINDS, base, url, tree=tree)
     else:
         items = []
         for group in _main.main_regions(tree):
             if items:  # posts of a list page are separate documents, as OBELICS' more-link marks
                 _join(items, [MORE_LINK_MARK])
-            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image))
+            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image, tree))
     if any(isinstance(i, str) and MORE_LINK_MARK in i for i in items):
         items = _end_of_document_markers(items)
     if not items:
