@@ -2,7 +2,8 @@
 
 Two modes (see docs/extraction.md):
 
-* ``"obelics"``: the OBELICS rules (:mod:`obelics.html.simplify`) over the whole page;
+* ``"obelics"``: the OBELICS rules (:mod:`obelics.html.simplify`) over the whole page (the
+  elements those rules drop lose their text but keep their images);
 * ``"main-content"``: boilerplate pruned first (:mod:`obelics.html.main_content`), then the same
   walk over the article, keeping lists, tables and code, and only the images a reader sees in it.
 

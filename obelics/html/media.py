@@ -3,8 +3,13 @@
 The rules (OBELICS stage 4, with the original's URL defects fixed):
 
 * an ``<img>``'s URL is the first *usable* value of :data:`IMG_SOURCE_ATTRS`, in that order
-  (``src`` first, then the lazy-load attributes); a value is usable when it resolves to an
-  absolute ``http(s)`` URL, so a ``data:`` placeholder in ``src`` falls through to ``data-src``;
+  (the lazy-load attributes first, then ``src``: a script swaps them in, ``src`` is then a
+  placeholder); a value is usable when it resolves to an absolute ``http(s)`` URL, so an empty
+  or ``data:`` ``src`` falls through; with none usable, any other attribute naming an image URL
+  (:func:`other_source`);
+* a ``<noscript>`` beside a lazy image holds its plain twin: that one is kept, once
+  (:func:`replaced_by_noscript`, :func:`noscript_is_fallback`); :func:`subtree_images` lists the
+  images of an element whose text is dropped;
 * ``srcset``-style values are split into candidates as the HTML standard does (a URL is a run of
   non-whitespace, so commas inside a URL are kept; candidates end at a comma after the URL or its
   descriptors) and the largest candidate wins: the largest ``w`` descriptor, else the largest

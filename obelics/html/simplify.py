@@ -9,7 +9,11 @@ Rules, in the order the original applied them:
    (:data:`END_OF_DOCUMENT`, a paragraph of its own);
 4. inline tags (:data:`UNWRAP_TAGS`) are unwrapped: their content stays, the tag goes;
 5. every tag that is neither structure (:data:`STRUCTURE_SEPARATORS`) nor media nor ``<source>``
-   is dropped with its content (script, style, nav, header, footer, form, table, li, ...);
+   is dropped with its text (table, li, form, pre, custom elements, ...); its images stay, in
+   place, unless it is one of :data:`IMAGELESS_TAGS` (script, style, nav, footer, a ``<header>``
+   outside an ``<article>``/``<main>``, svg, video, form controls, ...), dropped with everything
+   in it. A ``<noscript>`` keeps its images only as a lazy image's fallback
+   (:func:`obelics.html.media.noscript_is_fallback`), which then replaces its lazy twin;
 6. ``<div>`` whose id, class or title is exactly footer, header, navigation, nav, navbar or menu
    is removed with its content;
 7. date divs (a ``<div>`` whose class contains ``date``) lose their own text;
@@ -17,8 +21,9 @@ Rules, in the order the original applied them:
    parent whose only child has the same tag (and no text of its own) collapses into it.
 
 Fixed against the original: ``<figure>`` and ``<picture>`` are containers (the original removed
-them, and every image inside, as "media without a source"); image URLs follow
-:mod:`obelics.html.media`.
+them, and every image inside, as "media without a source"); the content images of dropped
+elements are kept (rule 5: the original lost every gallery laid out in a table or a list); image
+URLs follow :mod:`obelics.html.media` (lazy-load attributes before ``src``, noscript fallbacks).
 
 :func:`extract_document <obelics.html.extract.extract_document>` applies these rules during a
 single walk of the parsed tree (rules 2, 3, 6 and 7 first, through CSS selectors, then 4, 5 and 8
