@@ -242,16 +242,15 @@ def walk(
     k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
-    holders: set[int] = set()
-    noscripts = False
-    if tree is not None:
-        holders = image_holders(tree)
-        noscripts = has_noscript_images(tree, holders)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
-        if tree is None:
-            holders = image_holders(root)
-            noscripts = has_noscript_images(root, holders)
+        # The elements that hold an image (found when first needed) and whether a <noscript> does.
+        page = tree if tree is not None else root
+        holders: set[int] | None = None
+        noscripts = False
+        if page.tags("noscript") if tree is not None else root.css_first("noscript") is not None:
+            holders = image_holders(page)
+            noscripts = has_noscript_images(page, holders)
         node = root
         while node is not None:
             tid = node.tag_id
@@ -304,6 +303,8 @@ def walk(
                     pending = 0
                     br_run = 0
             elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
+                if holders is None:
+                    holders = image_holders(page)
                 if node.mem_id in holders and (
                     kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
                 ):
