@@ -403,19 +403,18 @@ MAX_IMAGE_WRAPPERS = 3
 
 
 def _alone(node: Any) -> bool:
-    """True when ``node``'s siblings are all whitespace or comments."""
-    return _adjacent(node, True) is None and _adjacent(node, False) is None and _only_blank_text(node)
-
-
-def _only_blank_text(node: Any) -> bool:
-    parent = node.parent
-    child = parent.first_child if parent is not None else None
-    while child is not None:
-        if child.tag_id == _TEXT_NODE:
-            text = child.text_content
-            if text and not text.isspace():
+    """True when ``node``'s siblings are all whitespace or comments (stops at the first that is not)."""
+    for forward in (True, False):
+        sib = node.next if forward else node.prev
+        while sib is not None:
+            tid = sib.tag_id
+            if tid == _TEXT_NODE:
+                text = sib.text_content
+                if text and not text.isspace():
+                    return False
+            elif tid != _COMMENT_NODE:
                 return False
-        child = child.next
+            sib = sib.next if forward else sib.prev
     return True
 
 
