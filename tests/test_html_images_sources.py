@@ -79,6 +79,7 @@ def test_other_lazy_load_attributes(mode):
     assert images(f"<img src='{PIXEL}' data-echo='/photos/echo.jpg'>", mode) == [url("/photos/echo.jpg")]
     assert images("<img data-lazy-img='https://cdn.example.net/i/12345'>", mode) == ["https://cdn.example.net/i/12345"]
     assert images("<img lowsrc='/photos/low.png'>", mode) == [url("/photos/low.png")]
+    assert images("<img itemprop='contentUrl' content='/photos/c.jpg?itok=x1'>", mode) == [url("/photos/c.jpg?itok=x1")]
     # ...but an attribute that merely holds a word or a number never becomes a URL.
     assert images("<img data-id='42' data-title='Sunset' data-caption='bridge.jpg is nice' alt='x'>", mode) == []
     assert images("<img data-permalink='https://example.org/attachment/7' title='t'>", mode) == []

@@ -238,7 +238,9 @@ _KNOWN_ATTRS = frozenset(IMG_SOURCE_ATTRS)
 _LAZY_SET = frozenset(LAZY_SOURCE_ATTRS)
 _PLAIN_SOURCE_ATTRS = IMG_SOURCE_ATTRS[len(LAZY_SOURCE_ATTRS) :]
 # Attributes that never hold the image, whatever their value looks like.
-_NOT_SOURCES = frozenset({"alt", "title", "class", "id", "style", "width", "height", "href", "longdesc", "usemap"})
+_NOT_SOURCES = frozenset(
+    {"alt", "title", "class", "id", "style", "width", "height", "sizes", "href", "longdesc", "usemap", "name"}
+)
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|jfif|png|gif|webp|avif|bmp|tiff?)$", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"(?:https?:)?//", re.IGNORECASE)
 
@@ -247,11 +249,12 @@ def other_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[st
     """``(absolute, as_found)`` from a lazy-load attribute outside :data:`IMG_SOURCE_ATTRS`, or None.
 
     Lazy-load scripts name their attributes freely (``data-echo``, ``data-src-big``, ``data-lazy-img``,
-    ``lowsrc``, ``data-orig-file``), so, in attribute order: a ``*srcset*`` attribute gives its
-    largest candidate; an attribute whose name has ``src``, ``lazy`` or ``original`` gives its value
-    when it is an absolute URL or a path ending in an image extension; any other ``data-*`` attribute
-    only when its value is a path ending in an image extension (``data-id="42"`` or
-    ``data-title="Sunset"`` never become URLs).
+    ``lowsrc``, ``data-orig-file``, microdata's ``content``), so, in attribute order: a ``*srcset*``
+    attribute gives its largest candidate; an attribute whose name has ``src``, ``lazy`` or
+    ``original`` gives its value when it is an absolute URL or a path ending in an image extension;
+    any other attribute (but alt, title, class, id, style, sizes, href, longdesc, usemap) only when its
+    value is a path ending in an image extension (``data-id="42"`` or ``data-title="Sunset"`` never
+    become URLs).
     """
     resolve = _resolver(base)
     for name, value in attrs.items():
@@ -268,8 +271,6 @@ def other_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[st
         if " " in v or "\n" in v:
             continue
         named = "src" in name or "lazy" in name or "original" in name
-        if not named and not name.startswith("data-"):
-            continue
         path = v.split("#", 1)[0].split("?", 1)[0]
         if _IMAGE_PATH.search(path) or (named and _ABSOLUTE.match(v)):
             absolute = resolve(v)
