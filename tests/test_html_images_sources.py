@@ -71,6 +71,8 @@ def test_empty_src(mode):
         url("/photos/big.jpg")
     ]
     assert images("<img src=''>", mode) == []
+    # A lazy-load attribute used as a flag names no image: src stays.
+    assert images("<img src='/photos/bridge.jpg' data-lazy='true' data-src='1'>", mode) == [url("/photos/bridge.jpg")]
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -228,6 +228,8 @@ def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str,
             if found:
                 return found
             continue
+        if name in _LAZY_SET and "/" not in value and "." not in value:
+            continue  # a flag (data-lazy="true", data-src="1"), not a URL
         absolute = resolve(value)
         if absolute:
             return absolute, value.strip(_HTML_WS)
