@@ -31,6 +31,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from selectolax.lexbor import LexborHTMLParser
+
 # Lazy-load attributes: a script copies them into ``src`` (and ``srcset``) when the image scrolls into
 # view, so when one holds a usable URL it is the image the reader sees and ``src`` is a placeholder.
 # The OBELICS list (which tried ``src`` first), plus ``data-srcset``/``data-lazy-srcset``.
@@ -384,7 +386,7 @@ def _adjacent(node: Any, forward: bool) -> Any | None:
 
 def element_source(node: Any, resolve: Resolver) -> ImageFound | None:
     """``((absolute, as_found), img attributes)`` of an ``<img>`` or a ``<picture>``, or None."""
-    if node.tag == "picture":
+    if node.tag_id == _PICTURE_ID:
         img, sources = picture_parts(node)
         found = picture_source(img, sources, resolve)
         attrs = img if img is not None else {}
@@ -526,6 +528,14 @@ def has_noscript_images(root: Any, holders: set[int]) -> bool:
     return any(n.mem_id in holders for n in noscripts)
 
 
+def _tag_id(name: str) -> int:
+    return LexborHTMLParser("").create_node(name).tag_id
+
+
+_IMG_ID, _PICTURE_ID, _NOSCRIPT_ID = _tag_id("img"), _tag_id("picture"), _tag_id("noscript")
+_NEVER_IDS: dict[frozenset[str], frozenset[int]] = {}
+
+
 def subtree_images(
     container: Any,
     never: frozenset[str],
@@ -542,6 +552,9 @@ def subtree_images(
     ``decided``, for a tree being changed, is :func:`noscript_decisions` made before the changes;
     ``noscripts=False`` says that no ``<noscript>`` of the page holds an image.
     """
+    never_ids = _NEVER_IDS.get(never)
+    if never_ids is None:  # the names are standard tags: compare Lexbor's ids, not names
+        never_ids = _NEVER_IDS[never] = frozenset(map(_tag_id, never))
     out: list[ImageFound] = []
     pending: list[Any] = []  # the next sibling of each element we descended into
     node = container.first_child
@@ -549,15 +562,17 @@ def subtree_images(
         if node is None:
             node = pending.pop()
             continue
-        if node.tag_id > _COMMENT_NODE:  # an element
-            tag = node.tag
-            if tag == "img" or tag == "picture":
+        tid = node.tag_id
+        if tid > _COMMENT_NODE:  # an element
+            if tid == _IMG_ID or tid == _PICTURE_ID:
                 if not noscripts or not (node.mem_id in decided[0] if decided else replaced_by_noscript(node, resolve)):
                     found = element_source(node, resolve)
                     if found:
                         out.append(found)
-            elif tag not in never and node.mem_id in holders:
-                if tag != "noscript" or (node.mem_id in decided[1] if decided else noscript_is_fallback(node, resolve)):
+            elif tid not in never_ids and node.mem_id in holders:
+                if tid != _NOSCRIPT_ID or (
+                    node.mem_id in decided[1] if decided else noscript_is_fallback(node, resolve)
+                ):
                     pending.append(node.next)
                     node = node.first_child
                     continue
