@@ -592,7 +592,7 @@ def parse_size(value: str | None) -> int | None:
 
 _FN_QUERY = re.compile(r"\?[A-Za-z0-9]+=")
 _FN_DIMENSIONS = re.compile(r"[0-9]+x[0-9]+")
-_FN_SPACES = re.compile(r"[_\-+\n0-9]+")
+_FN_SPACES = str.maketrans(dict.fromkeys("_-+\n0123456789", " "))
 
 
 def formatted_filename(src: str) -> str:
@@ -601,11 +601,13 @@ def formatted_filename(src: str) -> str:
     dot = name.find(".")
     if dot != -1:
         name = name[:dot]
+    if name.isalpha():  # the common plain name: nothing below changes it
+        return name if len(name) > 1 else ""
     if "?" in name and _FN_QUERY.search(name):
         return ""
     if "%" in name:
         name = name.replace("%20", " ").replace("%2B", " ").replace("%2", " ").replace("%B", " ").replace("%", " ")
     if "x" in name:
         name = _FN_DIMENSIONS.sub("", name)
-    name = " ".join(_FN_SPACES.sub(" ", name).split())
+    name = " ".join(name.translate(_FN_SPACES).split())
     return name if len(name) > 1 else ""
