@@ -123,6 +123,12 @@ ADVERSARIAL = {
     "huge srcset": "<img srcset='" + "/s.jpg 10w, " * 50_000 + "/big.jpg 99999w'><p>text</p>",
     "huge text": "<p>" + "word " * 400_000 + "</p>",
     "many images": "<p>t</p>" + "<img src='/i.jpg'>" * 5_000,
+    "images deep in tables": "<table><tr><td>" * 1000 + "<img src='/deep.jpg'>cell text",
+    "lazy images beside noscripts": "<p>"
+    + "w <img src='/p.gif' data-src='/i.jpg'><noscript><img src='/n.jpg'></noscript>" * 3_000,
+    "noscript among many comments": "<div>"
+    + "<!-- c -->" * 20_000
+    + "<img src='/a.jpg'></div><noscript><img src='/n.jpg'></noscript>",
     "broken markup": "<p<div>>x</p></div><img src=<a href='><<>/p>text<!-- <p>",
     "nul and controls": "<p>a\x00b\x01c\x1fd</p><img src='\x00/x.jpg'>",
     "lone surrogates": "<p>\ud800 text \udfff</p>",

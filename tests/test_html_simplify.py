@@ -32,6 +32,21 @@ def test_non_content_tags_are_dropped_with_their_content():
     assert text_of(html) == "keep"
 
 
+def test_simplified_html_keeps_the_images_of_dropped_elements_in_their_place():
+    html = (
+        "<p>before</p><table><tr><td>cell text<img src='/g/1.jpg' alt='one' width='300'></td>"
+        "<td><a href='/big'><img data-src='/g/2.jpg' src='/ph.gif'></a></td></tr></table>"
+        "<ul><li>item text<img class='lazy' src='/ph.gif'><noscript><img src='/g/3.jpg'></noscript></li></ul>"
+        "<nav><img src='/logo.png'></nav><script>ad()</script><noscript><img src='/ad.gif'></noscript><p>after</p>"
+    )
+    out = simplify_html(html, URL)
+    body = out[out.index("<body>") : out.index("</body>")]
+    assert body == (
+        '<body><p>before</p><img src="https://example.org/g/1.jpg" alt="one" width="300">'
+        '<img src="https://example.org/g/2.jpg"><ul><img src="https://example.org/g/3.jpg"></ul><p>after</p>'
+    )
+
+
 def test_special_divs_are_removed_by_exact_id_class_or_title():
     html = (
         "<div id='nav'>by id</div><div class='menu'>by class</div><div title='footer'>by title</div>"

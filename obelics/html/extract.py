@@ -2,7 +2,8 @@
 
 Two modes (see docs/extraction.md):
 
-* ``"obelics"``: the OBELICS rules (:mod:`obelics.html.simplify`) over the whole page;
+* ``"obelics"``: the OBELICS rules (:mod:`obelics.html.simplify`) over the whole page (the
+  elements those rules drop lose their text but keep their images);
 * ``"main-content"``: boilerplate pruned first (:mod:`obelics.html.main_content`), then the same
   walk over the article, keeping lists, tables and code, and only the images a reader sees in it.
 
@@ -18,21 +19,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from selectolax.lexbor import LexborHTMLParser
+
 from obelics.document import PARAGRAPH_SEP, Document
 from obelics.html import main_content as _main
 from obelics.html.media import (
     Resolver,
     formatted_filename,
+    has_noscript_images,
+    image_holders,
     img_source,
+    inside_article,
+    noscript_is_fallback,
     parse_size,
     picture_parts,
     picture_source,
+    replaced_by_noscript,
     resolve_base,
+    subtree_images,
 )
 from obelics.html.optout import opt_out_signals
 from obelics.html.simplify import (
     COMMENT_ID,
     END_OF_DOCUMENT,
+    IMAGELESS_TAGS,
     MAX_STANDARD_TAG_ID,
     MORE_LINK_MARK,
     SEP_RANK,
@@ -46,15 +56,22 @@ from obelics.html.simplify import (
 
 MODES = ("obelics", "main-content")
 
-# Node kinds of the walk.
-K_SKIP, K_TEXT, K_INLINE, K_BLOCK, K_IMG, K_PICTURE, K_BR, K_PRE = range(8)
+# Node kinds of the walk. K_HIDE: an element whose text is dropped but whose images count;
+# K_NOSCRIPT: a <noscript>, whose images count when they are a lazy image's fallback.
+# K_HEADER: a <header>, K_HIDE inside an <article> or <main> (the headline's picture), else K_SKIP.
+K_SKIP, K_TEXT, K_INLINE, K_BLOCK, K_IMG, K_PICTURE, K_BR, K_PRE, K_HIDE, K_NOSCRIPT, K_HEADER = range(11)
 _SEPS = ("", " ", "\n", "\n\n")
 
 Kind = tuple[int, int]
 
 
 class Kinds:
-    """What the walk does with each tag: by Lexbor id for standard tags, by name for the others."""
+    """What the walk does with each tag: by Lexbor id for standard tags, by name for the others.
+
+    ``skip`` names the elements dropped with everything in them, images included (``never``);
+    ``<noscript>`` is always :data:`K_NOSCRIPT`; with ``article_headers``, ``<header>`` is
+    :data:`K_HEADER`.
+    """
 
     def __init__(
         self,
@@ -63,6 +80,7 @@ class Kinds:
         inline: Iterable[str],
         skip: Iterable[str] = (),
         pre: Iterable[str] = (),
+        article_headers: bool = False,
     ) -> None:
         by_name: dict[str, Kind] = {}
         for name in inline:
@@ -74,6 +92,10 @@ class Kinds:
         by_name.update({"img": (K_IMG, 0), "picture": (K_PICTURE, 0), "br": (K_BR, 0)})
         for name in skip:
             by_name[name] = (K_SKIP, 0)
+        by_name["noscript"] = (K_NOSCRIPT, 0)
+        if article_headers:
+            by_name["header"] = (K_HEADER, 0)
+        self.never = frozenset(skip) - {"noscript"}
         self.default = default
         self.by_name = by_name
         by_id: dict[int, Kind] = {i: default for i in range(MAX_STANDARD_TAG_ID)}
@@ -91,8 +113,9 @@ class Kinds:
         return self.by_name.get(node.tag, self.default)
 
 
-# OBELICS: unwrap inline tags, keep structure, drop everything else with its content.
-OBELICS_KINDS = Kinds((K_SKIP, 0), STRUCTURE_SEPARATORS, UNWRAP_TAGS)
+# OBELICS: unwrap inline tags, keep structure, drop the text of everything else (the images of
+# tables, lists, forms and custom elements stay; nothing of IMAGELESS_TAGS does).
+OBELICS_KINDS = Kinds((K_HIDE, 0), STRUCTURE_SEPARATORS, UNWRAP_TAGS, IMAGELESS_TAGS, article_headers=True)
 
 # Main content: the region is already free of boilerplate, so lists, tables, code and unknown
 # (custom) elements are content; only non-rendered and interactive elements are skipped.
@@ -118,7 +141,6 @@ MAIN_SKIP = (
     "head",
     "script",
     "style",
-    "noscript",
     "template",
     "svg",
     "math",
@@ -185,10 +207,12 @@ def walk(
     base: str,
     page_url: str,
     keep_image: Callable[[dict[str, Any], str], bool] | None = None,
+    tree: LexborHTMLParser | None = None,
 ) -> list[str | dict[str, Any]]:
     """Texts and images under ``roots`` in DOM order (see the module docstring for the separators).
 
     Items are texts (``str``, never two in a row) and images (their metadata ``dict``, ``src`` the URL).
+    ``tree``, the parsed page the roots belong to, makes finding the elements that hold images faster.
     """
     nodes: list[str | dict[str, Any]] = []
     parts: list[str] = []
@@ -202,9 +226,17 @@ def walk(
     limit = MAX_STANDARD_TAG_ID
     resolve = Resolver(base)
     k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
+    k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
+        # The elements that hold an image (found when first needed) and whether a <noscript> does.
+        page = tree if tree is not None else root
+        holders: set[int] | None = None
+        noscripts = False
+        if page.tags("noscript") if tree is not None else root.css_first("noscript") is not None:
+            holders = image_holders(page)
+            noscripts = has_noscript_images(page, holders)
         node = root
         while node is not None:
             tid = node.tag_id
@@ -244,7 +276,11 @@ def walk(
                     img, sources = picture_parts(node)
                     attrs = img if img is not None else {}
                     found = picture_source(img, sources, resolve)
-                if found and (keep_image is None or keep_image(attrs, found[0])):
+                if (
+                    found
+                    and (keep_image is None or keep_image(attrs, found[0]))
+                    and not (noscripts and replaced_by_noscript(node, resolve))
+                ):
                     if parts:
                         append("".join(parts))
                         parts = []
@@ -252,6 +288,21 @@ def walk(
                     emitted += 1
                     pending = 0
                     br_run = 0
+            elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
+                if holders is None:
+                    holders = image_holders(page)
+                if node.mem_id in holders and (
+                    kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
+                ):
+                    for found, attrs in subtree_images(node, never, resolve, holders, noscripts=noscripts):
+                        if keep_image is None or keep_image(attrs, found[0]):
+                            if parts:
+                                append("".join(parts))
+                                parts = []
+                            append(image_meta(found, attrs, page_url))
+                            emitted += 1
+                            pending = 0
+                            br_run = 0
             elif kind == k_br:
                 emitted += 1
                 pending = 3 if br_run else max(pending, 2)
@@ -342,13 +393,13 @@ def extract_document(
     general = {"url": url, "opt_out": opt_out_signals(metas, http_headers)}
     base = resolve_base(url, base_href)
     if mode == "obelics":
-        items = walk((root,), OBELICS_KINDS, base, url)
+        items = walk((root,), OBELICS_KINDS, base, url, tree=tree)
     else:
         items = []
         for group in _main.main_regions(tree):
             if items:  # posts of a list page are separate documents, as OBELICS' more-link marks
                 _join(items, [MORE_LINK_MARK])
-            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image))
+            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image, tree))
     if any(isinstance(i, str) and MORE_LINK_MARK in i for i in items):
         items = _end_of_document_markers(items)
     if not items:

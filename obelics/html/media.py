@@ -3,8 +3,13 @@
 The rules (OBELICS stage 4, with the original's URL defects fixed):
 
 * an ``<img>``'s URL is the first *usable* value of :data:`IMG_SOURCE_ATTRS`, in that order
-  (``src`` first, then the lazy-load attributes); a value is usable when it resolves to an
-  absolute ``http(s)`` URL, so a ``data:`` placeholder in ``src`` falls through to ``data-src``;
+  (the lazy-load attributes first, then ``src``: a script swaps them in, ``src`` is then a
+  placeholder); a value is usable when it resolves to an absolute ``http(s)`` URL, so an empty
+  or ``data:`` ``src`` falls through; with none usable, any other attribute naming an image URL
+  (:func:`other_source`);
+* a ``<noscript>`` beside a lazy image holds its plain twin: that one is kept, once
+  (:func:`replaced_by_noscript`, :func:`noscript_is_fallback`); :func:`subtree_images` lists the
+  images of an element whose text is dropped;
 * ``srcset``-style values are split into candidates as the HTML standard does (a URL is a run of
   non-whitespace, so commas inside a URL are kept; candidates end at a comma after the URL or its
   descriptors) and the largest candidate wins: the largest ``w`` descriptor, else the largest
@@ -26,13 +31,15 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-# The OBELICS priority list, plus the common ``data-srcset``/``data-lazy-srcset`` after their plain forms.
-IMG_SOURCE_ATTRS = (
-    "src",
+from selectolax.lexbor import LexborHTMLParser
+
+# Lazy-load attributes: a script copies them into ``src`` (and ``srcset``) when the image scrolls into
+# view, so when one holds a usable URL it is the image the reader sees and ``src`` is a placeholder.
+# The OBELICS list (which tried ``src`` first), plus ``data-srcset``/``data-lazy-srcset``.
+LAZY_SOURCE_ATTRS = (
     "data-src",
     "data-src-fg",
     "data-scroll-image",
-    "srcset",
     "data-srcset",
     "data-lateloadsrc",
     "data-img-src",
@@ -41,8 +48,8 @@ IMG_SOURCE_ATTRS = (
     "data-lazy",
     "data-lazy-src",
     "data-lazy-srcset",
-    "src2",
 )
+IMG_SOURCE_ATTRS = (*LAZY_SOURCE_ATTRS, "src", "srcset", "src2")
 SRCSET_ATTRS = frozenset({"srcset", "data-srcset", "data-lazy-srcset"})
 # <source type=...> we never pick: formats the image filters reject or few decoders read.
 SKIPPED_SOURCE_TYPES = frozenset({"image/avif", "image/jxl", "image/svg+xml", "image/heic", "image/heif"})
@@ -206,9 +213,13 @@ def _has_descriptor(candidates: list[tuple[str, float | None, float | None]]) ->
 
 
 def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str, str] | None:
-    """``(absolute, as_found)`` for an ``<img>``: the first usable value of :data:`IMG_SOURCE_ATTRS`."""
+    """``(absolute, as_found)`` for an ``<img>``: the first usable value of :data:`IMG_SOURCE_ATTRS`.
+
+    When none is usable, any other attribute that names an image URL (:func:`other_source`).
+    """
     resolve = _resolver(base)
-    for name in IMG_SOURCE_ATTRS:
+    # Most images carry no lazy-load attribute: one set operation spares their eleven lookups.
+    for name in _PLAIN_SOURCE_ATTRS if _LAZY_SET.isdisjoint(attrs) else IMG_SOURCE_ATTRS:
         value = attrs.get(name)
         if not value:
             continue
@@ -219,9 +230,56 @@ def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str,
             if found:
                 return found
             continue
+        if name in _LAZY_SET and "/" not in value and "." not in value:
+            continue  # a flag (data-lazy="true", data-src="1"), not a URL
         absolute = resolve(value)
         if absolute:
             return absolute, value.strip(_HTML_WS)
+    return other_source(attrs, resolve)
+
+
+_KNOWN_ATTRS = frozenset(IMG_SOURCE_ATTRS)
+_LAZY_SET = frozenset(LAZY_SOURCE_ATTRS)
+_PLAIN_SOURCE_ATTRS = IMG_SOURCE_ATTRS[len(LAZY_SOURCE_ATTRS) :]
+# Attributes that never hold the image, whatever their value looks like.
+_NOT_SOURCES = frozenset(
+    {"alt", "title", "class", "id", "style", "width", "height", "sizes", "href", "longdesc", "usemap", "name"}
+)
+_IMAGE_PATH = re.compile(r"\.(?:jpe?g|jfif|png|gif|webp|avif|bmp|tiff?)$", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"(?:https?:)?//", re.IGNORECASE)
+
+
+def other_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str, str] | None:
+    """``(absolute, as_found)`` from a lazy-load attribute outside :data:`IMG_SOURCE_ATTRS`, or None.
+
+    Lazy-load scripts name their attributes freely (``data-echo``, ``data-src-big``, ``data-lazy-img``,
+    ``lowsrc``, ``data-orig-file``, microdata's ``content``), so, in attribute order: a ``*srcset*``
+    attribute gives its largest candidate; an attribute whose name has ``src``, ``lazy`` or
+    ``original`` gives its value when it is an absolute URL or a path ending in an image extension;
+    any other attribute (but alt, title, class, id, style, sizes, href, longdesc, usemap) only when its
+    value is a path ending in an image extension (``data-id="42"`` or ``data-title="Sunset"`` never
+    become URLs).
+    """
+    resolve = _resolver(base)
+    for name, value in attrs.items():
+        if not value or name in _KNOWN_ATTRS or name in _NOT_SOURCES:
+            continue
+        v = value.strip(_HTML_WS)
+        if not v or v[:5].lower() == "data:":
+            continue
+        if "srcset" in name or (" " in v and _LOOKS_LIKE_SRCSET.search(v)):
+            found = _largest(parse_srcset(v), resolve)
+            if found:
+                return found
+            continue
+        if " " in v or "\n" in v:
+            continue
+        named = "src" in name or "lazy" in name or "original" in name
+        path = v.split("#", 1)[0].split("?", 1)[0]
+        if _IMAGE_PATH.search(path) or (named and _ABSOLUTE.match(v)):
+            absolute = resolve(v)
+            if absolute:
+                return absolute, v
     return None
 
 
@@ -265,6 +323,9 @@ def picture_parts(picture: Any) -> tuple[dict[str, str | None] | None, list[dict
     return (img_attrs if img_attrs is not None else deeper), sources
 
 
+_PICTURE_SOURCE_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset", "data-src", "src")
+
+
 def picture_source(
     img_attrs: dict[str, str | None] | None, sources: list[dict[str, str | None]], base: str | Resolver
 ) -> tuple[str, str] | None:
@@ -274,11 +335,13 @@ def picture_source(
     for attrs in sources:
         if (attrs.get("type") or "").strip().lower() in SKIPPED_SOURCE_TYPES:
             continue
-        for name in ("srcset", "data-srcset", "data-lazy-srcset", "src", "data-src"):
+        for name in _PICTURE_SOURCE_ATTRS:  # lazy-load attributes first, as for an <img>
             value = attrs.get(name)
             if value:
-                candidates.extend(parse_srcset(value))
-                break
+                found = parse_srcset(value)
+                if any(resolve(url) for url, _, _ in found):
+                    candidates.extend(found)
+                    break
     if img_attrs:
         for name in SRCSET_ATTRS:
             value = img_attrs.get(name)
@@ -298,6 +361,225 @@ def picture_source(
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Images of a subtree: <noscript> fallbacks and the images of elements whose text is dropped.
+
+_TEXT_NODE, _COMMENT_NODE = 2, 4  # Lexbor's ids of text and comment nodes
+IMAGE_SELECTOR = "img,picture"
+ImageFound = tuple[tuple[str, str], dict[str, Any]]
+
+
+def _adjacent(node: Any, forward: bool) -> Any | None:
+    """The element beside ``node`` with only whitespace and comments between them, or None."""
+    sib = node.next if forward else node.prev
+    while sib is not None:
+        tid = sib.tag_id
+        if tid == _TEXT_NODE:
+            text = sib.text_content
+            if text and not text.isspace():
+                return None
+        elif tid != _COMMENT_NODE:
+            return sib
+        sib = sib.next if forward else sib.prev
+    return None
+
+
+def element_source(node: Any, resolve: Resolver) -> ImageFound | None:
+    """``((absolute, as_found), img attributes)`` of an ``<img>`` or a ``<picture>``, or None."""
+    if node.tag_id == _PICTURE_ID:
+        img, sources = picture_parts(node)
+        found = picture_source(img, sources, resolve)
+        attrs = img if img is not None else {}
+    else:
+        attrs = node.attributes
+        found = img_source(attrs, resolve)
+    return (found, attrs) if found else None
+
+
+def _noscript_image(noscript: Any, resolve: Resolver) -> str | None:
+    """The URL of the first image of a ``<noscript>``, or None."""
+    first = noscript.css_first(IMAGE_SELECTOR)
+    found = element_source(first, resolve) if first is not None else None
+    return found[0][0] if found else None
+
+
+# How many elements may wrap a lazy image alone (``<a><img></a>``) for a <noscript> beside them.
+MAX_IMAGE_WRAPPERS = 3
+
+
+def _alone(node: Any) -> bool:
+    """True when ``node``'s siblings are all whitespace or comments (stops at the first that is not)."""
+    for forward in (True, False):
+        sib = node.next if forward else node.prev
+        while sib is not None:
+            tid = sib.tag_id
+            if tid == _TEXT_NODE:
+                text = sib.text_content
+                if text and not text.isspace():
+                    return False
+            elif tid != _COMMENT_NODE:
+                return False
+            sib = sib.next if forward else sib.prev
+    return True
+
+
+def _single_image(node: Any, wrappers: int = MAX_IMAGE_WRAPPERS) -> bool:
+    """True when ``node`` is an ``<img>``/``<picture>``, or wraps one alone (up to ``wrappers`` deep)."""
+    tag = node.tag
+    if tag == "img" or tag == "picture":
+        return True
+    if wrappers == 0 or tag == "noscript":
+        return False
+    only = None
+    child = node.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == _TEXT_NODE:
+            text = child.text_content
+            if text and not text.isspace():
+                return False
+        elif tid != _COMMENT_NODE:
+            if only is not None:
+                return False
+            only = child
+        child = child.next
+    return only is not None and _single_image(only, wrappers - 1)
+
+
+def replaced_by_noscript(node: Any, resolve: Resolver) -> bool:
+    """True when an ``<img>``/``<picture>`` is the lazy twin of a ``<noscript>`` image beside it.
+
+    Lazy loading writes an image twice: an ``<img>`` for the script (a placeholder ``src``, the URL
+    in a ``data-*`` attribute) and the plain one in a ``<noscript>`` beside it, before or after,
+    whitespace and comments between. The image, or the element wrapping it alone (``<a><img></a>``,
+    up to :data:`MAX_IMAGE_WRAPPERS` deep), stands beside a ``<noscript>`` whose first image has a
+    usable URL: that one is kept, in this one's place (:func:`noscript_is_fallback`).
+    """
+    current = node
+    for _ in range(MAX_IMAGE_WRAPPERS + 1):
+        for forward in (True, False):
+            sib = _adjacent(current, forward)
+            if sib is not None and sib.tag == "noscript" and _noscript_image(sib, resolve):
+                return True
+        parent = current.parent
+        if parent is None or not _alone(current):
+            return False
+        current = parent
+    return False
+
+
+def noscript_is_fallback(noscript: Any, resolve: Resolver) -> bool:
+    """True when a ``<noscript>``'s images are a lazy image's fallback, to be kept.
+
+    That is when its first image has a usable URL and the element beside it (whitespace and
+    comments between) is an ``<img>``/``<picture>`` or wraps one alone: that image is its lazy twin
+    and gives way (:func:`replaced_by_noscript`), so the image comes out once. Any other
+    ``<noscript>`` (an ad or a tracking pixel behind a ``<script>``, a "please enable JavaScript"
+    notice) is dropped with its content, as OBELICS did.
+    """
+    for forward in (False, True):
+        sib = _adjacent(noscript, forward)
+        if sib is not None and _single_image(sib):
+            return _noscript_image(noscript, resolve) is not None
+    return False
+
+
+def inside_article(node: Any) -> bool:
+    """True when an ``<article>`` or ``<main>`` holds ``node`` (a ``<header>`` there heads the article)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("article", "main"):
+            return True
+        parent = parent.parent
+    return False
+
+
+def noscript_decisions(root: Any, resolve: Resolver) -> tuple[set[int], set[int]]:
+    """The ``mem_id`` of the images :func:`replaced_by_noscript` and of the fallback ``<noscript>`` elements."""
+    replaced = {n.mem_id for n in root.css(IMAGE_SELECTOR) if replaced_by_noscript(n, resolve)}
+    fallbacks = {n.mem_id for n in root.css("noscript") if noscript_is_fallback(n, resolve)}
+    return replaced, fallbacks
+
+
+def page_images(root: Any) -> list[Any]:
+    """The ``<img>`` and ``<picture>`` elements of a parsed page (found by tag: fast) or under an element."""
+    if hasattr(root, "tags"):  # the parser: Lexbor's tag index, several times faster than a selector
+        return root.tags("img") + root.tags("picture")
+    return root.css(IMAGE_SELECTOR)
+
+
+def image_holders(root: Any) -> set[int]:
+    """The ``mem_id`` of every element that holds an ``<img>`` or ``<picture>`` (``root`` as in :func:`page_images`)."""
+    holders: set[int] = set()
+    for image in page_images(root):
+        parent = image.parent
+        while parent is not None:
+            key = parent.mem_id
+            if key in holders:
+                break
+            holders.add(key)
+            parent = parent.parent
+    return holders
+
+
+def has_noscript_images(root: Any, holders: set[int]) -> bool:
+    """True when a ``<noscript>`` holds an image (``root`` as in :func:`page_images`)."""
+    noscripts = root.tags("noscript") if hasattr(root, "tags") else root.css("noscript")
+    return any(n.mem_id in holders for n in noscripts)
+
+
+def _tag_id(name: str) -> int:
+    return LexborHTMLParser("").create_node(name).tag_id
+
+
+_IMG_ID, _PICTURE_ID, _NOSCRIPT_ID = _tag_id("img"), _tag_id("picture"), _tag_id("noscript")
+_NEVER_IDS: dict[frozenset[str], frozenset[int]] = {}
+
+
+def subtree_images(
+    container: Any,
+    never: frozenset[str],
+    resolve: Resolver,
+    holders: set[int],
+    decided: tuple[set[int], set[int]] | None = None,
+    noscripts: bool = True,
+) -> list[ImageFound]:
+    """The images under ``container`` in DOM order, its text ignored.
+
+    A ``<picture>`` is one image; an image replaced by a ``<noscript>`` beside it is skipped; a
+    ``<noscript>`` counts only as a fallback (:func:`noscript_is_fallback`); nothing under an element
+    named in ``never`` (not rendered, or not content) counts. ``holders`` is :func:`image_holders`;
+    ``decided``, for a tree being changed, is :func:`noscript_decisions` made before the changes;
+    ``noscripts=False`` says that no ``<noscript>`` of the page holds an image.
+    """
+    never_ids = _NEVER_IDS.get(never)
+    if never_ids is None:  # the names are standard tags: compare Lexbor's ids, not names
+        never_ids = _NEVER_IDS[never] = frozenset(map(_tag_id, never))
+    out: list[ImageFound] = []
+    pending: list[Any] = []  # the next sibling of each element we descended into
+    node = container.first_child
+    while node is not None or pending:
+        if node is None:
+            node = pending.pop()
+            continue
+        tid = node.tag_id
+        if tid > _COMMENT_NODE:  # an element
+            if tid == _IMG_ID or tid == _PICTURE_ID:
+                if not noscripts or not (node.mem_id in decided[0] if decided else replaced_by_noscript(node, resolve)):
+                    found = element_source(node, resolve)
+                    if found:
+                        out.append(found)
+            elif tid not in never_ids and node.mem_id in holders:
+                if tid != _NOSCRIPT_ID or (
+                    node.mem_id in decided[1] if decided else noscript_is_fallback(node, resolve)
+                ):
+                    pending.append(node.next)
+                    node = node.first_child
+                    continue
+        node = node.next
+    return out
+
+
 def parse_size(value: str | None) -> int | None:
     """A declared ``width``/``height`` as an int: ``"300"``, ``"300px"``, ``"300.5"``; else None."""
     if not value:
@@ -310,7 +592,7 @@ def parse_size(value: str | None) -> int | None:
 
 _FN_QUERY = re.compile(r"\?[A-Za-z0-9]+=")
 _FN_DIMENSIONS = re.compile(r"[0-9]+x[0-9]+")
-_FN_SPACES = re.compile(r"[_\-+\n0-9]+")
+_FN_SPACES = str.maketrans(dict.fromkeys("_-+\n0123456789", " "))
 
 
 def formatted_filename(src: str) -> str:
@@ -319,11 +601,13 @@ def formatted_filename(src: str) -> str:
     dot = name.find(".")
     if dot != -1:
         name = name[:dot]
+    if name.isalpha():  # the common plain name: nothing below changes it
+        return name if len(name) > 1 else ""
     if "?" in name and _FN_QUERY.search(name):
         return ""
     if "%" in name:
         name = name.replace("%20", " ").replace("%2B", " ").replace("%2", " ").replace("%B", " ").replace("%", " ")
     if "x" in name:
         name = _FN_DIMENSIONS.sub("", name)
-    name = " ".join(_FN_SPACES.sub(" ", name).split())
+    name = " ".join(name.translate(_FN_SPACES).split())
     return name if len(name) > 1 else ""
