@@ -28,6 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.text_blocks import TextBlocks
 
 JUNK_TAGS = [
     "script",
@@ -114,7 +115,9 @@ def _classify(name: str) -> tuple[bool, bool, bool]:
 
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 
-SCORED_SELECTOR = "p,pre,td,blockquote"
+# Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
+# as paragraphs do (a div of text lines), not list items, headings or captions.
+SCORED_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "center", "dd", "font"})
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
 BOILERPLATE_LABELS = frozenset(
     {
@@ -270,11 +273,11 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
             continue
-        if node.mem_id in protected:
+        if node.mem_id in protected or (positive and not hard):
             continue
-        if positive:
-            if not hard:
-                continue
+        if positive or not hard:
+            # A name is a weak clue against the text: an element that holds most of the page's
+            # text is not a sidebar or a menu, whatever a theme calls it ("one-sidebar-right").
             if body_len is None:
                 body_len = _text_len(body) if body is not None else 0
             if body_len and _text_len(node) >= 0.5 * body_len:
@@ -296,16 +299,14 @@ def _initial_score(node: Any) -> float:
     return score + _class_weight(node)
 
 
-def find_article(tree: LexborHTMLParser, links: LinkText) -> tuple[Any | None, float, dict[int, float]]:
+def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float, dict[int, float]]:
     """Step 3: the best-scoring container, its score, and every candidate's score."""
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
-    for block in tree.css(SCORED_SELECTOR):
-        text = block.text()
-        length = _nonspace(text)
-        if length < 22:
+    for block, length, _, commas in blocks.blocks.values():
+        if length < 22 or block.tag not in SCORED_TAGS:
             continue
-        score = 1 + text.count(",") + text.count("\u3001") + min(length // 85, 3)
+        score = 1 + commas + min(length // 85, 3)
         ancestor = block.parent
         for level in range(3):
             if ancestor is None or ancestor.tag_id == HTML_ID:
@@ -459,15 +460,43 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     if root is None:
         return []
     links = LinkText(root)
-    best, best_score, scores = find_article(tree, links)
+    blocks = TextBlocks(root)
+    best, best_score, scores = find_article(blocks, links)
     if best is None:
         groups = [[root]]
     else:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
+    groups = plausible(groups, blocks, links)
     for group in groups:
         for region in group:
             prune(region, links)
     return groups
+
+
+# The plausibility check: the chosen region must hold at least this share of the article-like text
+# of the page's densest article-like region (when that region holds enough of it to be an article).
+MIN_ARTICLE_TEXT = 500
+MIN_REGION_SHARE = 0.5
+
+
+def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
+    """The chosen regions, or the page's densest article-like region when they are implausible.
+
+    Scoring can pick a sign-in box, a teaser list or a site blurb over an article whose paragraphs
+    it undervalues; the densest region (the deepest element holding most of the page's long,
+    link-poor text blocks) then holds far more article-like text than the choice. It replaces the
+    choice, or widens it when the choice lies inside it, with the headline right before it.
+    """
+    dense = blocks.densest_region()
+    if dense is None:
+        return groups
+    dense_good = blocks.good.get(dense.mem_id, 0)
+    if dense_good < MIN_ARTICLE_TEXT:
+        return groups
+    chosen = blocks.good_in([region for group in groups for region in group])
+    if chosen >= MIN_REGION_SHARE * dense_good:
+        return groups
+    return [[*_lead(dense, links), dense]]
 
 
 def keep_image(attrs: dict[str, Any], src: str) -> bool:

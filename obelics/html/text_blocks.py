@@ -1,0 +1,103 @@
+"""The page's text grouped by the block element that holds it, and where its article-like text lies.
+
+One walk over the text nodes: each text goes to its nearest block ancestor (the first ancestor that
+is not an inline tag), so a ``<div>`` that holds its text directly (with ``<br>`` between lines,
+as many older and CMS-pasted pages do) is a block exactly as a ``<p>`` is. Per block: its length
+(non-space characters), the part of it inside links, and its commas.
+
+A block is *article-like* (the jusText idea: long, few links) when it holds at least
+:data:`GOOD_BLOCK_LENGTH` characters with at most :data:`GOOD_BLOCK_LINK_SHARE` of them in links.
+Their lengths summed into every ancestor (:attr:`TextBlocks.good`) say how much article-like text
+an element holds; that is what the plausibility check of the main-content mode compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obelics.html.simplify import TEXT_ID
+
+INLINE_TAGS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+        "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
+        "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "img", "picture",
+    }
+)  # fmt: skip
+GOOD_BLOCK_LENGTH = 80
+GOOD_BLOCK_LINK_SHARE = 0.25
+
+
+def nonspace(text: str) -> int:
+    """Characters of a text that are not whitespace (a cheap, stable text length)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
+
+
+class TextBlocks:
+    """Blocks of a subtree: ``blocks[mem_id] = [node, length, link_length, commas]``, in document order;
+    ``good[mem_id]``: article-like text under each element (its own blocks included)."""
+
+    def __init__(self, root: Any) -> None:
+        blocks: dict[int, list[Any]] = {}
+        inline = INLINE_TAGS
+        for node in root.traverse(include_text=True):
+            if node.tag_id != TEXT_ID:
+                continue
+            text = node.text_content
+            if not text:
+                continue
+            n = nonspace(text)
+            if not n:
+                continue
+            parent = node.parent
+            linked = False
+            while parent is not None and parent.tag in inline:
+                if parent.tag == "a":
+                    linked = True
+                parent = parent.parent
+            if parent is None:
+                continue
+            key = parent.mem_id
+            entry = blocks.get(key)
+            if entry is None:
+                entry = blocks[key] = [parent, 0, 0, 0]
+            entry[1] += n
+            if linked:
+                entry[2] += n
+            entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
+        self.blocks = blocks
+        good: dict[int, int] = {}
+        for node, length, linked, _ in blocks.values():
+            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+                while node is not None:
+                    key = node.mem_id
+                    good[key] = good.get(key, 0) + length
+                    node = node.parent
+        self.good = good
+        self.total_good = good.get(root.mem_id, 0)
+        self.root = root
+
+    def good_in(self, nodes: list[Any]) -> int:
+        """Article-like text under the given (disjoint) elements."""
+        return sum(self.good.get(node.mem_id, 0) for node in nodes)
+
+    def densest_region(self, share: float = 0.6) -> Any | None:
+        """The deepest element that holds at least ``share`` of the page's article-like text, or None.
+
+        Elements holding more than half of it form one chain from the root down, so the walk
+        goes down that chain."""
+        if not self.total_good:
+            return None
+        need = share * self.total_good
+        good = self.good
+        node, found = self.root, None
+        while node is not None:
+            found = node
+            child = node.first_child
+            node = None
+            while child is not None:
+                if good.get(child.mem_id, 0) >= need:
+                    node = child
+                    break
+                child = child.next
+        return found
