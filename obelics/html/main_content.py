@@ -172,7 +172,11 @@ def _img_words(text: str) -> bool:
     return False
 
 
-MIN_IMAGE_SIDE = 50
+# Declared sizes that mark decoration: a side of at most SPACER_SIDE pixels (spacers, pixels, rules),
+# or both sides under ICON_SIDE with no alt text (bullets, icons). A small image with an alt text
+# (an inline formula, a symbol) or of a declared content size is content.
+SPACER_SIDE = 10
+ICON_SIDE = 32
 
 
 def _detach(node: Any) -> None:
@@ -273,6 +277,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
             continue
+        if _in_figure(node):
+            continue  # a figure is content whatever its class says ("figure__popup", "share-image")
         if node.mem_id in protected or (positive and not hard):
             continue
         if positive or not hard:
@@ -283,6 +289,17 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
             if body_len and _text_len(node) >= 0.5 * body_len:
                 continue
         _detach(node)
+
+
+def _in_figure(node: Any) -> bool:
+    """The element is a figure, a picture or an image, or lies within a few levels of a figure."""
+    for _ in range(4):
+        if node is None:
+            return False
+        if node.tag in ("figure", "picture", "img"):
+            return True
+        node = node.parent
+    return False
 
 
 def _node_key(node: Any) -> int:
@@ -407,6 +424,62 @@ def _regions(best: Any, best_score: float, scores: dict[int, float], links: Link
     return regions
 
 
+IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
+GALLERY_LEVELS = 3
+GALLERY_MAX_TEXT = 300
+
+
+def _is_gallery(node: Any) -> bool:
+    """A figure or an image, or images with little text, each linked to its own full-size file (a
+    lightbox gallery), with no link to another page (a teaser list of thumbnails links to pages)."""
+    if node.tag in ("img", "picture", "figure"):
+        return True
+    images = node.css("img")
+    if not images or _text_len(node) > GALLERY_MAX_TEXT * len(images):
+        return False
+    to_files = 0
+    for link in node.css("a"):
+        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
+        if not href.endswith(IMAGE_FILE_SUFFIXES):
+            return False
+        to_files += 1
+    return to_files > 0 and any(_has_article_image(img.parent) for img in images if img.parent is not None)
+
+
+def with_galleries(group: list[Any]) -> list[Any]:
+    """The regions of an article with the galleries that sit beside it: siblings of the regions
+    or of their ancestors (a few levels up) that are galleries (:func:`_is_gallery`)."""
+    if not group:
+        return group
+    first, last = group[0], group[-1]
+    inside = {node.mem_id for node in group}
+    before: list[Any] = []
+    after: list[Any] = []
+    low, high = first, last
+    for _ in range(GALLERY_LEVELS):
+        parent = low.parent
+        if parent is None or parent.tag_id in (HTML_ID, BODY_ID) or high.parent is None:
+            break
+        if high.parent.mem_id != parent.mem_id:
+            break
+        found_before: list[Any] = []
+        sibling = low.prev
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and sibling.mem_id not in inside and _is_gallery(sibling):
+                found_before.append(sibling)
+            sibling = sibling.prev
+        sibling = high.next
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and sibling.mem_id not in inside and _is_gallery(sibling):
+                after.append(sibling)
+            sibling = sibling.next
+        before = found_before[::-1] + before
+        low = high = parent
+    if not before and not after:
+        return group
+    return [*before, *group, *after]
+
+
 def _is_label(text: str) -> bool:
     low = text.lower().strip(" \u00a0|:-\u2022")
     return low in BOILERPLATE_LABELS or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
@@ -466,7 +539,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = [[root]]
     else:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
-    groups = plausible(groups, blocks, links)
+    groups = [with_galleries(group) for group in plausible(groups, blocks, links)]
     for group in groups:
         for region in group:
             prune(region, links)
@@ -509,6 +582,9 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     if _img_words(path[path.find("/", 8) :] if "://" in path else path):
         return False
     width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
-    if (width is not None and width < MIN_IMAGE_SIDE) or (height is not None and height < MIN_IMAGE_SIDE):
+    if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
         return False
+    if width is not None and height is not None and width < ICON_SIDE and height < ICON_SIDE:
+        alt = attrs.get("alt")
+        return bool(alt and alt.strip())
     return True
