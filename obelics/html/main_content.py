@@ -153,6 +153,7 @@ BOILERPLATE_LABELS = frozenset(
 )
 _LABEL_PREFIXES = ("share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us")
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
+_HEADING_TAGS = frozenset(_HEADINGS.split(","))
 
 IMG_WORDS = frozenset(
     {
@@ -482,7 +483,11 @@ def with_galleries(group: list[Any]) -> list[Any]:
 
 def _is_label(text: str) -> bool:
     low = text.lower().strip(" \u00a0|:-\u2022")
-    return low in BOILERPLATE_LABELS or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
+    return (
+        low in BOILERPLATE_LABELS
+        or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
+        or (len(low) < 120 and _COUNTED_SECTION.match(low) is not None)
+    )
 
 
 def _has_article_image(node: Any) -> bool:
@@ -508,7 +513,7 @@ def prune(region: Any, links: LinkText) -> None:
         if density <= 0.25:
             remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
         elif density > 0.8:
-            remove = True
+            remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
             remove = not _has_article_image(node)
         else:
@@ -519,7 +524,29 @@ def prune(region: Any, links: LinkText) -> None:
     for node in region.css("p," + _HEADINGS):
         text = node.text()
         if len(text) < 250 and _is_label(" ".join(text.split())):
+            if node.tag != "p":
+                _remove_section(node, links)
             _detach(node)
+
+
+# Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
+_COUNTED_SECTION = re.compile(r"^(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b")
+
+
+def _remove_section(heading: Any, links: LinkText) -> None:
+    """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
+    after it up to the next heading of the same or a higher level."""
+    level = heading.tag
+    sibling = heading.next
+    while sibling is not None:
+        following = sibling.next
+        tag = sibling.tag
+        if tag in _HEADING_TAGS and tag <= level:
+            break
+        if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+            links.removed(sibling)
+            _detach(sibling)
+        sibling = following
 
 
 def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
