@@ -248,8 +248,16 @@ def _hidden(attrs: dict[str, Any]) -> bool:
     return False
 
 
-def remove_boilerplate(tree: LexborHTMLParser) -> None:
-    """Steps 1-2: remove elements that are never content, and those named as boilerplate."""
+def _strip_junk(tree: LexborHTMLParser) -> None:
+    """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
+    (a page served whole to readers without scripts) is unwrapped instead."""
+    body = tree.body
+    noscripts = tree.css("noscript")
+    if noscripts and body is not None:
+        body_len = _text_len(body)
+        for noscript in noscripts:
+            if body_len and _text_len(noscript) >= 0.5 * body_len:
+                noscript.unwrap()
     tree.strip_tags(JUNK_TAGS)
     for header in tree.css("header"):
         ancestor = header.parent
@@ -257,7 +265,18 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
             ancestor = ancestor.parent
         if ancestor is None:
             _detach(header)
+
+
+def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
+    """Steps 1-2: remove elements that are never content, and those named as boilerplate.
+
+    Returns the text blocks of what is left (None for a page without body)."""
+    _strip_junk(tree)
     body = tree.body
+    if body is None:
+        return None
+    blocks = TextBlocks(body)  # before the names are judged: what each element holds
+    need_good = 0.5 * blocks.total_good if blocks.total_good >= MIN_ARTICLE_TEXT else None
     body_len = None
     # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
     protected: set[int] = set()
@@ -266,6 +285,7 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
             protected.add(holder.mem_id)
             holder = holder.parent
     seen: set[int] = set()  # Lexbor lists an element once per selector it matches
+    removed: list[Any] = []
     for node in tree.css(ATTRIBUTE_SELECTOR):
         key = node.mem_id
         if key in seen or node.tag_id in (HTML_ID, BODY_ID):
@@ -273,23 +293,31 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
         seen.add(key)
         attrs = node.attributes
         if _hidden(attrs):
-            _detach(node)
+            removed.append(node)
             continue
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
             continue
         if _in_figure(node):
             continue  # a figure is content whatever its class says ("figure__popup", "share-image")
-        if node.mem_id in protected or (positive and not hard):
+        if key in protected or (positive and not hard):
             continue
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
-            # text is not a sidebar or a menu, whatever a theme calls it ("one-sidebar-right").
+            # text, or of its article-like text, is not a sidebar or a menu whatever a theme
+            # calls it ("one-sidebar-right", "js-social-images content").
+            if need_good is not None and blocks.good.get(key, 0) >= need_good:
+                continue
             if body_len is None:
-                body_len = _text_len(body) if body is not None else 0
+                body_len = _text_len(body)
             if body_len and _text_len(node) >= 0.5 * body_len:
                 continue
-        _detach(node)
+        removed.append(node)
+    if removed:
+        blocks.drop_under({node.mem_id for node in removed})
+        for node in reversed(removed):  # innermost first
+            _detach(node)
+    return blocks
 
 
 def _in_figure(node: Any) -> bool:
@@ -555,12 +583,11 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    remove_boilerplate(tree)
-    root = tree.body if tree.body is not None else tree.root
-    if root is None:
-        return []
+    blocks = remove_boilerplate(tree)
+    root = tree.body
+    if root is None or blocks is None:
+        return [] if tree.root is None else [[tree.root]]
     links = LinkText(root)
-    blocks = TextBlocks(root)
     best, best_score, scores = find_article(blocks, links)
     if best is None:
         groups = [[root]]

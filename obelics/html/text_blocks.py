@@ -66,16 +66,31 @@ class TextBlocks:
                 entry[2] += n
             entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
         self.blocks = blocks
+        self.root = root
+        self._count_good()
+
+    def _count_good(self) -> None:
         good: dict[int, int] = {}
-        for node, length, linked, _ in blocks.values():
+        for node, length, linked, _ in self.blocks.values():
             if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
                 while node is not None:
                     key = node.mem_id
                     good[key] = good.get(key, 0) + length
                     node = node.parent
         self.good = good
-        self.total_good = good.get(root.mem_id, 0)
-        self.root = root
+        self.total_good = good.get(self.root.mem_id, 0)
+
+    def drop_under(self, removed: set[int]) -> None:
+        """Forget the blocks inside the given elements (about to be removed), and recount."""
+        kept: dict[int, list[Any]] = {}
+        for key, entry in self.blocks.items():
+            node = entry[0]
+            while node is not None and node.mem_id not in removed:
+                node = node.parent
+            if node is None:
+                kept[key] = entry
+        self.blocks = kept
+        self._count_good()
 
     def good_in(self, nodes: list[Any]) -> int:
         """Article-like text under the given (disjoint) elements."""
