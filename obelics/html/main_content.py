@@ -252,11 +252,15 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
     """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
     (a page served whole to readers without scripts) is unwrapped instead."""
     body = tree.body
-    noscripts = tree.css("noscript")
-    if noscripts and body is not None:
-        body_len = _text_len(body)
-        for noscript in noscripts:
-            if body_len and _text_len(noscript) >= 0.5 * body_len:
+    if body is not None:
+        body_len = None
+        for noscript in tree.css("noscript"):
+            length = _text_len(noscript)
+            if length < MIN_ARTICLE_TEXT:
+                continue  # a fallback line or image, not a page
+            if body_len is None:
+                body_len = _text_len(body)
+            if length >= 0.5 * body_len:
                 noscript.unwrap()
     tree.strip_tags(JUNK_TAGS)
     for header in tree.css("header"):
@@ -306,12 +310,14 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             # A name is a weak clue against the text: an element that holds most of the page's
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
             # calls it ("one-sidebar-right", "js-social-images content").
-            if need_good is not None and blocks.good.get(key, 0) >= need_good:
-                continue
-            if body_len is None:
-                body_len = _text_len(body)
-            if body_len and _text_len(node) >= 0.5 * body_len:
-                continue
+            if need_good is not None:
+                if blocks.good.get(key, 0) >= need_good:
+                    continue
+            else:
+                if body_len is None:
+                    body_len = _text_len(body)
+                if body_len and _text_len(node) >= 0.5 * body_len:
+                    continue
         removed.append(node)
     if removed:
         blocks.drop_under({node.mem_id for node in removed})
@@ -604,6 +610,9 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
 # of the page's densest article-like region (when that region holds enough of it to be an article).
 MIN_ARTICLE_TEXT = 500
 MIN_REGION_SHARE = 0.5
+# Widening (the choice lies inside the densest region) adds what surrounds an article that was
+# found, so it needs a weaker choice than replacing one that is elsewhere.
+MIN_INNER_REGION_SHARE = 1 / 3
 
 
 def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
@@ -620,10 +629,22 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     dense_good = blocks.good.get(dense.mem_id, 0)
     if dense_good < MIN_ARTICLE_TEXT:
         return groups
-    chosen = blocks.good_in([region for group in groups for region in group])
+    regions = [region for group in groups for region in group]
+    chosen = blocks.good_in(regions)
     if chosen >= MIN_REGION_SHARE * dense_good:
         return groups
+    if chosen >= MIN_INNER_REGION_SHARE * dense_good and all(_inside(region, dense) for region in regions):
+        return groups
     return [[*_lead(dense, links), dense]]
+
+
+def _inside(node: Any, container: Any) -> bool:
+    key = container.mem_id
+    while node is not None:
+        if node.mem_id == key:
+            return True
+        node = node.parent
+    return False
 
 
 def keep_image(attrs: dict[str, Any], src: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from obelics.html.simplify import TEXT_ID
+from obelics.html.simplify import TEXT_ID, tag_id
 
 INLINE_TAGS = frozenset(
     {
@@ -24,6 +24,8 @@ INLINE_TAGS = frozenset(
         "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "img", "picture",
     }
 )  # fmt: skip
+INLINE_IDS = frozenset(i for i in map(tag_id, INLINE_TAGS) if i is not None)
+A_ID = tag_id("a")
 GOOD_BLOCK_LENGTH = 80
 GOOD_BLOCK_LINK_SHARE = 0.25
 
@@ -39,20 +41,21 @@ class TextBlocks:
 
     def __init__(self, root: Any) -> None:
         blocks: dict[int, list[Any]] = {}
-        inline = INLINE_TAGS
+        inline, a_id, text_id = INLINE_IDS, A_ID, TEXT_ID
         for node in root.traverse(include_text=True):
-            if node.tag_id != TEXT_ID:
+            if node.tag_id != text_id:
                 continue
             text = node.text_content
-            if not text:
+            if not text or text.isspace():
                 continue
             n = nonspace(text)
-            if not n:
-                continue
             parent = node.parent
             linked = False
-            while parent is not None and parent.tag in inline:
-                if parent.tag == "a":
+            while parent is not None:
+                tid = parent.tag_id
+                if tid not in inline:
+                    break
+                if tid == a_id:
                     linked = True
                 parent = parent.parent
             if parent is None:
