@@ -62,6 +62,19 @@ def test_an_article_in_line_broken_divs_wins_over_a_sign_in_box():
     assert "Sign in" not in text
 
 
+def test_prose_in_an_element_named_after_a_layout_place_is_kept():
+    # A CMS names the cells of its news summaries "link_header": a header does not hold a
+    # paragraph of 200 characters, so the name is wrong and the text stays.
+    long_paragraphs = [f"{p} {q} {r}" for p, q, r in zip(PARAGRAPHS, PARAGRAPHS[1:], PARAGRAPHS[2:])]
+    rows = "".join(f"<tr><td class='link_header'>{p}</td></tr>" for p in long_paragraphs)
+    html = f"""<html><body><table><tr><td class="nav-header"><a href="/">Home</a> <a href="/news">News</a></td></tr>
+      <tr><td><h1>Orchard news</h1><table>{rows}</table></td></tr></table></body></html>"""
+    text = main_text(html)
+    for paragraph in long_paragraphs:
+        assert paragraph in text
+    assert "Home" not in text
+
+
 def test_an_implausible_choice_falls_back_to_the_densest_article_like_region():
     # The article is written as a list of long items, which scoring does not count, beside a
     # short box of paragraphs that it does: the chosen box holds far less article-like text than

@@ -113,6 +113,25 @@ def _classify(name: str) -> tuple[bool, bool, bool]:
     return hard, soft, positive
 
 
+# Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
+# box of prose: such an element that holds a long article-like block is misnamed (a CMS's
+# "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
+LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
+PROSE_BLOCK = 200
+
+
+def _names_layout_only(name: str) -> bool:
+    """Whether every soft boilerplate word of a class/id string is a layout word."""
+    found = False
+    for token in _NAME_SPLIT.split(name.lower()):
+        stem = token[:-1] if token.endswith("s") else token
+        if token in SOFT_WORDS or stem in SOFT_WORDS:
+            if token not in LAYOUT_WORDS and stem not in LAYOUT_WORDS:
+                return False
+            found = True
+    return found
+
+
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 
 # Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
@@ -312,6 +331,9 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             # calls it ("one-sidebar-right", "js-social-images content").
             if need_good is not None:
                 if blocks.good.get(key, 0) >= need_good:
+                    continue
+            if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and _names_layout_only(_names(node)):
+                if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
                     continue
             else:
                 if body_len is None:

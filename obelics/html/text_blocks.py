@@ -95,6 +95,22 @@ class TextBlocks:
         self.blocks = kept
         self._count_good()
 
+    def blocks_under(self, node: Any) -> list[list[Any]]:
+        """The article-like blocks inside an element (itself included)."""
+        key = node.mem_id
+        found = []
+        for entry in self.blocks.values():
+            length, linked = entry[1], entry[2]
+            if length < GOOD_BLOCK_LENGTH or linked > GOOD_BLOCK_LINK_SHARE * length:
+                continue
+            ancestor = entry[0]
+            while ancestor is not None:
+                if ancestor.mem_id == key:
+                    found.append(entry)
+                    break
+                ancestor = ancestor.parent
+        return found
+
     def good_in(self, nodes: list[Any]) -> int:
         """Article-like text under the given (disjoint) elements."""
         return sum(self.good.get(node.mem_id, 0) for node in nodes)
