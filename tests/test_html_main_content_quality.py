@@ -4,6 +4,7 @@ article missed, boilerplate kept inside the article, content images dropped by t
 from __future__ import annotations
 
 from obelics.html.extract import extract_document
+from obelics.html.main_content import LinkText, plausible
 from obelics.html.simplify import parse
 from obelics.html.text_blocks import TextBlocks
 
@@ -87,6 +88,25 @@ def test_an_implausible_choice_falls_back_to_the_densest_article_like_region():
     for paragraph in PARAGRAPHS:
         assert paragraph in text
     assert "Support local news" not in text
+
+
+def test_a_weak_choice_inside_the_article_region_is_widened_with_the_prose_around_it():
+    # Old table layouts split an article over sibling cells; scoring picks one of them. When the
+    # choice holds between a third and a half of the region's article-like text, the prose
+    # siblings around it join (not the link lists beside them), rather than the whole region.
+    first = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[:2])
+    rest = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[2:4])
+    menu = "".join(
+        f"<li><a href='/p{i}'>A longer link to another page of the site, number {i}</a></li>" for i in range(3)
+    )
+    html = f"""<html><body><table><tr><td id="region"><div id="chosen">{first}</div>
+      <ul id="menu">{menu}</ul><div id="more">{rest}</div><div id="last"><p>{PARAGRAPHS[4] * 2}</p></div>
+      </td></tr></table></body></html>"""
+    tree = parse(html)
+    blocks, links = TextBlocks(tree.body), LinkText(tree.body)
+    chosen = tree.css_first("#chosen")
+    widened = plausible([[chosen]], blocks, links)
+    assert [[node.attributes.get("id") for node in group] for group in widened] == [["chosen", "more", "last"]]
 
 
 def test_densest_region_is_the_deepest_element_holding_most_article_like_text():

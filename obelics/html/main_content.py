@@ -656,8 +656,45 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     if chosen >= MIN_REGION_SHARE * dense_good:
         return groups
     if chosen >= MIN_INNER_REGION_SHARE * dense_good and all(_inside(region, dense) for region in regions):
-        return groups
+        # a weak choice inside the region: the prose around it joins, not the whole region
+        return [_widen(regions, dense, blocks, links)] if len(groups) == 1 else groups
     return [[*_lead(dense, links), dense]]
+
+
+def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
+    """Mostly article-like text, few links: more of the article, not a teaser list or a menu."""
+    good = blocks.good.get(node.mem_id, 0)
+    if not good:
+        return False
+    text_len = _text_len(node)
+    return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
+
+
+def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) -> list[Any]:
+    """The regions with the prose around them: climbing from the regions to the densest region,
+    the siblings at each level that are prose (:func:`_is_prose`) join, in document order."""
+    out = list(regions)
+    low, high = regions[0], regions[-1]
+    dense_key = dense.mem_id
+    while low.mem_id != dense_key:
+        parent = low.parent
+        if parent is None or high.parent is None or high.parent.mem_id != parent.mem_id:
+            break
+        before: list[Any] = []
+        sibling = low.prev
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
+                before.append(sibling)
+            sibling = sibling.prev
+        after: list[Any] = []
+        sibling = high.next
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
+                after.append(sibling)
+            sibling = sibling.next
+        out = [*before[::-1], *out, *after]
+        low = high = parent
+    return out
 
 
 def _inside(node: Any, container: Any) -> bool:
