@@ -137,6 +137,21 @@ def test_a_section_opened_by_a_boilerplate_heading_goes_with_its_heading():
     assert "The mill reopens" not in text
 
 
+def test_boilerplate_labels_are_known_in_other_languages():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="post-body"><h1>Der Obstgarten</h1>{body}
+      <p>War der Artikel nützlich?</p>
+      <h2>Das könnte Sie auch interessieren</h2>
+      <p>Die Mühle dreht sich wieder: nach zehn Jahren Reparatur mahlt das Rad Mehl für die Bäckerei.</p>
+      <h2>Lire aussi</h2><p>Le moulin tourne de nouveau après dix ans de travaux, pour la boulangerie du village.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("nützlich", "interessieren", "Die Mühle", "Lire aussi", "Le moulin"):
+        assert leaked not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -168,9 +168,29 @@ BOILERPLATE_LABELS = frozenset(
         "print",
         "email",
         "back to top",
+        "topics",
+        "topics:",
+        "more on this topic",
+        "read also",
+        "see also:",
+        # the same labels in the languages most common in web crawls after English
+        "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
+        "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
+        "ähnliche artikel", "verwandte artikel", "das könnte sie auch interessieren",
+        "das könnte sie auch interessieren!", "das könnte sie auch interessieren:",
+        "publicité", "partager", "commentaires", "lire aussi", "à lire aussi", "articles similaires",
+        "sur le même sujet", "publicidad", "compartir", "comentarios", "lee también", "te puede interesar",
+        "artículos relacionados", "noticias relacionadas", "reklama", "udostępnij", "komentarze",
+        "czytaj także", "zobacz także", "czytaj też", "pubblicità", "condividi", "commenti", "leggi anche",
+        "articoli correlati",
     }
-)
-_LABEL_PREFIXES = ("share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us")
+)  # fmt: skip
+_LABEL_PREFIXES = (
+    "share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us",
+    "was this article", "did you find this", "rate this", "lesen sie auch", "mehr zum thema", "das könnte sie",
+    "war der artikel", "wie bewerten sie", "möchten sie den artikel", "lire aussi", "à lire aussi",
+    "lee también", "artículos relacionados", "czytaj także", "zobacz także", "leggi anche",
+)  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
 
