@@ -49,6 +49,20 @@ def test_a_theme_wrapper_named_like_a_sidebar_does_not_take_the_article_with_it(
     assert "Chat with us" not in text
 
 
+def test_a_header_that_wraps_the_page_and_an_article_hidden_behind_a_script_are_kept():
+    body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    wrapped = f"""<html><body><header id="branding"><div class="logo"><a href="/">Orchard blog</a></div>
+      <div id="content"><h1>The orchard</h1>{body}</div></header></body></html>"""
+    hidden = f"""<html><body><div class="teaser"><h1>The orchard</h1><p>Subscribe to read the full story.</p></div>
+      <div class="paywall-full-content" style="display:none;">{body}</div>
+      <div style="display:none"><p>Your session expired, please sign in again to continue.</p></div></body></html>"""
+    for html in (wrapped, hidden):
+        text = main_text(html)
+        for paragraph in PARAGRAPHS:
+            assert paragraph in text
+    assert "session expired" not in main_text(hidden)
+
+
 def test_an_article_in_line_broken_divs_wins_over_a_sign_in_box():
     # The article holds its text directly, lines split by <br> (no <p>); a sign-in dialog has
     # paragraphs with commas. The div of text scores as paragraphs do.

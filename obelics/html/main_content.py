@@ -289,10 +289,11 @@ def _hidden(attrs: dict[str, Any]) -> bool:
 
 def _strip_junk(tree: LexborHTMLParser) -> None:
     """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
-    (a page served whole to readers without scripts) is unwrapped instead."""
+    (a page served whole to readers without scripts) is unwrapped instead, and a ``<header>`` that
+    holds it (a page wrapped in one) stays."""
     body = tree.body
+    body_len = None
     if body is not None:
-        body_len = None
         for noscript in tree.css("noscript"):
             length = _text_len(noscript)
             if length < MIN_ARTICLE_TEXT:
@@ -302,12 +303,20 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
             if length >= 0.5 * body_len:
                 noscript.unwrap()
     tree.strip_tags(JUNK_TAGS)
+    body_len = None
     for header in tree.css("header"):
         ancestor = header.parent
         while ancestor is not None and ancestor.tag not in ("article", "main"):
             ancestor = ancestor.parent
-        if ancestor is None:
-            _detach(header)
+        if ancestor is not None:
+            continue
+        length = _text_len(header)
+        if length >= MIN_ARTICLE_TEXT and body is not None:
+            if body_len is None:
+                body_len = _text_len(body)
+            if length >= 0.5 * body_len:
+                continue  # a "header" that wraps the page
+        _detach(header)
 
 
 def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
@@ -336,7 +345,10 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
         seen.add(key)
         attrs = node.attributes
         if _hidden(attrs):
-            removed.append(node)
+            # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
+            # article-like text is the article behind a script (a paywall, a tab, "read more").
+            if need_good is None or blocks.good.get(key, 0) < need_good:
+                removed.append(node)
             continue
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
