@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
-from obelics.html.text_blocks import TextBlocks
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks
 
 JUNK_TAGS = [
     "script",
@@ -328,7 +328,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    need_good = 0.5 * blocks.total_good if blocks.total_good >= MIN_ARTICLE_TEXT else None
+    # Shares are taken of the article-like text, or of all text on a page with little of it.
+    need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     body_len = None
     # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
     protected: set[int] = set()
@@ -347,16 +348,16 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
         if _hidden(attrs):
             # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
             # article-like text is the article behind a script (a paywall, a tab, "read more").
-            if need_good is None or blocks.good.get(key, 0) < need_good:
+            if blocks.total_good < MIN_ARTICLE_TEXT or blocks.good.get(key, 0) < 0.5 * blocks.total_good:
                 removed.append(node)
             continue
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
             continue
-        if _in_figure(node):
-            continue  # a figure is content whatever its class says ("figure__popup", "share-image")
         if key in protected or (positive and not hard):
             continue
+        if _in_figure(node):
+            continue  # a figure is content whatever its class says ("figure__popup", "share-image")
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
@@ -410,7 +411,7 @@ def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
     for block, length, _, commas in blocks.blocks.values():
-        if length < 22 or block.tag not in SCORED_TAGS:
+        if block.tag not in SCORED_TAGS:
             continue
         score = 1 + commas + min(length // 85, 3)
         ancestor = block.parent

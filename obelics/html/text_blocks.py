@@ -26,6 +26,7 @@ INLINE_TAGS = frozenset(
 )  # fmt: skip
 INLINE_IDS = frozenset(i for i in map(tag_id, INLINE_TAGS) if i is not None)
 A_ID = tag_id("a")
+MIN_BLOCK_LENGTH = 22
 GOOD_BLOCK_LENGTH = 80
 GOOD_BLOCK_LINK_SHARE = 0.25
 
@@ -68,25 +69,41 @@ class TextBlocks:
             if linked:
                 entry[2] += n
             entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
-        self.blocks = blocks
+        # Blocks too short to score or to count as article-like are of no use to anyone.
+        self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
         self.root = root
+        self._chains: dict[int, list[int]] = {}  # good block -> its own and its ancestors' keys
+        for key, (node, length, linked, _) in self.blocks.items():
+            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+                chain = []
+                while node is not None:
+                    chain.append(node.mem_id)
+                    node = node.parent
+                self._chains[key] = chain
         self._count_good()
 
     def _count_good(self) -> None:
         good: dict[int, int] = {}
-        for node, length, linked, _ in self.blocks.values():
-            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
-                while node is not None:
-                    key = node.mem_id
-                    good[key] = good.get(key, 0) + length
-                    node = node.parent
+        blocks = self.blocks
+        for key, chain in self._chains.items():
+            length = blocks[key][1]
+            for ancestor in chain:
+                good[ancestor] = good.get(ancestor, 0) + length
         self.good = good
         self.total_good = good.get(self.root.mem_id, 0)
 
     def drop_under(self, removed: set[int]) -> None:
         """Forget the blocks inside the given elements (about to be removed), and recount."""
         kept: dict[int, list[Any]] = {}
+        chains = self._chains
         for key, entry in self.blocks.items():
+            chain = chains.get(key)
+            if chain is not None:
+                if removed.isdisjoint(chain):
+                    kept[key] = entry
+                else:
+                    del chains[key]
+                continue
             node = entry[0]
             while node is not None and node.mem_id not in removed:
                 node = node.parent
@@ -98,18 +115,7 @@ class TextBlocks:
     def blocks_under(self, node: Any) -> list[list[Any]]:
         """The article-like blocks inside an element (itself included)."""
         key = node.mem_id
-        found = []
-        for entry in self.blocks.values():
-            length, linked = entry[1], entry[2]
-            if length < GOOD_BLOCK_LENGTH or linked > GOOD_BLOCK_LINK_SHARE * length:
-                continue
-            ancestor = entry[0]
-            while ancestor is not None:
-                if ancestor.mem_id == key:
-                    found.append(entry)
-                    break
-                ancestor = ancestor.parent
-        return found
+        return [self.blocks[block] for block, chain in self._chains.items() if key in chain]
 
     def good_in(self, nodes: list[Any]) -> int:
         """Article-like text under the given (disjoint) elements."""
