@@ -328,9 +328,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    # Shares are taken of the article-like text, or of all text on a page with little of it.
+    # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
-    body_len = None
     # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
     protected: set[int] = set()
     for holder in tree.css(PROTECT_SELECTOR):
@@ -365,13 +364,10 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             if need_good is not None:
                 if blocks.good.get(key, 0) >= need_good:
                     continue
+            elif blocks.text_share(node) >= 0.5:
+                continue
             if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and _names_layout_only(_names(node)):
                 if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
-                    continue
-            else:
-                if body_len is None:
-                    body_len = _text_len(body)
-                if body_len and _text_len(node) >= 0.5 * body_len:
                     continue
         removed.append(node)
     if removed:

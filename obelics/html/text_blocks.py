@@ -72,6 +72,7 @@ class TextBlocks:
         # Blocks too short to score or to count as article-like are of no use to anyone.
         self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
         self.root = root
+        self._text: dict[int, int] | None = None
         self._chains: dict[int, list[int]] = {}  # good block -> its own and its ancestors' keys
         for key, (node, length, linked, _) in self.blocks.items():
             if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
@@ -116,6 +117,19 @@ class TextBlocks:
         """The article-like blocks inside an element (itself included)."""
         key = node.mem_id
         return [self.blocks[block] for block, chain in self._chains.items() if key in chain]
+
+    def text_share(self, node: Any) -> float:
+        """Share of the page's block text (all blocks) that an element holds; counted on first use."""
+        if self._text is None:
+            text: dict[int, int] = {}
+            for block, length, _, _ in self.blocks.values():
+                while block is not None:
+                    key = block.mem_id
+                    text[key] = text.get(key, 0) + length
+                    block = block.parent
+            self._text = text
+        total = self._text.get(self.root.mem_id, 0)
+        return self._text.get(node.mem_id, 0) / total if total else 0.0
 
     def good_in(self, nodes: list[Any]) -> int:
         """Article-like text under the given (disjoint) elements."""
