@@ -49,7 +49,7 @@ class TextBlocks:
             text = node.text_content
             if not text or text.isspace():
                 continue
-            n = nonspace(text)
+            n = len("".join(text.split()))
             parent = node.parent
             linked = False
             while parent is not None:
@@ -68,7 +68,9 @@ class TextBlocks:
             entry[1] += n
             if linked:
                 entry[2] += n
-            entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
+            entry[3] += text.count(",")
+            if not text.isascii():
+                entry[3] += text.count("\u3001") + text.count("\uff0c")
         # Blocks too short to score or to count as article-like are of no use to anyone.
         self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
         self.root = root
