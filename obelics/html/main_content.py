@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
-from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
 JUNK_TAGS = [
     "script",
@@ -229,13 +229,8 @@ def _names(node: Any) -> str:
     return name[:500]
 
 
-def _nonspace(text: str) -> int:
-    """Characters of a text that are not whitespace (a cheap, stable text length)."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
-
-
 def _text_len(node: Any) -> int:
-    return _nonspace(node.text())
+    return nonspace(node.text())
 
 
 class LinkText:
@@ -245,7 +240,7 @@ class LinkText:
         self.lengths: dict[int, int] = {}
         lengths = self.lengths
         for link in root.css("a"):
-            n = _nonspace(link.text())
+            n = nonspace(link.text())
             node = link
             while n and node is not None:
                 key = node.mem_id
@@ -591,7 +586,7 @@ def prune(region: Any, links: LinkText) -> None:
         if node.mem_id == region_key:
             continue
         text = node.text()
-        text_len = _nonspace(text)
+        text_len = nonspace(text)
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
