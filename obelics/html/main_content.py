@@ -1,21 +1,29 @@
 """Main-content mode: find the article, prune the boilerplate around and inside it.
 
-The approach of readability and trafilatura, on Lexbor with the heavy lifting in CSS selectors:
+The approach of readability and trafilatura, on Lexbor with the heavy lifting in CSS selectors,
+with a plausibility check (docs/extraction.md, "main-content mode"):
 
 1. elements that are never content go: scripts, styles, forms' controls, ``nav``, ``aside``,
    page ``footer``s, ``header``s outside an article, hidden elements, navigation/banner/
-   complementary ARIA roles;
+   complementary ARIA roles (a header or hidden element that holds most of the page's text is
+   the page or its article, and stays);
 2. elements whose class or id names boilerplate (comments, share, social, related, sidebar,
    widget, cookie/consent banners, newsletter, breadcrumbs, pagination, ads, menus ...) go too,
    unless the name also says content (article, content, entry, post ...) and the boilerplate word
-   is a weak one (sidebar, menu, header ...), or the element holds the article;
-3. the article is found by scoring text blocks (length, commas) into their parents, weighted by
-   class names and link density; the best container wins, grown to its ``<article>`` (with the
-   headline and hero image right above it) when it sits in one, else joined by siblings that
-   score well, lead figures and the headline before it; a list of posts keeps every post;
-4. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
-   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed;
-5. images are kept where they stand unless they look like logos, icons, avatars, buttons,
+   is a weak one (sidebar, menu, header ...), or the element holds the article, or half of the
+   page's article-like text (:mod:`obelics.html.text_blocks`), or is a figure;
+3. the article is found by scoring text blocks (the text under each block element: length,
+   commas) into their parents, weighted by class names and link density; the best container
+   wins, grown to its ``<article>`` (with the headline and hero image right above it) when it
+   sits in one, else joined by siblings that score well, lead figures and the headline before
+   it; a list of posts keeps every post;
+4. plausibility: a choice holding far less article-like text than the page's densest
+   article-like region is replaced by that region, or widened into it (:func:`plausible`);
+   lightbox galleries beside the article join it (:func:`with_galleries`);
+5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
+   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
+   boilerplate heading with its section;
+6. images are kept where they stand unless they look like logos, icons, avatars, buttons,
    tracking pixels or other decoration (:func:`keep_image`).
 """
 
