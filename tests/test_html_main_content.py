@@ -210,7 +210,9 @@ def test_keep_image_rejects_decoration():
     assert not keep_image({}, "https://x.org/icons/share.svg")
     assert not keep_image({}, "https://x.org/img/Translate_icon.svg.png")
     assert not keep_image({"width": "1", "height": "1"}, "https://x.org/p.gif")
-    assert not keep_image({"width": "32"}, "https://x.org/a.jpg")
+    assert not keep_image({"width": "24", "height": "24"}, "https://x.org/a.jpg")  # an icon-sized image without alt
+    assert not keep_image({"width": "8", "height": "300"}, "https://x.org/a.jpg")  # a spacer or rule
+    assert keep_image({"width": "24", "height": "20", "alt": "x squared"}, "https://x.org/f.png")  # inline formula
     assert not keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")
     assert not keep_image({"role": "presentation"}, "https://x.org/a.jpg")
     assert not keep_image({}, "https://secure.gravatar.com/avatar/abc")

@@ -13,6 +13,7 @@ with ``general_metadata`` holding ``url`` and ``opt_out`` (page-level signals:
 
 Modules: ``extract`` (the DOM walk, both modes), ``simplify`` (the OBELICS DOM rules and
 ``simplify_html``), ``main_content`` (boilerplate pruning for the main-content mode),
+``text_blocks`` (the page's text by block, and where its article-like text lies),
 ``media`` (image sources, srcset, URL resolution, declared sizes), ``optout`` (robots,
 X-Robots-Tag and TDMRep signals). The rules are described in docs/extraction.md.
 """

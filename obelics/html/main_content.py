@@ -1,21 +1,29 @@
 """Main-content mode: find the article, prune the boilerplate around and inside it.
 
-The approach of readability and trafilatura, on Lexbor with the heavy lifting in CSS selectors:
+The approach of readability and trafilatura, on Lexbor with the heavy lifting in CSS selectors,
+with a plausibility check (docs/extraction.md, "main-content mode"):
 
 1. elements that are never content go: scripts, styles, forms' controls, ``nav``, ``aside``,
    page ``footer``s, ``header``s outside an article, hidden elements, navigation/banner/
-   complementary ARIA roles;
+   complementary ARIA roles (a header or hidden element that holds most of the page's text is
+   the page or its article, and stays);
 2. elements whose class or id names boilerplate (comments, share, social, related, sidebar,
    widget, cookie/consent banners, newsletter, breadcrumbs, pagination, ads, menus ...) go too,
    unless the name also says content (article, content, entry, post ...) and the boilerplate word
-   is a weak one (sidebar, menu, header ...), or the element holds the article;
-3. the article is found by scoring text blocks (length, commas) into their parents, weighted by
-   class names and link density; the best container wins, grown to its ``<article>`` (with the
-   headline and hero image right above it) when it sits in one, else joined by siblings that
-   score well, lead figures and the headline before it; a list of posts keeps every post;
-4. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
-   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed;
-5. images are kept where they stand unless they look like logos, icons, avatars, buttons,
+   is a weak one (sidebar, menu, header ...), or the element holds the article, or half of the
+   page's article-like text (:mod:`obelics.html.text_blocks`), or is a figure;
+3. the article is found by scoring text blocks (the text under each block element: length,
+   commas) into their parents, weighted by class names and link density; the best container
+   wins, grown to its ``<article>`` (with the headline and hero image right above it) when it
+   sits in one, else joined by siblings that score well, lead figures and the headline before
+   it; a list of posts keeps every post;
+4. plausibility: a choice holding far less article-like text than the page's densest
+   article-like region is replaced by that region, or widened into it (:func:`plausible`);
+   lightbox galleries beside the article join it (:func:`with_galleries`);
+5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
+   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
+   boilerplate heading with its section;
+6. images are kept where they stand unless they look like logos, icons, avatars, buttons,
    tracking pixels or other decoration (:func:`keep_image`).
 """
 
@@ -28,6 +36,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
 JUNK_TAGS = [
     "script",
@@ -112,9 +121,30 @@ def _classify(name: str) -> tuple[bool, bool, bool]:
     return hard, soft, positive
 
 
+# Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
+# box of prose: such an element that holds a long article-like block is misnamed (a CMS's
+# "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
+LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
+PROSE_BLOCK = 200
+
+
+def _names_layout_only(name: str) -> bool:
+    """Whether every soft boilerplate word of a class/id string is a layout word."""
+    found = False
+    for token in _NAME_SPLIT.split(name.lower()):
+        stem = token[:-1] if token.endswith("s") else token
+        if token in SOFT_WORDS or stem in SOFT_WORDS:
+            if token not in LAYOUT_WORDS and stem not in LAYOUT_WORDS:
+                return False
+            found = True
+    return found
+
+
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 
-SCORED_SELECTOR = "p,pre,td,blockquote"
+# Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
+# as paragraphs do (a div of text lines), not list items, headings or captions.
+SCORED_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "center", "dd", "font"})
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
 BOILERPLATE_LABELS = frozenset(
     {
@@ -146,10 +176,31 @@ BOILERPLATE_LABELS = frozenset(
         "print",
         "email",
         "back to top",
+        "topics",
+        "topics:",
+        "more on this topic",
+        "read also",
+        "see also:",
+        # the same labels in the languages most common in web crawls after English
+        "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
+        "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
+        "ähnliche artikel", "verwandte artikel", "das könnte sie auch interessieren",
+        "das könnte sie auch interessieren!", "das könnte sie auch interessieren:",
+        "publicité", "partager", "commentaires", "lire aussi", "à lire aussi", "articles similaires",
+        "sur le même sujet", "publicidad", "compartir", "comentarios", "lee también", "te puede interesar",
+        "artículos relacionados", "noticias relacionadas", "reklama", "udostępnij", "komentarze",
+        "czytaj także", "zobacz także", "czytaj też", "pubblicità", "condividi", "commenti", "leggi anche",
+        "articoli correlati",
     }
-)
-_LABEL_PREFIXES = ("share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us")
+)  # fmt: skip
+_LABEL_PREFIXES = (
+    "share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us",
+    "was this article", "did you find this", "rate this", "lesen sie auch", "mehr zum thema", "das könnte sie",
+    "war der artikel", "wie bewerten sie", "möchten sie den artikel", "lire aussi", "à lire aussi",
+    "lee también", "artículos relacionados", "czytaj także", "zobacz także", "leggi anche",
+)  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
+_HEADING_TAGS = frozenset(_HEADINGS.split(","))
 
 IMG_WORDS = frozenset(
     {
@@ -169,7 +220,11 @@ def _img_words(text: str) -> bool:
     return False
 
 
-MIN_IMAGE_SIDE = 50
+# Declared sizes that mark decoration: a side of at most SPACER_SIDE pixels (spacers, pixels, rules),
+# or both sides under ICON_SIDE with no alt text (bullets, icons). A small image with an alt text
+# (an inline formula, a symbol) or of a declared content size is content.
+SPACER_SIDE = 10
+ICON_SIDE = 32
 
 
 def _detach(node: Any) -> None:
@@ -182,13 +237,8 @@ def _names(node: Any) -> str:
     return name[:500]
 
 
-def _nonspace(text: str) -> int:
-    """Characters of a text that are not whitespace (a cheap, stable text length)."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
-
-
 def _text_len(node: Any) -> int:
-    return _nonspace(node.text())
+    return nonspace(node.text())
 
 
 class LinkText:
@@ -198,7 +248,7 @@ class LinkText:
         self.lengths: dict[int, int] = {}
         lengths = self.lengths
         for link in root.css("a"):
-            n = _nonspace(link.text())
+            n = nonspace(link.text())
             node = link
             while n and node is not None:
                 key = node.mem_id
@@ -240,17 +290,49 @@ def _hidden(attrs: dict[str, Any]) -> bool:
     return False
 
 
-def remove_boilerplate(tree: LexborHTMLParser) -> None:
-    """Steps 1-2: remove elements that are never content, and those named as boilerplate."""
+def _strip_junk(tree: LexborHTMLParser) -> None:
+    """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
+    (a page served whole to readers without scripts) is unwrapped instead, and a ``<header>`` that
+    holds it (a page wrapped in one) stays."""
+    body = tree.body
+    body_len = None
+    if body is not None:
+        for noscript in tree.css("noscript"):
+            length = _text_len(noscript)
+            if length < MIN_ARTICLE_TEXT:
+                continue  # a fallback line or image, not a page
+            if body_len is None:
+                body_len = _text_len(body)
+            if length >= 0.5 * body_len:
+                noscript.unwrap()
     tree.strip_tags(JUNK_TAGS)
+    body_len = None
     for header in tree.css("header"):
         ancestor = header.parent
         while ancestor is not None and ancestor.tag not in ("article", "main"):
             ancestor = ancestor.parent
-        if ancestor is None:
-            _detach(header)
+        if ancestor is not None:
+            continue
+        length = _text_len(header)
+        if length >= MIN_ARTICLE_TEXT and body is not None:
+            if body_len is None:
+                body_len = _text_len(body)
+            if length >= 0.5 * body_len:
+                continue  # a "header" that wraps the page
+        _detach(header)
+
+
+def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
+    """Steps 1-2: remove elements that are never content, and those named as boilerplate.
+
+    Returns the text blocks of what is left (None for a page without body)."""
+    _strip_junk(tree)
     body = tree.body
-    body_len = None
+    if body is None:
+        return None
+    blocks = TextBlocks(body)  # before the names are judged: what each element holds
+    # Shares are taken of the article-like text, or of all the text on a page with little of it.
+    need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
     protected: set[int] = set()
     for holder in tree.css(PROTECT_SELECTOR):
@@ -258,6 +340,7 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
             protected.add(holder.mem_id)
             holder = holder.parent
     seen: set[int] = set()  # Lexbor lists an element once per selector it matches
+    removed: list[Any] = []
     for node in tree.css(ATTRIBUTE_SELECTOR):
         key = node.mem_id
         if key in seen or node.tag_id in (HTML_ID, BODY_ID):
@@ -265,21 +348,47 @@ def remove_boilerplate(tree: LexborHTMLParser) -> None:
         seen.add(key)
         attrs = node.attributes
         if _hidden(attrs):
-            _detach(node)
+            # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
+            # article-like text is the article behind a script (a paywall, a tab, "read more").
+            if blocks.total_good < MIN_ARTICLE_TEXT or blocks.good.get(key, 0) < 0.5 * blocks.total_good:
+                removed.append(node)
             continue
         hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
         if not hard and not soft:
             continue
-        if node.mem_id in protected:
+        if key in protected or (positive and not hard):
             continue
-        if positive:
-            if not hard:
+        if _in_figure(node):
+            continue  # a figure is content whatever its class says ("figure__popup", "share-image")
+        if positive or not hard:
+            # A name is a weak clue against the text: an element that holds most of the page's
+            # text, or of its article-like text, is not a sidebar or a menu whatever a theme
+            # calls it ("one-sidebar-right", "js-social-images content").
+            if need_good is not None:
+                if blocks.good.get(key, 0) >= need_good:
+                    continue
+            elif blocks.text_share(node) >= 0.5:
                 continue
-            if body_len is None:
-                body_len = _text_len(body) if body is not None else 0
-            if body_len and _text_len(node) >= 0.5 * body_len:
-                continue
-        _detach(node)
+            if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and _names_layout_only(_names(node)):
+                if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
+                    continue
+        removed.append(node)
+    if removed:
+        blocks.drop_under({node.mem_id for node in removed})
+        for node in reversed(removed):  # innermost first
+            _detach(node)
+    return blocks
+
+
+def _in_figure(node: Any) -> bool:
+    """The element is a figure, a picture or an image, or lies within a few levels of a figure."""
+    for _ in range(4):
+        if node is None:
+            return False
+        if node.tag in ("figure", "picture", "img"):
+            return True
+        node = node.parent
+    return False
 
 
 def _node_key(node: Any) -> int:
@@ -296,16 +405,14 @@ def _initial_score(node: Any) -> float:
     return score + _class_weight(node)
 
 
-def find_article(tree: LexborHTMLParser, links: LinkText) -> tuple[Any | None, float, dict[int, float]]:
+def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float, dict[int, float]]:
     """Step 3: the best-scoring container, its score, and every candidate's score."""
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
-    for block in tree.css(SCORED_SELECTOR):
-        text = block.text()
-        length = _nonspace(text)
-        if length < 22:
+    for block, length, _, commas in blocks.blocks.values():
+        if block.tag not in SCORED_TAGS:
             continue
-        score = 1 + text.count(",") + text.count("\u3001") + min(length // 85, 3)
+        score = 1 + commas + min(length // 85, 3)
         ancestor = block.parent
         for level in range(3):
             if ancestor is None or ancestor.tag_id == HTML_ID:
@@ -406,9 +513,69 @@ def _regions(best: Any, best_score: float, scores: dict[int, float], links: Link
     return regions
 
 
+IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
+GALLERY_LEVELS = 3
+GALLERY_MAX_TEXT = 300
+
+
+def _is_gallery(node: Any) -> bool:
+    """A figure or an image, or images with little text, each linked to its own full-size file (a
+    lightbox gallery), with no link to another page (a teaser list of thumbnails links to pages)."""
+    if node.tag in ("img", "picture", "figure"):
+        return True
+    images = node.css("img")
+    if not images or _text_len(node) > GALLERY_MAX_TEXT * len(images):
+        return False
+    to_files = 0
+    for link in node.css("a"):
+        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
+        if not href.endswith(IMAGE_FILE_SUFFIXES):
+            return False
+        to_files += 1
+    return to_files > 0 and any(_has_article_image(img.parent) for img in images if img.parent is not None)
+
+
+def with_galleries(group: list[Any]) -> list[Any]:
+    """The regions of an article with the galleries that sit beside it: siblings of the regions
+    or of their ancestors (a few levels up) that are galleries (:func:`_is_gallery`)."""
+    if not group:
+        return group
+    first, last = group[0], group[-1]
+    inside = {node.mem_id for node in group}
+    before: list[Any] = []
+    after: list[Any] = []
+    low, high = first, last
+    for _ in range(GALLERY_LEVELS):
+        parent = low.parent
+        if parent is None or parent.tag_id in (HTML_ID, BODY_ID) or high.parent is None:
+            break
+        if high.parent.mem_id != parent.mem_id:
+            break
+        found_before: list[Any] = []
+        sibling = low.prev
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and sibling.mem_id not in inside and _is_gallery(sibling):
+                found_before.append(sibling)
+            sibling = sibling.prev
+        sibling = high.next
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and sibling.mem_id not in inside and _is_gallery(sibling):
+                after.append(sibling)
+            sibling = sibling.next
+        before = found_before[::-1] + before
+        low = high = parent
+    if not before and not after:
+        return group
+    return [*before, *group, *after]
+
+
 def _is_label(text: str) -> bool:
     low = text.lower().strip(" \u00a0|:-\u2022")
-    return low in BOILERPLATE_LABELS or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
+    return (
+        low in BOILERPLATE_LABELS
+        or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
+        or (len(low) < 120 and _COUNTED_SECTION.match(low) is not None)
+    )
 
 
 def _has_article_image(node: Any) -> bool:
@@ -427,14 +594,14 @@ def prune(region: Any, links: LinkText) -> None:
         if node.mem_id == region_key:
             continue
         text = node.text()
-        text_len = _nonspace(text)
+        text_len = nonspace(text)
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
         if density <= 0.25:
             remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
         elif density > 0.8:
-            remove = True
+            remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
             remove = not _has_article_image(node)
         else:
@@ -445,7 +612,29 @@ def prune(region: Any, links: LinkText) -> None:
     for node in region.css("p," + _HEADINGS):
         text = node.text()
         if len(text) < 250 and _is_label(" ".join(text.split())):
+            if node.tag != "p":
+                _remove_section(node, links)
             _detach(node)
+
+
+# Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
+_COUNTED_SECTION = re.compile(r"^(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b")
+
+
+def _remove_section(heading: Any, links: LinkText) -> None:
+    """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
+    after it up to the next heading of the same or a higher level."""
+    level = heading.tag
+    sibling = heading.next
+    while sibling is not None:
+        following = sibling.next
+        tag = sibling.tag
+        if tag in _HEADING_TAGS and tag <= level:
+            break
+        if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+            links.removed(sibling)
+            _detach(sibling)
+        sibling = following
 
 
 def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
@@ -454,20 +643,99 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    remove_boilerplate(tree)
-    root = tree.body if tree.body is not None else tree.root
-    if root is None:
-        return []
+    blocks = remove_boilerplate(tree)
+    root = tree.body
+    if root is None or blocks is None:
+        return [] if tree.root is None else [[tree.root]]
     links = LinkText(root)
-    best, best_score, scores = find_article(tree, links)
+    best, best_score, scores = find_article(blocks, links)
     if best is None:
         groups = [[root]]
     else:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
+    groups = [with_galleries(group) for group in plausible(groups, blocks, links)]
     for group in groups:
         for region in group:
             prune(region, links)
     return groups
+
+
+# The plausibility check: the chosen region must hold at least this share of the article-like text
+# of the page's densest article-like region (when that region holds enough of it to be an article).
+MIN_ARTICLE_TEXT = 500
+MIN_REGION_SHARE = 0.5
+# Widening (the choice lies inside the densest region) adds what surrounds an article that was
+# found, so it needs a weaker choice than replacing one that is elsewhere.
+MIN_INNER_REGION_SHARE = 1 / 3
+
+
+def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
+    """The chosen regions, or the page's densest article-like region when they are implausible.
+
+    Scoring can pick a sign-in box, a teaser list or a site blurb over an article whose paragraphs
+    it undervalues; the densest region (the deepest element holding most of the page's long,
+    link-poor text blocks) then holds far more article-like text than the choice. It replaces the
+    choice, or widens it when the choice lies inside it, with the headline right before it.
+    """
+    dense = blocks.densest_region()
+    if dense is None:
+        return groups
+    dense_good = blocks.good.get(dense.mem_id, 0)
+    if dense_good < MIN_ARTICLE_TEXT:
+        return groups
+    regions = [region for group in groups for region in group]
+    chosen = blocks.good_in(regions)
+    if chosen >= MIN_REGION_SHARE * dense_good:
+        return groups
+    if chosen >= MIN_INNER_REGION_SHARE * dense_good and all(_inside(region, dense) for region in regions):
+        # a weak choice inside the region: the prose around it joins, not the whole region
+        return [_widen(regions, dense, blocks, links)] if len(groups) == 1 else groups
+    return [[*_lead(dense, links), dense]]
+
+
+def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
+    """Mostly article-like text, few links: more of the article, not a teaser list or a menu."""
+    good = blocks.good.get(node.mem_id, 0)
+    if not good:
+        return False
+    text_len = _text_len(node)
+    return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
+
+
+def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) -> list[Any]:
+    """The regions with the prose around them: climbing from the regions to the densest region,
+    the siblings at each level that are prose (:func:`_is_prose`) join, in document order."""
+    out = list(regions)
+    low, high = regions[0], regions[-1]
+    dense_key = dense.mem_id
+    while low.mem_id != dense_key:
+        parent = low.parent
+        if parent is None or high.parent is None or high.parent.mem_id != parent.mem_id:
+            break
+        before: list[Any] = []
+        sibling = low.prev
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
+                before.append(sibling)
+            sibling = sibling.prev
+        after: list[Any] = []
+        sibling = high.next
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
+                after.append(sibling)
+            sibling = sibling.next
+        out = [*before[::-1], *out, *after]
+        low = high = parent
+    return out
+
+
+def _inside(node: Any, container: Any) -> bool:
+    key = container.mem_id
+    while node is not None:
+        if node.mem_id == key:
+            return True
+        node = node.parent
+    return False
 
 
 def keep_image(attrs: dict[str, Any], src: str) -> bool:
@@ -480,6 +748,9 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     if _img_words(path[path.find("/", 8) :] if "://" in path else path):
         return False
     width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
-    if (width is not None and width < MIN_IMAGE_SIDE) or (height is not None and height < MIN_IMAGE_SIDE):
+    if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
         return False
+    if width is not None and height is not None and width < ICON_SIDE and height < ICON_SIDE:
+        alt = attrs.get("alt")
+        return bool(alt and alt.strip())
     return True

@@ -1,0 +1,159 @@
+"""The page's text grouped by the block element that holds it, and where its article-like text lies.
+
+One walk over the text nodes: each text goes to its nearest block ancestor (the first ancestor that
+is not an inline tag), so a ``<div>`` that holds its text directly (with ``<br>`` between lines,
+as many older and CMS-pasted pages do) is a block exactly as a ``<p>`` is. Per block: its length
+(non-space characters), the part of it inside links, and its commas.
+
+A block is *article-like* (the jusText idea: long, few links) when it holds at least
+:data:`GOOD_BLOCK_LENGTH` characters with at most :data:`GOOD_BLOCK_LINK_SHARE` of them in links.
+Their lengths summed into every ancestor (:attr:`TextBlocks.good`) say how much article-like text
+an element holds; that is what the plausibility check of the main-content mode compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obelics.html.simplify import TEXT_ID, tag_id
+
+INLINE_TAGS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+        "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
+        "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "img", "picture",
+    }
+)  # fmt: skip
+INLINE_IDS = frozenset(i for i in map(tag_id, INLINE_TAGS) if i is not None)
+A_ID = tag_id("a")
+MIN_BLOCK_LENGTH = 22
+GOOD_BLOCK_LENGTH = 80
+GOOD_BLOCK_LINK_SHARE = 0.25
+
+
+def nonspace(text: str) -> int:
+    """Characters of a text that are not whitespace (a cheap, stable text length)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
+
+
+class TextBlocks:
+    """Blocks of a subtree: ``blocks[mem_id] = [node, length, link_length, commas]``, in document order;
+    ``good[mem_id]``: article-like text under each element (its own blocks included)."""
+
+    def __init__(self, root: Any) -> None:
+        blocks: dict[int, list[Any]] = {}
+        inline, a_id, text_id = INLINE_IDS, A_ID, TEXT_ID
+        for node in root.traverse(include_text=True):
+            if node.tag_id != text_id:
+                continue
+            text = node.text_content
+            if not text or text.isspace():
+                continue
+            n = len("".join(text.split()))
+            parent = node.parent
+            linked = False
+            while parent is not None:
+                tid = parent.tag_id
+                if tid not in inline:
+                    break
+                if tid == a_id:
+                    linked = True
+                parent = parent.parent
+            if parent is None:
+                continue
+            key = parent.mem_id
+            entry = blocks.get(key)
+            if entry is None:
+                entry = blocks[key] = [parent, 0, 0, 0]
+            entry[1] += n
+            if linked:
+                entry[2] += n
+            entry[3] += text.count(",")
+            if not text.isascii():
+                entry[3] += text.count("\u3001") + text.count("\uff0c")
+        # Blocks too short to score or to count as article-like are of no use to anyone.
+        self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
+        self.root = root
+        self._text: dict[int, int] | None = None
+        self._chains: dict[int, list[int]] = {}  # good block -> its own and its ancestors' keys
+        for key, (node, length, linked, _) in self.blocks.items():
+            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+                chain = []
+                while node is not None:
+                    chain.append(node.mem_id)
+                    node = node.parent
+                self._chains[key] = chain
+        self._count_good()
+
+    def _count_good(self) -> None:
+        good: dict[int, int] = {}
+        blocks = self.blocks
+        for key, chain in self._chains.items():
+            length = blocks[key][1]
+            for ancestor in chain:
+                good[ancestor] = good.get(ancestor, 0) + length
+        self.good = good
+        self.total_good = good.get(self.root.mem_id, 0)
+
+    def drop_under(self, removed: set[int]) -> None:
+        """Forget the blocks inside the given elements (about to be removed), and recount."""
+        kept: dict[int, list[Any]] = {}
+        chains = self._chains
+        for key, entry in self.blocks.items():
+            chain = chains.get(key)
+            if chain is not None:
+                if removed.isdisjoint(chain):
+                    kept[key] = entry
+                else:
+                    del chains[key]
+                continue
+            node = entry[0]
+            while node is not None and node.mem_id not in removed:
+                node = node.parent
+            if node is None:
+                kept[key] = entry
+        self.blocks = kept
+        self._count_good()
+
+    def blocks_under(self, node: Any) -> list[list[Any]]:
+        """The article-like blocks inside an element (itself included)."""
+        key = node.mem_id
+        return [self.blocks[block] for block, chain in self._chains.items() if key in chain]
+
+    def text_share(self, node: Any) -> float:
+        """Share of the page's block text (all blocks) that an element holds; counted on first use."""
+        if self._text is None:
+            text: dict[int, int] = {}
+            for block, length, _, _ in self.blocks.values():
+                while block is not None:
+                    key = block.mem_id
+                    text[key] = text.get(key, 0) + length
+                    block = block.parent
+            self._text = text
+        total = self._text.get(self.root.mem_id, 0)
+        return self._text.get(node.mem_id, 0) / total if total else 0.0
+
+    def good_in(self, nodes: list[Any]) -> int:
+        """Article-like text under the given (disjoint) elements."""
+        return sum(self.good.get(node.mem_id, 0) for node in nodes)
+
+    def densest_region(self, share: float = 0.6) -> Any | None:
+        """The deepest element that holds at least ``share`` of the page's article-like text, or None.
+
+        Elements holding more than half of it form one chain from the root down, so the walk
+        goes down that chain."""
+        if not self.total_good:
+            return None
+        need = share * self.total_good
+        good = self.good
+        node, found = self.root, None
+        while node is not None:
+            found = node
+            child = node.first_child
+            node = None
+            while child is not None:
+                if good.get(child.mem_id, 0) >= need:
+                    node = child
+                    break
+                child = child.next
+        return found

@@ -1,0 +1,214 @@
+"""Main-content mode on hand-written pages of the failure classes of extraction quality: a whole
+article missed, boilerplate kept inside the article, content images dropped by the pruning."""
+
+from __future__ import annotations
+
+from obelics.html.extract import extract_document
+from obelics.html.main_content import LinkText, plausible
+from obelics.html.simplify import parse
+from obelics.html.text_blocks import TextBlocks
+
+URL = "https://blog.example.org/2024/06/orchard"
+
+PARAGRAPHS = [
+    "The old orchard above the village was planted in 1921, when the first cooperative bought the slope.",
+    "Each autumn, families from the valley gather the apples, press the juice and store it in the cellars.",
+    "This year, volunteers counted more than forty varieties, some of which grow nowhere else in the region.",
+    "The council has promised to protect the meadow, although a new road was once planned straight through it.",
+    "Visitors can walk the trail in two hours, stopping at the mill, the chapel and the viewpoint at the top.",
+]
+
+
+def main_doc(html: str):
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    return doc
+
+
+def main_text(html: str) -> str:
+    return "\n".join(t for t in main_doc(html).texts if t)
+
+
+def main_images(html: str) -> list[str]:
+    return [i for i in main_doc(html).images if i]
+
+
+# ---- 1. the whole article missed -----------------------------------------------------------------
+def test_a_theme_wrapper_named_like_a_sidebar_does_not_take_the_article_with_it():
+    # Themes name the page wrapper after its layout ("one-sidebar-right"): a name is a weak clue
+    # against an element that holds most of the page's text.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div id="site" class="one-sidebar-right">
+      <div class="skip"><a href="#main">Skip to content</a></div>
+      <div id="main"><div class="entry"><h1>The orchard</h1>{body}</div></div>
+      <div class="sidebar-widget"><p>Chat with us! We are online.</p></div></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Skip to content" not in text
+    assert "Chat with us" not in text
+
+
+def test_a_header_that_wraps_the_page_and_an_article_hidden_behind_a_script_are_kept():
+    body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    wrapped = f"""<html><body><header id="branding"><div class="logo"><a href="/">Orchard blog</a></div>
+      <div id="content"><h1>The orchard</h1>{body}</div></header></body></html>"""
+    hidden = f"""<html><body><div class="teaser"><h1>The orchard</h1><p>Subscribe to read the full story.</p></div>
+      <div class="paywall-full-content" style="display:none;">{body}</div>
+      <div style="display:none"><p>Your session expired, please sign in again to continue.</p></div></body></html>"""
+    for html in (wrapped, hidden):
+        text = main_text(html)
+        for paragraph in PARAGRAPHS:
+            assert paragraph in text
+    assert "session expired" not in main_text(hidden)
+
+
+def test_an_article_in_line_broken_divs_wins_over_a_sign_in_box():
+    # The article holds its text directly, lines split by <br> (no <p>); a sign-in dialog has
+    # paragraphs with commas. The div of text scores as paragraphs do.
+    lines = "<br><br>".join(PARAGRAPHS)
+    html = f"""<html><body>
+      <div id="signin-dialog"><div class="inner"><p>Sign in to your account, or create one, to comment.</p>
+        <p>Don't have an account? Register now, it is free, quick and easy.</p></div></div>
+      <div id="article"><h1>The orchard</h1><div id="body-text">{lines}</div></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Sign in" not in text
+
+
+def test_prose_in_an_element_named_after_a_layout_place_is_kept():
+    # A CMS names the cells of its news summaries "link_header": a header does not hold a
+    # paragraph of 200 characters, so the name is wrong and the text stays.
+    long_paragraphs = [f"{p} {q} {r}" for p, q, r in zip(PARAGRAPHS, PARAGRAPHS[1:], PARAGRAPHS[2:])]
+    rows = "".join(f"<tr><td class='link_header'>{p}</td></tr>" for p in long_paragraphs)
+    html = f"""<html><body><table><tr><td class="nav-header"><a href="/">Home</a> <a href="/news">News</a></td></tr>
+      <tr><td><h1>Orchard news</h1><table>{rows}</table></td></tr></table></body></html>"""
+    text = main_text(html)
+    for paragraph in long_paragraphs:
+        assert paragraph in text
+    assert "Home" not in text
+
+
+def test_an_implausible_choice_falls_back_to_the_densest_article_like_region():
+    # The article is written as a list of long items, which scoring does not count, beside a
+    # short box of paragraphs that it does: the chosen box holds far less article-like text than
+    # the list, so the densest article-like region replaces it.
+    items = "".join(f"<li>{p} {p}</li>" for p in PARAGRAPHS)
+    html = f"""<html><body>
+      <div class="notice"><p>Support local news, every coin helps, and thank you.</p></div>
+      <div id="story"><h2>The orchard in ten facts</h2><ul class="facts">{items}</ul></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Support local news" not in text
+
+
+def test_a_weak_choice_inside_the_article_region_is_widened_with_the_prose_around_it():
+    # Old table layouts split an article over sibling cells; scoring picks one of them. When the
+    # choice holds between a third and a half of the region's article-like text, the prose
+    # siblings around it join (not the link lists beside them), rather than the whole region.
+    first = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[:2])
+    rest = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[2:4])
+    menu = "".join(
+        f"<li><a href='/p{i}'>A longer link to another page of the site, number {i}</a></li>" for i in range(3)
+    )
+    html = f"""<html><body><table><tr><td id="region"><div id="chosen">{first}</div>
+      <ul id="menu">{menu}</ul><div id="more">{rest}</div><div id="last"><p>{PARAGRAPHS[4] * 2}</p></div>
+      </td></tr></table></body></html>"""
+    tree = parse(html)
+    blocks, links = TextBlocks(tree.body), LinkText(tree.body)
+    chosen = tree.css_first("#chosen")
+    widened = plausible([[chosen]], blocks, links)
+    assert [[node.attributes.get("id") for node in group] for group in widened] == [["chosen", "more", "last"]]
+
+
+def test_densest_region_is_the_deepest_element_holding_most_article_like_text():
+    html = "<html><body><div id='a'><div id='b'>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html += "</div><p>short</p></div><div id='c'><p>" + PARAGRAPHS[0] + "</p></div></body></html>"
+    tree = parse(html)
+    blocks = TextBlocks(tree.body)
+    assert blocks.total_good == sum(len(p.replace(" ", "")) for p in PARAGRAPHS + PARAGRAPHS[:1])
+    assert blocks.densest_region().attributes.get("id") == "b"
+    assert blocks.densest_region(share=0.9).tag == "body"
+
+
+# ---- 2. boilerplate kept inside the article ------------------------------------------------------
+def test_a_section_opened_by_a_boilerplate_heading_goes_with_its_heading():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="post-body"><h1>The orchard</h1>{body}
+      <h3>3 Comments</h3>
+      <div class="c1"><p>What a lovely walk, we did it last Sunday with the children and loved it.</p></div>
+      <div class="c2"><p>The chapel is closed on Mondays, so plan your visit for another day of the week.</p></div>
+      <h3>You may also like</h3>
+      <p>The mill reopens: after ten years of repairs, the wheel turns again and grinds flour for the bakery.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "lovely walk" not in text
+    assert "closed on Mondays" not in text
+    assert "The mill reopens" not in text
+
+
+def test_boilerplate_labels_are_known_in_other_languages():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="post-body"><h1>Der Obstgarten</h1>{body}
+      <p>War der Artikel nützlich?</p>
+      <h2>Das könnte Sie auch interessieren</h2>
+      <p>Die Mühle dreht sich wieder: nach zehn Jahren Reparatur mahlt das Rad Mehl für die Bäckerei.</p>
+      <h2>Lire aussi</h2><p>Le moulin tourne de nouveau après dix ans de travaux, pour la boulangerie du village.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("nützlich", "interessieren", "Die Mühle", "Lire aussi", "Le moulin"):
+        assert leaked not in text
+
+
+# ---- 3. content images dropped by the pruning -----------------------------------------------------
+def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
+    html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>
+      <p>The relation <img src="/eq/emc2.png" width="60" height="18" alt="E = mc^2"> links mass and energy,
+      and <img src="/eq/pi.png" width="14" height="14" alt="pi"> is a constant. {PARAGRAPHS[1]}</p>
+      <p>{PARAGRAPHS[2]} <img src="/img/arrow.png" width="16" height="16"></p></article></body></html>"""
+    assert main_images(html) == ["https://blog.example.org/eq/emc2.png", "https://blog.example.org/eq/pi.png"]
+
+
+def test_a_figure_whose_link_looks_like_boilerplate_is_kept():
+    html = f"""<html><body><article><h1>The orchard</h1><p>{PARAGRAPHS[0]}</p>
+      <figure class="figure figure--panorama"><a class="figure__popup" href="/img/orchard-big.jpg">
+        <img src="/img/orchard.jpg" alt="The orchard in autumn"></a>
+        <figcaption>The orchard in autumn.</figcaption></figure>
+      <p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p></article></body></html>"""
+    assert main_images(html) == ["https://blog.example.org/img/orchard.jpg"]
+    assert "The orchard in autumn." in main_text(html)
+
+
+def test_a_table_gallery_with_linked_captions_is_kept_and_a_teaser_list_is_not():
+    cells = "".join(
+        f"<td><a href='/img/apple-{i}-large.jpg'><img src='/img/apple-{i}.jpg' width='150' height='100'></a>"
+        f"<br><a href='/img/apple-{i}-large.jpg'>Variety {i}</a></td>"
+        for i in range(1, 4)
+    )
+    teasers = "".join(
+        f"<li><a href='/2024/05/story-{i}'><img src='/img/thumb-{i}.jpg' width='150' height='100'>Story {i}</a></li>"
+        for i in range(1, 4)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="entry"><h1>The orchard</h1>{body}
+      <table><tr>{cells}</tr></table><ul>{teasers}</ul></div></body></html>"""
+    assert main_images(html) == [f"https://blog.example.org/img/apple-{i}.jpg" for i in range(1, 4)]
+
+
+def test_a_lightbox_gallery_beside_the_article_is_kept():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    gallery = "".join(
+        f"<li><a class='colorbox' href='/files/orchard-{i}.jpg'><img src='/files/styles/thumb/orchard-{i}.jpg'></a></li>"
+        for i in range(1, 4)
+    )
+    html = f"""<html><body><div class="row">
+      <div class="col-8"><div class="node-full"><article class="node"><h1>The orchard</h1>{body}</article></div></div>
+      <ul class="list-unstyled col-4">{gallery}</ul>
+      <ul class="col-4"><li><a href="/other"><img src="/img/other.jpg"></a></li></ul></div></body></html>"""
+    assert main_images(html) == [f"https://blog.example.org/files/styles/thumb/orchard-{i}.jpg" for i in range(1, 4)]
