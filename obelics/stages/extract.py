@@ -24,8 +24,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import signal
-import threading
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -44,6 +42,7 @@ from obelics.io.pointers import (
 )
 from obelics.io.warc import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_HTML_DEPTH,
     READERS,
     HtmlPage,
     html_page,
@@ -56,6 +55,7 @@ from obelics.io.warc import (
 )
 from obelics.run.runner import map_tasks
 from obelics.run.task import Task
+from obelics.stages._page_worker import PageGuard, run_guarded
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -69,7 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "base_url": DEFAULT_BASE_URL,  # where relative WARC names (listings, pointers) live: a URL or a folder
     "max_html_bytes": 8 * 1024 * 1024,  # larger HTML payloads are skipped (html_too_large)
     "max_record_bytes": 32 * 1024 * 1024,  # larger records are not read into memory (record_too_large)
-    "page_timeout": 60.0,  # seconds one page may take to extract (0 = no limit)
+    "max_html_depth": DEFAULT_MAX_HTML_DEPTH,  # pages nested deeper are skipped unparsed (html_too_deep; 0 = no limit)
+    # seconds one page may take to extract: pages are extracted in a child process, killed past it
+    # (extraction_timeout); 0 = no limit, in the task's own process
+    "page_timeout": 60.0,
     "progress": True,  # a progress bar over records
     # record pointers
     "pointer_chunk_size": 5000,  # pointers per task (0 = one task per pointer list)
@@ -140,7 +143,17 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
 # Tasks
 # ----------------------------------------------------------------------------------------
 def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Every HTML response of one WARC file to one Parquet shard."""
+    """Every HTML response of one WARC file to one Parquet shard (see :mod:`obelics.stages._page_worker`
+    for how ``page_timeout`` holds)."""
+    run_guarded(_extract_warc, inputs, output, settings, stats, float(settings.get("page_timeout") or 0))
+
+
+def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """The records a chunk of a pointer list points to, fetched by range, to one Parquet shard."""
+    run_guarded(_extract_pointers, inputs, output, settings, stats, float(settings.get("page_timeout") or 0))
+
+
+def _extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats, guard: PageGuard) -> None:
     (path,) = inputs
     warc_name = relative_name(path, settings["base_url"])
     name = shard_name(path)
@@ -157,17 +170,16 @@ def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats
             on_bytes=lambda n: stats.inc("bytes_in", n),
         ):
             bar.update(1)
-            page = html_page(rec, stats, max_html_bytes=int(settings["max_html_bytes"]))
+            page = html_page(rec, stats, **_page_limits(settings))
             if page is None:
                 continue
-            doc = extract_page(page, warc_name, settings, stats)
+            doc = extract_page(page, warc_name, settings, stats, guard)
             if doc is not None:
                 writer.write(doc)
     _finish(output, stats)
 
 
-def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """The records a chunk of a pointer list points to, fetched by range, to one Parquet shard."""
+def _extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats, guard: PageGuard) -> None:
     (path,) = inputs
     start, stop = (settings.get("rows") or [0, None])[:2]
     pointers = sort_pointers(read_pointers(path, int(start or 0), stop, stats, keep_published=settings["compare"]))
@@ -211,7 +223,7 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
                     _not_reextracted(ptr, stats)
                     continue
                 rec.offset, rec.length = ptr.offset, ptr.length
-                page = html_page(rec, stats, max_html_bytes=int(settings["max_html_bytes"]))
+                page = html_page(rec, stats, **_page_limits(settings))
                 if page is None:
                     _not_reextracted(ptr, stats)
                     continue
@@ -219,7 +231,7 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
                     stats.reason("skipped", "url_mismatch")
                     _not_reextracted(ptr, stats)
                     continue
-                doc = extract_page(page, ptr.warc_filename, settings, stats)
+                doc = extract_page(page, ptr.warc_filename, settings, stats, guard)
                 if doc is None:
                     _not_reextracted(ptr, stats)
                     continue
@@ -253,41 +265,32 @@ def _finish(output: str, stats: Stats) -> None:
 # ----------------------------------------------------------------------------------------
 # One page
 # ----------------------------------------------------------------------------------------
-class _PageTimeout(Exception):
-    pass
+def _page_limits(settings: dict[str, Any]) -> dict[str, int]:
+    return {
+        "max_html_bytes": int(settings["max_html_bytes"]),
+        "max_html_depth": int(settings.get("max_html_depth", DEFAULT_MAX_HTML_DEPTH) or 0),
+    }
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise _PageTimeout after ``seconds`` (main thread on Unix only; elsewhere no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        yield
-        return
+def extract_page(
+    page: HtmlPage,
+    warc_name: str,
+    settings: dict[str, Any],
+    stats: Stats,
+    guard: PageGuard | None = None,
+) -> Document | None:
+    """The document of one page with its WARC pointer in ``general_metadata``; None (counted) when none.
 
-    def _raise(signum, frame):
-        raise _PageTimeout()
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats: Stats) -> Document | None:
-    """The document of one page with its WARC pointer in ``general_metadata``; None (counted) when none."""
+    ``guard`` tells the process watching this one which page is extracted since when, and skips
+    the pages an earlier attempt gave up on (already counted there).
+    """
     from obelics.html.extract import extract_document
 
+    if guard is not None and not guard.begin():
+        return None
     headers = {k.lower(): v for k, v in page.http_headers.items()}
     try:
-        with _time_limit(float(settings.get("page_timeout") or 0)):
-            doc = extract_document(page.html, page.url, mode=settings["mode"], http_headers=headers)
-    except _PageTimeout:
-        stats.reason("skipped", "extraction_timeout")
-        log.warning("extraction of %s took longer than %ss; skipped", page.url, settings.get("page_timeout"))
-        return None
+        doc = extract_document(page.html, page.url, mode=settings["mode"], http_headers=headers)
     except RecursionError:
         stats.reason("skipped", "extraction_recursion")
         return None
@@ -295,6 +298,9 @@ def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats
         stats.reason("skipped", "extraction_error")
         log.warning("extraction of %s failed: %r", page.url, e)
         return None
+    finally:
+        if guard is not None:
+            guard.end()
     if doc is None:
         stats.reason("ignored", "no_text_or_image")
         return None
