@@ -218,3 +218,14 @@ def test_two_concurrent_pipeline_runs_second_refused(tmp_path):
     assert first.returncode == 0, err
     stats = json.loads((out / "02-vocab" / "stats.json").read_text())
     assert stats["documents_out"] == 100 and not list(out.rglob(".lock"))
+
+
+def test_export_without_bytes_over_an_export_with_bytes(corpus, tmp_path, capsys):
+    out = tmp_path / "e"
+    assert cli(["-q", "export", *corpus, "-o", str(out), "--with-bytes"]) == 0
+    card = (out / "README.md").read_text()
+    assert cli(["-q", "export", *corpus, "-o", str(out)]) == 2
+    assert "format: 'bytes' -> 'hub'" in capsys.readouterr().err
+    assert (out / "README.md").read_text() == card  # the card still describes the data beside it
+    assert cli(["-q", "export", *corpus, "-o", str(out), "--force"]) == 0
+    assert settings_of(out)["format"] == "hub"

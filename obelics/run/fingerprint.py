@@ -80,15 +80,18 @@ def _abs(path: str) -> str:
     return path if is_remote(path) or "://" in path else os.path.abspath(path)
 
 
-def upstream_digest(path: str) -> tuple[str, str] | None:
+def upstream_digest(path: str, cache: dict[str, str | None] | None = None) -> tuple[str, str] | None:
     """(folder, digest) of the stage that wrote ``path``, when its folder (or the one above) has a record."""
     if is_remote(path) or "://" in path:
         return None
+    cache = {} if cache is None else cache
     p = Path(path).resolve().parent
-    for folder in (p, p.parent):
-        rec = read_record(str(folder))
-        if rec and rec.get("digest"):
-            return str(folder), rec["digest"]
+    for folder in (str(p), str(p.parent)):
+        if folder not in cache:
+            rec = read_record(folder)
+            cache[folder] = rec.get("digest") if rec else None
+        if cache[folder]:
+            return folder, cache[folder]  # type: ignore[return-value]
     return None
 
 
@@ -143,8 +146,9 @@ def compute(
             files[p] = file_digest(p, known.get(p))
             files[p]["setting"] = key
     upstream: dict[str, str] = {}
+    seen: dict[str, str | None] = {}
     for p in inputs:
-        up = upstream_digest(p)
+        up = upstream_digest(p, seen)
         if up and up[0] != own:
             upstream[up[0]] = up[1]
     fp = {
