@@ -23,7 +23,12 @@ Measured per core (one thread; CPU time, so that other work on the machine does 
    article images recovered, share of boilerplate snippets and decoration images let through,
    for both modes and trafilatura.
 
-Usage: ``python bench/extract.py [--pages 60] [--rounds 5] [--memory-records 200]``
+4. the cost of the stage's hard limits on normal pages: the task with no limits
+   (``page_timeout=0, max_html_depth=0``), with the nesting-depth scan, and with the scan and
+   each page extracted in a child process killed past ``page_timeout`` (the defaults); CPU time
+   of the task and its child, and wall time, best of alternated runs. Goal: < 10%.
+
+Usage: ``python bench/extract.py [--pages 60] [--rounds 5] [--memory-records 200] [--only-limits]``
 """
 
 from __future__ import annotations
@@ -411,29 +416,71 @@ def write_warc(path: Path, n: int) -> None:
             )
 
 
-def memory_child(mode: str, warc: str, out: str) -> None:
-    """Run in a fresh process: the extract stage's task on one WARC; print peak RSS and timing as JSON."""
+# The stage's hard limits, off and on: (page_timeout, max_html_depth).
+LIMITS = {"none": (0, 0), "depth scan": (0, None), "depth scan + child process": (None, None)}
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def memory_child(mode: str, warc: str, out: str, limits: str = "depth scan + child process") -> None:
+    """Run in a fresh process: the extract stage's task on one WARC; print peak RSS and timing as JSON.
+
+    CPU time counts the task's process and the page-extraction child it starts (ended with the task).
+    """
     from obelics.stages.extract import DEFAULTS, extract_warc
     from obelics.stats import Stats
 
     settings = dict(DEFAULTS, mode=mode, progress=False)
+    timeout, depth = LIMITS[limits]
+    if timeout is not None:
+        settings["page_timeout"] = timeout
+    if depth is not None:
+        settings["max_html_depth"] = depth
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stats = Stats("extract", "bench")
-    start = time.process_time()
+    start, start_children, wall = time.process_time(), _children_cpu(), time.perf_counter()
     extract_warc([warc], out, settings, stats)
-    seconds = time.process_time() - start
+    seconds = time.process_time() - start + _children_cpu() - start_children
+    wall = time.perf_counter() - wall
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     counts = stats.to_dict()
     print(
         json.dumps(
             {
                 "base_kb": base_rss,
                 "peak_kb": peak,
+                "child_peak_kb": child_peak,
                 "seconds": seconds,
+                "wall": wall,
                 "docs": counts.get("documents", counts.get("documents_written")),
             }
         )
     )
+
+
+def limits_cost(n: int, tmp: Path, repeats: int) -> dict[str, tuple[float, float, float, float]]:
+    """Per variant of LIMITS: best (CPU s, wall s) over ``repeats`` alternated runs, task and child peak MB."""
+    warc = tmp / f"limits-{n}.warc.gz"
+    write_warc(warc, n)
+    best: dict[str, tuple[float, float, float, float]] = {}
+    for _ in range(repeats):
+        for name in LIMITS:
+            out = tmp / "limits.parquet"
+            proc = subprocess.run(
+                [sys.executable, __file__, "--memory-child", "main-content", str(warc), str(out), "--limits", name],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            cur = (r["seconds"], r["wall"], r["peak_kb"] / 1024, r["child_peak_kb"] / 1024)
+            prev = best.get(name)
+            best[name] = cur if prev is None else (min(prev[0], cur[0]), min(prev[1], cur[1]), cur[2], cur[3])
+    return best
 
 
 def memory(n_small: int, tmp: Path) -> list[tuple[str, int, float, float, float]]:
@@ -460,11 +507,17 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the fastest counts)")
     ap.add_argument("--memory-records", type=int, default=200, help="records of the small WARC (the large has 10x)")
     ap.add_argument("--memory-child", nargs=3, metavar=("MODE", "WARC", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--limits", default="depth scan + child process", choices=list(LIMITS), help=argparse.SUPPRESS)
+    ap.add_argument("--limits-records", type=int, default=1000, help="records of the WARC of the hard-limits run")
+    ap.add_argument("--limits-repeats", type=int, default=3, help="alternated runs per variant (the best counts)")
+    ap.add_argument("--only-limits", action="store_true", help="run only part 4, the cost of the hard limits")
     ap.add_argument("--speed-child", nargs=4, metavar=("METHOD", "RECORDS", "PAGES", "ROUNDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
-        memory_child(*args.memory_child)
+        memory_child(*args.memory_child, limits=args.limits)
         return 0
+    if args.only_limits:
+        return print_limits_cost(args.limits_records, args.limits_repeats)
     if args.speed_child:
         name, label, n_pages, rounds = args.speed_child
         speed_child(name, label, int(n_pages), int(rounds))
@@ -508,7 +561,68 @@ def main() -> int:
         print(
             f"   {m:<14}{c['paragraphs']:>13.1%}{c['images']:>14.1%}{c['boilerplate']:>13.1%}{c['decoration']:>12.1%}"
         )
+    return print_limits_cost(args.limits_records, args.limits_repeats)
+
+
+def print_limits_cost(n: int, repeats: int) -> int:
+    print(
+        f"\n4. cost of the hard limits: extract stage task, main-content, {n} records, best of {repeats} (goal < 10%)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        best = limits_cost(n, Path(tmp), repeats)
+        one = limits_cost(1, Path(tmp), repeats)  # a task of one record: the fixed cost of starting the child
+    base_cpu, base_wall = best["none"][:2]
+    print(f"   {'limits':<28}{'CPU s':>8}{'wall s':>8}{'CPU cost':>10}{'wall cost':>10}{'task MB':>9}{'child MB':>9}")
+    for name, (cpu, wall, peak, child) in best.items():
+        print(
+            f"   {name:<28}{cpu:>8.2f}{wall:>8.2f}{cpu / base_cpu - 1:>10.1%}{wall / base_wall - 1:>10.1%}"
+            f"{peak:>9.0f}{child:>9.0f}"
+        )
+    full = "depth scan + child process"
+    start = max(0.0, one[full][0] - one["none"][0])
+    per_page = max(0.0, (best[full][0] - base_cpu - start) / n)
+    base_page = base_cpu / n
+    print(
+        f"   child process: {start:.2f} s CPU to start, once per task; {per_page * 1e3:.3f} ms CPU per page "
+        f"({per_page / base_page:.1%} of a page's {base_page * 1e3:.2f} ms)"
+    )
+    for pages in (n, 20_000):
+        print(
+            f"   CPU cost with both limits for a task of {pages:,} pages: {(start + per_page * pages) / (base_page * pages):.1%}"
+        )
+    depth_check_on_dev_pages()
     return 0
+
+
+def depth_check_on_dev_pages(limit: int = 2000) -> None:
+    """The nesting check against extraction on real pages (../shared's extraction-dev set, when present)."""
+    import glob
+
+    from obelics.html.extract import extract_document
+    from obelics.io.warc import DEFAULT_MAX_HTML_DEPTH, html_too_deep
+
+    files = sorted(glob.glob(str(ROOT.parent / "shared/data/extraction-dev/pages/*/source.html.gz")))[:limit]
+    if not files:
+        print("   (no ../shared/data/extraction-dev: depth check on real pages not measured)")
+        return
+    bodies = [gzip.open(f).read() for f in files]
+    texts = [b.decode("utf-8", "replace") for b in bodies]
+    scanned = sum(b.count(b"<") > DEFAULT_MAX_HTML_DEPTH for b in bodies)
+    best_check = best_extract = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        for b in bodies:
+            html_too_deep(b)
+        best_check = min(best_check, time.process_time() - t)
+        t = time.process_time()
+        for h in texts:
+            extract_document(h, "https://example.com/", mode="main-content")
+        best_extract = min(best_extract, time.process_time() - t)
+    print(
+        f"   depth check on {len(bodies)} extraction-dev pages: {best_check / len(bodies) * 1e3:.3f} ms per page "
+        f"({scanned} scanned tag by tag), {best_check / best_extract:.1%} of main-content extraction "
+        f"({best_extract / len(bodies) * 1e3:.2f} ms per page)"
+    )
 
 
 if __name__ == "__main__":

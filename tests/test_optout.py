@@ -19,7 +19,7 @@ from obelics.filters.optout import OptOutList, image_signal, page_decision, url_
 from obelics.io.parquet import read_documents, write_documents
 from obelics.optout.api import OptOutClient, OptOutServiceError, parse_response
 from obelics.optout.lists import load_list, parse_text_list
-from obelics.run.runner import StageFailed, run_stage
+from obelics.run.runner import NothingProduced, StageFailed, run_stage
 
 # ---------------------------------------------------------------- helpers
 
@@ -342,7 +342,10 @@ def test_stage_outage_keep_or_drop_counted(tmp_path):
     keep = run_stage("optout", inputs, str(tmp_path / "keep"), {"api_url": url, "on_api_failure": "keep", **API_FAST})
     assert len(docs_by_url(tmp_path / "keep")) == 4
     assert keep["api_unchecked_kept"] == {"documents": 4, "images": 4} and keep["api_failed_batches"] == 1
-    drop = run_stage("optout", inputs, str(tmp_path / "drop"), {"api_url": url, "on_api_failure": "drop", **API_FAST})
+    settings = {"api_url": url, "on_api_failure": "drop", **API_FAST}
+    with pytest.raises(NothingProduced, match="no document written .*page_api_unavailable=4"):
+        run_stage("optout", inputs, str(tmp_path / "drop"), settings)
+    drop = run_stage("optout", inputs, str(tmp_path / "drop"), settings, allow_empty=True)
     assert docs_by_url(tmp_path / "drop") == {}
     assert drop["removed_documents"] == {"page_api_unavailable": 4}
     assert drop["documents_in"] == 4 and drop.get("documents_out", 0) == 0

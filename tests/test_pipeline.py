@@ -165,7 +165,7 @@ def test_failing_task_is_retried_reported_and_rerun_completes(toy, capsys):
     out = tmp / "o"
     assert run(pipe, "--input", str(tmp / "in"), "--output", str(out), "--workers", "2", "--retries", "2") == 1
     err = capsys.readouterr().err
-    assert "stage tests.pipeline_toys.gen: 1 task(s) failed" in err and "asked to fail on part2_txt" in err
+    assert "stage tests.pipeline_toys.gen: 1 of 5 task(s) failed" in err and "asked to fail on part2_txt" in err
     log = out / "01-gen" / "logs" / "part2_txt.log"
     assert str(log) in err
     text = log.read_text()

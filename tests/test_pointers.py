@@ -287,7 +287,8 @@ def test_fsspec_sources_whole_file_and_ranged_reads(crawl, tmp_path):
     fs = fsspec.filesystem("memory")
     fs.pipe("/bucket/crawl-data/A.warc.gz", (crawl / "crawl-data" / "A.warc.gz").read_bytes())
     try:
-        settings = {"progress": False, "base_url": "memory://bucket/"}
+        # memory:// lives in this process: extract here, not in a child process (page_timeout=0)
+        settings = {"progress": False, "base_url": "memory://bucket/", "page_timeout": 0}
         run_stage("extract", ["memory://bucket/crawl-data/A.warc.gz"], str(tmp_path / "whole"), settings)
         whole = _docs(tmp_path / "whole")
         assert len(whole) == N_PAGES and whole[0].general_metadata["warc_filename"] == "crawl-data/A.warc.gz"

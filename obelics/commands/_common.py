@@ -10,7 +10,7 @@ from typing import Any
 
 from obelics.io.paths import expand_inputs
 from obelics.run.engines import EngineError
-from obelics.run.runner import LocalEngine, StageFailed, run_stage
+from obelics.run.runner import LocalEngine, NothingProduced, StageFailed, run_stage
 from obelics.run.settings import SettingsError, load_settings_file, parse_overrides
 
 log = logging.getLogger("obelics")
@@ -49,11 +49,17 @@ def resolve_inputs(args: argparse.Namespace, suffixes: tuple[str, ...] = (".parq
 
 
 def add_stage_options(p: argparse.ArgumentParser, settings_file: bool = True) -> None:
-    """--output, --workers, --retries, --force, --set KEY=VALUE (and --config FILE)."""
+    """--output, --workers, --retries, --force, --allow-empty, --set KEY=VALUE (and --config FILE)."""
     p.add_argument("--output", "-o", required=True, help="output folder (shards, stats JSON)")
     p.add_argument("--workers", type=int, default=1, help="parallel tasks on this machine (default 1)")
     p.add_argument("--retries", type=int, default=1, help="retries of a failed task before it is reported")
-    p.add_argument("--force", action="store_true", help="redo tasks already complete")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="redo everything: remove what an earlier run wrote in the output folder (needed when its "
+        "settings or inputs differ)",
+    )
+    p.add_argument("--allow-empty", action="store_true", help="exit 0 even when no document is written (else exit 1)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a stage setting")
     if settings_file:
         p.add_argument(
@@ -133,7 +139,16 @@ def run_stage_command(stage: str, inputs: list[str], args: argparse.Namespace, s
     overrides = {**from_file, **settings, **parse_overrides(getattr(args, "set", []))}
     engine = engine_from_args(args)
     try:
-        run_stage(stage, inputs, args.output, overrides, engine=engine, retries=args.retries, force=args.force)
+        run_stage(
+            stage,
+            inputs,
+            args.output,
+            overrides,
+            engine=engine,
+            retries=args.retries,
+            force=args.force,
+            allow_empty=getattr(args, "allow_empty", False),
+        )
     finally:
         close = getattr(engine, "close", None)
         if close:
@@ -148,7 +163,11 @@ def run_command(fn, args: argparse.Namespace) -> int:
     except (UsageError, SettingsError, FileNotFoundError) as e:
         print(f"obelics: error: {e}", file=sys.stderr)
         return 2
-    except StageFailed as e:
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as e:
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"obelics: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except (StageFailed, NothingProduced) as e:
         print(f"obelics: {e}", file=sys.stderr)
         return 1
     except EngineError as e:

@@ -90,6 +90,7 @@ def main(args: argparse.Namespace) -> int:
             retries=args.retries,
             force=args.force,
             check=not args.no_check_inputs,
+            allow_empty=args.allow_empty,
         )
     finally:
         close_engine(engine)

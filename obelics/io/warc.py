@@ -827,13 +827,50 @@ class HtmlPage:
     warc_truncated: str | None = None  # WARC-Truncated (the crawler cut the payload)
 
 
+# Elements that never hold others: they do not deepen the nesting.
+_VOID_TAGS = b"area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr|keygen|command|basefont|frame"
+_TAG = re.compile(rb"<(/?)(?!(?:" + _VOID_TAGS + rb")[\s/>])[a-zA-Z]", re.IGNORECASE)
+DEFAULT_MAX_HTML_DEPTH = 5000
+
+
+def html_too_deep(body: bytes, max_depth: int = DEFAULT_MAX_HTML_DEPTH) -> bool:
+    """Whether the element nesting of an HTML payload may exceed ``max_depth`` (0 = no limit).
+
+    An HTML parser's time grows with the square of the nesting (each tag checks the open
+    elements), in native code no timer can interrupt: a few MB of nested ``<div>`` take
+    minutes. The check is on the bytes, before any parsing: a page with fewer ``<`` than the
+    limit cannot be that deep (one count, most pages stop there); others are scanned tag by tag,
+    start tags of non-void elements opening and end tags closing a level. Implied end tags
+    (``<p>``, ``<li>`` left open) count as open, so the estimate is high, never low.
+    """
+    if max_depth <= 0 or body.count(b"<") <= max_depth:
+        return False
+    depth = 0
+    for slash in _TAG.findall(body):
+        if slash:
+            if depth:
+                depth -= 1
+        else:
+            depth += 1
+            if depth > max_depth:
+                return True
+    return False
+
+
 def html_page(
-    rec: WarcRecord, stats: Any = None, *, max_html_bytes: int = 8 * 1024 * 1024, count_records: bool = True
+    rec: WarcRecord,
+    stats: Any = None,
+    *,
+    max_html_bytes: int = 8 * 1024 * 1024,
+    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH,
+    count_records: bool = True,
 ) -> HtmlPage | None:
     """The HTML page of a record, or None (not a response, not HTML, or bad: counted in ``stats``).
 
     Counts go to ``records`` and ``html_responses``; bad input under ``skipped`` and
-    ordinary non-pages (requests, images...) under ``ignored``.
+    ordinary non-pages (requests, images...) under ``ignored``. Pages larger than
+    ``max_html_bytes`` or nested deeper than ``max_html_depth`` (:func:`html_too_deep`)
+    are skipped before they are parsed (``html_too_large``, ``html_too_deep``).
     """
     stats = stats if stats is not None else CountSink()
     if count_records:
@@ -890,6 +927,9 @@ def html_page(
     stats.inc("html_responses")
     if len(body) > max_html_bytes:
         stats.reason("skipped", "html_too_large")
+        return None
+    if html_too_deep(body, max_html_depth):
+        stats.reason("skipped", "html_too_deep")
         return None
     text, cs, cs_src = decode_html(body, ctype, rec.header("WARC-Identified-Content-Charset"))
     stats.reason("charset_source", cs_src)

@@ -33,6 +33,7 @@ import yaml
 
 from obelics.io.atomic import write_json
 from obelics.io.paths import expand_inputs, is_remote
+from obelics.run import fingerprint, outdir
 from obelics.run.runner import run_stage, stage_module, stage_settings
 from obelics.run.settings import SettingsError
 
@@ -254,32 +255,21 @@ def _stage_inputs(pipe: Pipeline, st: PipelineStage, output: str, given: list[st
     return [o for o in outputs if os.path.exists(o)]
 
 
-def _check_previous_run(output: str, pipe: Pipeline, inputs: list[str] | None, force: bool) -> None:
-    """Refuse to mix a run with another's settings in the same folder (unless ``force``)."""
-    record = Path(output) / "pipeline.json"
-    if force or not record.exists():
-        return
-    try:
-        old = json.loads(record.read_text())
-    except ValueError:
-        return
-    old_stages = {s["name"]: s for s in old.get("stages", [])}
-    for st in pipe.stages:
-        prev = old_stages.get(st.name)
-        if prev and prev.get("settings") != st.settings and (Path(output) / st.folder).exists():
-            diff = [
-                f"{k}: {prev['settings'].get(k)!r} -> {v!r}"
-                for k, v in st.settings.items()
-                if prev["settings"].get(k) != v
-            ]
-            raise PipelineError(
-                f"the settings of stage {st.name!r} differ from the run already in {output} ({'; '.join(diff)}): "
-                "use --force to redo the stages, or another --output"
-            )
-    if inputs is not None and old.get("inputs") is not None and old["inputs"] != inputs:
-        raise PipelineError(
-            f"the inputs differ from the run already in {output}: use --force to redo it, or another --output"
-        )
+def _check_previous_run(output: str, selected: list[PipelineStage], inputs: list[str] | None) -> None:
+    """Refuse before any work when a selected stage's folder holds a run of other settings (or, for
+    the first, other inputs): the same fingerprints each stage checks when it starts."""
+    for n, st in enumerate(selected):
+        folder = str(Path(output) / st.folder)
+        old = fingerprint.read_record(folder)
+        if old is None:
+            continue
+        if n == 0 and inputs is not None:
+            new = fingerprint.compute(st.stage, inputs, st.settings, stage_module(st.stage), old, exclude=folder)
+            changes = fingerprint.differences(old, new)
+        else:
+            changes = fingerprint.settings_differences(old, st.stage, st.settings, stage_module(st.stage))
+        if changes:
+            raise fingerprint.FingerprintMismatch(fingerprint.mismatch_message(st.name, folder, changes))
 
 
 def run_pipeline(
@@ -291,11 +281,14 @@ def run_pipeline(
     retries: int = 1,
     force: bool = False,
     check: bool = True,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
     """Run the selected stages in order; return (and write to ``OUT/summary.json``) their summaries.
 
     ``inputs`` feed the first selected stage (expanded from files, folders and globs);
-    without them it reads the previous stage's output in ``output``.
+    without them it reads the previous stage's output in ``output``. ``OUT`` is locked for the
+    run; each stage refuses a folder holding a run of other settings or inputs unless ``force``.
+    A stage that writes no document stops the run (NothingProduced) unless ``allow_empty``.
     """
     selected = select(pipe, only)
     first = selected[0]
@@ -314,11 +307,24 @@ def run_pipeline(
         raise PipelineError(f"no input files for stage {first.name!r}")
     if check:
         check_inputs(current)
-    if first.index == 1:
-        _check_previous_run(output, pipe, current, force)
-    else:
-        _check_previous_run(output, pipe, None, force)
-    Path(output).mkdir(parents=True, exist_ok=True)
+    outdir.prepare(output)
+    with outdir.lock(output):
+        return _run_selected(pipe, selected, current, output, engine, retries, force, allow_empty)
+
+
+def _run_selected(
+    pipe: Pipeline,
+    selected: list[PipelineStage],
+    current: list[str],
+    output: str,
+    engine: Any,
+    retries: int,
+    force: bool,
+    allow_empty: bool,
+) -> dict[str, Any]:
+    first = selected[0]
+    if not force:
+        _check_previous_run(output, selected, current)
     record = {
         "pipeline": pipe.name,
         "path": pipe.path,
@@ -332,7 +338,16 @@ def run_pipeline(
         if st is not first:
             current = _stage_inputs(pipe, st, output, None)
         log.info("stage %d/%d %s: %d input(s) -> %s", st.index, len(pipe.stages), st.name, len(current), folder)
-        summary = run_stage(st.stage, current, folder, st.settings, engine=engine, retries=retries, force=force)
+        summary = run_stage(
+            st.stage,
+            current,
+            folder,
+            st.settings,
+            engine=engine,
+            retries=retries,
+            force=force,
+            allow_empty=allow_empty,
+        )
         summaries[st.name] = summary
         current = [o for o in summary.get("outputs", []) if os.path.exists(o)]
     return write_run_summary(output, pipe)

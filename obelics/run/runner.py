@@ -12,6 +12,7 @@ from typing import Any
 
 from obelics.io.atomic import remove_stale_temps, write_json
 from obelics.io.paths import WORK, shard_name
+from obelics.run import outdir
 from obelics.run import settings as settings_mod
 from obelics.run.engines import Engine
 from obelics.run.engines.local import LocalEngine
@@ -26,10 +27,20 @@ summary_log = logging.getLogger("obelics.summary")
 class StageFailed(RuntimeError):
     """Some tasks failed after their retries; the others completed."""
 
-    def __init__(self, stage: str, failed: list[dict[str, Any]]) -> None:
+    def __init__(self, stage: str, failed: list[dict[str, Any]], total: int | None = None) -> None:
         self.failed = failed
         lines = [f"  {f.get('task')}: {f.get('error')} (log: {f.get('log')})" for f in failed]
-        super().__init__(f"stage {stage}: {len(failed)} task(s) failed\n" + "\n".join(lines))
+        of = f" of {total}" if total else ""
+        super().__init__(f"stage {stage}: {len(failed)}{of} task(s) failed\n" + "\n".join(lines))
+
+
+class NothingProduced(RuntimeError):
+    """A stage ran on non-empty input and wrote no document (see ``allow_empty``)."""
+
+
+# The counters of a stage's summary that say how many documents it wrote, first found counts.
+OUTPUT_COUNTERS = ("documents_out", "documents")
+INPUT_COUNTERS = ("documents_in", "records", "pointers")
 
 
 def stage_module(stage: str):
@@ -120,11 +131,56 @@ def run_stage(
     engine: Engine | None = None,
     retries: int = 1,
     force: bool = False,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
-    """Run every step of ``stage``; write ``OUT/stats.json``; raise StageFailed if tasks failed."""
+    """Run every step of ``stage``; write ``OUT/stats.json``; return the merged stats.
+
+    The output folder is locked for the run and claimed by the run's fingerprint (see
+    :mod:`obelics.run.outdir`): a folder holding a run of other settings or inputs is refused
+    (FingerprintMismatch) unless ``force``, which removes that run's outputs first. Raises
+    StageFailed if tasks failed, NothingProduced if no document was written (unless ``allow_empty``).
+    """
     mod = stage_module(stage)
     settings = stage_settings(stage, overrides)
-    Path(output).mkdir(parents=True, exist_ok=True)
+    outdir.prepare(output)
+    with outdir.lock(output):
+        outdir.claim(stage, output, inputs, settings, mod, force=force)
+        summary = _run_steps(stage, mod, inputs, output, settings, engine, retries, force)
+    if not allow_empty:
+        check_produced(stage, summary, inputs)
+    return summary
+
+
+def check_produced(stage: str, summary: dict[str, Any], inputs: list[str]) -> None:
+    """NothingProduced (one line, with the counts) when a stage that counts documents wrote none."""
+    counter = next((k for k in OUTPUT_COUNTERS if k in summary), None)
+    if counter is None and "." in stage:  # a stage of another package that does not count documents
+        return
+    if not inputs or summary.get(counter or "documents", 0):
+        return
+    counts = [f"{len(inputs)} input(s)"]
+    counts += [f"{k}={summary[k]}" for k in INPUT_COUNTERS if k in summary]
+    for group in ("skipped", "ignored", "removed_documents", "rejected"):
+        reasons = summary.get(group)
+        if isinstance(reasons, dict) and reasons:
+            top = sorted(reasons.items(), key=lambda kv: -kv[1] if isinstance(kv[1], (int, float)) else 0)[:3]
+            counts.append(f"{group}: " + ", ".join(f"{k}={v}" for k, v in top))
+    raise NothingProduced(
+        f"stage {stage}: no document written ({'; '.join(counts)}); "
+        "see its stats.json, or rerun with --allow-empty to accept an empty result"
+    )
+
+
+def _run_steps(
+    stage: str,
+    mod: Any,
+    inputs: list[str],
+    output: str,
+    settings: dict[str, Any],
+    engine: Engine | None,
+    retries: int,
+    force: bool,
+) -> dict[str, Any]:
     remove_stale_temps(output)
     steps: list[list[Task]] = mod.plan(inputs, output, settings)
     # temp files of writers killed in an earlier run, wherever the tasks write
@@ -152,7 +208,7 @@ def run_stage(
         failed = [r for r in step_results if r.get("failed")]
         if failed:
             _write_summary(stage, output, settings, results, inputs, outputs)
-            raise StageFailed(stage, failed)
+            raise StageFailed(stage, failed, len(step))
     summary = _write_summary(stage, output, settings, results, inputs, outputs)
     from obelics.report.card import write_stage_card
 
@@ -199,4 +255,14 @@ def _write_summary(
     return summary
 
 
-__all__ = ["Engine", "LocalEngine", "StageFailed", "Task", "execute", "map_tasks", "run_stage", "stage_module"]
+__all__ = [
+    "Engine",
+    "LocalEngine",
+    "NothingProduced",
+    "StageFailed",
+    "Task",
+    "execute",
+    "map_tasks",
+    "run_stage",
+    "stage_module",
+]

@@ -21,8 +21,6 @@ decisions (small) and markers stay in ``OUT/_work``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import shutil
@@ -33,7 +31,6 @@ from typing import Any
 from obelics.dedup.passes import PASS_NAMES, make_pass
 from obelics.dedup.store import connect, read_for_shard, write_grouped
 from obelics.document import Document, DocumentError
-from obelics.io.atomic import write_json
 from obelics.io.parquet import DocumentWriter, read_rows
 from obelics.io.paths import WORK
 from obelics.progress import progress
@@ -78,28 +75,6 @@ class Settings(StageSettings):
 DEFAULTS: dict[str, Any] = Settings.defaults()
 
 
-def _fingerprint(inputs: list[str], settings: dict[str, Any]) -> str:
-    blob = json.dumps({"inputs": inputs, "settings": settings}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _check_plan(output: str, inputs: list[str], settings: dict[str, Any]) -> None:
-    """Refuse to resume a run of other inputs or settings in the same folder (its decisions would be stale)."""
-    path = Path(output, WORK, "plan.json")
-    fp = _fingerprint(inputs, settings)
-    if path.exists():
-        try:
-            old = json.loads(path.read_text()).get("fingerprint")
-        except (OSError, ValueError):
-            old = None
-        if old and old != fp:
-            raise SettingsError(
-                f"{output} holds a dedup run of other inputs or settings ({path}); "
-                "use a new --output folder or delete this one"
-            )
-    write_json(path, {"fingerprint": fp, "inputs": inputs, "settings": settings})
-
-
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
     """Steps: per pass, a shard step writing its keys and its global steps; then the final shard step."""
     passes = list(settings["passes"])
@@ -120,7 +95,6 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             )
         except ValueError as e:
             raise SettingsError(f"dedup: {e}") from None
-    _check_plan(output, inputs, settings)
     parts = settings["partitions"] or max(1, min(len(inputs), 256))
     final = map_tasks(STAGE, "obelics.stages.dedup:shard_step", inputs, output, settings)
     names = [t.name for t in final]

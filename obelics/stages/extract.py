@@ -24,8 +24,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import signal
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +41,7 @@ from obelics.io.pointers import (
 )
 from obelics.io.warc import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_HTML_DEPTH,
     READERS,
     HtmlPage,
     html_page,
@@ -57,6 +56,7 @@ from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._page_worker import PageGuard, run_guarded
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -82,7 +82,16 @@ class Settings(StageSettings):
     max_record_bytes: int = setting(
         32 * 1024 * 1024, "larger records are not read into memory (record_too_large)", min=1, unit="bytes"
     )
-    page_timeout: float = setting(60.0, "time one page may take to extract (0 = no limit)", min=0, unit="s")
+    max_html_depth: int = setting(
+        DEFAULT_MAX_HTML_DEPTH, "pages nested deeper are skipped unparsed (html_too_deep; 0 = no limit)", min=0
+    )
+    page_timeout: float = setting(
+        60.0,
+        "time one page may take to extract: pages are extracted in a child process, killed past it "
+        "(extraction_timeout); 0 = no limit, in the task's own process",
+        min=0,
+        unit="s",
+    )
     progress: bool = setting(True, "a progress bar over records (on a terminal)")
     pointer_chunk_size: int = setting(
         5000, "record pointers per task (0 = one task per pointer list)", min=0, group="record pointers"
@@ -171,7 +180,17 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
 # Tasks
 # ----------------------------------------------------------------------------------------
 def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """Every HTML response of one WARC file to one Parquet shard."""
+    """Every HTML response of one WARC file to one Parquet shard (see :mod:`obelics.stages._page_worker`
+    for how ``page_timeout`` holds)."""
+    run_guarded(_extract_warc, inputs, output, settings, stats, float(settings.get("page_timeout") or 0))
+
+
+def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
+    """The records a chunk of a pointer list points to, fetched by range, to one Parquet shard."""
+    run_guarded(_extract_pointers, inputs, output, settings, stats, float(settings.get("page_timeout") or 0))
+
+
+def _extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats, guard: PageGuard) -> None:
     (path,) = inputs
     warc_name = relative_name(path, settings["base_url"])
     name = shard_name(path)
@@ -188,17 +207,16 @@ def extract_warc(inputs: list[str], output: str, settings: dict[str, Any], stats
             on_bytes=lambda n: stats.inc("bytes_in", n),
         ):
             bar.update(1)
-            page = html_page(rec, stats, max_html_bytes=int(settings["max_html_bytes"]))
+            page = html_page(rec, stats, **_page_limits(settings))
             if page is None:
                 continue
-            doc = extract_page(page, warc_name, settings, stats)
+            doc = extract_page(page, warc_name, settings, stats, guard)
             if doc is not None:
                 writer.write(doc)
     _finish(output, stats)
 
 
-def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
-    """The records a chunk of a pointer list points to, fetched by range, to one Parquet shard."""
+def _extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats, guard: PageGuard) -> None:
     (path,) = inputs
     start, stop = (settings.get("rows") or [0, None])[:2]
     pointers = sort_pointers(read_pointers(path, int(start or 0), stop, stats, keep_published=settings["compare"]))
@@ -237,7 +255,7 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
                     _not_reextracted(ptr, stats)
                     continue
                 rec.offset, rec.length = ptr.offset, ptr.length
-                page = html_page(rec, stats, max_html_bytes=int(settings["max_html_bytes"]))
+                page = html_page(rec, stats, **_page_limits(settings))
                 if page is None:
                     _not_reextracted(ptr, stats)
                     continue
@@ -245,7 +263,7 @@ def extract_pointers(inputs: list[str], output: str, settings: dict[str, Any], s
                     stats.reason("skipped", "url_mismatch")
                     _not_reextracted(ptr, stats)
                     continue
-                doc = extract_page(page, ptr.warc_filename, settings, stats)
+                doc = extract_page(page, ptr.warc_filename, settings, stats, guard)
                 if doc is None:
                     _not_reextracted(ptr, stats)
                     continue
@@ -279,41 +297,32 @@ def _finish(output: str, stats: Stats) -> None:
 # ----------------------------------------------------------------------------------------
 # One page
 # ----------------------------------------------------------------------------------------
-class _PageTimeout(Exception):
-    pass
+def _page_limits(settings: dict[str, Any]) -> dict[str, int]:
+    return {
+        "max_html_bytes": int(settings["max_html_bytes"]),
+        "max_html_depth": int(settings.get("max_html_depth", DEFAULT_MAX_HTML_DEPTH) or 0),
+    }
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise _PageTimeout after ``seconds`` (main thread on Unix only; elsewhere no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        yield
-        return
+def extract_page(
+    page: HtmlPage,
+    warc_name: str,
+    settings: dict[str, Any],
+    stats: Stats,
+    guard: PageGuard | None = None,
+) -> Document | None:
+    """The document of one page with its WARC pointer in ``general_metadata``; None (counted) when none.
 
-    def _raise(signum, frame):
-        raise _PageTimeout()
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats: Stats) -> Document | None:
-    """The document of one page with its WARC pointer in ``general_metadata``; None (counted) when none."""
+    ``guard`` tells the process watching this one which page is extracted since when, and skips
+    the pages an earlier attempt gave up on (already counted there).
+    """
     from obelics.html.extract import extract_document
 
+    if guard is not None and not guard.begin():
+        return None
     headers = {k.lower(): v for k, v in page.http_headers.items()}
     try:
-        with _time_limit(float(settings.get("page_timeout") or 0)):
-            doc = extract_document(page.html, page.url, mode=settings["mode"], http_headers=headers)
-    except _PageTimeout:
-        stats.reason("skipped", "extraction_timeout")
-        log.warning("extraction of %s took longer than %ss; skipped", page.url, settings.get("page_timeout"))
-        return None
+        doc = extract_document(page.html, page.url, mode=settings["mode"], http_headers=headers)
     except RecursionError:
         stats.reason("skipped", "extraction_recursion")
         return None
@@ -321,6 +330,9 @@ def extract_page(page: HtmlPage, warc_name: str, settings: dict[str, Any], stats
         stats.reason("skipped", "extraction_error")
         log.warning("extraction of %s failed: %r", page.url, e)
         return None
+    finally:
+        if guard is not None:
+            guard.end()
     if doc is None:
         stats.reason("ignored", "no_text_or_image")
         return None

@@ -46,7 +46,7 @@ def document(line: str, url: str, seed: int) -> Document:
 
 
 BOOKKEEPING_DIRS = {"logs", "_slurm"}
-BOOKKEEPING_FILES = {"pipeline.json", "summary.json"}
+BOOKKEEPING_FILES = {"pipeline.json", "summary.json", ".fingerprint.json"}
 
 
 def data_digests(folder: str | os.PathLike) -> dict[str, str]:

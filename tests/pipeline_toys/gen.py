@@ -9,6 +9,8 @@ from obelics.stats import Stats
 from tests.pipeline_toys import document, misbehave
 
 DEFAULTS = {"sleep": 0.0, "fail_on": "", "fail_flag": "", "crash_on": "", "mode": "plain"}
+# Test knobs: they make tasks slow or fail, never change what a task writes.
+EXECUTION_KEYS = frozenset({"sleep", "fail_on", "fail_flag", "crash_on"})
 CHOICES = {"mode": ["plain", "upper"]}
 INPUT_SUFFIXES = (".txt",)
 

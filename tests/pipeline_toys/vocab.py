@@ -16,6 +16,8 @@ from obelics.stats import Stats
 from tests.pipeline_toys import misbehave
 
 DEFAULTS = {"min_count": 2, "sleep": 0.0, "fail_on": "", "fail_flag": "", "crash_on": "", "fail_step": 2}
+# Test knobs: they make tasks slow or fail, never change what a task writes.
+EXECUTION_KEYS = frozenset({"sleep", "fail_on", "fail_flag", "crash_on", "fail_step"})
 
 
 def plan(inputs: list[str], output: str, settings: dict) -> list[list[Task]]:
