@@ -468,6 +468,9 @@ def write_stage_card(output: str, summary: dict[str, Any]) -> str | None:
         "`stats.json` holds the stage's counts, removal reasons and settings; `NAME.stats.json` each task's "
         "(they also mark the task complete). `obelics preview FOLDER` prints a few documents.",
     ]
+    text = "\n".join(lines + body) + "\n"
+    if path.exists() and path.read_text(encoding="utf-8", errors="replace") == text:
+        return str(path)  # a rerun that changed nothing leaves the card as it was
     with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines + body) + "\n")
+        fh.write(text)
     return str(path)
