@@ -52,7 +52,10 @@ def test_settings_recorded_by_a_run_are_all_listed(tmp_path, capsys):
     )
     shard = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist([doc.to_row()]), shard)
-    assert cli(["-q", "filter", str(shard), "-o", str(tmp_path / "o"), "--set", "language_min_score=off", "--allow-empty"]) == 0
+    assert (
+        cli(["-q", "filter", str(shard), "-o", str(tmp_path / "o"), "--set", "language_min_score=off", "--allow-empty"])
+        == 0
+    )
     capsys.readouterr()
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
     listed = dict(re.findall(r"^  (\w+) = (.*)$", _help("filter", capsys), re.M))
