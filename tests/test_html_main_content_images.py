@@ -1,0 +1,51 @@
+"""Main-content mode keeps the images of the article region as a reader sees them: hand-written
+pages, one per rule of docs/extraction.md ("Images in main-content mode")."""
+
+from __future__ import annotations
+
+from obelics.html.extract import extract_document
+
+URL = "https://news.example.org/2024/07/harbour"
+
+PARAGRAPHS = [
+    "The harbour wall was rebuilt after the storm of 1953, with granite brought by boat from the north.",
+    "Fishermen still land their catch at dawn, and the market opens before most of the town is awake.",
+    "A new footbridge, opened last spring, links the old quay to the lighthouse and the coastal path.",
+    "The museum in the former customs house tells the story of the smugglers who once ran the bay.",
+]
+
+
+def main_images(html: str) -> list[str]:
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    return [i for i in doc.images if i]
+
+
+def test_a_lazy_image_whose_url_is_only_in_its_noscript_twin_is_kept():
+    # The <img> holds a data: placeholder (a script sets its URL); the plain image is its
+    # <noscript> twin. An ad's <noscript> pixel beside a script is not kept.
+    html = f"""<html><body><article><h1>The harbour</h1><p>{PARAGRAPHS[0]}</p>
+      <p><img class="lazyload" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+      <noscript><img src="/img/wall.jpg" alt="The wall"></noscript></p>
+      <p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>
+      <script>ads()</script><noscript><img src="https://ads.example.com/p?id=3"></noscript>
+      <p>{PARAGRAPHS[3]}</p></article></body></html>"""
+    assert main_images(html) == ["https://news.example.org/img/wall.jpg"]
+
+
+def test_images_of_the_article_stay_whatever_their_names_say():
+    # In the article region a product's "logo", an author's "avatar" and an "icon"-named chart are
+    # the article's; spacers, tracking pixels and bare bullet icons are not.
+    html = f"""<html><body><header class="site"><img src="/static/logo.png" class="site-logo"></header>
+      <article><h1>The harbour</h1><p>{PARAGRAPHS[0]}</p>
+      <p><img src="/uploads/harbour-trust-logo.png" width="300" height="120" alt="The harbour trust"></p>
+      <p>{PARAGRAPHS[1]}</p><p><img src="/uploads/icons/tides-chart.png"></p>
+      <p>{PARAGRAPHS[2]}<img src="/img/spacer.gif"><img src="/img/bullet.png" width="8" height="8"></p>
+      <p>{PARAGRAPHS[3]}<img src="/img/arrow.png" width="16" height="16"></p>
+      <p><img class="avatar" src="/authors/ann.jpg" width="60" height="60" alt="Ann"> Ann Lee</p>
+      <img src="https://stats.example.com/tracking/pixel.gif"></article></body></html>"""
+    assert main_images(html) == [
+        "https://news.example.org/uploads/harbour-trust-logo.png",
+        "https://news.example.org/uploads/icons/tides-chart.png",
+        "https://news.example.org/authors/ann.jpg",
+    ]
