@@ -675,7 +675,46 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     for group in groups:
         for region in group:
             prune(region, links)
+            drop_linked_block_images(region, links)
     return groups
+
+
+# Blocks whose images go when the block is dense in links (readability's conditional cleaning).
+LINKED_BLOCK_SELECTOR = "div,section,table,form"
+LINKED_BLOCK_DENSITY = 0.2
+LINKED_BLOCK_COMMAS = 10
+DATA_TABLE_ROWS = 10
+
+
+def _data_table(node: Any) -> bool:
+    """A table of data (an infobox, a spec sheet), not of layout: it has a caption, header cells or
+    many rows."""
+    if node.tag != "table":
+        return False
+    return node.css_first("caption,th,thead,colgroup,tfoot") is not None or len(node.css("tr")) >= DATA_TABLE_ROWS
+
+
+def drop_linked_block_images(region: Any, links: LinkText) -> None:
+    """Step 6's link blocks: inside the article, the images of a block that is more than a fifth
+    link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
+    text stays to the text rules. A block of prose (ten commas or more), one named as content only,
+    a figure's, a data table's (an infobox), a lightbox gallery (:func:`_is_gallery`) and a list
+    keep theirs."""
+    region_key = region.mem_id
+    for node in region.css(LINKED_BLOCK_SELECTOR):
+        if node.mem_id == region_key:
+            continue
+        images = node.css("img")
+        if not images or _in_figure(node) or _data_table(node) or _is_gallery(node):
+            continue
+        text = node.text()
+        text_len = nonspace(text)
+        if not text_len or links(node) <= LINKED_BLOCK_DENSITY * text_len:
+            continue
+        if text.count(",") >= LINKED_BLOCK_COMMAS or _class_weight(node) > 0:
+            continue
+        for img in images:
+            _detach(img)
 
 
 # The plausibility check: the chosen region must hold at least this share of the article-like text
