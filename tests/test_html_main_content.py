@@ -219,12 +219,13 @@ def test_content_image_tells_content_from_decoration():
 
 
 def test_keep_image_drops_only_what_no_reader_sees():
-    # inside the article region an icon, an emoticon or an author's picture is the article's
+    # inside the article region a logo, an icon or an emoticon is the article's
     assert keep_image({}, "https://x.org/uploads/2024/05/boats.jpg")
     assert keep_image({"class": "wp-smiley", "alt": ":)"}, "https://x.org/smilies/icon_smile.gif")
     assert keep_image({"width": "24", "height": "24", "alt": "pi"}, "https://x.org/a.jpg")
     assert not keep_image({"width": "24", "height": "24"}, "https://x.org/a.jpg")  # a bare icon
-    assert keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")
+    assert keep_image({"class": "site-logo"}, "https://x.org/a.png")  # a product's or a brand's logo in a review
+    assert not keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")  # a person beside a byline
     # spacers, rules and tracking pixels go
     assert not keep_image({"width": "1", "height": "1"}, "https://x.org/p.gif")
     assert not keep_image({"width": "8", "height": "300"}, "https://x.org/a.jpg")

@@ -34,8 +34,8 @@ def test_a_lazy_image_whose_url_is_only_in_its_noscript_twin_is_kept():
 
 
 def test_images_of_the_article_stay_whatever_their_names_say():
-    # In the article region a product's "logo", an author's "avatar" and an "icon"-named chart are
-    # the article's; spacers, tracking pixels and bare bullet icons are not.
+    # In the article region a product's "logo" and an "icon"-named chart are the article's;
+    # spacers, tracking pixels, bare bullet icons and an author's avatar are not.
     html = f"""<html><body><header class="site"><img src="/static/logo.png" class="site-logo"></header>
       <article><h1>The harbour</h1><p>{PARAGRAPHS[0]}</p>
       <p><img src="/uploads/harbour-trust-logo.png" width="300" height="120" alt="The harbour trust"></p>
@@ -47,7 +47,6 @@ def test_images_of_the_article_stay_whatever_their_names_say():
     assert main_images(html) == [
         "https://news.example.org/uploads/harbour-trust-logo.png",
         "https://news.example.org/uploads/icons/tides-chart.png",
-        "https://news.example.org/authors/ann.jpg",
     ]
 
 

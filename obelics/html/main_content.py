@@ -23,8 +23,10 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
 5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
    and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
    boilerplate heading with its section;
-6. images are kept where they stand unless they look like logos, icons, avatars, buttons,
-   tracking pixels or other decoration (:func:`keep_image`).
+6. images are kept where they stand, whatever their names say, unless no reader sees them
+   (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
+   in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
+   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback.
 """
 
 from __future__ import annotations
@@ -210,8 +212,11 @@ IMG_WORDS = frozenset(
     }
 )  # fmt: skip
 _IMG_SPLIT = re.compile(r"[^a-z]+")
-# Names of images no reader sees: spacers, tracking pixels, web beacons.
-INVISIBLE_IMG_WORDS = frozenset({"spacer", "pixel", "tracking", "tracker", "beacon", "blank", "transparent", "clear"})
+# Names of images no reader sees (spacers, tracking pixels, web beacons), and of the pictures of
+# people beside a byline or a comment (avatars), which are no part of the article.
+INVISIBLE_IMG_WORDS = frozenset(
+    {"spacer", "pixel", "tracking", "tracker", "beacon", "blank", "transparent", "clear", "avatar", "gravatar"}
+)
 
 
 def _invisible_words(text: str) -> bool:
@@ -800,10 +805,10 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     article stays.
 
     The article region is already free of the page's chrome, so an image in it is the article's
-    whatever its name says (logo, icon, avatar): a photo, a chart, a formula, an emoticon, a
-    product's or an author's picture. What goes: a declared side of at most :data:`SPACER_SIDE`
-    pixels, both sides under :data:`ICON_SIDE` without an alt text (bullets, arrows), or a name
-    (class, id or URL path) that says spacer, pixel, beacon or tracking.
+    whatever its name says (logo, icon, badge): a photo, a chart, a formula, an emoticon, a
+    product's picture. What goes: a declared side of at most :data:`SPACER_SIDE` pixels, both
+    sides under :data:`ICON_SIDE` without an alt text (bullets, arrows), or a name (class, id or
+    URL path) that says spacer, pixel, beacon, tracking or avatar.
     """
     width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
     if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
