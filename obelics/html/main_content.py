@@ -685,7 +685,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
 
 
 # Blocks whose images go when the block is dense in links (readability's conditional cleaning).
-LINKED_BLOCK_SELECTOR = "div,section,table,form"
+LINKED_BLOCK_TAGS = frozenset({"div", "section", "table", "form"})
 LINKED_BLOCK_DENSITY = 0.2
 LINKED_BLOCK_COMMAS = 10
 DATA_TABLE_ROWS = 10
@@ -704,22 +704,32 @@ def drop_linked_block_images(region: Any, links: LinkText) -> None:
     link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
     text stays to the text rules. A block of prose (ten commas or more), one named as content only,
     a figure's, a data table's (an infobox), a lightbox gallery (:func:`_is_gallery`) and a list
-    keep theirs."""
+    keep theirs. Each block is judged once, from the images up."""
     region_key = region.mem_id
-    for node in region.css(LINKED_BLOCK_SELECTOR):
-        if node.mem_id == region_key:
-            continue
-        images = node.css("img")
-        if not images or _in_figure(node) or _data_table(node) or _is_gallery(node):
-            continue
-        text = node.text()
-        text_len = nonspace(text)
-        if not text_len or links(node) <= LINKED_BLOCK_DENSITY * text_len:
-            continue
-        if text.count(",") >= LINKED_BLOCK_COMMAS or _class_weight(node) > 0:
-            continue
-        for img in images:
-            _detach(img)
+    verdicts: dict[int, bool] = {}
+    for img in region.css("img"):
+        node = img.parent
+        while node is not None and node.mem_id != region_key:
+            if node.tag in LINKED_BLOCK_TAGS:
+                key = node.mem_id
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = verdicts[key] = _linked_block(node, links)
+                if verdict:
+                    _detach(img)
+                    break
+            node = node.parent
+
+
+def _linked_block(node: Any, links: LinkText) -> bool:
+    link_len = links(node)
+    if not link_len:
+        return False
+    text = node.text()
+    text_len = nonspace(text)
+    if not text_len or link_len <= LINKED_BLOCK_DENSITY * text_len or text.count(",") >= LINKED_BLOCK_COMMAS:
+        return False
+    return not (_class_weight(node) > 0 or _in_figure(node) or _data_table(node) or _is_gallery(node))
 
 
 # The plausibility check: the chosen region must hold at least this share of the article-like text
