@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from obelics.html.extract import extract_document
-from obelics.html.main_content import keep_image
+from obelics.html.main_content import content_image, keep_image
 from obelics.html.simplify import END_OF_DOCUMENT
 
 URL = "https://news.example.com/2024/05/river-festival"
@@ -201,21 +201,36 @@ def test_hidden_elements_and_boilerplate_labels_are_removed():
     assert text == f"{ARTICLE_PARAGRAPHS[0]}\n\n{ARTICLE_PARAGRAPHS[1]}"
 
 
-def test_keep_image_rejects_decoration():
+def test_content_image_tells_content_from_decoration():
+    assert content_image({}, "https://x.org/uploads/2024/05/boats.jpg")
+    assert content_image({"width": "640", "height": "480"}, "https://x.org/a.jpg")
+    assert content_image({}, "https://x.org/uploads/iconic-building.jpg")  # "icon" inside a word is fine
+    assert not content_image({"class": "site-logo"}, "https://x.org/a.png")
+    assert not content_image({}, "https://x.org/static/logo.png")
+    assert not content_image({}, "https://x.org/icons/share.svg")
+    assert not content_image({}, "https://x.org/img/Translate_icon.svg.png")
+    assert not content_image({"width": "1", "height": "1"}, "https://x.org/p.gif")
+    assert not content_image({"width": "24", "height": "24"}, "https://x.org/a.jpg")  # icon-sized, no alt
+    assert not content_image({"width": "8", "height": "300"}, "https://x.org/a.jpg")  # a spacer or rule
+    assert content_image({"width": "24", "height": "20", "alt": "x squared"}, "https://x.org/f.png")  # formula
+    assert not content_image({"class": "avatar photo"}, "https://x.org/u.jpg")
+    assert not content_image({"role": "presentation"}, "https://x.org/a.jpg")
+    assert not content_image({}, "https://secure.gravatar.com/avatar/abc")
+
+
+def test_keep_image_drops_only_what_no_reader_sees():
+    # inside the article region a logo, an icon or an emoticon is the article's
     assert keep_image({}, "https://x.org/uploads/2024/05/boats.jpg")
-    assert keep_image({"width": "640", "height": "480"}, "https://x.org/a.jpg")
-    assert keep_image({}, "https://x.org/uploads/iconic-building.jpg")  # "icon" inside a word is fine
-    assert not keep_image({"class": "site-logo"}, "https://x.org/a.png")
-    assert not keep_image({}, "https://x.org/static/logo.png")
-    assert not keep_image({}, "https://x.org/icons/share.svg")
-    assert not keep_image({}, "https://x.org/img/Translate_icon.svg.png")
+    assert keep_image({"class": "wp-smiley", "alt": ":)"}, "https://x.org/smilies/icon_smile.gif")
+    assert keep_image({"width": "24", "height": "24", "alt": "pi"}, "https://x.org/a.jpg")
+    assert not keep_image({"width": "24", "height": "24"}, "https://x.org/a.jpg")  # a bare icon
+    assert keep_image({"class": "site-logo"}, "https://x.org/a.png")  # a product's or a brand's logo in a review
+    assert not keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")  # a person beside a byline
+    # spacers, rules and tracking pixels go
     assert not keep_image({"width": "1", "height": "1"}, "https://x.org/p.gif")
-    assert not keep_image({"width": "24", "height": "24"}, "https://x.org/a.jpg")  # an icon-sized image without alt
-    assert not keep_image({"width": "8", "height": "300"}, "https://x.org/a.jpg")  # a spacer or rule
-    assert keep_image({"width": "24", "height": "20", "alt": "x squared"}, "https://x.org/f.png")  # inline formula
-    assert not keep_image({"class": "avatar photo"}, "https://x.org/u.jpg")
-    assert not keep_image({"role": "presentation"}, "https://x.org/a.jpg")
-    assert not keep_image({}, "https://secure.gravatar.com/avatar/abc")
+    assert not keep_image({"width": "8", "height": "300"}, "https://x.org/a.jpg")
+    assert not keep_image({}, "https://x.org/img/spacer.gif")
+    assert not keep_image({"class": "tracking-pixel"}, "https://x.org/t.gif")
 
 
 def test_a_hero_image_and_headline_above_the_article_are_kept():

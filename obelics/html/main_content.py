@@ -23,8 +23,10 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
 5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
    and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
    boilerplate heading with its section;
-6. images are kept where they stand unless they look like logos, icons, avatars, buttons,
-   tracking pixels or other decoration (:func:`keep_image`).
+6. images are kept where they stand, whatever their names say, unless no reader sees them
+   (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
+   in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
+   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 JUNK_TAGS = [
     "script",
     "style",
-    "noscript",
     "template",
     "svg",
     "canvas",
@@ -211,6 +212,18 @@ IMG_WORDS = frozenset(
     }
 )  # fmt: skip
 _IMG_SPLIT = re.compile(r"[^a-z]+")
+# Names of images no reader sees (spacers, tracking pixels, web beacons), and of the pictures of
+# people beside a byline or a comment (avatars), which are no part of the article.
+INVISIBLE_IMG_WORDS = frozenset(
+    {"spacer", "pixel", "tracking", "tracker", "beacon", "blank", "transparent", "clear", "avatar", "gravatar"}
+)
+
+
+def _invisible_words(text: str) -> bool:
+    for token in _IMG_SPLIT.split(text.lower()):
+        if token and (token in INVISIBLE_IMG_WORDS or (token[-1] == "s" and token[:-1] in INVISIBLE_IMG_WORDS)):
+            return True
+    return False
 
 
 def _img_words(text: str) -> bool:
@@ -290,21 +303,31 @@ def _hidden(attrs: dict[str, Any]) -> bool:
     return False
 
 
+# A <noscript> holding an image and at most this much text is an image's fallback.
+NOSCRIPT_IMAGE_TEXT = 80
+
+
 def _strip_junk(tree: LexborHTMLParser) -> None:
     """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
     (a page served whole to readers without scripts) is unwrapped instead, and a ``<header>`` that
     holds it (a page wrapped in one) stays."""
     body = tree.body
     body_len = None
-    if body is not None:
-        for noscript in tree.css("noscript"):
-            length = _text_len(noscript)
-            if length < MIN_ARTICLE_TEXT:
-                continue  # a fallback line or image, not a page
+    for noscript in tree.css("noscript"):
+        length = _text_len(noscript)
+        if length < MIN_ARTICLE_TEXT:
+            # An image's fallback stays for the walk to judge (a lazy image's plain twin is kept,
+            # an ad's or a tracker's is not); a notice ("enable JavaScript") goes.
+            if length > NOSCRIPT_IMAGE_TEXT or noscript.css_first("img,picture") is None:
+                _detach(noscript)
+            continue
+        if body is not None:
             if body_len is None:
                 body_len = _text_len(body)
             if length >= 0.5 * body_len:
                 noscript.unwrap()
+                continue
+        _detach(noscript)
     tree.strip_tags(JUNK_TAGS)
     body_len = None
     for header in tree.css("header"):
@@ -582,7 +605,7 @@ def _has_article_image(node: Any) -> bool:
     for img in node.css("img"):
         attrs = img.attributes
         src = attrs.get("src") or attrs.get("data-src") or ""
-        if keep_image(attrs, src):
+        if content_image(attrs, src):
             return True
     return False
 
@@ -657,7 +680,56 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     for group in groups:
         for region in group:
             prune(region, links)
+            drop_linked_block_images(region, links)
     return groups
+
+
+# Blocks whose images go when the block is dense in links (readability's conditional cleaning).
+LINKED_BLOCK_TAGS = frozenset({"div", "section", "table", "form"})
+LINKED_BLOCK_DENSITY = 0.2
+LINKED_BLOCK_COMMAS = 10
+DATA_TABLE_ROWS = 10
+
+
+def _data_table(node: Any) -> bool:
+    """A table of data (an infobox, a spec sheet), not of layout: it has a caption, header cells or
+    many rows."""
+    if node.tag != "table":
+        return False
+    return node.css_first("caption,th,thead,colgroup,tfoot") is not None or len(node.css("tr")) >= DATA_TABLE_ROWS
+
+
+def drop_linked_block_images(region: Any, links: LinkText) -> None:
+    """Step 6's link blocks: inside the article, the images of a block that is more than a fifth
+    link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
+    text stays to the text rules. A block of prose (ten commas or more), one named as content only,
+    a figure's, a data table's (an infobox), a lightbox gallery (:func:`_is_gallery`) and a list
+    keep theirs. Each block is judged once, from the images up."""
+    region_key = region.mem_id
+    verdicts: dict[int, bool] = {}
+    for img in region.css("img"):
+        node = img.parent
+        while node is not None and node.mem_id != region_key:
+            if node.tag in LINKED_BLOCK_TAGS:
+                key = node.mem_id
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = verdicts[key] = _linked_block(node, links)
+                if verdict:
+                    _detach(img)
+                    break
+            node = node.parent
+
+
+def _linked_block(node: Any, links: LinkText) -> bool:
+    link_len = links(node)
+    if not link_len:
+        return False
+    text = node.text()
+    text_len = nonspace(text)
+    if not text_len or link_len <= LINKED_BLOCK_DENSITY * text_len or text.count(",") >= LINKED_BLOCK_COMMAS:
+        return False
+    return not (_class_weight(node) > 0 or _in_figure(node) or _data_table(node) or _is_gallery(node))
 
 
 # The plausibility check: the chosen region must hold at least this share of the article-like text
@@ -739,7 +811,33 @@ def _inside(node: Any, container: Any) -> bool:
 
 
 def keep_image(attrs: dict[str, Any], src: str) -> bool:
-    """Step 5: False for logos, icons, avatars, buttons, tracking pixels and other decoration."""
+    """Step 6: False for tracking pixels, spacers, rules and bare icons; every other image of the
+    article stays.
+
+    The article region is already free of the page's chrome, so an image in it is the article's
+    whatever its name says (logo, icon, badge): a photo, a chart, a formula, an emoticon, a
+    product's picture. What goes: a declared side of at most :data:`SPACER_SIDE` pixels, both
+    sides under :data:`ICON_SIDE` without an alt text (bullets, arrows), or a name (class, id or
+    URL path) that says spacer, pixel, beacon, tracking or avatar.
+    """
+    width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
+    if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
+        return False
+    if width is not None and height is not None and width < ICON_SIDE and height < ICON_SIDE:
+        alt = attrs.get("alt")
+        if not (alt and alt.strip()):
+            return False  # a bullet, an arrow or a flag icon; with an alt text, a formula or a symbol
+    if _invisible_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
+        return False
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    return not _invisible_words(path[path.find("/", 8) :] if "://" in path else path)
+
+
+def content_image(attrs: dict[str, Any], src: str) -> bool:
+    """Whether an image looks like content rather than a logo, icon, avatar, button or pixel.
+
+    A stricter test than :func:`keep_image`, for deciding whether an image makes its block worth
+    keeping against the text clues (a link list with an icon in it is still a link list)."""
     if (attrs.get("role") or "").lower() == "presentation":
         return False
     if _img_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
