@@ -30,13 +30,13 @@ from typing import Any
 
 from obelics.dedup.passes import PASS_NAMES, make_pass
 from obelics.dedup.store import connect, read_for_shard, write_grouped
-from obelics.document import Document, DocumentError
-from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.document import Document
 from obelics.io.paths import WORK
 from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import Reject, iter_documents, map_documents
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -199,108 +199,96 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
 LIGHT_COLUMNS = ("texts", "images", "metadata", "general_metadata")
 
 
-def _documents(path: str, full: bool):
-    """(row, Document | None, error) for every row of a shard; without image bytes unless ``full``."""
-    columns = None
-    if not full:
-        from obelics.io.parquet import open_input
+def _light_columns(path: str) -> list[str]:
+    """The columns of ``path`` a key step reads: all but the image bytes."""
+    import pyarrow.parquet as pq
 
-        with open_input(path) as fh:
-            import pyarrow.parquet as pq
+    from obelics.io.parquet import open_input
 
-            names = pq.ParquetFile(fh).schema_arrow.names
-        columns = [c for c in names if c in LIGHT_COLUMNS]
-    for i, row in enumerate(read_rows(path, columns=columns)):
-        try:
-            yield i, Document.from_row(row), None
-        except (DocumentError, TypeError, KeyError) as e:
-            yield i, None, e
+    with open_input(path) as fh:
+        names = pq.ParquetFile(fh).schema_arrow.names
+    return [c for c in names if c in LIGHT_COLUMNS]
+
+
+class _EarlierPasses:
+    """The earlier passes' decisions, re-applied to the documents of one shard in row order.
+
+    Each pass's decisions are keyed by the row a document has after the passes before it, so
+    the documents must come in row order. With ``stats`` (the final step) each pass's funnel
+    is counted in its own group (``pass<j>_<name>``).
+    """
+
+    def __init__(self, info: dict[str, Any], settings: dict[str, Any], stats: Stats | None) -> None:
+        self.applied = []  # (pass, its drops for this shard, stats group)
+        for j, a in enumerate(info["apply"]):
+            ap = make_pass(a["pass"], settings, info["partitions"])
+            rows = read_for_shard(a["drops"], info["shard_id"], ap.drop_columns())
+            self.applied.append((ap, ap.load_drops(rows), f"pass{j}_{ap.name}"))
+        self.survivors = [0] * len(self.applied)  # per pass, documents kept so far: row numbers after it
+        self.stats = stats
+
+    def apply(self, doc: Document, row: int) -> tuple[Document | Reject, int]:
+        """The document after the earlier passes (or the first pass's Reject), and its row after them."""
+        vrow = row
+        for j, (ap, drops, group) in enumerate(self.applied):
+            self._count(group, "documents_in")
+            new, counts = ap.apply(doc, vrow, drops)
+            for key, v in counts.items():
+                if v:
+                    self._count(group, key, v)
+                    if key == "paragraphs_removed":
+                        self._count("removed_paragraphs", "repeated_in_domain", v)
+            if new is None:
+                self._count(group, "documents_removed")
+                reject = Reject(ap.reason, images_reason=f"in_{ap.reason}", kind=ap.name, metadata={"pass": ap.name})
+                return reject, vrow
+            doc = new
+            self._count(group, "documents_out")
+            vrow = self.survivors[j]
+            self.survivors[j] += 1
+        return doc, vrow
+
+    def _count(self, group: str, key: str, n: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.reason(group, key, n)
 
 
 def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Re-apply the earlier passes to a shard; write the next pass's keys, or (last step) the output shard."""
     info = settings["_task"]
-    shard_id = info["shard_id"]
-    src = inputs[0]
-    final = "key" not in info
-
-    applied = []  # (pass, its drops for this shard, stats group)
-    for j, a in enumerate(info["apply"]):
-        ap = make_pass(a["pass"], settings, info["partitions"])
-        rows = read_for_shard(a["drops"], shard_id, ap.drop_columns())
-        applied.append((ap, ap.load_drops(rows), f"pass{j}_{ap.name}"))
-    kp = rows_out = None
-    if not final:
-        kp = make_pass(info["key"]["pass"], settings, info["partitions"])
-        rows_out = kp.new_rows()
-
-    survivors = [0] * len(applied)  # per pass, documents kept so far: the row numbers after that pass
-    writer = DocumentWriter(output) if final else None
-    rejected: dict[str, DocumentWriter] = {}
-    try:
-        desc = f"dedup {info['shard']}" + ("" if final else f" keys {info['step']}")
-        for row, doc, err in progress(_documents(src, final), desc=desc, unit="doc"):
-            if doc is None:
-                if final:
-                    stats.reason("skipped", f"bad_row:{type(err).__name__}")
-                    log.warning("%s row %d: %s", src, row, err)
-                continue
-            if final:
-                stats.inc("documents_in")
-                stats.inc("images_in", doc.num_images)
-            vrow = row  # the row this document has after the passes applied so far
-            for j, (ap, drops, group) in enumerate(applied):
-                if final:
-                    stats.reason(group, "documents_in")
-                new, counts = ap.apply(doc, vrow, drops)
-                if final:
-                    for key, v in counts.items():
-                        if v:
-                            stats.reason(group, key, v)
-                            if key == "paragraphs_removed":
-                                stats.reason("removed_paragraphs", "repeated_in_domain", v)
-                if new is None:
-                    if final:
-                        stats.reason(group, "documents_removed")
-                        stats.reason("removed_documents", ap.reason)
-                        if doc.num_images:
-                            stats.reason("removed_images", f"in_{ap.reason}", doc.num_images)
-                        if info.get("rejected"):
-                            if ap.name not in rejected:
-                                rejected[ap.name] = DocumentWriter(info["rejected"][ap.name])
-                            doc.general_metadata["rejected"] = {"stage": STAGE, "pass": ap.name, "reason": ap.reason}
-                            rejected[ap.name].write(doc)
-                    doc = None
-                    break
-                doc = new
-                if final:
-                    stats.reason(group, "documents_out")
-                vrow = survivors[j]
-                survivors[j] += 1
-            if doc is None:
-                continue
-            if kp is not None:
-                kp.keys(doc, shard_id, vrow, rows_out)
-            if writer is not None:
-                writer.write(doc)
-                stats.inc("documents_out")
-                stats.inc("images_out", doc.num_images)
-        if kp is not None:
-            if info["key"]["info"]:
-                write_grouped(info["key"]["info"], rows_out["info"].table(), "gid")
-            write_grouped(info["key"]["keys"], rows_out["keys"].table(), "part")
-    except BaseException:
-        for w in [writer, *rejected.values()]:
-            if w is not None:
-                w.abort()
-        raise
-    for w in [writer, *rejected.values()]:
-        if w is not None:
-            w.close()
+    if "key" in info:
+        _key_step(inputs[0], info, settings)
+    else:
+        passes = _EarlierPasses(info, settings, stats)
+        map_documents(
+            STAGE,
+            inputs[0],
+            output,
+            lambda doc, row: passes.apply(doc, row)[0],
+            stats,
+            keep_rejected=bool(info.get("rejected")),
+            rejected_paths=info.get("rejected"),
+            with_row=True,
+        )
     for f in info.get("remove", []):
         Path(f).unlink(missing_ok=True)
     for d in info.get("remove_dirs", []):
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _key_step(src: str, info: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Write the keys of the next pass for the documents the earlier passes keep (bad rows: skipped)."""
+    passes = _EarlierPasses(info, settings, None)
+    kp = make_pass(info["key"]["pass"], settings, info["partitions"])
+    rows_out = kp.new_rows()
+    desc = f"dedup {info['shard']} keys {info['step']}"
+    for row, doc in progress(iter_documents(src, None, _light_columns(src)), desc=desc, unit="doc"):
+        kept, vrow = passes.apply(doc, row)
+        if not isinstance(kept, Reject):
+            kp.keys(kept, info["shard_id"], vrow, rows_out)
+    if info["key"]["info"]:
+        write_grouped(info["key"]["info"], rows_out["info"].table(), "gid")
+    write_grouped(info["key"]["keys"], rows_out["keys"].table(), "part")
 
 
 def global_step(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
