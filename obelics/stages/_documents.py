@@ -18,7 +18,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from obelics.document import Document
 from obelics.io.parquet import DocumentWriter, count_rows, read_rows
@@ -28,6 +28,16 @@ from obelics.stats import Stats
 log = logging.getLogger("obelics")
 
 FUNNEL = ("documents_in", "documents_out", "images_in", "images_out", "removed_documents", "removed_images")
+
+
+class Writer(Protocol):
+    """Where a per-document stage's kept documents go: written atomically on leaving the block."""
+
+    def write(self, doc: Document) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -47,15 +57,33 @@ class Reject:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Skip:
+    """A document left out and counted as ``skipped: <reason>`` (not valid, empty): not a removal."""
+
+    reason: str
+
+
+Outcome = Document | Reject | Skip | None  # None: left out and counted by the stage itself
+
+
 def iter_documents(path: str, stats: Stats | None, columns: list[str] | None = None) -> Iterator[tuple[int, Document]]:
     """(row number, document) for every row of a shard; a bad row is skipped, counted in ``stats`` and logged.
 
-    Without ``stats`` (a pass that only looks, the same rows are counted when they are written)
-    a bad row is skipped silently.
+    A Parquet shard, or one of our WebDataset tars (``.tar``; a sample is a row). Without
+    ``stats`` (a pass that only looks, the same rows are counted when they are written) a bad
+    row is skipped silently.
     """
-    for i, row in enumerate(read_rows(path, columns=columns)):
+    if path.endswith(".tar"):
+        from obelics.io.webdataset import iter_samples, sample_to_document
+
+        rows: Iterator[Any] = iter_samples(path)
+        to_document: Callable[[Any], Document] = sample_to_document
+    else:
+        rows, to_document = read_rows(path, columns=columns), Document.from_row
+    for i, row in enumerate(rows):
         try:
-            yield i, Document.from_row(row)
+            yield i, to_document(row)
         except Exception as e:  # noqa: BLE001 - a bad row is a counted skip, not a lost shard
             if stats is not None:
                 stats.reason("skipped", f"bad_row:{type(e).__name__}")
@@ -128,6 +156,9 @@ class _Funnel:
         if self.rejected is not None:
             self.rejected.write(doc, reject)
 
+    def skipped(self, skip: Skip) -> None:
+        self.stats.reason("skipped", skip.reason)
+
     def kept(self, doc: Document) -> None:
         if self.counts:
             self.stats.inc("documents_out")
@@ -149,10 +180,11 @@ def map_documents(
     stage: str,
     path: str,
     output: str,
-    process: Callable[..., Document | Reject] | None,
+    process: Callable[..., Outcome] | None,
     stats: Stats,
     *,
-    process_batch: Callable[[Sequence[Document]], Sequence[Document | Reject | None]] | None = None,
+    process_batch: Callable[[Sequence[Document]], Sequence[Outcome]] | None = None,
+    writer: Writer | None = None,
     batch_size: int = 64,
     keep_rejected: bool = False,
     rejected_paths: dict[str, str] | None = None,
@@ -166,7 +198,9 @@ def map_documents(
     returns one outcome per document, None for a document it skipped (and counted). With
     ``with_row`` ``process`` is called as ``process(doc, row)`` (the row number in ``path``).
     ``counts_funnel=False``: the stage counts the funnel itself. ``rejected_paths``: one rejected
-    shard per reject kind instead of ``OUT/rejected/NAME.parquet``.
+    shard per reject kind instead of ``OUT/rejected/NAME.parquet``. ``writer``: where kept
+    documents go (a context manager with ``write(doc)`` that writes atomically; by default a
+    Parquet shard at ``output``). A ``Skip`` outcome counts ``skipped: <reason>``.
     """
     rejected = RejectedWriter(stage, output, rejected_paths) if keep_rejected else None
     funnel = _Funnel(stats, rejected, counts_funnel)
@@ -176,7 +210,7 @@ def map_documents(
         total = None
     bar = progress(total=total, desc=f"{stage} {os.path.basename(path)}", unit="doc", enabled=show_progress)
     try:
-        with DocumentWriter(output) as out:
+        with writer if writer is not None else DocumentWriter(output) as out:
             rows = iter_documents(path, stats)
             if process_batch is None:
                 assert process is not None
@@ -201,11 +235,14 @@ def map_documents(
         rejected.close(stats)
 
 
-def _write(funnel: _Funnel, out: DocumentWriter, doc: Document, result: Document | Reject | None) -> None:
+def _write(funnel: _Funnel, out: Writer, doc: Document, result: Outcome) -> None:
     if result is None:
         return
     if isinstance(result, Reject):
         funnel.removed(doc, result)
+        return
+    if isinstance(result, Skip):
+        funnel.skipped(result)
         return
     funnel.kept(result)
     out.write(result)
