@@ -230,7 +230,6 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     work = os.path.join(output, WORK)
     marks = os.path.join(work, "markers")
     final = map_tasks(STAGE, f"{__name__}:attach_task", inputs, output, settings)
-    _check_plan(work, [t.name for t in final], inputs, parts, settings)
 
     def task(step: str, name: str, fn: str, ins: list[str], out: str, extra: dict[str, Any]) -> Task:
         return Task(
@@ -289,29 +288,6 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     for i, t in enumerate(final):
         t.params = {"_work": work, "_partitions": parts, "_shard": i, "_shards": len(final)}
     return [collect, reduce, download, near, count, final]
-
-
-def _check_plan(work: str, names: list[str], inputs: list[str], parts: int, settings: dict[str, Any]) -> None:
-    """Work files are only valid for the same inputs and settings: refuse to mix runs in one output folder."""
-    record = {
-        "inputs": list(inputs),
-        "names": names,
-        "partitions": parts,
-        "settings": {k: v for k, v in sorted(settings.items()) if k not in EXECUTION_KEYS},
-    }
-    path = os.path.join(work, "plan.json")
-    if os.path.exists(path):
-        with open(path) as fh:
-            old = json.load(fh)
-        if json.loads(json.dumps(record, default=str)) != old:
-            changed = [k for k in ("inputs", "partitions") if old.get(k) != record[k]]
-            changed += [k for k in record["settings"] if old.get("settings", {}).get(k) != record["settings"][k]]
-            raise SettingsError(
-                f"{STAGE}: {os.path.dirname(work)} holds a run with other inputs or settings "
-                f"({', '.join(changed) or 'names'}); use a new output folder or delete that one"
-            )
-        return
-    write_json(path, record)
 
 
 # ------------------------------------------------------------------------------------------------
