@@ -77,6 +77,21 @@ DEFAULTS: dict[str, Any] = Settings.defaults()
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
     """Steps: per pass, a shard step writing its keys and its global steps; then the final shard step."""
+    passes = _checked_passes(settings)
+    parts = settings["partitions"] or max(1, min(len(inputs), 256))
+    final = map_tasks(STAGE, "obelics.stages.dedup:shard_step", inputs, output, settings)
+    layout = _Layout(inputs, output, settings, passes, parts, [t.name for t in final])
+    steps: list[list[Task]] = []
+    for k in range(len(passes)):
+        steps.append(layout.key_step(k, len(steps)))
+        for gname in layout.global_steps[k]:
+            steps.append(layout.global_step(k, gname, len(steps)))
+    steps.append(layout.final_step(final))
+    return steps
+
+
+def _checked_passes(settings: dict[str, Any]) -> list[str]:
+    """The passes to run, once their names and settings are checked."""
     passes = list(settings["passes"])
     unknown = [p for p in passes if p not in PASS_NAMES]
     if unknown or not passes or len(set(passes)) != len(passes):
@@ -95,105 +110,101 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             )
         except ValueError as e:
             raise SettingsError(f"dedup: {e}") from None
-    parts = settings["partitions"] or max(1, min(len(inputs), 256))
-    final = map_tasks(STAGE, "obelics.stages.dedup:shard_step", inputs, output, settings)
-    names = [t.name for t in final]
-    work = os.path.join(output, WORK)
-    n = len(passes)
+    return passes
 
-    def pdir(j: int) -> str:
-        return os.path.join(work, f"pass{j}-{passes[j]}")
 
-    def marker(step: int, name: str) -> str:
-        return os.path.join(work, "markers", f"step{step:02d}", f"{name}.stats.json")
+class _Layout:
+    """Where each step of a dedup run reads and writes, in ``OUT/_work`` (see the module doc)."""
 
-    pass_files: list[dict[str, Any]] = []  # per pass: its drops files, and the work files of each shard
-    for j, pname in enumerate(passes):
-        p = make_pass(pname, settings, parts)
-        last = p.global_steps[-1]
-        single = last == "components"
-        pass_files.append(
-            {
-                "pass": pname,
-                "drops": [os.path.join(pdir(j), "drops", f"part-{q:05d}.pq") for q in range(1 if single else parts)],
-                "steps": p.global_steps,
+    def __init__(
+        self,
+        inputs: list[str],
+        output: str,
+        settings: dict[str, Any],
+        passes: list[str],
+        parts: int,
+        names: list[str],
+    ) -> None:
+        self.inputs, self.output, self.settings = inputs, output, settings
+        self.passes, self.parts, self.names = passes, parts, names
+        self.work = os.path.join(output, WORK)
+        self.global_steps = [make_pass(p, settings, parts).global_steps for p in passes]
+        self.step_outputs: list[str] = []  # the files the last step wrote, the next global step's inputs
+
+    def pass_dir(self, j: int) -> str:
+        return os.path.join(self.work, f"pass{j}-{self.passes[j]}")
+
+    def marker(self, step: int, name: str) -> str:
+        return os.path.join(self.work, "markers", f"step{step:02d}", f"{name}.stats.json")
+
+    def drops(self, j: int) -> list[str]:
+        """The decision files of pass ``j``: one per partition (MinHash: one, from its components)."""
+        single = self.global_steps[j][-1] == "components"
+        return [os.path.join(self.pass_dir(j), "drops", f"part-{q:05d}.pq") for q in range(1 if single else self.parts)]
+
+    def shard_info(self, k: int, i: int, name: str) -> dict[str, Any]:
+        """What the shard task of step ``k`` needs: the passes to re-apply, the keys to write, what to delete."""
+        info: dict[str, Any] = {
+            "step": k,
+            "shard_id": i,
+            "shard": name,
+            "partitions": self.parts,
+            "work": self.work,
+            "apply": [{"pass": self.passes[j], "drops": self.drops(j)} for j in range(k)],
+        }
+        if k < len(self.passes):
+            info["key"] = {
+                "pass": self.passes[k],
+                "keys": os.path.join(self.pass_dir(k), "keys", f"{name}.pq"),
+                "info": os.path.join(self.pass_dir(k), "info", f"{name}.pq") if self.passes[k] == "minhash" else None,
             }
-        )
+        if k >= 1 and not self.settings["keep_work"]:
+            # the previous pass's key files are used up once its global steps are done
+            prev = self.pass_dir(k - 1)
+            info["remove"] = [os.path.join(prev, "keys", f"{name}.pq"), os.path.join(prev, "info", f"{name}.pq")]
+            info["remove_dirs"] = [os.path.join(prev, "edges")]
+        return info
 
-    steps: list[list[Task]] = []
-    step_no = 0
-    for k in range(n + 1):
+    def key_step(self, k: int, step_no: int) -> list[Task]:
+        """Per shard: re-apply passes before ``k``, write the keys of pass ``k``."""
         tasks = []
-        for i, name in enumerate(names):
-            info: dict[str, Any] = {
-                "step": k,
-                "shard_id": i,
-                "shard": name,
-                "partitions": parts,
-                "work": work,
-                "apply": [{"pass": pf["pass"], "drops": pf["drops"]} for pf in pass_files[:k]],
-            }
-            if k < n:
-                info["key"] = {
-                    "pass": passes[k],
-                    "keys": os.path.join(pdir(k), "keys", f"{name}.pq"),
-                    "info": os.path.join(pdir(k), "info", f"{name}.pq") if passes[k] == "minhash" else None,
-                }
-            if k >= 1 and not settings["keep_work"]:
-                # the previous pass's key files are used up once its global steps are done
-                prev = pdir(k - 1)
-                info["remove"] = [os.path.join(prev, "keys", f"{name}.pq"), os.path.join(prev, "info", f"{name}.pq")]
-                info["remove_dirs"] = [os.path.join(prev, "edges")]
-            if k == n:
-                if settings["keep_rejected"]:
-                    info["rejected"] = {p: os.path.join(output, "rejected", p, f"{name}.pq") for p in passes}
-                t = final[i]
-                tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, settings, {"_task": info}))
-            else:
-                tasks.append(
-                    Task(
-                        STAGE,
-                        f"keys{k}-{name}",
-                        "obelics.stages.dedup:shard_step",
-                        [inputs[i]],
-                        info["key"]["keys"],
-                        marker(step_no, f"keys{k}-{name}"),
-                        settings,
-                        {"_task": info},
-                    )
-                )
-        steps.append(tasks)
-        step_no += 1
-        if k == n:
-            break
-        prev_files = [os.path.join(pdir(k), "keys", f"{name}.pq") for name in names]
-        gsteps = pass_files[k]["steps"]
-        for g, gname in enumerate(gsteps):
-            single = gname == "components"
-            outdir = os.path.join(pdir(k), "drops" if g == len(gsteps) - 1 else "edges")
-            aux = [os.path.join(pdir(k), "info", f"{name}.pq") for name in names] if single else []
-            gtasks, outs = [], []
-            for part in range(1 if single else parts):
-                tname = f"pass{k}-{passes[k]}-{gname}-{part:05d}"
-                out = os.path.join(outdir, f"part-{part:05d}.pq")
-                outs.append(out)
-                info = {"pass": passes[k], "step": gname, "part": part, "aux": aux, "work": work}
-                gtasks.append(
-                    Task(
-                        STAGE,
-                        tname,
-                        "obelics.stages.dedup:global_step",
-                        prev_files,
-                        out,
-                        marker(step_no, tname),
-                        settings,
-                        {"_task": info},
-                    )
-                )
-            steps.append(gtasks)
-            step_no += 1
-            prev_files = outs
-    return steps
+        for i, name in enumerate(self.names):
+            info = self.shard_info(k, i, name)
+            tname = f"keys{k}-{name}"
+            fn = "obelics.stages.dedup:shard_step"
+            out, marker = info["key"]["keys"], self.marker(step_no, tname)
+            tasks.append(Task(STAGE, tname, fn, [self.inputs[i]], out, marker, self.settings, {"_task": info}))
+        self.step_outputs = [os.path.join(self.pass_dir(k), "keys", f"{name}.pq") for name in self.names]
+        return tasks
+
+    def global_step(self, k: int, gname: str, step_no: int) -> list[Task]:
+        """Per partition (or once, for MinHash's components): one global step of pass ``k``."""
+        gsteps = self.global_steps[k]
+        single = gname == "components"
+        outdir = os.path.join(self.pass_dir(k), "drops" if gname == gsteps[-1] else "edges")
+        aux = [os.path.join(self.pass_dir(k), "info", f"{name}.pq") for name in self.names] if single else []
+        tasks, outs = [], []
+        for part in range(1 if single else self.parts):
+            tname = f"pass{k}-{self.passes[k]}-{gname}-{part:05d}"
+            out = os.path.join(outdir, f"part-{part:05d}.pq")
+            outs.append(out)
+            info = {"pass": self.passes[k], "step": gname, "part": part, "aux": aux, "work": self.work}
+            fn = "obelics.stages.dedup:global_step"
+            marker = self.marker(step_no, tname)
+            tasks.append(Task(STAGE, tname, fn, self.step_outputs, out, marker, self.settings, {"_task": info}))
+        self.step_outputs = outs
+        return tasks
+
+    def final_step(self, final: list[Task]) -> list[Task]:
+        """Per shard: re-apply every pass, write ``OUT/NAME.parquet`` (and the rejected documents)."""
+        n = len(self.passes)
+        tasks = []
+        for i, t in enumerate(final):
+            info = self.shard_info(n, i, t.name)
+            if self.settings["keep_rejected"]:
+                info["rejected"] = {p: os.path.join(self.output, "rejected", p, f"{t.name}.pq") for p in self.passes}
+            tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, self.settings, {"_task": info}))
+        return tasks
 
 
 LIGHT_COLUMNS = ("texts", "images", "metadata", "general_metadata")
