@@ -148,3 +148,17 @@ def test_whole_tar_is_what_tarfile_writes(tmp_path):
                 ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = len(sample[f]), 0, 0o644, 0, 0, "", ""
                 tf.addfile(ti, io.BytesIO(sample[f]))
     assert hashlib.sha256(buf.getvalue()).hexdigest() == info.sha256 == file_sha256(tmp_path / info.name)
+
+
+def test_a_truncated_tar_raises_or_ends_early_when_asked(tmp_path, caplog):
+    docs = make_docs()
+    (info,) = write_shards(tmp_path, "p", [(f"p_{i:05d}", d) for i, d in enumerate(docs)])
+    data = (tmp_path / info.name).read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(tarfile.TarError):
+        list(iter_samples(str(cut)))
+    read = list(iter_samples(str(cut), stop_on_error=True))
+    assert 0 < len(read) < len(docs)
+    assert [s["__key__"] for s in read] == [f"p_{i:05d}" for i in range(len(read))]
+    assert "rest of the shard skipped" in caplog.text

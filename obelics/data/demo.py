@@ -160,10 +160,10 @@ def write_warc(path: str | Path, image_base: str, sample: dict[str, Any] | None 
     from warcio.warcwriter import WARCWriter
 
     sample = sample or load_pages()
+    from obelics.io.atomic import atomic_open
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_open(path, "wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         info = writer.create_warcinfo_record(
             path.name, {"software": "obelics demo", "description": "sample pages written for the obelics demo"}
@@ -203,5 +203,4 @@ def write_warc(path: str | Path, image_base: str, sample: dict[str, Any] | None 
                     warc_headers_dict={"WARC-Date": date},
                 )
                 writer.write_record(rec)
-    tmp.replace(path)
     return len(sample["pages"])

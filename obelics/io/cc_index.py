@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from obelics.io.atomic import temp_path
+from obelics.io.atomic import atomic_path
 
 POINTER_COLUMNS = ("url", "warc_filename", "warc_record_offset", "warc_record_length")
 
@@ -187,13 +187,8 @@ def select_pointers(
             try:
                 columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_source(paths)}").fetchall()}
                 sql = build_query(paths, sel, columns)
-                tmp = temp_path(output)
-                try:
+                with atomic_path(output) as tmp:
                     res = con.execute(f"COPY ({sql}) TO {_lit(str(tmp))} {fmt}").fetchall()
-                    os.replace(tmp, output)
-                finally:
-                    if tmp.exists():
-                        tmp.unlink()
             except duckdb.Error as e:
                 raise SelectError(f"DuckDB: {e}") from None
         finally:

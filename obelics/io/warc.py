@@ -26,7 +26,7 @@ import re
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -327,52 +327,102 @@ def iter_records(
     if reader not in READERS:
         raise ValueError(f"reader must be one of {', '.join(READERS)}, got {reader!r}")
     stats = stats if stats is not None else CountSink()
-    src = _Source(source, storage_options)
-    name = f"<{len(source)} bytes>" if isinstance(source, bytes) else str(source)
-    fh = src.open_at(0)
-    try:
-        gz, head = _first_bytes(fh)
-    finally:
-        fh.close()
-    arc = head.lstrip().startswith(b"filedesc:") or bool(_ARC_LINE.match(head))
-    version_ok = bool(re.match(rb"\s*WARC/1\.[01]\r?\n", head))
-    engine = reader
-    if reader == "auto":
-        engine = "fastwarc" if version_ok and not arc else "warcio"
-        if not version_ok and not arc:
-            stats.reason("warnings", "old_warc_version_read_with_warcio")
-    elif reader == "fastwarc" and arc:
-        raise ValueError(f"{source}: FastWARC cannot read ARC files; use reader=warcio or auto")
+    records = _RecordReader(source, reader, stats, max_record_bytes, storage_options, source_retries)
+    yield from records.read()
+    if on_bytes is not None:
+        on_bytes(records.src.size if records.src.size is not None else records.bytes_read)
 
-    pos = 0  # where the current reading session starts
-    high = -1  # highest record offset seen: never go back before it
-    bytes_read = 0
-    single_stream = False  # a gzip file whose members hold several records: read on as one stream
-    skip_first = 0
-    pending: WarcRecord | None = None  # held back until the next record tells where it ends
-    warned = False
-    fallback_left: int | None = None
-    retry_wait = 1.0
 
-    def finish(rec: WarcRecord, end: int | None) -> WarcRecord:
-        if rec.offset is None or rec._min_end == -1 or end is None:
-            rec.length = None
-        else:
-            rec.length = end - rec.offset
-        return rec
+def _finish(rec: WarcRecord, end: int | None) -> WarcRecord:
+    """The record with its length, now that the next record (or the end of the file) says where it ends."""
+    if rec.offset is None or rec._min_end == -1 or end is None:
+        rec.length = None
+    else:
+        rec.length = end - rec.offset
+    return rec
 
-    while True:
-        fh = src.open_at(pos)
-        tap = _Tap(fh, pos, keep=(8 << 20) if (gz and engine == "fastwarc" and not single_stream) else 0)
-        if single_stream:
-            records: Iterator[WarcRecord] = _warcio_records(
-                gzip.GzipFile(fileobj=tap), arc, max_record_bytes, offsets=False, skip_first=skip_first
+
+class _RecordReader:
+    """The records of one WARC, read in sessions: each session reads from a record boundary until
+    the end of the file or an error, after which :meth:`_recover` decides where (and with which
+    reader) the next session starts.
+
+    A record is held back (``pending``) until the next one tells where it ends.
+    """
+
+    def __init__(
+        self,
+        source: str | bytes | os.PathLike,
+        reader: str,
+        stats: Any,
+        max_record_bytes: int,
+        storage_options: dict[str, Any] | None,
+        source_retries: int,
+    ) -> None:
+        self.src = _Source(source, storage_options)
+        self.name = f"<{len(source)} bytes>" if isinstance(source, bytes) else str(source)
+        self.reader = reader
+        self.stats = stats
+        self.max_record_bytes = max_record_bytes
+        self.source_retries = source_retries
+        self.gz, self.arc, self.engine = self._choose_engine(source)
+        self.pos = 0  # where the current reading session starts
+        self.high = -1  # highest record offset seen: never go back before it
+        self.bytes_read = 0
+        self.single_stream = False  # a gzip file whose members hold several records: read on as one stream
+        self.skip_first = 0
+        self.pending: WarcRecord | None = None  # held back until the next record tells where it ends
+        self.warned = False
+        self.fallback_left: int | None = None
+        self.retry_wait = 1.0
+
+    def _choose_engine(self, source: Any) -> tuple[bool, bool, str]:
+        """Whether the file is gzipped, whether it is an ARC file, and the reader to start with."""
+        fh = self.src.open_at(0)
+        try:
+            gz, head = _first_bytes(fh)
+        finally:
+            fh.close()
+        arc = head.lstrip().startswith(b"filedesc:") or bool(_ARC_LINE.match(head))
+        version_ok = bool(re.match(rb"\s*WARC/1\.[01]\r?\n", head))
+        engine = self.reader
+        if self.reader == "auto":
+            engine = "fastwarc" if version_ok and not arc else "warcio"
+            if not version_ok and not arc:
+                self.stats.reason("warnings", "old_warc_version_read_with_warcio")
+        elif self.reader == "fastwarc" and arc:
+            raise ValueError(f"{source}: FastWARC cannot read ARC files; use reader=warcio or auto")
+        return gz, arc, engine
+
+    def read(self) -> Iterator[WarcRecord]:
+        """Every record, session after session, until the end of the file."""
+        while True:
+            error, rec, end = yield from self._session()
+            if error is None:  # clean end of file
+                if self.pending is not None:
+                    yield _finish(self.pending, end)
+                return
+            go_on = yield from self._recover(error, rec)
+            if not go_on:
+                return
+
+    def _open_records(self, tap: _Tap) -> Iterator[WarcRecord]:
+        if self.single_stream:
+            return _warcio_records(
+                gzip.GzipFile(fileobj=tap), self.arc, self.max_record_bytes, offsets=False, skip_first=self.skip_first
             )
-        elif engine == "fastwarc":
-            records = _fastwarc_records(tap, gz, max_record_bytes)
-        else:
-            records = _warcio_records(tap, arc, max_record_bytes)
+        if self.engine == "fastwarc":
+            return _fastwarc_records(tap, self.gz, self.max_record_bytes)
+        return _warcio_records(tap, self.arc, self.max_record_bytes)
+
+    def _session(self) -> Generator[WarcRecord, None, tuple[BaseException | None, WarcRecord | None, int | None]]:
+        """Read from ``pos`` until the end or an error; return the error, the last record read, the end offset."""
+        fh = self.src.open_at(self.pos)
+        keep = (8 << 20) if (self.gz and self.engine == "fastwarc" and not self.single_stream) else 0
+        tap = _Tap(fh, self.pos, keep=keep)
+        records = self._open_records(tap)
         error: BaseException | None = None
+        rec: WarcRecord | None = None
         try:
             while True:
                 try:
@@ -384,104 +434,132 @@ def iter_records(
                         raise
                     error = _source_error(e) or e
                     break
-                if single_stream:
-                    rec.offset = rec.length = None
-                elif rec.offset is None:  # FastWARC: not at a gzip member start, so it shares a member
-                    if pending is not None:
-                        pending._min_end = -1
-                    if not warned:
-                        stats.reason("warnings", "non_chunked_gzip")
-                        warned = True
-                elif gz and engine == "warcio" and rec.truncated and _member_ends_early(rec, src):
-                    # the block stops at a gzip member end although the file goes on: members and
-                    # records do not line up; read on from this record as one gzip stream
-                    error = _NonChunked()
+                error = self._check(rec)
+                if error is not None:
                     break
-                if fallback_left is not None and engine == "warcio" and not single_stream and rec.offset is not None:
-                    fallback_left -= 1
-                    if fallback_left < 0 and rec.offset > high:
-                        error = _SwitchBack()  # past the spot FastWARC failed on: give it the rest again
-                        break
                 if rec.offset is not None:
-                    high = max(high, rec.offset)
-                if pending is not None:
-                    yield finish(pending, rec.offset)
-                pending = rec
+                    self.high = max(self.high, rec.offset)
+                if self.pending is not None:
+                    yield _finish(self.pending, rec.offset)
+                self.pending = rec
         finally:
-            bytes_read += tap.pos - tap.start
+            self.bytes_read += tap.pos - tap.start
             fh.close()
+        end = self.src.size if self.src.size is not None else (tap.pos if tap.eof else None)
+        return error, rec, end
 
-        if error is None:  # clean end of file
-            if pending is not None:
-                yield finish(pending, src.size if src.size is not None else (tap.pos if tap.eof else None))
-            break
+    def _check(self, rec: WarcRecord) -> BaseException | None:
+        """A record just read: note what it says of the file's layout; an error when reading must change course."""
+        if self.single_stream:
+            rec.offset = rec.length = None
+        elif rec.offset is None:  # FastWARC: not at a gzip member start, so it shares a member
+            if self.pending is not None:
+                self.pending._min_end = -1
+            if not self.warned:
+                self.stats.reason("warnings", "non_chunked_gzip")
+                self.warned = True
+        elif self.gz and self.engine == "warcio" and rec.truncated and _member_ends_early(rec, self.src):
+            # the block stops at a gzip member end although the file goes on: members and
+            # records do not line up; read on from this record as one gzip stream
+            return _NonChunked()
+        if (
+            self.fallback_left is not None
+            and self.engine == "warcio"
+            and not self.single_stream
+            and rec.offset is not None
+        ):
+            self.fallback_left -= 1
+            if self.fallback_left < 0 and rec.offset > self.high:
+                return _SwitchBack()  # past the spot FastWARC failed on: give it the rest again
+        return None
 
-        msg = str(error)
+    def _recover(self, error: BaseException, rec: WarcRecord | None) -> Generator[WarcRecord, None, bool]:
+        """After an error: where the next session starts (False: nowhere, the file is done)."""
         if isinstance(error, WarcSourceError):
-            # the storage failed, not the file: read again from the last record boundary
-            if source_retries <= 0 or single_stream:
-                raise error
-            source_retries -= 1
-            stats.reason("warnings", "read_retried")
-            log.warning("%s: %s; reading again from byte %s", name, error, pos)
-            time.sleep(retry_wait)
-            retry_wait = min(retry_wait * 2, 60.0)
-            if pending is not None and pending.offset is not None:
-                pos = pending.offset
-                pending = None
-            elif pending is not None:
-                raise error  # inside a multi-record gzip stream: no boundary to go back to
-            continue
+            self._retry_source(error)
+            return True
         if isinstance(error, _SwitchBack):
-            if pending is not None:
-                yield finish(pending, rec.offset)
-                pending = None
-            pos, engine, fallback_left = rec.offset or 0, "fastwarc", None
-            continue
-        if single_stream:
-            stats.reason("skipped", "malformed_record")
-            if pending is not None:
-                yield finish(pending, None)
-            break
+            assert rec is not None
+            if self.pending is not None:
+                yield _finish(self.pending, rec.offset)
+                self.pending = None
+            self.pos, self.engine, self.fallback_left = rec.offset or 0, "fastwarc", None
+            return True
+        if self.single_stream:
+            self.stats.reason("skipped", "malformed_record")
+            if self.pending is not None:
+                yield _finish(self.pending, None)
+            return False
+        msg = str(error)
         if isinstance(error, _NonChunked) or "non-chunked gzip" in msg:
-            stats.reason("warnings", "non_chunked_gzip")
-            log.info("%s: gzip members hold several records; reading on as one stream, without pointers", name)
-            if isinstance(error, _NonChunked):  # restart at the record whose block ran short
-                if pending is not None:
-                    yield finish(pending, rec.offset)
-                pos, skip_first = rec.offset or 0, 0
-            elif pending is not None:  # warcio found a second record in the member of the pending one
-                pending._min_end = -1
-                pos, skip_first = pending.offset or 0, 1
-                yield finish(pending, None)
-            else:
-                skip_first = 0
-            pending = None
-            single_stream = True
-            continue
-        if engine == "fastwarc" and reader == "auto" and (pending is None or pending.offset is not None):
-            log.info("%s: FastWARC failed after offset %s (%s); going on with warcio", name, pos, msg.strip()[:200])
-            stats.reason("warnings", "fastwarc_fallback")
-            engine = "warcio"
-            fallback_left = 8  # records warcio reads past the failure before FastWARC takes over again
-            if pending is not None:
-                pos = pending.offset  # warcio reads it again
-                pending = None
-            continue
-        stats.reason("skipped", "malformed_record")
-        log.info("%s: malformed record after offset %s: %s", name, pos, msg.strip()[:200])
-        scan_from = max(pos, high) + 1
-        if pending is not None and pending._min_end and pending._min_end > 0:
-            scan_from = max(scan_from, pending._min_end)
-        nxt = _find_next_record(src, scan_from, gz)
-        if pending is not None:
-            yield finish(pending, nxt if nxt is not None else src.size)
-            pending = None
+            yield from self._read_on_as_one_stream(error, rec)
+            return True
+        if (
+            self.engine == "fastwarc"
+            and self.reader == "auto"
+            and (self.pending is None or self.pending.offset is not None)
+        ):
+            log.info(
+                "%s: FastWARC failed after offset %s (%s); going on with warcio", self.name, self.pos, msg.strip()[:200]
+            )
+            self.stats.reason("warnings", "fastwarc_fallback")
+            self.engine = "warcio"
+            self.fallback_left = 8  # records warcio reads past the failure before FastWARC takes over again
+            if self.pending is not None:
+                self.pos = self.pending.offset  # warcio reads it again
+                self.pending = None
+            return True
+        go_on = yield from self._skip_malformed(msg)
+        return go_on
+
+    def _retry_source(self, error: WarcSourceError) -> None:
+        """The storage failed, not the file: read again from the last record boundary."""
+        if self.source_retries <= 0 or self.single_stream:
+            raise error
+        self.source_retries -= 1
+        self.stats.reason("warnings", "read_retried")
+        log.warning("%s: %s; reading again from byte %s", self.name, error, self.pos)
+        time.sleep(self.retry_wait)
+        self.retry_wait = min(self.retry_wait * 2, 60.0)
+        if self.pending is not None and self.pending.offset is not None:
+            self.pos = self.pending.offset
+            self.pending = None
+        elif self.pending is not None:
+            raise error  # inside a multi-record gzip stream: no boundary to go back to
+
+    def _read_on_as_one_stream(self, error: BaseException, rec: WarcRecord | None) -> Iterator[WarcRecord]:
+        """Gzip members hold several records: go on reading the rest as one gzip stream, without pointers."""
+        self.stats.reason("warnings", "non_chunked_gzip")
+        log.info("%s: gzip members hold several records; reading on as one stream, without pointers", self.name)
+        if isinstance(error, _NonChunked):  # restart at the record whose block ran short
+            assert rec is not None
+            if self.pending is not None:
+                yield _finish(self.pending, rec.offset)
+            self.pos, self.skip_first = rec.offset or 0, 0
+        elif self.pending is not None:  # warcio found a second record in the member of the pending one
+            self.pending._min_end = -1
+            self.pos, self.skip_first = self.pending.offset or 0, 1
+            yield _finish(self.pending, None)
+        else:
+            self.skip_first = 0
+        self.pending = None
+        self.single_stream = True
+
+    def _skip_malformed(self, msg: str) -> Generator[WarcRecord, None, bool]:
+        """A malformed record: count it and go on at the next record boundary (False: there is none)."""
+        self.stats.reason("skipped", "malformed_record")
+        log.info("%s: malformed record after offset %s: %s", self.name, self.pos, msg.strip()[:200])
+        scan_from = max(self.pos, self.high) + 1
+        if self.pending is not None and self.pending._min_end and self.pending._min_end > 0:
+            scan_from = max(scan_from, self.pending._min_end)
+        nxt = _find_next_record(self.src, scan_from, self.gz)
+        if self.pending is not None:
+            yield _finish(self.pending, nxt if nxt is not None else self.src.size)
+            self.pending = None
         if nxt is None:
-            break
-        pos = nxt
-    if on_bytes is not None:
-        on_bytes(src.size if src.size is not None else bytes_read)
+            return False
+        self.pos = nxt
+        return True
 
 
 class _NonChunked(Exception):

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import queue
 import re
@@ -44,6 +45,8 @@ import msgpack
 from obelics.document import Document
 from obelics.io.atomic import temp_path
 from obelics.io.paths import is_remote
+
+log = logging.getLogger("obelics")
 
 JSON_FIELD = "json"
 IMAGES_FIELD = "images.mp"
@@ -252,8 +255,21 @@ def split_member_name(name: str) -> tuple[str, str] | tuple[None, None]:
     return m.group(1), m.group(2)
 
 
-def iter_samples(path_or_url: str) -> Iterator[dict[str, Any]]:
-    """The raw samples of one tar, in order: ``{"__key__", "__url__", FIELD: bytes, ...}``."""
+def iter_samples(path_or_url: str, *, stop_on_error: bool = False) -> Iterator[dict[str, Any]]:
+    """The raw samples of one tar, in order: ``{"__key__", "__url__", FIELD: bytes, ...}``.
+
+    With ``stop_on_error`` a truncated or unreadable tar is logged and ends early (the sample
+    being read at the error is dropped) instead of raising: a training run keeps going.
+    """
+    try:
+        yield from _read_samples(path_or_url)
+    except (tarfile.TarError, OSError, EOFError) as e:
+        if not stop_on_error:
+            raise
+        log.warning("shard %s: %s: %s (rest of the shard skipped)", path_or_url, type(e).__name__, e)
+
+
+def _read_samples(path_or_url: str) -> Iterator[dict[str, Any]]:
     with _open(path_or_url) as fh, tarfile.open(fileobj=fh, mode="r|*") as tf:
         current: dict[str, Any] = {}
         for member in tf:

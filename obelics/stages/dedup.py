@@ -30,13 +30,13 @@ from typing import Any
 
 from obelics.dedup.passes import PASS_NAMES, make_pass
 from obelics.dedup.store import connect, read_for_shard, write_grouped
-from obelics.document import Document, DocumentError
-from obelics.io.parquet import DocumentWriter, read_rows
+from obelics.document import Document
 from obelics.io.paths import WORK
 from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError, StageSettings, setting
 from obelics.run.task import Task
+from obelics.stages._documents import Reject, iter_documents, map_documents
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -77,6 +77,21 @@ DEFAULTS: dict[str, Any] = Settings.defaults()
 
 def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[Task]]:
     """Steps: per pass, a shard step writing its keys and its global steps; then the final shard step."""
+    passes = _checked_passes(settings)
+    parts = settings["partitions"] or max(1, min(len(inputs), 256))
+    final = map_tasks(STAGE, "obelics.stages.dedup:shard_step", inputs, output, settings)
+    layout = _Layout(inputs, output, settings, passes, parts, [t.name for t in final])
+    steps: list[list[Task]] = []
+    for k in range(len(passes)):
+        steps.append(layout.key_step(k, len(steps)))
+        for gname in layout.global_steps[k]:
+            steps.append(layout.global_step(k, gname, len(steps)))
+    steps.append(layout.final_step(final))
+    return steps
+
+
+def _checked_passes(settings: dict[str, Any]) -> list[str]:
+    """The passes to run, once their names and settings are checked."""
     passes = list(settings["passes"])
     unknown = [p for p in passes if p not in PASS_NAMES]
     if unknown or not passes or len(set(passes)) != len(passes):
@@ -95,212 +110,196 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             )
         except ValueError as e:
             raise SettingsError(f"dedup: {e}") from None
-    parts = settings["partitions"] or max(1, min(len(inputs), 256))
-    final = map_tasks(STAGE, "obelics.stages.dedup:shard_step", inputs, output, settings)
-    names = [t.name for t in final]
-    work = os.path.join(output, WORK)
-    n = len(passes)
+    return passes
 
-    def pdir(j: int) -> str:
-        return os.path.join(work, f"pass{j}-{passes[j]}")
 
-    def marker(step: int, name: str) -> str:
-        return os.path.join(work, "markers", f"step{step:02d}", f"{name}.stats.json")
+class _Layout:
+    """Where each step of a dedup run reads and writes, in ``OUT/_work`` (see the module doc)."""
 
-    pass_files: list[dict[str, Any]] = []  # per pass: its drops files, and the work files of each shard
-    for j, pname in enumerate(passes):
-        p = make_pass(pname, settings, parts)
-        last = p.global_steps[-1]
-        single = last == "components"
-        pass_files.append(
-            {
-                "pass": pname,
-                "drops": [os.path.join(pdir(j), "drops", f"part-{q:05d}.pq") for q in range(1 if single else parts)],
-                "steps": p.global_steps,
+    def __init__(
+        self,
+        inputs: list[str],
+        output: str,
+        settings: dict[str, Any],
+        passes: list[str],
+        parts: int,
+        names: list[str],
+    ) -> None:
+        self.inputs, self.output, self.settings = inputs, output, settings
+        self.passes, self.parts, self.names = passes, parts, names
+        self.work = os.path.join(output, WORK)
+        self.global_steps = [make_pass(p, settings, parts).global_steps for p in passes]
+        self.step_outputs: list[str] = []  # the files the last step wrote, the next global step's inputs
+
+    def pass_dir(self, j: int) -> str:
+        return os.path.join(self.work, f"pass{j}-{self.passes[j]}")
+
+    def marker(self, step: int, name: str) -> str:
+        return os.path.join(self.work, "markers", f"step{step:02d}", f"{name}.stats.json")
+
+    def drops(self, j: int) -> list[str]:
+        """The decision files of pass ``j``: one per partition (MinHash: one, from its components)."""
+        single = self.global_steps[j][-1] == "components"
+        return [os.path.join(self.pass_dir(j), "drops", f"part-{q:05d}.pq") for q in range(1 if single else self.parts)]
+
+    def shard_info(self, k: int, i: int, name: str) -> dict[str, Any]:
+        """What the shard task of step ``k`` needs: the passes to re-apply, the keys to write, what to delete."""
+        info: dict[str, Any] = {
+            "step": k,
+            "shard_id": i,
+            "shard": name,
+            "partitions": self.parts,
+            "work": self.work,
+            "apply": [{"pass": self.passes[j], "drops": self.drops(j)} for j in range(k)],
+        }
+        if k < len(self.passes):
+            info["key"] = {
+                "pass": self.passes[k],
+                "keys": os.path.join(self.pass_dir(k), "keys", f"{name}.pq"),
+                "info": os.path.join(self.pass_dir(k), "info", f"{name}.pq") if self.passes[k] == "minhash" else None,
             }
-        )
+        if k >= 1 and not self.settings["keep_work"]:
+            # the previous pass's key files are used up once its global steps are done
+            prev = self.pass_dir(k - 1)
+            info["remove"] = [os.path.join(prev, "keys", f"{name}.pq"), os.path.join(prev, "info", f"{name}.pq")]
+            info["remove_dirs"] = [os.path.join(prev, "edges")]
+        return info
 
-    steps: list[list[Task]] = []
-    step_no = 0
-    for k in range(n + 1):
+    def key_step(self, k: int, step_no: int) -> list[Task]:
+        """Per shard: re-apply passes before ``k``, write the keys of pass ``k``."""
         tasks = []
-        for i, name in enumerate(names):
-            info: dict[str, Any] = {
-                "step": k,
-                "shard_id": i,
-                "shard": name,
-                "partitions": parts,
-                "work": work,
-                "apply": [{"pass": pf["pass"], "drops": pf["drops"]} for pf in pass_files[:k]],
-            }
-            if k < n:
-                info["key"] = {
-                    "pass": passes[k],
-                    "keys": os.path.join(pdir(k), "keys", f"{name}.pq"),
-                    "info": os.path.join(pdir(k), "info", f"{name}.pq") if passes[k] == "minhash" else None,
-                }
-            if k >= 1 and not settings["keep_work"]:
-                # the previous pass's key files are used up once its global steps are done
-                prev = pdir(k - 1)
-                info["remove"] = [os.path.join(prev, "keys", f"{name}.pq"), os.path.join(prev, "info", f"{name}.pq")]
-                info["remove_dirs"] = [os.path.join(prev, "edges")]
-            if k == n:
-                if settings["keep_rejected"]:
-                    info["rejected"] = {p: os.path.join(output, "rejected", p, f"{name}.pq") for p in passes}
-                t = final[i]
-                tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, settings, {"_task": info}))
-            else:
-                tasks.append(
-                    Task(
-                        STAGE,
-                        f"keys{k}-{name}",
-                        "obelics.stages.dedup:shard_step",
-                        [inputs[i]],
-                        info["key"]["keys"],
-                        marker(step_no, f"keys{k}-{name}"),
-                        settings,
-                        {"_task": info},
-                    )
-                )
-        steps.append(tasks)
-        step_no += 1
-        if k == n:
-            break
-        prev_files = [os.path.join(pdir(k), "keys", f"{name}.pq") for name in names]
-        gsteps = pass_files[k]["steps"]
-        for g, gname in enumerate(gsteps):
-            single = gname == "components"
-            outdir = os.path.join(pdir(k), "drops" if g == len(gsteps) - 1 else "edges")
-            aux = [os.path.join(pdir(k), "info", f"{name}.pq") for name in names] if single else []
-            gtasks, outs = [], []
-            for part in range(1 if single else parts):
-                tname = f"pass{k}-{passes[k]}-{gname}-{part:05d}"
-                out = os.path.join(outdir, f"part-{part:05d}.pq")
-                outs.append(out)
-                info = {"pass": passes[k], "step": gname, "part": part, "aux": aux, "work": work}
-                gtasks.append(
-                    Task(
-                        STAGE,
-                        tname,
-                        "obelics.stages.dedup:global_step",
-                        prev_files,
-                        out,
-                        marker(step_no, tname),
-                        settings,
-                        {"_task": info},
-                    )
-                )
-            steps.append(gtasks)
-            step_no += 1
-            prev_files = outs
-    return steps
+        for i, name in enumerate(self.names):
+            info = self.shard_info(k, i, name)
+            tname = f"keys{k}-{name}"
+            fn = "obelics.stages.dedup:shard_step"
+            out, marker = info["key"]["keys"], self.marker(step_no, tname)
+            tasks.append(Task(STAGE, tname, fn, [self.inputs[i]], out, marker, self.settings, {"_task": info}))
+        self.step_outputs = [os.path.join(self.pass_dir(k), "keys", f"{name}.pq") for name in self.names]
+        return tasks
+
+    def global_step(self, k: int, gname: str, step_no: int) -> list[Task]:
+        """Per partition (or once, for MinHash's components): one global step of pass ``k``."""
+        gsteps = self.global_steps[k]
+        single = gname == "components"
+        outdir = os.path.join(self.pass_dir(k), "drops" if gname == gsteps[-1] else "edges")
+        aux = [os.path.join(self.pass_dir(k), "info", f"{name}.pq") for name in self.names] if single else []
+        tasks, outs = [], []
+        for part in range(1 if single else self.parts):
+            tname = f"pass{k}-{self.passes[k]}-{gname}-{part:05d}"
+            out = os.path.join(outdir, f"part-{part:05d}.pq")
+            outs.append(out)
+            info = {"pass": self.passes[k], "step": gname, "part": part, "aux": aux, "work": self.work}
+            fn = "obelics.stages.dedup:global_step"
+            marker = self.marker(step_no, tname)
+            tasks.append(Task(STAGE, tname, fn, self.step_outputs, out, marker, self.settings, {"_task": info}))
+        self.step_outputs = outs
+        return tasks
+
+    def final_step(self, final: list[Task]) -> list[Task]:
+        """Per shard: re-apply every pass, write ``OUT/NAME.parquet`` (and the rejected documents)."""
+        n = len(self.passes)
+        tasks = []
+        for i, t in enumerate(final):
+            info = self.shard_info(n, i, t.name)
+            if self.settings["keep_rejected"]:
+                info["rejected"] = {p: os.path.join(self.output, "rejected", p, f"{t.name}.pq") for p in self.passes}
+            tasks.append(Task(t.stage, t.name, t.fn, t.inputs, t.output, t.stats_path, self.settings, {"_task": info}))
+        return tasks
 
 
 LIGHT_COLUMNS = ("texts", "images", "metadata", "general_metadata")
 
 
-def _documents(path: str, full: bool):
-    """(row, Document | None, error) for every row of a shard; without image bytes unless ``full``."""
-    columns = None
-    if not full:
-        from obelics.io.parquet import open_input
+def _light_columns(path: str) -> list[str]:
+    """The columns of ``path`` a key step reads: all but the image bytes."""
+    import pyarrow.parquet as pq
 
-        with open_input(path) as fh:
-            import pyarrow.parquet as pq
+    from obelics.io.parquet import open_input
 
-            names = pq.ParquetFile(fh).schema_arrow.names
-        columns = [c for c in names if c in LIGHT_COLUMNS]
-    for i, row in enumerate(read_rows(path, columns=columns)):
-        try:
-            yield i, Document.from_row(row), None
-        except (DocumentError, TypeError, KeyError) as e:
-            yield i, None, e
+    with open_input(path) as fh:
+        names = pq.ParquetFile(fh).schema_arrow.names
+    return [c for c in names if c in LIGHT_COLUMNS]
+
+
+class _EarlierPasses:
+    """The earlier passes' decisions, re-applied to the documents of one shard in row order.
+
+    Each pass's decisions are keyed by the row a document has after the passes before it, so
+    the documents must come in row order. With ``stats`` (the final step) each pass's funnel
+    is counted in its own group (``pass<j>_<name>``).
+    """
+
+    def __init__(self, info: dict[str, Any], settings: dict[str, Any], stats: Stats | None) -> None:
+        self.applied = []  # (pass, its drops for this shard, stats group)
+        for j, a in enumerate(info["apply"]):
+            ap = make_pass(a["pass"], settings, info["partitions"])
+            rows = read_for_shard(a["drops"], info["shard_id"], ap.drop_columns())
+            self.applied.append((ap, ap.load_drops(rows), f"pass{j}_{ap.name}"))
+        self.survivors = [0] * len(self.applied)  # per pass, documents kept so far: row numbers after it
+        self.stats = stats
+
+    def apply(self, doc: Document, row: int) -> tuple[Document | Reject, int]:
+        """The document after the earlier passes (or the first pass's Reject), and its row after them."""
+        vrow = row
+        for j, (ap, drops, group) in enumerate(self.applied):
+            self._count(group, "documents_in")
+            new, counts = ap.apply(doc, vrow, drops)
+            for key, v in counts.items():
+                if v:
+                    self._count(group, key, v)
+                    if key == "paragraphs_removed":
+                        self._count("removed_paragraphs", "repeated_in_domain", v)
+            if new is None:
+                self._count(group, "documents_removed")
+                reject = Reject(ap.reason, images_reason=f"in_{ap.reason}", kind=ap.name, metadata={"pass": ap.name})
+                return reject, vrow
+            doc = new
+            self._count(group, "documents_out")
+            vrow = self.survivors[j]
+            self.survivors[j] += 1
+        return doc, vrow
+
+    def _count(self, group: str, key: str, n: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.reason(group, key, n)
 
 
 def shard_step(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Re-apply the earlier passes to a shard; write the next pass's keys, or (last step) the output shard."""
     info = settings["_task"]
-    shard_id = info["shard_id"]
-    src = inputs[0]
-    final = "key" not in info
-
-    applied = []  # (pass, its drops for this shard, stats group)
-    for j, a in enumerate(info["apply"]):
-        ap = make_pass(a["pass"], settings, info["partitions"])
-        rows = read_for_shard(a["drops"], shard_id, ap.drop_columns())
-        applied.append((ap, ap.load_drops(rows), f"pass{j}_{ap.name}"))
-    kp = rows_out = None
-    if not final:
-        kp = make_pass(info["key"]["pass"], settings, info["partitions"])
-        rows_out = kp.new_rows()
-
-    survivors = [0] * len(applied)  # per pass, documents kept so far: the row numbers after that pass
-    writer = DocumentWriter(output) if final else None
-    rejected: dict[str, DocumentWriter] = {}
-    try:
-        desc = f"dedup {info['shard']}" + ("" if final else f" keys {info['step']}")
-        for row, doc, err in progress(_documents(src, final), desc=desc, unit="doc"):
-            if doc is None:
-                if final:
-                    stats.reason("skipped", f"bad_row:{type(err).__name__}")
-                    log.warning("%s row %d: %s", src, row, err)
-                continue
-            if final:
-                stats.inc("documents_in")
-                stats.inc("images_in", doc.num_images)
-            vrow = row  # the row this document has after the passes applied so far
-            for j, (ap, drops, group) in enumerate(applied):
-                if final:
-                    stats.reason(group, "documents_in")
-                new, counts = ap.apply(doc, vrow, drops)
-                if final:
-                    for key, v in counts.items():
-                        if v:
-                            stats.reason(group, key, v)
-                            if key == "paragraphs_removed":
-                                stats.reason("removed_paragraphs", "repeated_in_domain", v)
-                if new is None:
-                    if final:
-                        stats.reason(group, "documents_removed")
-                        stats.reason("removed_documents", ap.reason)
-                        if doc.num_images:
-                            stats.reason("removed_images", f"in_{ap.reason}", doc.num_images)
-                        if info.get("rejected"):
-                            if ap.name not in rejected:
-                                rejected[ap.name] = DocumentWriter(info["rejected"][ap.name])
-                            doc.general_metadata["rejected"] = {"stage": STAGE, "pass": ap.name, "reason": ap.reason}
-                            rejected[ap.name].write(doc)
-                    doc = None
-                    break
-                doc = new
-                if final:
-                    stats.reason(group, "documents_out")
-                vrow = survivors[j]
-                survivors[j] += 1
-            if doc is None:
-                continue
-            if kp is not None:
-                kp.keys(doc, shard_id, vrow, rows_out)
-            if writer is not None:
-                writer.write(doc)
-                stats.inc("documents_out")
-                stats.inc("images_out", doc.num_images)
-        if kp is not None:
-            if info["key"]["info"]:
-                write_grouped(info["key"]["info"], rows_out["info"].table(), "gid")
-            write_grouped(info["key"]["keys"], rows_out["keys"].table(), "part")
-    except BaseException:
-        for w in [writer, *rejected.values()]:
-            if w is not None:
-                w.abort()
-        raise
-    for w in [writer, *rejected.values()]:
-        if w is not None:
-            w.close()
+    if "key" in info:
+        _key_step(inputs[0], info, settings)
+    else:
+        passes = _EarlierPasses(info, settings, stats)
+        map_documents(
+            STAGE,
+            inputs[0],
+            output,
+            lambda doc, row: passes.apply(doc, row)[0],
+            stats,
+            keep_rejected=bool(info.get("rejected")),
+            rejected_paths=info.get("rejected"),
+            with_row=True,
+        )
     for f in info.get("remove", []):
         Path(f).unlink(missing_ok=True)
     for d in info.get("remove_dirs", []):
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _key_step(src: str, info: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Write the keys of the next pass for the documents the earlier passes keep (bad rows: skipped)."""
+    passes = _EarlierPasses(info, settings, None)
+    kp = make_pass(info["key"]["pass"], settings, info["partitions"])
+    rows_out = kp.new_rows()
+    desc = f"dedup {info['shard']} keys {info['step']}"
+    for row, doc in progress(iter_documents(src, None, _light_columns(src)), desc=desc, unit="doc"):
+        kept, vrow = passes.apply(doc, row)
+        if not isinstance(kept, Reject):
+            kp.keys(kept, info["shard_id"], vrow, rows_out)
+    if info["key"]["info"]:
+        write_grouped(info["key"]["info"], rows_out["info"].table(), "gid")
+    write_grouped(info["key"]["keys"], rows_out["keys"].table(), "part")
 
 
 def global_step(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:

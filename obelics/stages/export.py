@@ -23,12 +23,11 @@ import pyarrow.parquet as pq
 from obelics.document import SCHEMA, Document, DocumentError
 from obelics.io.atomic import temp_path, write_json
 from obelics.io.paths import WORK
-from obelics.io.webdataset import DOCUMENT_FEATURES, features_yaml, file_sha256, iter_documents
-from obelics.progress import progress
+from obelics.io.webdataset import DOCUMENT_FEATURES, features_yaml, file_sha256
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
-from obelics.stages._documents import read_documents_counted
+from obelics.stages._documents import Skip, map_documents
 from obelics.stats import Stats, merge
 
 STAGE = "export"
@@ -85,80 +84,91 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     return [tasks, [finalize]]
 
 
-def read_any(path: str, stats: Stats | None = None):
-    """Documents of a Parquet shard (bad rows: counted skips) or of one of our WebDataset tars."""
-    if path.endswith(".tar"):
-        return iter_documents(path)
-    return read_documents_counted(path, stats)
+class _HubWriter:
+    """Rows in the Hub layout to one Parquet file, in small row groups (by rows and by image bytes), atomically."""
+
+    def __init__(self, output: str, settings: dict[str, Any]) -> None:
+        self.output = output
+        self.with_bytes = settings["format"] == "bytes"
+        self.rows_per_group = int(settings["row_group_size"]) or (20 if self.with_bytes else 100)
+        self.bytes_per_group = int(settings["row_group_bytes"])
+        self.fields = [f for f in SCHEMA if self.with_bytes or f.name != "image_bytes"]
+        self.schema: pa.Schema | None = None if settings["keep_extra"] else pa.schema(self.fields)
+        self.tmp = temp_path(output)
+        self.writer: pq.ParquetWriter | None = None
+        self.batch: list[dict[str, Any]] = []
+        self.batch_bytes = 0
+        self.groups = 0
+
+    def write(self, doc: Document) -> None:
+        row = doc.to_row(with_bytes=self.with_bytes)
+        if self.with_bytes and row.get("image_bytes") is None:
+            row["image_bytes"] = [None] * len(doc.texts)
+        self.batch.append(row)
+        self.batch_bytes += image_size(doc) if self.with_bytes else 0
+        if len(self.batch) >= self.rows_per_group or self.batch_bytes >= self.bytes_per_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        if self.schema is None:  # keep_extra: core columns typed, the rest inferred from the first batch
+            extra = pa.Table.from_pylist([{k: v for k, v in r.items() if k not in SCHEMA.names} for r in self.batch])
+            self.schema = pa.schema(self.fields + list(extra.schema))
+        table = pa.Table.from_pylist(self.batch, schema=self.schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.writer.write_table(table, row_group_size=len(self.batch))
+        self.groups += 1
+        self.batch, self.batch_bytes = [], 0
+
+    def __enter__(self) -> _HubWriter:
+        Path(self.output).parent.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._flush()
+                if self.writer is None:  # no documents: an empty file with the schema
+                    self.writer = pq.ParquetWriter(self.tmp, self.schema or pa.schema(self.fields), compression="zstd")
+                self.writer.close()
+                self.writer = None
+                os.replace(self.tmp, self.output)
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.tmp.unlink()
+
+
+def image_size(doc: Document) -> int:
+    """The bytes of the document's images."""
+    return sum(len(b) for b in (doc.image_bytes or []) if b is not None)
 
 
 def export_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Write the documents of one input to ``output`` (Parquet), atomically."""
     (path,) = inputs
-    with_bytes = settings["format"] == "bytes"
-    rows_per_group = int(settings["row_group_size"]) or (20 if with_bytes else 100)
-    bytes_per_group = int(settings["row_group_bytes"])
-    fields = [f for f in SCHEMA if with_bytes or f.name != "image_bytes"]
-    schema: pa.Schema | None = None if settings["keep_extra"] else pa.schema(fields)
-    tmp = temp_path(output)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    writer: pq.ParquetWriter | None = None
-    batch: list[dict[str, Any]] = []
-    batch_bytes = 0
-    groups = 0
+    writer = _HubWriter(output, settings)
 
-    def flush() -> None:
-        nonlocal writer, batch, batch_bytes, schema, groups
-        if not batch:
-            return
-        if schema is None:  # keep_extra: core columns typed, the rest inferred from the first batch
-            extra = pa.Table.from_pylist([{k: v for k, v in r.items() if k not in SCHEMA.names} for r in batch])
-            schema = pa.schema(fields + list(extra.schema))
-        table = pa.Table.from_pylist(batch, schema=schema)
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-        writer.write_table(table, row_group_size=len(batch))
-        groups += 1
-        batch, batch_bytes = [], 0
+    def to_row(doc: Document) -> Document | Skip:
+        try:
+            doc.validate()
+        except DocumentError:
+            return Skip("invalid_document")
+        if not settings["keep_extra"]:
+            doc = Document(doc.texts, doc.images, doc.metadata, doc.general_metadata, doc.image_bytes)
+        else:
+            doc.extra.pop("__key__", None)
+        stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
+        if writer.with_bytes:
+            stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
+            stats.inc("image_bytes", image_size(doc))
+        return doc
 
-    try:
-        for doc in progress(read_any(path, stats), desc=f"export {Path(path).name}", unit="doc"):
-            stats.inc("documents_in")
-            try:
-                doc.validate()
-            except DocumentError:
-                stats.reason("skipped", "invalid_document")
-                continue
-            if not settings["keep_extra"]:
-                doc = Document(doc.texts, doc.images, doc.metadata, doc.general_metadata, doc.image_bytes)
-            else:
-                doc.extra.pop("__key__", None)
-            row = doc.to_row(with_bytes=with_bytes)
-            if with_bytes and row.get("image_bytes") is None:
-                row["image_bytes"] = [None] * len(doc.texts)
-            batch.append(row)
-            size = sum(len(b) for b in (doc.image_bytes or []) if b is not None) if with_bytes else 0
-            batch_bytes += size
-            stats.inc("documents_out")
-            stats.inc("images_out", doc.num_images)
-            stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
-            if with_bytes:
-                stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
-                stats.inc("image_bytes", size)
-            if len(batch) >= rows_per_group or batch_bytes >= bytes_per_group:
-                flush()
-        flush()
-        if writer is None:  # no documents: an empty file with the schema
-            writer = pq.ParquetWriter(tmp, schema or pa.schema(fields), compression="zstd")
-        writer.close()
-        writer = None
-        os.replace(tmp, output)
-    finally:
-        if writer is not None:
-            writer.close()
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    stats.inc("row_groups", groups)
+    map_documents(STAGE, path, output, to_row, stats, writer=writer)
+    stats.inc("row_groups", writer.groups)
     stats.inc("bytes_out", os.path.getsize(output))
 
 

@@ -13,16 +13,14 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from obelics.document import Document
 from obelics.filters import config
-from obelics.io.parquet import DocumentWriter, count_rows, read_rows
-from obelics.progress import progress
 from obelics.run.runner import map_tasks
 from obelics.run.settings import SettingsError
 from obelics.run.task import Task
+from obelics.stages._documents import Reject, map_documents
 from obelics.stats import Stats
 
 log = logging.getLogger("obelics")
@@ -71,31 +69,6 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     return [map_tasks(STAGE, "obelics.stages.filter:filter_shard", inputs, output, s)]
 
 
-def rejected_path(output: str) -> str:
-    p = Path(output)
-    return str(p.parent / "rejected" / p.name)
-
-
-def _documents(path: str, stats: Stats):
-    for row in read_rows(path):
-        try:
-            yield Document.from_row(row)
-        except Exception as e:  # noqa: BLE001 - a bad row is a counted skip, not a lost shard
-            stats.reason("skipped", f"bad_row:{type(e).__name__}")
-            log.warning("%s: skipping a bad row: %s", path, e)
-
-
-def _batches(it, n: int):
-    batch = []
-    for x in it:
-        batch.append(x)
-        if len(batch) >= n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _snapshot(stats: Stats):
     by_language = copy.deepcopy(stats.values.get(config.BY_LANGUAGE))
     return stats.counts.copy(), {k: v.copy() for k, v in stats.reasons.items()}, by_language
@@ -116,64 +89,60 @@ def _restore(stats: Stats, saved) -> None:
 
 def filter_shard(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Filter one shard of documents (the task function)."""
-    from obelics.filters.pipeline import DocumentFilter, FilterSetupError
+    from obelics.filters.pipeline import DocumentFilter
 
     (path,) = inputs
     flt = DocumentFilter(settings, stats)
-    keep_rejected = bool(settings.get("keep_rejected"))
-    writer = DocumentWriter(output)
-    rejected = DocumentWriter(rejected_path(output)) if keep_rejected else None
     try:
-        total = count_rows(path)
-        bar = progress(
-            total=total,
-            desc=f"filter {Path(path).name}",
-            unit="doc",
-            enabled=settings.get("progress", True) and total >= 1000,
+        map_documents(
+            STAGE,
+            path,
+            output,
+            None,
+            stats,
+            process_batch=lambda batch: _filter_batch(flt, batch, path, stats),
+            batch_size=BATCH,
+            keep_rejected=bool(settings.get("keep_rejected")),
+            counts_funnel=False,  # the filter counts it, per language and with its own image count
+            show_progress=settings.get("progress", True),
         )
-        for batch in _batches(_documents(path, stats), BATCH):
-            saved = _snapshot(stats)
-            try:
-                outcomes = flt.filter_batch(batch)
-            except FilterSetupError:
-                raise
-            except Exception as e:  # noqa: BLE001 - fall back to one document at a time
-                log.warning("%s: a batch failed (%s); filtering its documents one by one", path, e)
-                _restore(stats, saved)  # the batch's partial counts go; each document is counted again below
-                outcomes = []
-                errors = 0
-                for doc in batch:
-                    try:
-                        outcomes.extend(flt.filter_batch([doc]))
-                    except FilterSetupError:
-                        raise
-                    except Exception as e1:  # noqa: BLE001 - a document that breaks a filter is skipped
-                        errors += 1
-                        stats.reason("skipped", f"filter_error:{type(e1).__name__}")
-                        log.warning("%s: skipping %s: %s", path, doc.url, e1)
-                        last = e1
-                if errors == len(batch) > 1:  # not bad input: something systemic, fail rather than drop all
-                    raise RuntimeError(f"every document of a batch failed to filter: {last}") from last
-            for o in outcomes:
-                if o.reason is None:
-                    writer.write(o.document)
-                elif rejected is not None:
-                    doc = o.original or o.document
-                    doc.general_metadata["rejected"] = {"stage": STAGE, "reason": o.reason}
-                    doc.extra["reject_reason"] = o.reason
-                    rejected.write(doc)
-            bar.update(len(batch))
-        bar.close()
-        if rejected is not None:
-            rejected.close()
-            stats.set("rejected_shard", rejected_path(output))
-        writer.close()
-    except BaseException:
-        writer.abort()
-        if rejected is not None:
-            rejected.abort()
-        raise
     finally:
         close = getattr(flt._nsfw, "close", None)
         if close:
             close()
+
+
+def _filter_batch(flt, batch: list[Document], path: str, stats: Stats) -> list[Document | Reject | None]:
+    """One outcome per document of the batch; a batch that fails is filtered one document at a time."""
+    from obelics.filters.pipeline import FilterSetupError
+
+    saved = _snapshot(stats)
+    try:
+        return [_outcome(o) for o in flt.filter_batch(batch)]
+    except FilterSetupError:
+        raise
+    except Exception as e:  # noqa: BLE001 - fall back to one document at a time
+        log.warning("%s: a batch failed (%s); filtering its documents one by one", path, e)
+        _restore(stats, saved)  # the batch's partial counts go; each document is counted again below
+    outcomes: list[Document | Reject | None] = []
+    errors = 0
+    for doc in batch:
+        try:
+            (o,) = flt.filter_batch([doc])
+            outcomes.append(_outcome(o))
+        except FilterSetupError:
+            raise
+        except Exception as e1:  # noqa: BLE001 - a document that breaks a filter is skipped
+            errors += 1
+            outcomes.append(None)
+            stats.reason("skipped", f"filter_error:{type(e1).__name__}")
+            log.warning("%s: skipping %s: %s", path, doc.url, e1)
+            last = e1
+    if errors == len(batch) > 1:  # not bad input: something systemic, fail rather than drop all
+        raise RuntimeError(f"every document of a batch failed to filter: {last}") from last
+    return outcomes
+
+
+def _outcome(o) -> Document | Reject:
+    """The filter's outcome as the per-document base takes it (the filter counted the removal)."""
+    return o.document if o.reason is None else Reject(o.reason, count_images=False)

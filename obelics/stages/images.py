@@ -32,6 +32,10 @@ Steps (work files under ``OUT/_work``, each task's stats JSON its completion mar
    ``chunk_size`` images at a time. The last attach task to finish
    deletes the work files (``keep_work`` keeps them); the markers stay, so a rerun finds everything done.
 
+Each task's parameters name every file or folder it reads, writes and removes (``_reads``,
+``_writes``, ``_removes``, set by :func:`plan`); the step functions use those paths, not conventions of
+their own (DuckDB writes partitioned folders, named as folders).
+
 The download and attach tasks first save their stats beside their output (the last attach task then deletes
 the work files), so a task killed between its output and its marker is completed from that record instead of
 redone on missing inputs.
@@ -45,6 +49,7 @@ Outcome of each image slot (the ``image_removed`` counts of the stats): ``declar
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import logging
@@ -214,6 +219,21 @@ EXECUTION_KEYS = frozenset(
 # ------------------------------------------------------------------------------------------------
 # plan
 # ------------------------------------------------------------------------------------------------
+WORK_FOLDERS = ("uses", "part", "results", "phash", "duckdb-tmp")  # deleted by the last attach task
+
+
+def _files(
+    reads: dict[str, str] | None = None, writes: dict[str, str] | None = None, removes: list[str] | None = None
+) -> dict[str, Any]:
+    """The files (or folders) a task reads, writes and removes, by name: its functions use no other path."""
+    return {"_reads": reads or {}, "_writes": writes or {}, "_removes": removes or []}
+
+
+def _stale_attach(work: str, shard: int) -> list[str]:
+    """What a new collect of ``shard`` invalidates: the run's clean-up record and the shard's attach record."""
+    return [os.path.join(work, "cleaned.json"), os.path.join(work, "attached", f"{shard}.json")]
+
+
 def auto_partitions(n_inputs: int) -> int:
     return max(1, min(256, math.ceil(n_inputs / 8)))
 
@@ -230,7 +250,6 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
     work = os.path.join(output, WORK)
     marks = os.path.join(work, "markers")
     final = map_tasks(STAGE, f"{__name__}:attach_task", inputs, output, settings)
-    _check_plan(work, [t.name for t in final], inputs, parts, settings)
 
     def task(step: str, name: str, fn: str, ins: list[str], out: str, extra: dict[str, Any]) -> Task:
         return Task(
@@ -244,13 +263,35 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             params={"_work": work, "_partitions": parts, **extra},
         )
 
+    w = functools.partial(os.path.join, work)
+    pnames = [f"p{p:04d}" for p in range(parts)]
     collect = [
-        task("1-collect", t.name, "collect_task", t.inputs, os.path.join(work, "uses"), {"_shard": i, "_name": t.name})
+        task(
+            "1-collect",
+            t.name,
+            "collect_task",
+            t.inputs,
+            w("uses"),
+            {"_shard": i, "_name": t.name, **_files(writes={"uses": w("uses")}, removes=_stale_attach(work, i))},
+        )
         for i, t in enumerate(final)
     ]
-    pnames = [f"p{p:04d}" for p in range(parts)]
     reduce = [
-        task("2-reduce", n, "reduce_task", [os.path.join(work, "uses", n)], os.path.join(work, "part", n), {"_part": p})
+        task(
+            "2-reduce",
+            n,
+            "reduce_task",
+            [w("uses", n)],
+            w("part", n),
+            {
+                "_part": p,
+                **_files(
+                    reads={"uses": w("uses", n)},
+                    writes={"urls": w("part", n, "urls.pq"), "download": w("part", n, "download.pq")},
+                    removes=[w("part", n, "shuffled.json"), w("part", n, "fetched")],
+                ),
+            },
+        )
         for p, n in enumerate(pnames)
     ]
     download = [
@@ -258,9 +299,24 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             "3-download",
             n,
             "download_task",
-            [os.path.join(work, "part", n)],
-            os.path.join(work, "part", n),
-            {"_part": p},
+            [w("part", n)],
+            w("part", n),
+            {
+                "_part": p,
+                **_files(
+                    reads={
+                        "download": w("part", n, "download.pq"),
+                        "urls": w("part", n, "urls.pq"),
+                        "uses": w("uses", n),
+                    },
+                    writes={
+                        "fetched": w("part", n, "fetched"),
+                        "done": w("part", n, "shuffled.json"),
+                        "results": w("results"),  # results/shard=N/<part>_*.pq
+                        "bands": w("phash", "bands"),  # phash/bands/q=M/<part>_*.pq
+                    },
+                ),
+            },
         )
         for p, n in enumerate(pnames)
     ]
@@ -269,9 +325,9 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             "4-phash-near",
             f"q{q:04d}",
             "phash_near_task",
-            [os.path.join(work, "phash", "bands", f"q={q}")],
-            os.path.join(work, "phash", "near", f"q{q:04d}"),
-            {"_part": q},
+            [w("phash", "bands", f"q={q}")],
+            w("phash", "near", f"q{q:04d}"),
+            {"_part": q, **_files(reads={"bands": w("phash", "bands", f"q={q}")}, writes={"near": w("phash", "near")})},
         )
         for q in range(parts)
     ]
@@ -280,38 +336,35 @@ def plan(inputs: list[str], output: str, settings: dict[str, Any]) -> list[list[
             "5-phash-count",
             f"r{r:04d}",
             "phash_count_task",
-            [os.path.join(work, "phash", "near", f"r={r}")],
-            os.path.join(work, "phash", f"drop-{r:04d}.pq"),
-            {"_part": r},
+            [w("phash", "near", f"r={r}")],
+            w("phash", f"drop-{r:04d}.pq"),
+            {
+                "_part": r,
+                **_files(reads={"near": w("phash", "near", f"r={r}")}, writes={"drop": w("phash", f"drop-{r:04d}.pq")}),
+            },
         )
         for r in range(parts)
     ]
     for i, t in enumerate(final):
-        t.params = {"_work": work, "_partitions": parts, "_shard": i, "_shards": len(final)}
+        t.params = {
+            "_work": work,
+            "_partitions": parts,
+            "_shard": i,
+            "_shards": len(final),
+            **_files(
+                reads={
+                    "shard": t.inputs[0],
+                    "results": w("results", f"shard={i}"),
+                    "images": w("part"),  # part/<part>/fetched/<chunk>, as the results say
+                    "frequent": w("phash"),  # phash/drop-*.pq
+                    "cleaned": w("cleaned.json"),
+                    "attached": w("attached"),  # every shard's marker: the last one cleans up
+                },
+                writes={"shard": t.output, "done": w("attached", f"{i}.json"), "cleaned": w("cleaned.json")},
+                removes=[w(d) for d in WORK_FOLDERS],
+            ),
+        }
     return [collect, reduce, download, near, count, final]
-
-
-def _check_plan(work: str, names: list[str], inputs: list[str], parts: int, settings: dict[str, Any]) -> None:
-    """Work files are only valid for the same inputs and settings: refuse to mix runs in one output folder."""
-    record = {
-        "inputs": list(inputs),
-        "names": names,
-        "partitions": parts,
-        "settings": {k: v for k, v in sorted(settings.items()) if k not in EXECUTION_KEYS},
-    }
-    path = os.path.join(work, "plan.json")
-    if os.path.exists(path):
-        with open(path) as fh:
-            old = json.load(fh)
-        if json.loads(json.dumps(record, default=str)) != old:
-            changed = [k for k in ("inputs", "partitions") if old.get(k) != record[k]]
-            changed += [k for k in record["settings"] if old.get("settings", {}).get(k) != record["settings"][k]]
-            raise SettingsError(
-                f"{STAGE}: {os.path.dirname(work)} holds a run with other inputs or settings "
-                f"({', '.join(changed) or 'names'}); use a new output folder or delete that one"
-            )
-        return
-    write_json(path, record)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -340,6 +393,15 @@ def _columns(path: str, wanted: list[str]) -> list[str] | None:
 
 def _sql_path(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _remove(paths: list[str]) -> None:
+    """Delete these files or folders, where they exist."""
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.unlink(path)
 
 
 def _duckdb(settings: dict[str, Any]):
@@ -387,11 +449,8 @@ def collect_task(inputs: list[str], output: str, settings: dict[str, Any], stats
     """URLs of one shard, once per document, into the URL partitions."""
     parts = settings["_partitions"]
     shard = settings["_shard"]
-    work = settings["_work"]
     # A new collect (first run or --force) invalidates what later steps recorded for this shard.
-    for stale in (os.path.join(work, "cleaned.json"), os.path.join(work, "attached", f"{shard}.json")):
-        if os.path.exists(stale):
-            os.unlink(stale)
+    _remove(settings["_removes"])
     cfg = _cfg(settings)
     check_declared = settings["filter_declared_size"]
     urls: list[list[str]] = [[] for _ in range(parts)]
@@ -437,7 +496,7 @@ def collect_task(inputs: list[str], output: str, settings: dict[str, Any], stats
             },
             schema=USES_SCHEMA,
         )
-        _write_table(os.path.join(output, f"p{p:04d}", f"{settings['_name']}.pq"), table)
+        _write_table(os.path.join(settings["_writes"]["uses"], f"p{p:04d}", f"{settings['_name']}.pq"), table)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -445,17 +504,13 @@ def collect_task(inputs: list[str], output: str, settings: dict[str, Any], stats
 # ------------------------------------------------------------------------------------------------
 def reduce_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Documents per URL in one partition; decide which URLs to download."""
-    for stale in ("shuffled.json", "fetched"):  # a new reduce (first run or --force) restarts downloads
-        path = os.path.join(output, stale)
-        if os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        elif os.path.exists(path):
-            os.unlink(path)
-    files = sorted(glob.glob(os.path.join(inputs[0], "*.pq")))
+    _remove(settings["_removes"])  # a new reduce (first run or --force) restarts downloads
+    uses = settings["_reads"]["uses"]
+    files = sorted(glob.glob(os.path.join(uses, "*.pq")))
     if files:
         con = _duckdb(settings)
         table = con.sql(
-            f"SELECT url, count(*)::INTEGER AS docs FROM read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}) "
+            f"SELECT url, count(*)::INTEGER AS docs FROM read_parquet({_sql_path(os.path.join(uses, '*.pq'))}) "
             "GROUP BY url"
         ).to_arrow_table()
         con.close()
@@ -475,12 +530,12 @@ def reduce_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
     for reason, n in counts.items():
         stats.reason("url_dropped", reason, n)
     _write_table(
-        os.path.join(output, "urls.pq"),
+        settings["_writes"]["urls"],
         pa.table({"url": url_list, "docs": pa.array(doc_counts, pa.int32()), "status": statuses}, schema=URLS_SCHEMA),
     )
     # Spread hosts over the download threads: order by a hash of the URL, not by the URL.
     kept = sorted((u for u, s in zip(url_list, statuses) if s == "ok"), key=lambda u: zlib.crc32(u.encode()))
-    _write_table(os.path.join(output, "download.pq"), pa.table({"url": pa.array(kept, pa.string())}))
+    _write_table(settings["_writes"]["download"], pa.table({"url": pa.array(kept, pa.string())}))
 
 
 def _guard_statuses(urls: list[str], statuses: list[str], settings: dict[str, Any]) -> list[str]:
@@ -519,18 +574,17 @@ def download_task(inputs: list[str], output: str, settings: dict[str, Any], stat
     use it."""
     from obelics.images import download as dl
 
-    part = output
-    done_path = os.path.join(part, "shuffled.json")
+    done_path = settings["_writes"]["done"]
     if _restore(stats, done_path):
         return
-    fetched = os.path.join(part, "fetched")
-    url_list = os.path.join(part, "download.pq")
+    fetched = settings["_writes"]["fetched"]
+    url_list = settings["_reads"]["download"]
     todo = pq.read_metadata(url_list).num_rows
     urls = (u for b in pq.ParquetFile(url_list).iter_batches(columns=["url"]) for u in b.column(0).to_pylist())
     dl.download_urls(urls, fetched, settings, total=todo, desc=f"download p{settings['_part']:04d}")
     chunks = dl.chunk_files(fetched)
     _count_outcomes(chunks, todo, stats)
-    _shuffle(part, chunks, settings)
+    _shuffle(os.path.basename(output), chunks, settings)
     _save(stats, done_path)  # the bytes stay in the chunks until the last attach task deletes the work files
 
 
@@ -560,24 +614,23 @@ def _count_outcomes(chunks: list[str], todo: int, stats: Stats) -> None:
     stats.inc("urls_downloaded", todo)
 
 
-def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
+def _shuffle(name: str, chunks: list[str], settings: dict[str, Any]) -> None:
     """On disk, with DuckDB: each shard's results to ``results/shard=N`` (outcome and info, and where the bytes
-    are: partition, chunk file and row; the bytes stay in the chunks), pHash uses to ``phash/q=M``."""
-    work = settings["_work"]
-    name = os.path.basename(part)
-    uses_glob = os.path.join(work, "uses", name, "*.pq")
-    for old in glob.glob(os.path.join(work, "results", "shard=*", f"{name}_*.pq")) + glob.glob(
-        os.path.join(work, "phash", "bands", "q=*", f"{name}_*.pq")
+    are: partition, chunk file and row; the bytes stay in the chunks), pHash uses to ``phash/bands/q=M``."""
+    reads, writes = settings["_reads"], settings["_writes"]
+    uses_glob = os.path.join(reads["uses"], "*.pq")
+    for old in glob.glob(os.path.join(writes["results"], "shard=*", f"{name}_*.pq")) + glob.glob(
+        os.path.join(writes["bands"], "q=*", f"{name}_*.pq")
     ):
         os.unlink(old)
     if not glob.glob(uses_glob):
         return
-    for sub in ("results", os.path.join("phash", "bands")):
-        Path(work, sub).mkdir(parents=True, exist_ok=True)
+    for folder in (writes["results"], writes["bands"]):
+        Path(folder).mkdir(parents=True, exist_ok=True)
     con = _duckdb(settings)
     con.register("empty_images", INFO_SCHEMA.empty_table())
     uses = f"read_parquet({_sql_path(uses_glob)}, hive_partitioning = false)"
-    urls = f"read_parquet({_sql_path(os.path.join(part, 'urls.pq'))})"
+    urls = f"read_parquet({_sql_path(reads['urls'])})"
     files = ", ".join(_sql_path(c) for c in chunks)
     images = (
         f"read_parquet([{files}], filename = true, file_row_number = true)"
@@ -596,7 +649,7 @@ def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
             FROM (SELECT DISTINCT shard, url FROM {uses}) su
             JOIN {urls} u USING (url)
             LEFT JOIN {images} i USING (url)
-        ) TO {_sql_path(os.path.join(work, "results"))} ({opts}, PARTITION_BY (shard))"""
+        ) TO {_sql_path(writes["results"])} ({opts}, PARTITION_BY (shard))"""
     )
     n_ok = con.execute(f"SELECT count(*) FROM {images} WHERE status = 'ok'").fetchone()[0]
     if n_ok:
@@ -610,7 +663,7 @@ def _shuffle(part: str, chunks: list[str], settings: dict[str, Any]) -> None:
                        b.band::TINYINT AS band, (i.ph >> b.shift) & b.mask AS key, i.ph, su.shard, su.doc
                 FROM {uses} su JOIN {images} i USING (url), (VALUES {bands}) b(band, shift, mask)
                 WHERE i.status = 'ok'
-            ) TO {_sql_path(os.path.join(work, "phash", "bands"))} ({opts}, PARTITION_BY (q))"""
+            ) TO {_sql_path(writes["bands"])} ({opts}, PARTITION_BY (q))"""
         )
     con.close()
 
@@ -637,16 +690,16 @@ def phash_near_task(inputs: list[str], output: str, settings: dict[str, Any], st
     (at most ``max_phash_count + 1`` per neighbour: enough to decide), routed to the pHash's partition."""
     limit = settings["max_phash_count"]
     name = os.path.basename(output.rstrip("/"))
-    work = settings["_work"]
-    for old in glob.glob(os.path.join(work, "phash", "near", "r=*", f"{name}_*.pq")):
+    bands, near = settings["_reads"]["bands"], settings["_writes"]["near"]
+    for old in glob.glob(os.path.join(near, "r=*", f"{name}_*.pq")):
         os.unlink(old)
-    if limit <= 0 or not glob.glob(os.path.join(inputs[0], "*.pq")):
+    if limit <= 0 or not glob.glob(os.path.join(bands, "*.pq")):
         return
     d = int(settings["phash_distance"])
     parts = int(settings["_partitions"])
-    Path(work, "phash", "near").mkdir(parents=True, exist_ok=True)
+    Path(near).mkdir(parents=True, exist_ok=True)
     con = _duckdb(settings)
-    src = f"read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}, hive_partitioning = false)"
+    src = f"read_parquet({_sql_path(os.path.join(bands, '*.pq'))}, hive_partitioning = false)"
     con.execute(f"CREATE TEMP TABLE t AS SELECT DISTINCT band, key, ph, shard, doc FROM {src}")
     con.execute(
         f"""CREATE TEMP TABLE c AS SELECT band, key, ph, shard, doc FROM (
@@ -672,7 +725,7 @@ def phash_near_task(inputs: list[str], output: str, settings: dict[str, Any], st
             UNION ALL
             SELECT (pb.ph % {parts})::INTEGER AS r, pb.ph AS h, c.shard, c.doc
             FROM pb JOIN c ON pb.band = c.band AND pb.key = c.key AND pb.ph = c.ph
-        ) TO {_sql_path(os.path.join(work, "phash", "near"))} ({opts}, PARTITION_BY (r))"""
+        ) TO {_sql_path(near)} ({opts}, PARTITION_BY (r))"""
     )
     con.close()
 
@@ -682,9 +735,10 @@ def phash_count_task(inputs: list[str], output: str, settings: dict[str, Any], s
     ``max_phash_count``."""
     limit = settings["max_phash_count"]
     rows: list[tuple[int, int]] = []
-    if limit > 0 and glob.glob(os.path.join(inputs[0], "*.pq")):
+    near = settings["_reads"]["near"]
+    if limit > 0 and glob.glob(os.path.join(near, "*.pq")):
         con = _duckdb(settings)
-        src = f"read_parquet({_sql_path(os.path.join(inputs[0], '*.pq'))}, hive_partitioning = false)"
+        src = f"read_parquet({_sql_path(os.path.join(near, '*.pq'))}, hive_partitioning = false)"
         (distinct,) = con.execute(f"SELECT count(DISTINCT h) FROM {src}").fetchone()
         stats.inc("phash_distinct", distinct)
         rows = con.execute(
@@ -694,7 +748,7 @@ def phash_count_task(inputs: list[str], output: str, settings: dict[str, Any], s
         con.close()
     stats.inc("phash_frequent", len(rows))
     _write_table(
-        output,
+        settings["_writes"]["drop"],
         pa.table(
             {"phash": [format(int(r[0]), "016x") for r in rows], "docs": pa.array([r[1] for r in rows], pa.int32())},
             schema=pa.schema([("phash", pa.string()), ("docs", pa.int32())]),
@@ -713,10 +767,10 @@ class ShardResults:
     from the download chunks one image at a time, for one batch of documents (so memory follows ``chunk_size``,
     not the shard's number of images)."""
 
-    def __init__(self, work: str, shard: int) -> None:
-        self.work = work
+    def __init__(self, results: str, images: str) -> None:
+        self.images = images  # the folder of the download partitions: <part>/fetched/<chunk>
         self.meta: dict[str, dict[str, Any]] = {}
-        for f in sorted(glob.glob(os.path.join(work, "results", f"shard={shard}", "*.pq"))):
+        for f in sorted(glob.glob(os.path.join(results, "*.pq"))):
             for r in pq.read_table(f, columns=RESULT_META).to_pylist():
                 self.meta[r["url"]] = r
         self._reader = ImageReader()
@@ -730,14 +784,14 @@ class ShardResults:
         for u in urls:
             r = self.meta.get(u)
             if r is not None and r["status"] == "ok":
-                chunk = os.path.join(self.work, "part", r["part"], "fetched", r["chunk"])
+                chunk = os.path.join(self.images, r["part"], "fetched", r["chunk"])
                 out[u] = self._reader.read(chunk, int(r["row"]))
         return out
 
 
-def _frequent_phashes(work: str) -> set[str]:
+def _frequent_phashes(folder: str) -> set[str]:
     out: set[str] = set()
-    for f in glob.glob(os.path.join(work, "phash", "drop-*.pq")):
+    for f in glob.glob(os.path.join(folder, "drop-*.pq")):
         out.update(pq.read_table(f, columns=["phash"]).column("phash").to_pylist())
     return out
 
@@ -745,18 +799,18 @@ def _frequent_phashes(work: str) -> set[str]:
 def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Join this shard's download results back into its documents and write the output shard, in batches of
     about ``chunk_size`` images."""
-    work = settings["_work"]
-    done_path = os.path.join(work, "attached", f"{settings['_shard']}.json")
+    reads = settings["_reads"]
+    done_path = settings["_writes"]["done"]
     if os.path.exists(output) and _restore(stats, done_path):
-        _cleanup_when_all_attached(work, settings, stats)
+        _cleanup_when_all_attached(settings, stats)
         return
-    if os.path.exists(os.path.join(work, "cleaned.json")):
+    if os.path.exists(reads["cleaned"]):
         raise RuntimeError(
             f"the work files of this run were deleted when it completed, so {os.path.basename(output)} cannot be "
             "rebuilt alone: rerun with --force (or set keep_work=true to keep them next time)"
         )
-    results = ShardResults(work, settings["_shard"])
-    frequent = _frequent_phashes(work)
+    results = ShardResults(reads["results"], reads["images"])
+    frequent = _frequent_phashes(reads["frequent"])
     limit = max(1, int(settings["chunk_size"]))
     with DocumentWriter(output) as writer:
         batch: list[tuple[Document, list[tuple[Node, dict[str, Any] | None]]]] = []
@@ -776,7 +830,7 @@ def attach_task(inputs: list[str], output: str, settings: dict[str, Any], stats:
                 batch, wanted = [], set()
         _write_batch(batch, results.image_bytes(wanted), writer, settings, stats)
     _save(stats, done_path)
-    _cleanup_when_all_attached(work, settings, stats)
+    _cleanup_when_all_attached(settings, stats)
 
 
 def _decide_images(
@@ -856,15 +910,15 @@ def _write_batch(
         stats.inc("documents_out")
 
 
-def _cleanup_when_all_attached(work: str, settings: dict[str, Any], stats: Stats) -> None:
+def _cleanup_when_all_attached(settings: dict[str, Any], stats: Stats) -> None:
     """The last attach task to finish deletes the work files (URL lists, downloads, shuffled results)."""
-    if settings["keep_work"] or len(glob.glob(os.path.join(work, "attached", "*.json"))) < settings["_shards"]:
+    attached = glob.glob(os.path.join(settings["_reads"]["attached"], "*.json"))
+    if settings["keep_work"] or len(attached) < settings["_shards"]:
         return
     removed = 0
-    for name in ("uses", "part", "results", "phash", "duckdb-tmp"):
-        path = os.path.join(work, name)
+    for path in settings["_removes"]:
         if os.path.isdir(path):
             removed += sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
             shutil.rmtree(path, ignore_errors=True)
-    write_json(os.path.join(work, "cleaned.json"), {"work_bytes_removed": removed})
+    write_json(settings["_writes"]["cleaned"], {"work_bytes_removed": removed})
     stats.inc("work_bytes_removed", removed)

@@ -23,14 +23,12 @@ from typing import Any
 
 from obelics.document import Document, DocumentError
 from obelics.io.atomic import write_json
-from obelics.io.parquet import count_rows
 from obelics.io.paths import WORK
 from obelics.io.webdataset import ShardWriter, image_format, safe_key
-from obelics.progress import progress
 from obelics.run.runner import map_tasks, reduce_task
 from obelics.run.settings import StageSettings, setting
 from obelics.run.task import Task
-from obelics.stages._documents import read_documents_counted
+from obelics.stages._documents import Skip, map_documents
 from obelics.stats import Stats, merge
 
 log = logging.getLogger("obelics")
@@ -150,17 +148,72 @@ def _check_images(doc: Document, settings: dict[str, Any], stats: Stats) -> Docu
     return doc.replace_nodes(n for pos, n in enumerate(doc.nodes()) if pos not in drop)
 
 
+class _KeyedTars:
+    """The tar writer as the per-document base takes it: each document under the key its process gave."""
+
+    def __init__(self, writer: ShardWriter) -> None:
+        self.writer = writer
+        self.key = ""
+
+    def write(self, doc: Document) -> None:
+        self.writer.write(doc, self.key)
+
+    def __enter__(self) -> _KeyedTars:
+        self.writer.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.writer.__exit__(exc_type, exc, tb)
+
+
+class _ToSample:
+    """What happens to one document on its way to a tar: checked, keyed, counted."""
+
+    def __init__(self, settings: dict[str, Any], stats: Stats, tars: _KeyedTars, prefix: str, path: str) -> None:
+        self.s = settings
+        self.stats = stats
+        self.tars = tars
+        self.prefix = prefix
+        self.path = path
+        self.counter = _TokenCounter(settings.get("tokenizer") or "")
+        self.tokens = 0
+        self.index = 0  # the document's position among those read (its key)
+
+    def __call__(self, doc: Document) -> Document | Skip:
+        index = self.index
+        self.index += 1
+        try:
+            doc.validate()
+            doc = _check_images(doc, self.s, self.stats)
+        except DocumentError as e:
+            log.debug("%s row %d: %s", self.path, index, e)
+            return Skip("invalid_document")
+        if self.s["drop_empty_documents"] and not doc.texts:
+            return Skip("empty_document")
+        self.tars.key = f"{self.prefix}_{index:07d}"
+        self.tokens += sum(self.counter(t) for t in doc.texts if t is not None)
+        self._count(doc)
+        return doc
+
+    def _count(self, doc: Document) -> None:
+        stats = self.stats
+        stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
+        stats.inc("texts", sum(t is not None for t in doc.texts))
+        stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
+        signals = opted_out(doc.general_metadata.get("opt_out"))
+        if signals:
+            stats.inc("documents_opt_out_flagged")
+            for sig in signals:
+                stats.reason("opt_out_signals", sig)
+        stats.inc("images_opt_out_flagged", sum(bool(m and opted_out(m.get("opt_out"))) for m in doc.metadata))
+
+
 def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: Stats) -> None:
     """Write the documents of one input shard to tars ``OUT/<name>-NNNNNN.tar``; list them in ``output``."""
     (path,) = inputs
     out_dir = Path(output).parent.parent
     name = Path(output).name[: -len(".shards.json")]
     prefix = safe_key(name)
-    counter = _TokenCounter(settings.get("tokenizer") or "")
-    try:
-        total = count_rows(path)
-    except Exception:  # noqa: BLE001 - only for the progress bar
-        total = None
     writer = ShardWriter(
         out_dir,
         prefix,
@@ -168,37 +221,10 @@ def shard_task(inputs: list[str], output: str, settings: dict[str, Any], stats: 
         max_bytes=settings["max_bytes"],
         typed_head=settings["typed_head"],
     )
-    tokens = 0
-    with writer:
-        rows = read_documents_counted(path, stats)  # a bad row is a counted skip, as in every stage
-        for row_index, doc in enumerate(progress(rows, total=total, desc=f"shard {name}", unit="doc")):
-            stats.inc("documents_in")
-            stats.inc("images_in", doc.num_images)
-            try:
-                doc.validate()
-                doc = _check_images(doc, settings, stats)
-            except DocumentError as e:
-                stats.reason("skipped", "invalid_document")
-                log.debug("%s row %d: %s", path, row_index, e)
-                continue
-            if settings["drop_empty_documents"] and not doc.texts:
-                stats.reason("skipped", "empty_document")
-                continue
-            key = f"{prefix}_{row_index:07d}"
-            writer.write(doc, key)
-            n_tok = sum(counter(t) for t in doc.texts if t is not None)
-            tokens += n_tok
-            stats.inc("documents_out")
-            stats.inc("images_out", doc.num_images)
-            stats.inc("images_with_bytes", sum(b is not None for b in (doc.image_bytes or [])))
-            stats.inc("texts", sum(t is not None for t in doc.texts))
-            stats.inc("words", sum(len(t.split()) for t in doc.texts if t is not None))
-            signals = opted_out(doc.general_metadata.get("opt_out"))
-            if signals:
-                stats.inc("documents_opt_out_flagged")
-                for sig in signals:
-                    stats.reason("opt_out_signals", sig)
-            stats.inc("images_opt_out_flagged", sum(bool(m and opted_out(m.get("opt_out"))) for m in doc.metadata))
+    tars = _KeyedTars(writer)
+    to_sample = _ToSample(settings, stats, tars, prefix, path)
+    map_documents("shard", path, output, to_sample, stats, writer=tars)
+    counter, tokens = to_sample.counter, to_sample.tokens
     shards = writer.shards
     _remove_stale(out_dir, prefix, {s.name for s in shards})
     if counter.name:

@@ -70,17 +70,13 @@ def resolve_rank_world(rank: int | None = None, world_size: int | None = None) -
 
 
 def iter_tar_samples(url: str) -> Iterator[dict[str, Any]]:
-    """Raw samples (``{"__key__": ..., suffix: bytes}``) of one tar shard, via the webdataset library.
+    """Raw samples (``{"__key__": ..., suffix: bytes}``) of one tar shard (:func:`obelics.io.webdataset.iter_samples`).
 
     A truncated or unreadable shard is logged and ends early instead of stopping the run.
     """
-    from webdataset.tariterators import tarfile_samples
+    from obelics.io.webdataset import iter_samples
 
-    def handler(exn: Exception) -> bool:
-        log.warning("shard %s: %s: %s (rest of the shard skipped)", url, type(exn).__name__, exn)
-        return False
-
-    yield from tarfile_samples([{"url": url}], handler=handler)
+    yield from iter_samples(url, stop_on_error=True)
 
 
 def default_decode(sample: dict[str, Any]) -> Document:
