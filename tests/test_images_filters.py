@@ -146,9 +146,12 @@ def _run_phash_steps(tmp_path, uses, distance, limit, monkeypatch=None, group_li
     if group_limit is not None:
         monkeypatch.setattr(stage, "NEAR_GROUP_LIMIT", group_limit)
     stats = Stats()
-    stage.phash_near_task([str(bands)], str(work / "phash" / "near" / "q0000"), settings, stats)
+    near = work / "phash" / "near"
+    files = {"_reads": {"bands": str(bands)}, "_writes": {"near": str(near)}, "_removes": []}
+    stage.phash_near_task([str(bands)], str(near / "q0000"), {**settings, **files}, stats)
     drop = work / "phash" / "drop-0000.pq"
-    stage.phash_count_task([str(work / "phash" / "near" / "r=0")], str(drop), settings, stats)
+    files = {"_reads": {"near": str(near / "r=0")}, "_writes": {"drop": str(drop)}, "_removes": []}
+    stage.phash_count_task([str(near / "r=0")], str(drop), {**settings, **files}, stats)
     return set(pq.read_table(drop).column("phash").to_pylist()), stats
 
 
