@@ -369,19 +369,31 @@ IMAGE_SELECTOR = "img,picture"
 ImageFound = tuple[tuple[str, str], dict[str, Any]]
 
 
-def _adjacent(node: Any, forward: bool) -> Any | None:
-    """The element beside ``node`` with only whitespace and comments between them, or None."""
+def _first_sibling(node: Any, forward: bool) -> tuple[Any | None, bool]:
+    """The first sibling of ``node`` (in that direction) that is not whitespace or a comment, and whether it is
+    an element (``(None, False)`` when there is none)."""
     sib = node.next if forward else node.prev
     while sib is not None:
         tid = sib.tag_id
         if tid == _TEXT_NODE:
             text = sib.text_content
             if text and not text.isspace():
-                return None
+                return sib, False
         elif tid != _COMMENT_NODE:
-            return sib
+            return sib, True
         sib = sib.next if forward else sib.prev
-    return None
+    return None, False
+
+
+def _adjacent(node: Any, forward: bool) -> Any | None:
+    """The element beside ``node`` with only whitespace and comments between them, or None."""
+    sib, is_element = _first_sibling(node, forward)
+    return sib if is_element else None
+
+
+def _has_neighbour(node: Any, forward: bool) -> bool:
+    """True when text or an element stands beside ``node`` in that direction (whitespace and comments aside)."""
+    return _first_sibling(node, forward)[0] is not None
 
 
 def element_source(node: Any, resolve: Resolver) -> ImageFound | None:
@@ -408,19 +420,8 @@ MAX_IMAGE_WRAPPERS = 3
 
 
 def _alone(node: Any) -> bool:
-    """True when ``node``'s siblings are all whitespace or comments (stops at the first that is not)."""
-    for forward in (True, False):
-        sib = node.next if forward else node.prev
-        while sib is not None:
-            tid = sib.tag_id
-            if tid == _TEXT_NODE:
-                text = sib.text_content
-                if text and not text.isspace():
-                    return False
-            elif tid != _COMMENT_NODE:
-                return False
-            sib = sib.next if forward else sib.prev
-    return True
+    """True when ``node``'s siblings are all whitespace or comments."""
+    return not _has_neighbour(node, True) and not _has_neighbour(node, False)
 
 
 def _single_image(node: Any, wrappers: int = MAX_IMAGE_WRAPPERS) -> bool:
