@@ -748,6 +748,9 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     it undervalues; the densest region (the deepest element holding most of the page's long,
     link-poor text blocks) then holds far more article-like text than the choice. It replaces the
     choice, or widens it when the choice lies inside it, with the headline right before it.
+    A plausible single choice inside that region is widened too: the prose beside it (an article
+    cell next to a richer teaser table, the first half of an article split across containers)
+    is part of the same region.
     """
     dense = blocks.densest_region()
     if dense is None:
@@ -757,9 +760,12 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
         return groups
     regions = [region for group in groups for region in group]
     chosen = blocks.good_in(regions)
+    inside = all(_inside(region, dense) for region in regions)
     if chosen >= MIN_REGION_SHARE * dense_good:
+        if inside and len(groups) == 1 and chosen < dense_good:
+            return [_widen(regions, dense, blocks, links)]
         return groups
-    if chosen >= MIN_INNER_REGION_SHARE * dense_good and all(_inside(region, dense) for region in regions):
+    if chosen >= MIN_INNER_REGION_SHARE * dense_good and inside:
         # a weak choice inside the region: the prose around it joins, not the whole region
         return [_widen(regions, dense, blocks, links)] if len(groups) == 1 else groups
     return [[*_lead(dense, links), dense]]

@@ -1,0 +1,51 @@
+"""Main-content mode on hand-written pages where a whole article used to be missed: the article
+beaten by a region that scores higher (teasers, a quoted release, a site blurb)."""
+
+from __future__ import annotations
+
+from obelics.html.extract import extract_document
+
+URL = "https://news.example.org/2024/06/orchard"
+
+ARTICLE = (
+    "The old orchard above the village was planted in 1921 when the first cooperative bought the slope "
+    "and cleared it by hand. Each autumn families from the valley gather the apples and press the juice "
+    "and store it in the cellars under the town hall. This year volunteers counted more than forty "
+    "varieties and some of them grow nowhere else in the region. The council has promised to protect the "
+    "meadow although a new road was once planned straight through it. Visitors can walk the trail in two "
+    "hours and stop at the mill and the chapel and the viewpoint at the top. The cooperative hopes that "
+    "more schools will visit next year and learn how the trees are grafted and pruned in the winter."
+)
+
+TEASERS = [
+    "Council votes on the new budget, with cuts to roads, libraries, parks and the youth centre, after a "
+    "long debate, a walkout by the opposition, and a promise to revisit the plan in the spring session.",
+    "Floods close the river road again, for the third time this year, as residents, shop owners, farmers "
+    "and the fire brigade ask, once more, for the embankment that was promised, funded, and then dropped.",
+    "The football club signs a new coach, a former player, who says the team, the fans and the town deserve "
+    "better, and who plans, in his first season, to bring back the youth academy and the summer camp.",
+    "A new bakery opens on the square, selling rye bread, pastries, cakes, and coffee, with tables outside, "
+    "music on Fridays, and, according to the owners, the best cinnamon rolls, by far, in the whole valley.",
+]
+
+
+def main_text(html: str) -> str:
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    return "\n".join(t for t in doc.texts if t)
+
+
+def test_an_article_cell_beside_a_richer_teaser_table_joins_the_choice():
+    # Table layouts: the article is one long cell, the teasers below it score higher (more blocks,
+    # more commas). Both lie in the page's densest region, so the prose around the choice joins it.
+    teasers = "".join(f'<tr><td class="teaser">{t}</td></tr>' for t in TEASERS)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/news'>News</a></td></tr>"
+        "<tr><td>"
+        f"<table><tr><td class='news'><b>Orchard saved</b><br>{ARTICLE}</td></tr></table>"
+        f"<table>{teasers}</table>"
+        "</td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "cinnamon rolls" in text  # the teasers stay: the choice is widened, not replaced
