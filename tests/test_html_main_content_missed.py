@@ -49,3 +49,23 @@ def test_an_article_cell_beside_a_richer_teaser_table_joins_the_choice():
     text = main_text(html)
     assert "forty varieties" in text
     assert "cinnamon rolls" in text  # the teasers stay: the choice is widened, not replaced
+
+
+def test_a_news_brief_in_short_cells_beats_a_footer_line():
+    # A brief of three sentences, one table cell each, scores below the footer's cell; the footer
+    # holds no article-like text at all, so the brief (the densest article-like region) replaces it.
+    cells = [
+        "Munster winger Ian Dowling is set to spend a long spell on the sidelines after sustaining a knee injury in training.",
+        "The winger could face up to eight weeks out with the problem that he picked up against Ulster during the week.",
+        "He had to be stretchered off after 76 minutes at the ground and will now miss the two cup games in January.",
+    ]
+    rows = "".join(f'<tr><td class="bodyText">{c}</td></tr>' for c in cells)
+    html = (
+        "<html><body><table><tr><td><b>Dowling set for absence</b></td></tr></table>"
+        f"<table>{rows}</table>"
+        "<table><tr><td><p>(c) Copyright Clubcall.com 2006, all rights reserved, "
+        "<a href='/contact'>Contact Us</a></p></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "eight weeks out" in text
+    assert "Copyright" not in text

@@ -736,6 +736,8 @@ def _linked_block(node: Any, links: LinkText) -> bool:
 # of the page's densest article-like region (when that region holds enough of it to be an article).
 MIN_ARTICLE_TEXT = 500
 MIN_REGION_SHARE = 0.5
+# The least article-like text that replaces a choice holding none (a news brief of a few sentences).
+MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
 MIN_INNER_REGION_SHARE = 1 / 3
@@ -756,10 +758,13 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     if dense is None:
         return groups
     dense_good = blocks.good.get(dense.mem_id, 0)
-    if dense_good < MIN_ARTICLE_TEXT:
-        return groups
     regions = [region for group in groups for region in group]
     chosen = blocks.good_in(regions)
+    if dense_good < MIN_ARTICLE_TEXT:
+        # a short article: it still beats a choice with no article-like text at all (a footer line)
+        if chosen or dense_good < MIN_SHORT_ARTICLE_TEXT:
+            return groups
+        return [[*_lead(dense, links), dense]]
     inside = all(_inside(region, dense) for region in regions)
     if chosen >= MIN_REGION_SHARE * dense_good:
         if inside and len(groups) == 1 and chosen < dense_good:
