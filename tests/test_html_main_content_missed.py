@@ -69,3 +69,27 @@ def test_a_news_brief_in_short_cells_beats_a_footer_line():
     text = main_text(html)
     assert "eight weeks out" in text
     assert "Copyright" not in text
+
+
+def test_a_short_post_beats_the_one_paragraph_profile_in_the_sidebar():
+    # The sidebar's "about me" paragraph is longer than the post; an element that holds most of
+    # the page's article-like text is kept whatever it is named, but not a sidebar holding one block.
+    profile = (
+        "I have been a copywriter in this city for nineteen years and I write about advertising and "
+        "public relations and the neighbourhoods of the city and its estate agents and its weather. "
+        "Before that I sold shoes and I drove a taxi and I taught English in a language school for two "
+        "years. I read everything and I answer every letter that my readers send me even the angry ones. "
+        "This blog is where I keep the best and the worst advertising that I find every week of the year."
+    )
+    html = (
+        "<html><body><div id='content'><div id='main'><div class='post'>"
+        "<h3>Top five posts of the week</h3>"
+        "<p>Eighteen funny signs on the underground this week and a rejection letter from a club.</p>"
+        "<p>Thirteen brilliant museum billboards and the most useless pieces of exercise equipment.</p>"
+        "</div></div>"
+        f"<div id='sidebar'><h2>About me</h2><p class='profile'>{profile}</p></div>"
+        "</div></body></html>"
+    )
+    text = main_text(html)
+    assert "museum billboards" in text
+    assert "copywriter" not in text

@@ -127,6 +127,7 @@ def _classify(name: str) -> tuple[bool, bool, bool]:
 # "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
 LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
 PROSE_BLOCK = 200
+SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
 
 
 def _names_layout_only(name: str) -> bool:
@@ -388,7 +389,7 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
             # calls it ("one-sidebar-right", "js-social-images content").
             if need_good is not None:
-                if blocks.good.get(key, 0) >= need_good:
+                if blocks.good.get(key, 0) >= need_good and not _sidebar_blurb(node, blocks):
                     continue
             elif blocks.text_share(node) >= 0.5:
                 continue
@@ -401,6 +402,15 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
         for node in reversed(removed):  # innermost first
             _detach(node)
     return blocks
+
+
+def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
+    """An element named a sidebar whose article-like text is one block: the profile or the site's
+    self-description beside a short post, not a theme's wrapper ("one-sidebar-right") around
+    the paragraphs of an article."""
+    if not any(t in SIDEBAR_WORDS for t in _NAME_SPLIT.split(_names(node).lower())):
+        return False
+    return len(blocks.blocks_under(node)) < 2
 
 
 def _in_figure(node: Any) -> bool:
