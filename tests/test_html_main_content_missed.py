@@ -93,3 +93,23 @@ def test_a_short_post_beats_the_one_paragraph_profile_in_the_sidebar():
     text = main_text(html)
     assert "museum billboards" in text
     assert "copywriter" not in text
+
+
+def test_an_article_before_a_longer_quoted_release_in_a_nested_box_is_kept():
+    # The news story is two paragraphs in the post body; the press release it quotes, longer and
+    # richer in commas, sits two levels down in a "show full text" box and wins the scoring. The
+    # prose before it, up to two levels above, is the article's first part and joins.
+    release = "".join(f"<p>{t}</p>" for t in TEASERS)
+    html = (
+        "<html><body><div class='post'><h1>Orchard cooperative announces a new cider label</h1>"
+        "<div class='post_body'>"
+        "<p>The cooperative that runs the old orchard above the village announced a new cider label "
+        "this morning and says it will sell it in the valley shops from the autumn onwards.</p>"
+        "<p>Volunteers counted more than forty varieties this year and the label will name the "
+        "variety of every bottle so that visitors can find the trees on the trail above the mill.</p>"
+        f"<div id='pr_box'><div id='pr_box_button'>Show full PR text</div><div id='pr_text'>{release}</div></div>"
+        "</div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "new cider label" in text

@@ -751,6 +751,8 @@ MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
 MIN_INNER_REGION_SHARE = 1 / 3
+# Levels above the densest region where the prose before a choice still joins it.
+SPLIT_LEVELS = 2
 
 
 def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
@@ -761,8 +763,9 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     link-poor text blocks) then holds far more article-like text than the choice. It replaces the
     choice, or widens it when the choice lies inside it, with the headline right before it.
     A plausible single choice inside that region is widened too: the prose beside it (an article
-    cell next to a richer teaser table, the first half of an article split across containers)
-    is part of the same region.
+    cell next to a richer teaser table) is part of the same region; and the prose before it up to
+    ``SPLIT_LEVELS`` above the region joins (an article's first paragraphs beside a longer nested
+    box: a quoted press release, a "show full text" block).
     """
     dense = blocks.densest_region()
     if dense is None:
@@ -777,8 +780,15 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
         return [[*_lead(dense, links), dense]]
     inside = all(_inside(region, dense) for region in regions)
     if chosen >= MIN_REGION_SHARE * dense_good:
-        if inside and len(groups) == 1 and chosen < dense_good:
-            return [_widen(regions, dense, blocks, links)]
+        if inside and len(groups) == 1:
+            top = dense
+            for _ in range(SPLIT_LEVELS):
+                parent = top.parent
+                if parent is None or parent.tag_id in (HTML_ID, BODY_ID):
+                    break
+                top = parent
+            if chosen < dense_good or top is not dense:
+                return [_widen(regions, dense, blocks, links, top)]
         return groups
     if chosen >= MIN_INNER_REGION_SHARE * dense_good and inside:
         # a weak choice inside the region: the prose around it joins, not the whole region
@@ -795,13 +805,18 @@ def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
     return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
 
 
-def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) -> list[Any]:
+def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None) -> list[Any]:
     """The regions with the prose around them: climbing from the regions to the densest region,
-    the siblings at each level that are prose (:func:`_is_prose`) join, in document order."""
+    the siblings at each level that are prose (:func:`_is_prose`) join, in document order; from
+    there up to ``top``, only the prose before them that holds no image."""
     out = list(regions)
     low, high = regions[0], regions[-1]
     dense_key = dense.mem_id
-    while low.mem_id != dense_key:
+    top_key = dense_key if top is None else top.mem_id
+    above = False  # past the densest region, only the prose before joins (an article's first part)
+    while low.mem_id != top_key:
+        if low.mem_id == dense_key:
+            above = True
         parent = low.parent
         if parent is None or high.parent is None or high.parent.mem_id != parent.mem_id:
             break
@@ -809,10 +824,11 @@ def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) 
         sibling = low.prev
         while sibling is not None:
             if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
-                before.append(sibling)
+                if not above or sibling.css_first("img") is None:  # text, not a gallery
+                    before.append(sibling)
             sibling = sibling.prev
         after: list[Any] = []
-        sibling = high.next
+        sibling = None if above else high.next
         while sibling is not None:
             if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
                 after.append(sibling)
