@@ -113,3 +113,32 @@ def test_an_article_before_a_longer_quoted_release_in_a_nested_box_is_kept():
     text = main_text(html)
     assert "forty varieties" in text
     assert "new cider label" in text
+
+
+def test_a_list_of_long_links_each_with_a_note_of_its_own_is_kept():
+    # A deals post: every item is a sentence-long link and its old price. Link density alone calls
+    # it a menu; a menu's or a teaser list's items carry no note of their own.
+    deals = [
+        (
+            "Two terabyte portable hard drive with a USB 3.0 port for $161.99 with free shipping",
+            "normally $180, use the coupon code VJ7295 at checkout",
+        ),
+        (
+            "Fifteen inch laptop with eight gigabytes of memory and a solid state disk for $2,059",
+            "normally $2,199, with a free carrying case and a mouse",
+        ),
+        (
+            "Dual band wireless router with three detachable antennas and two USB ports for $140",
+            "normally $179, use the coupon code YZC76639 at checkout",
+        ),
+    ]
+    items = "".join(f"<li><a href='https://shop.example.com/{i}'>{d}</a> ({n})</li>" for i, (d, n) in enumerate(deals))
+    menu = "".join(f"<li><a href='/{w.lower()}'>{w}</a></li>" for w in ("Home", "Gadgets", "Science", "Policy"))
+    html = (
+        f"<html><body><ul class='site'>{menu}</ul><article><h1>The week's deals</h1>"
+        f"<p>{ARTICLE}</p><p>Top deals this week, picked by our partners:</p><ul>{items}</ul>"
+        f"<p>{ARTICLE}</p></article></body></html>"
+    )
+    text = main_text(html)
+    assert "detachable antennas" in text
+    assert "Gadgets" not in text

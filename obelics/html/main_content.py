@@ -636,7 +636,7 @@ def prune(region: Any, links: LinkText) -> None:
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
-            remove = not _has_article_image(node)
+            remove = not _has_article_image(node) and not _annotated_links(node, links)
         else:
             remove = False
         if remove:
@@ -648,6 +648,26 @@ def prune(region: Any, links: LinkText) -> None:
             if node.tag != "p":
                 _remove_section(node, links)
             _detach(node)
+
+
+ANNOTATED_LINK_TEXT = 60
+ANNOTATED_NOTE_TEXT = 10
+
+
+def _annotated_links(node: Any, links: LinkText) -> bool:
+    """A list whose every item is a long, sentence-like link followed by a note of its own (a
+    deal and its old price, a reference and its comment): content, not a menu or a teaser list."""
+    if node.tag not in ("ul", "ol"):
+        return False
+    items = [child for child in node.iter() if child.tag == "li"]
+    if not items:
+        return False
+    for item in items:
+        item_len = _text_len(item)
+        linked = links(item)
+        if linked < ANNOTATED_LINK_TEXT or item_len - linked < ANNOTATED_NOTE_TEXT:
+            return False
+    return True
 
 
 # Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
