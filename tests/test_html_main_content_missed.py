@@ -142,3 +142,25 @@ def test_a_list_of_long_links_each_with_a_note_of_its_own_is_kept():
     text = main_text(html)
     assert "detachable antennas" in text
     assert "Gadgets" not in text
+
+
+def test_a_short_welcome_text_grows_from_the_event_box_inside_it():
+    # A small site's home page: under 500 characters of article-like text, and a box of event
+    # details (many commas) inside the same cell scores highest. The box is a fragment of the
+    # page's densest region, so the region (the welcome text) comes out, not the box alone.
+    welcome = [
+        "The garden school uses the school grounds to help children discover the nature in their own back yards.",
+        "Children learn the satisfaction of growing and preparing their own food and of picking their own flowers.",
+        "Volunteers from the neighbourhood keep the beds in order through the summer when the school is closed.",
+    ]
+    paragraphs = "".join(f"<p>{w}</p>" for w in welcome)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/about'>About</a></td></tr><tr><td>"
+        "<table><tr><td class='event'><p>Winter party, art show, music, cider, games, prizes, and more, "
+        "for children, parents, and friends, on Saturday, February 10, 1 to 5 p.m.</p>"
+        "<p>Tickets, $5, free for members, at the door, or online, until Friday.</p></td></tr></table>"
+        f"{paragraphs}</td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "Winter party" in text
+    assert "satisfaction of growing" in text

@@ -766,7 +766,8 @@ def _linked_block(node: Any, links: LinkText) -> bool:
 # of the page's densest article-like region (when that region holds enough of it to be an article).
 MIN_ARTICLE_TEXT = 500
 MIN_REGION_SHARE = 0.5
-# The least article-like text that replaces a choice holding none (a news brief of a few sentences).
+# The least article-like text of a region that replaces a choice holding none, or grows a fragment
+# of itself, on a short page (a news brief of a few sentences, a home page's welcome text).
 MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
@@ -793,12 +794,15 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     dense_good = blocks.good.get(dense.mem_id, 0)
     regions = [region for group in groups for region in group]
     chosen = blocks.good_in(regions)
-    if dense_good < MIN_ARTICLE_TEXT:
-        # a short article: it still beats a choice with no article-like text at all (a footer line)
-        if chosen or dense_good < MIN_SHORT_ARTICLE_TEXT:
-            return groups
-        return [[*_lead(dense, links), dense]]
+    if dense_good < MIN_SHORT_ARTICLE_TEXT:
+        return groups
     inside = all(_inside(region, dense) for region in regions)
+    if dense_good < MIN_ARTICLE_TEXT:
+        # A short page (a news brief, a home page's welcome text): the region replaces a choice
+        # with no article-like text at all (a footer line), or grows a fragment of itself.
+        if chosen == 0 or (inside and chosen < MIN_INNER_REGION_SHARE * dense_good):
+            return [[*_lead(dense, links), dense]]
+        return groups
     if chosen >= MIN_REGION_SHARE * dense_good:
         if inside and len(groups) == 1:
             top = dense
