@@ -127,6 +127,7 @@ def _classify(name: str) -> tuple[bool, bool, bool]:
 # "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
 LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
 PROSE_BLOCK = 200
+SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
 
 
 def _names_layout_only(name: str) -> bool:
@@ -388,7 +389,7 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
             # calls it ("one-sidebar-right", "js-social-images content").
             if need_good is not None:
-                if blocks.good.get(key, 0) >= need_good:
+                if blocks.good.get(key, 0) >= need_good and not _sidebar_blurb(node, blocks):
                     continue
             elif blocks.text_share(node) >= 0.5:
                 continue
@@ -401,6 +402,15 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
         for node in reversed(removed):  # innermost first
             _detach(node)
     return blocks
+
+
+def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
+    """An element named a sidebar whose article-like text is one block: the profile or the site's
+    self-description beside a short post, not a theme's wrapper ("one-sidebar-right") around
+    the paragraphs of an article."""
+    if not any(t in SIDEBAR_WORDS for t in _NAME_SPLIT.split(_names(node).lower())):
+        return False
+    return len(blocks.blocks_under(node)) < 2
 
 
 def _in_figure(node: Any) -> bool:
@@ -626,7 +636,7 @@ def prune(region: Any, links: LinkText) -> None:
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
-            remove = not _has_article_image(node)
+            remove = not _has_article_image(node) and not _annotated_links(node, links)
         else:
             remove = False
         if remove:
@@ -638,6 +648,26 @@ def prune(region: Any, links: LinkText) -> None:
             if node.tag != "p":
                 _remove_section(node, links)
             _detach(node)
+
+
+ANNOTATED_LINK_TEXT = 60
+ANNOTATED_NOTE_TEXT = 10
+
+
+def _annotated_links(node: Any, links: LinkText) -> bool:
+    """A list whose every item is a long, sentence-like link followed by a note of its own (a
+    deal and its old price, a reference and its comment): content, not a menu or a teaser list."""
+    if node.tag not in ("ul", "ol"):
+        return False
+    items = [child for child in node.iter() if child.tag == "li"]
+    if not items:
+        return False
+    for item in items:
+        item_len = _text_len(item)
+        linked = links(item)
+        if linked < ANNOTATED_LINK_TEXT or item_len - linked < ANNOTATED_NOTE_TEXT:
+            return False
+    return True
 
 
 # Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
@@ -736,9 +766,14 @@ def _linked_block(node: Any, links: LinkText) -> bool:
 # of the page's densest article-like region (when that region holds enough of it to be an article).
 MIN_ARTICLE_TEXT = 500
 MIN_REGION_SHARE = 0.5
+# The least article-like text of a region that replaces a choice holding none, or grows a fragment
+# of itself, on a short page (a news brief of a few sentences, a home page's welcome text).
+MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
 MIN_INNER_REGION_SHARE = 1 / 3
+# Levels above the densest region where the prose before a choice still joins it.
+SPLIT_LEVELS = 2
 
 
 def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
@@ -748,18 +783,38 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     it undervalues; the densest region (the deepest element holding most of the page's long,
     link-poor text blocks) then holds far more article-like text than the choice. It replaces the
     choice, or widens it when the choice lies inside it, with the headline right before it.
+    A plausible single choice inside that region is widened too: the prose beside it (an article
+    cell next to a richer teaser table) is part of the same region; and the prose before it up to
+    ``SPLIT_LEVELS`` above the region joins (an article's first paragraphs beside a longer nested
+    box: a quoted press release, a "show full text" block).
     """
     dense = blocks.densest_region()
     if dense is None:
         return groups
     dense_good = blocks.good.get(dense.mem_id, 0)
-    if dense_good < MIN_ARTICLE_TEXT:
-        return groups
     regions = [region for group in groups for region in group]
     chosen = blocks.good_in(regions)
-    if chosen >= MIN_REGION_SHARE * dense_good:
+    if dense_good < MIN_SHORT_ARTICLE_TEXT:
         return groups
-    if chosen >= MIN_INNER_REGION_SHARE * dense_good and all(_inside(region, dense) for region in regions):
+    inside = all(_inside(region, dense) for region in regions)
+    if dense_good < MIN_ARTICLE_TEXT:
+        # A short page (a news brief, a home page's welcome text): the region replaces a choice
+        # with no article-like text at all (a footer line), or grows a fragment of itself.
+        if chosen == 0 or (inside and chosen < MIN_INNER_REGION_SHARE * dense_good):
+            return [[*_lead(dense, links), dense]]
+        return groups
+    if chosen >= MIN_REGION_SHARE * dense_good:
+        if inside and len(groups) == 1:
+            top = dense
+            for _ in range(SPLIT_LEVELS):
+                parent = top.parent
+                if parent is None or parent.tag_id in (HTML_ID, BODY_ID):
+                    break
+                top = parent
+            if chosen < dense_good or top is not dense:
+                return [_widen(regions, dense, blocks, links, top)]
+        return groups
+    if chosen >= MIN_INNER_REGION_SHARE * dense_good and inside:
         # a weak choice inside the region: the prose around it joins, not the whole region
         return [_widen(regions, dense, blocks, links)] if len(groups) == 1 else groups
     return [[*_lead(dense, links), dense]]
@@ -774,13 +829,18 @@ def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
     return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
 
 
-def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) -> list[Any]:
+def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None) -> list[Any]:
     """The regions with the prose around them: climbing from the regions to the densest region,
-    the siblings at each level that are prose (:func:`_is_prose`) join, in document order."""
+    the siblings at each level that are prose (:func:`_is_prose`) join, in document order; from
+    there up to ``top``, only the prose before them that holds no image."""
     out = list(regions)
     low, high = regions[0], regions[-1]
     dense_key = dense.mem_id
-    while low.mem_id != dense_key:
+    top_key = dense_key if top is None else top.mem_id
+    above = False  # past the densest region, only the prose before joins (an article's first part)
+    while low.mem_id != top_key:
+        if low.mem_id == dense_key:
+            above = True
         parent = low.parent
         if parent is None or high.parent is None or high.parent.mem_id != parent.mem_id:
             break
@@ -788,10 +848,11 @@ def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText) 
         sibling = low.prev
         while sibling is not None:
             if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
-                before.append(sibling)
+                if not above or sibling.css_first("img") is None:  # text, not a gallery
+                    before.append(sibling)
             sibling = sibling.prev
         after: list[Any] = []
-        sibling = high.next
+        sibling = None if above else high.next
         while sibling is not None:
             if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
                 after.append(sibling)

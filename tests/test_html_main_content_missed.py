@@ -1,0 +1,166 @@
+"""Main-content mode on hand-written pages where a whole article used to be missed: the article
+beaten by a region that scores higher (teasers, a quoted release, a site blurb)."""
+
+from __future__ import annotations
+
+from obelics.html.extract import extract_document
+
+URL = "https://news.example.org/2024/06/orchard"
+
+ARTICLE = (
+    "The old orchard above the village was planted in 1921 when the first cooperative bought the slope "
+    "and cleared it by hand. Each autumn families from the valley gather the apples and press the juice "
+    "and store it in the cellars under the town hall. This year volunteers counted more than forty "
+    "varieties and some of them grow nowhere else in the region. The council has promised to protect the "
+    "meadow although a new road was once planned straight through it. Visitors can walk the trail in two "
+    "hours and stop at the mill and the chapel and the viewpoint at the top. The cooperative hopes that "
+    "more schools will visit next year and learn how the trees are grafted and pruned in the winter."
+)
+
+TEASERS = [
+    "Council votes on the new budget, with cuts to roads, libraries, parks and the youth centre, after a "
+    "long debate, a walkout by the opposition, and a promise to revisit the plan in the spring session.",
+    "Floods close the river road again, for the third time this year, as residents, shop owners, farmers "
+    "and the fire brigade ask, once more, for the embankment that was promised, funded, and then dropped.",
+    "The football club signs a new coach, a former player, who says the team, the fans and the town deserve "
+    "better, and who plans, in his first season, to bring back the youth academy and the summer camp.",
+    "A new bakery opens on the square, selling rye bread, pastries, cakes, and coffee, with tables outside, "
+    "music on Fridays, and, according to the owners, the best cinnamon rolls, by far, in the whole valley.",
+]
+
+
+def main_text(html: str) -> str:
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    return "\n".join(t for t in doc.texts if t)
+
+
+def test_an_article_cell_beside_a_richer_teaser_table_joins_the_choice():
+    # Table layouts: the article is one long cell, the teasers below it score higher (more blocks,
+    # more commas). Both lie in the page's densest region, so the prose around the choice joins it.
+    teasers = "".join(f'<tr><td class="teaser">{t}</td></tr>' for t in TEASERS)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/news'>News</a></td></tr>"
+        "<tr><td>"
+        f"<table><tr><td class='news'><b>Orchard saved</b><br>{ARTICLE}</td></tr></table>"
+        f"<table>{teasers}</table>"
+        "</td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "cinnamon rolls" in text  # the teasers stay: the choice is widened, not replaced
+
+
+def test_a_news_brief_in_short_cells_beats_a_footer_line():
+    # A brief of three sentences, one table cell each, scores below the footer's cell; the footer
+    # holds no article-like text at all, so the brief (the densest article-like region) replaces it.
+    cells = [
+        "Munster winger Ian Dowling is set to spend a long spell on the sidelines after sustaining a knee injury in training.",
+        "The winger could face up to eight weeks out with the problem that he picked up against Ulster during the week.",
+        "He had to be stretchered off after 76 minutes at the ground and will now miss the two cup games in January.",
+    ]
+    rows = "".join(f'<tr><td class="bodyText">{c}</td></tr>' for c in cells)
+    html = (
+        "<html><body><table><tr><td><b>Dowling set for absence</b></td></tr></table>"
+        f"<table>{rows}</table>"
+        "<table><tr><td><p>(c) Copyright Clubcall.com 2006, all rights reserved, "
+        "<a href='/contact'>Contact Us</a></p></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "eight weeks out" in text
+    assert "Copyright" not in text
+
+
+def test_a_short_post_beats_the_one_paragraph_profile_in_the_sidebar():
+    # The sidebar's "about me" paragraph is longer than the post; an element that holds most of
+    # the page's article-like text is kept whatever it is named, but not a sidebar holding one block.
+    profile = (
+        "I have been a copywriter in this city for nineteen years and I write about advertising and "
+        "public relations and the neighbourhoods of the city and its estate agents and its weather. "
+        "Before that I sold shoes and I drove a taxi and I taught English in a language school for two "
+        "years. I read everything and I answer every letter that my readers send me even the angry ones. "
+        "This blog is where I keep the best and the worst advertising that I find every week of the year."
+    )
+    html = (
+        "<html><body><div id='content'><div id='main'><div class='post'>"
+        "<h3>Top five posts of the week</h3>"
+        "<p>Eighteen funny signs on the underground this week and a rejection letter from a club.</p>"
+        "<p>Thirteen brilliant museum billboards and the most useless pieces of exercise equipment.</p>"
+        "</div></div>"
+        f"<div id='sidebar'><h2>About me</h2><p class='profile'>{profile}</p></div>"
+        "</div></body></html>"
+    )
+    text = main_text(html)
+    assert "museum billboards" in text
+    assert "copywriter" not in text
+
+
+def test_an_article_before_a_longer_quoted_release_in_a_nested_box_is_kept():
+    # The news story is two paragraphs in the post body; the press release it quotes, longer and
+    # richer in commas, sits two levels down in a "show full text" box and wins the scoring. The
+    # prose before it, up to two levels above, is the article's first part and joins.
+    release = "".join(f"<p>{t}</p>" for t in TEASERS)
+    html = (
+        "<html><body><div class='post'><h1>Orchard cooperative announces a new cider label</h1>"
+        "<div class='post_body'>"
+        "<p>The cooperative that runs the old orchard above the village announced a new cider label "
+        "this morning and says it will sell it in the valley shops from the autumn onwards.</p>"
+        "<p>Volunteers counted more than forty varieties this year and the label will name the "
+        "variety of every bottle so that visitors can find the trees on the trail above the mill.</p>"
+        f"<div id='pr_box'><div id='pr_box_button'>Show full PR text</div><div id='pr_text'>{release}</div></div>"
+        "</div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "new cider label" in text
+
+
+def test_a_list_of_long_links_each_with_a_note_of_its_own_is_kept():
+    # A deals post: every item is a sentence-long link and its old price. Link density alone calls
+    # it a menu; a menu's or a teaser list's items carry no note of their own.
+    deals = [
+        (
+            "Two terabyte portable hard drive with a USB 3.0 port for $161.99 with free shipping",
+            "normally $180, use the coupon code VJ7295 at checkout",
+        ),
+        (
+            "Fifteen inch laptop with eight gigabytes of memory and a solid state disk for $2,059",
+            "normally $2,199, with a free carrying case and a mouse",
+        ),
+        (
+            "Dual band wireless router with three detachable antennas and two USB ports for $140",
+            "normally $179, use the coupon code YZC76639 at checkout",
+        ),
+    ]
+    items = "".join(f"<li><a href='https://shop.example.com/{i}'>{d}</a> ({n})</li>" for i, (d, n) in enumerate(deals))
+    menu = "".join(f"<li><a href='/{w.lower()}'>{w}</a></li>" for w in ("Home", "Gadgets", "Science", "Policy"))
+    html = (
+        f"<html><body><ul class='site'>{menu}</ul><article><h1>The week's deals</h1>"
+        f"<p>{ARTICLE}</p><p>Top deals this week, picked by our partners:</p><ul>{items}</ul>"
+        f"<p>{ARTICLE}</p></article></body></html>"
+    )
+    text = main_text(html)
+    assert "detachable antennas" in text
+    assert "Gadgets" not in text
+
+
+def test_a_short_welcome_text_grows_from_the_event_box_inside_it():
+    # A small site's home page: under 500 characters of article-like text, and a box of event
+    # details (many commas) inside the same cell scores highest. The box is a fragment of the
+    # page's densest region, so the region (the welcome text) comes out, not the box alone.
+    welcome = [
+        "The garden school uses the school grounds to help children discover the nature in their own back yards.",
+        "Children learn the satisfaction of growing and preparing their own food and of picking their own flowers.",
+        "Volunteers from the neighbourhood keep the beds in order through the summer when the school is closed.",
+    ]
+    paragraphs = "".join(f"<p>{w}</p>" for w in welcome)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/about'>About</a></td></tr><tr><td>"
+        "<table><tr><td class='event'><p>Winter party, art show, music, cider, games, prizes, and more, "
+        "for children, parents, and friends, on Saturday, February 10, 1 to 5 p.m.</p>"
+        "<p>Tickets, $5, free for members, at the door, or online, until Friday.</p></td></tr></table>"
+        f"{paragraphs}</td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "Winter party" in text
+    assert "satisfaction of growing" in text
