@@ -164,3 +164,76 @@ def test_a_short_welcome_text_grows_from_the_event_box_inside_it():
     text = main_text(html)
     assert "Winter party" in text
     assert "satisfaction of growing" in text
+
+
+PARAGRAPHS = [
+    "The old orchard above the village was planted in 1921 when the first cooperative bought the slope "
+    "and cleared it by hand, and the families of the valley have gathered its apples every autumn since.",
+    "Each autumn the families press the juice and store it in the cellars under the town hall, where the "
+    "barrels stay until the spring market opens on the square in front of the church and the old mill.",
+    "This year volunteers counted more than forty varieties, and some of them grow nowhere else in the "
+    "region, which is why the botanists of the university came twice to take cuttings for their collection.",
+    "The council has promised to protect the meadow, although a new road was once planned straight through "
+    "it, and the plan is still in a drawer at the ministry according to the mayor and his deputies.",
+]
+SECOND_PART = [
+    "Visitors can walk the trail in two hours and stop at the mill, the chapel and the viewpoint at the "
+    "top, where a bench looks over the lake and the three villages that share the orchard's harvest.",
+    "The cooperative hopes that more schools will visit next year and learn how the trees are grafted and "
+    "pruned in the winter, when the branches are bare and the old trunks show their age and their scars.",
+]
+
+
+def test_the_second_part_of_an_article_in_the_next_table_row_joins_it():
+    # A table layout splits the article over two rows; the first row's cell is the densest region
+    # and the choice. The next row is prose of several paragraphs: the rest of the article. A
+    # one-paragraph row after it (a copyright line) is no part of it.
+    first = "".join(f"<p>{p}</p>" for p in [*PARAGRAPHS, ARTICLE])
+    second = "".join(f"<p>{p}</p>" for p in SECOND_PART)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/travel'>Travel</a></td></tr>"
+        "<tr><td><table>"
+        f"<tr><td>{first}</td></tr><tr><td>{second}</td></tr>"
+        "<tr><td><p>All the texts and photographs of this site are protected by copyright and may not be "
+        "copied or republished in any form without the written consent of the publisher.</p></td></tr>"
+        "</table></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "bench looks over the lake" in text
+    assert "protected by copyright" not in text
+
+
+def test_the_summary_row_above_a_review_cell_joins_it():
+    # A review site: the hotel's one-line summary sits in the row above the review's cell. The
+    # chosen cell holds the densest region (the review), so the prose around the cell joins it.
+    review = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/hotels'>Hotels</a></td></tr>"
+        "<tr><td><table>"
+        "<tr><td class='content'><p class='titlebody'>Orchard Inn: a classy, clubby, petite hideaway "
+        "above the village, with a library of old books and jazz in the lounge.</p></td></tr>"
+        "<tr><td class='content'><a name='top'></a><div class='intro'><b>The review</b></div>"
+        f"<div class='review'>{review}</div></td></tr>"
+        "</table></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert "forty varieties" in text
+    assert "clubby, petite hideaway" in text
+
+
+def test_the_headline_above_the_post_body_joins_it_without_the_date_line():
+    # A blog theme puts the post's title and date beside the post's box, not in it; the title is
+    # part of the article, the date line between them is not.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><div id='wrap'><div id='content' class='hfeed'>"
+        "<h1 class='entry-title'>Volunteers count forty apple varieties</h1>"
+        "<div class='post-info'><div class='date published'>10:24 AM on 04/12/2013</div></div>"
+        f"<div class='post type-post'><div class='entry-content'>{body}</div></div>"
+        "</div></div></body></html>"
+    )
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")
+    assert "10:24 AM" not in text
+    assert "grow nowhere else" in text

@@ -501,6 +501,57 @@ def _lead(container: Any, links: LinkText) -> list[Any]:
     return lead[::-1]
 
 
+# The headline of an article above its region: a heading (or a short box holding one: a title with
+# its date and byline) before the region or before one of its first ancestors, with only short
+# lines between (a date, a byline, a standfirst).
+HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
+HEADLINE_SELECTOR = "h1,h2,h3"
+HEADLINE_LEVELS = 3
+HEADLINE_BOX_TEXT = 300
+HEADLINE_GAP_TEXT = 400
+
+
+def _headline_box(node: Any, links: LinkText) -> bool:
+    if node.tag in HEADLINE_TAGS:
+        return _text_len(node) > 0
+    return node.css_first(HEADLINE_SELECTOR) is not None and 0 < _text_len(node) <= HEADLINE_BOX_TEXT
+
+
+def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
+    """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
+    most) and the short lines between, when the regions hold no ``<h1>`` of their own; link-dense
+    lines between (a share bar) are passed over."""
+    for region in group:
+        if region.tag == "h1" or region.css_first("h1") is not None:
+            return group
+    node = group[0]
+    between: list[Any] = []
+    gap = 0
+    for _ in range(HEADLINE_LEVELS):
+        level: list[Any] = []
+        sibling = node.prev
+        while sibling is not None:
+            tid = sibling.tag_id
+            if tid == TEXT_ID:
+                text = sibling.text_content
+                gap += nonspace(text) if text else 0
+            elif tid != COMMENT_ID:
+                if _headline_box(sibling, links):
+                    return [sibling, *level[::-1], *between, *group]
+                length = _text_len(sibling)
+                gap += length
+                if length >= GOOD_BLOCK_LENGTH and links.density(sibling, length) <= 0.5:
+                    level.append(sibling)
+            if gap > HEADLINE_GAP_TEXT:
+                return group
+            sibling = sibling.prev
+        between = [*level[::-1], *between]
+        node = node.parent
+        if node is None or node.tag_id in (HTML_ID, BODY_ID):
+            break
+    return group
+
+
 def _posts(best: Any, links: LinkText) -> list[list[Any]] | None:
     """When the best container sits in an ``<article>``: that article (with its lead), or every
     substantial sibling article when the page is a list of posts (a blog's front page)."""
@@ -706,7 +757,10 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = [[root]]
     else:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
-    groups = [with_galleries(group) for group in plausible(groups, blocks, links)]
+    groups = plausible(groups, blocks, links)
+    if len(groups) == 1:
+        groups = [_with_headline(groups[0], links)]
+    groups = [with_galleries(group) for group in groups]
     for group in groups:
         for region in group:
             prune(region, links)
@@ -772,7 +826,7 @@ MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
 MIN_INNER_REGION_SHARE = 1 / 3
-# Levels above the densest region where the prose before a choice still joins it.
+# Levels above the densest region (or a choice holding it) where the prose around a choice still joins it.
 SPLIT_LEVELS = 2
 
 
@@ -784,9 +838,11 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     link-poor text blocks) then holds far more article-like text than the choice. It replaces the
     choice, or widens it when the choice lies inside it, with the headline right before it.
     A plausible single choice inside that region is widened too: the prose beside it (an article
-    cell next to a richer teaser table) is part of the same region; and the prose before it up to
-    ``SPLIT_LEVELS`` above the region joins (an article's first paragraphs beside a longer nested
-    box: a quoted press release, a "show full text" block).
+    cell next to a richer teaser table) is part of the same region; and up to ``SPLIT_LEVELS``
+    above the region (or above a choice that holds it), the prose before it joins (an article's
+    first paragraphs beside a longer nested box: a quoted press release, a "show full text" block;
+    a summary row above a review's cell), and so does prose of several paragraphs after it (the
+    article's second part in the next table row, a timeline box below a news story).
     """
     dense = blocks.densest_region()
     if dense is None:
@@ -804,15 +860,22 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
             return [[*_lead(dense, links), dense]]
         return groups
     if chosen >= MIN_REGION_SHARE * dense_good:
-        if inside and len(groups) == 1:
-            top = dense
-            for _ in range(SPLIT_LEVELS):
-                parent = top.parent
-                if parent is None or parent.tag_id in (HTML_ID, BODY_ID):
-                    break
-                top = parent
-            if chosen < dense_good or top is not dense:
-                return [_widen(regions, dense, blocks, links, top)]
+        if len(groups) != 1:
+            return groups
+        if inside:
+            anchor = dense
+        elif len(regions) == 1 and _inside(dense, regions[0]):
+            anchor = regions[0]  # the choice holds the region: what lies around the choice
+        else:
+            return groups
+        top = anchor
+        for _ in range(SPLIT_LEVELS):
+            parent = top.parent
+            if parent is None or parent.tag_id in (HTML_ID, BODY_ID):
+                break
+            top = parent
+        if chosen < dense_good or top is not anchor:
+            return [_widen(regions, anchor, blocks, links, top)]
         return groups
     if chosen >= MIN_INNER_REGION_SHARE * dense_good and inside:
         # a weak choice inside the region: the prose around it joins, not the whole region
@@ -832,12 +895,13 @@ def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
 def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None) -> list[Any]:
     """The regions with the prose around them: climbing from the regions to the densest region,
     the siblings at each level that are prose (:func:`_is_prose`) join, in document order; from
-    there up to ``top``, only the prose before them that holds no image."""
+    there up to ``top``, the prose before them that holds no image, and the prose after them that
+    holds at least two article-like blocks (the rest of the article, not a copyright line)."""
     out = list(regions)
     low, high = regions[0], regions[-1]
     dense_key = dense.mem_id
     top_key = dense_key if top is None else top.mem_id
-    above = False  # past the densest region, only the prose before joins (an article's first part)
+    above = False  # past the densest region, stricter: an article's first part, or its second one
     while low.mem_id != top_key:
         if low.mem_id == dense_key:
             above = True
@@ -852,10 +916,11 @@ def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, 
                     before.append(sibling)
             sibling = sibling.prev
         after: list[Any] = []
-        sibling = None if above else high.next
+        sibling = high.next
         while sibling is not None:
             if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
-                after.append(sibling)
+                if not above or len(blocks.blocks_under(sibling)) >= 2:
+                    after.append(sibling)
             sibling = sibling.next
         out = [*before[::-1], *out, *after]
         low = high = parent
