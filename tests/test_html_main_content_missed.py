@@ -237,3 +237,28 @@ def test_the_headline_above_the_post_body_joins_it_without_the_date_line():
     assert text.startswith("Volunteers count forty apple varieties")
     assert "10:24 AM" not in text
     assert "grow nowhere else" in text
+
+
+def test_a_bold_headline_line_above_the_story_cell_joins_it():
+    # An older news template: the headline is a bold line in a <font>, then an ad box, then the
+    # story's box; no heading element anywhere.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><table><tr><td><a href='/'>Home</a> <a href='/news'>News</a></td></tr>"
+        "<tr><td valign='top'><font style='font-size:14px'><b>Volunteers count forty apple varieties</b></font>"
+        "<br><table id='adbox'><tr><td><img src='/ad.gif' width='180' height='150'></td></tr></table>"
+        f"<font size='2'><div id='storyBody'>{body}</div></font></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")
+    assert "grow nowhere else" in text
+
+
+def test_a_cell_named_as_the_title_in_the_row_above_the_story_joins_it():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><table><tr><td class='title'>Volunteers count forty apple varieties</td></tr>"
+        f"<tr><td><div class='story'>{body}</div></td></tr></table></body></html>"
+    )
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")

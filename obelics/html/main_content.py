@@ -506,15 +506,52 @@ def _lead(container: Any, links: LinkText) -> list[Any]:
 # lines between (a date, a byline, a standfirst).
 HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
 HEADLINE_SELECTOR = "h1,h2,h3"
-HEADLINE_LEVELS = 3
+HEADLINE_LEVELS = 4
 HEADLINE_BOX_TEXT = 300
 HEADLINE_GAP_TEXT = 400
 
 
+_HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
+HEADLINE_LINE_TEXT = 200
+
+
 def _headline_box(node: Any, links: LinkText) -> bool:
+    """A heading, a short element named as a title or a headline, a short bold line, or a short box
+    holding one of them."""
     if node.tag in HEADLINE_TAGS:
         return _text_len(node) > 0
-    return node.css_first(HEADLINE_SELECTOR) is not None and 0 < _text_len(node) <= HEADLINE_BOX_TEXT
+    length = _text_len(node)
+    if not 0 < length <= HEADLINE_BOX_TEXT:
+        return False
+    if node.css_first(HEADLINE_SELECTOR) is not None:
+        return True
+    if length > HEADLINE_LINE_TEXT:
+        return False
+    element = node
+    while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
+        if _HEADLINE_NAME.search(_names(element)):
+            return True
+        element = _only_child(element)
+    bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
+    return bold is not None and _text_len(bold) == length
+
+
+def _only_child(node: Any) -> Any | None:
+    """The one element inside a node, or None when it holds several, or text of its own."""
+    found = None
+    child = node.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            text = child.text_content
+            if text and not text.isspace():
+                return None
+        elif tid != COMMENT_ID:
+            if found is not None:
+                return None
+            found = child
+        child = child.next
+    return found
 
 
 def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
