@@ -262,3 +262,24 @@ def test_a_cell_named_as_the_title_in_the_row_above_the_story_joins_it():
     )
     text = main_text(html)
     assert text.startswith("Volunteers count forty apple varieties")
+
+
+def test_a_note_in_a_list_item_does_not_beat_a_one_sentence_post():
+    # A photo post of one sentence; the sidebar's list widget holds a longer, link-free note in a
+    # box named as content. Text inside a list item scores no container above the list.
+    note = (
+        "If you see an image we have not linked or given credit to, please let us know so we can give "
+        "proper credit. If we have used an image that belongs to your company, please email us."
+    )
+    html = (
+        "<html><body><div id='main'><div class='entry'><h3>City chic</h3><div class='entry-content'>"
+        "<div class='entry-body'><p>Happy Friday! We love this inspiration board from "
+        "<a href='https://ink.example.com/'>Snippet and Ink</a> and we celebrate a chic couple this weekend.</p>"
+        "<p><img src='/board.jpg' width='400' height='300'></p></div></div></div></div>"
+        "<div id='beta'><div class='module-typelist'><div class='typelist-plain module-content'>"
+        f"<ul class='module-list'><li class='module-list-item'><div class='typelist-note'>{note}</div></li></ul>"
+        "</div></div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "Happy Friday" in text
+    assert "given credit" not in text

@@ -450,6 +450,8 @@ def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float
         for level in range(3):
             if ancestor is None or ancestor.tag_id == HTML_ID:
                 break
+            if ancestor.tag == "li":
+                break  # a list item's text scores no container: a list is a widget or a part of one
             key = _node_key(ancestor)
             if key not in scores:
                 scores[key] = _initial_score(ancestor)
