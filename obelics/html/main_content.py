@@ -18,8 +18,10 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    sits in one, else joined by siblings that score well, lead figures and the headline before
    it; a list of posts keeps every post;
 4. plausibility: a choice holding far less article-like text than the page's densest
-   article-like region is replaced by that region, or widened into it (:func:`plausible`);
-   lightbox galleries beside the article join it (:func:`with_galleries`);
+   article-like region is replaced by that region, or widened into it, and the prose that
+   continues the article around the choice joins it (:func:`plausible`); an article region
+   without its headline gets it from just above (:func:`_with_headline`); lightbox galleries
+   beside the article join it (:func:`with_galleries`);
 5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
    and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
    boilerplate heading with its section;
