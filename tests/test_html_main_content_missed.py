@@ -283,3 +283,30 @@ def test_a_note_in_a_list_item_does_not_beat_a_one_sentence_post():
     text = main_text(html)
     assert "Happy Friday" in text
     assert "given credit" not in text
+
+
+def test_a_short_post_grows_by_the_prose_around_it_not_into_the_sidebar():
+    # A short page: the post is one sentence, a fragment of the densest region that also holds
+    # the sidebar's widgets. The post grows by the prose beside it, not into the whole region.
+    note = (
+        "If you see an image we have not linked or given credit to, please let us know so we can give "
+        "proper credit. If we have used an image that belongs to your company, please email us."
+    )
+    archive = "".join(
+        f"<li><a href='/{m}'>{m} 2012</a></li>"
+        for m in ("October", "September", "August", "July", "June", "May", "April", "March")
+    )
+    html = (
+        "<html><body><div id='pagebody'><div id='alpha'><div class='entry'><h3>City chic</h3>"
+        "<div class='entry-content'><div class='entry-body'><p>Happy Friday! We love this inspiration "
+        "board from <a href='https://ink.example.com/'>Snippet and Ink</a> and we celebrate a chic "
+        "couple this weekend.</p></div></div></div>"
+        "<div class='trackbacks'><p>Listed below are the weblogs that reference this post, with the "
+        "date of each reference and the name of the weblog that wrote it.</p></div></div>"
+        f"<div id='beta'><div class='module-archives'><ul>{archive}</ul></div>"
+        f"<div class='module-typelist'><ul><li><div class='typelist-note'>{note}</div></li></ul></div>"
+        "</div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "Happy Friday" in text
+    assert "given credit" not in text

@@ -896,9 +896,12 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     inside = all(_inside(region, dense) for region in regions)
     if dense_good < MIN_ARTICLE_TEXT:
         # A short page (a news brief, a home page's welcome text): the region replaces a choice
-        # with no article-like text at all (a footer line), or grows a fragment of itself.
-        if chosen == 0 or (inside and chosen < MIN_INNER_REGION_SHARE * dense_good):
+        # with no article-like text at all (a footer line); a fragment of it (an event box, a
+        # one-sentence post) grows by the prose around it, not into the sidebar the region may hold.
+        if chosen == 0:
             return [[*_lead(dense, links), dense]]
+        if inside and chosen < MIN_INNER_REGION_SHARE * dense_good and len(groups) == 1:
+            return [_widen(regions, dense, blocks, links)]
         return groups
     if chosen >= MIN_REGION_SHARE * dense_good:
         if len(groups) != 1:
