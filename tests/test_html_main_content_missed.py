@@ -310,3 +310,18 @@ def test_a_short_post_grows_by_the_prose_around_it_not_into_the_sidebar():
     text = main_text(html)
     assert "Happy Friday" in text
     assert "given credit" not in text
+
+
+def test_a_table_of_contents_with_a_heading_above_the_article_is_no_headline_box():
+    # A short box holding a heading is a headline box (the title with its date), unless it is
+    # mostly links: a page's table of contents.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><table><tr><td><h2>Orchard page</h2>"
+        "<a href='#history'>The history of the orchard</a><br><a href='#varieties'>The forty varieties</a>"
+        "<br><a href='#trail'>The trail and the mill</a></td></tr></table>"
+        f"<div class='story'>{body}</div></body></html>"
+    )
+    text = main_text(html)
+    assert "grow nowhere else" in text
+    assert "The trail and the mill" not in text

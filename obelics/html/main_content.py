@@ -519,25 +519,30 @@ _HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
 HEADLINE_LINE_TEXT = 200
 
 
-def _headline_box(node: Any, links: LinkText) -> bool:
-    """A heading, a short element named as a title or a headline, a short bold line, or a short box
-    holding one of them."""
+def _headline_box(node: Any, links: LinkText) -> Any | None:
+    """The headline that a sibling is or holds: a heading, a short element named as a title or a
+    headline, a short bold line, or a short box holding one of them and few links (not a table of
+    contents)."""
     if node.tag in HEADLINE_TAGS:
-        return _text_len(node) > 0
+        return node if _text_len(node) > 0 else None
     length = _text_len(node)
-    if not 0 < length <= HEADLINE_BOX_TEXT:
-        return False
-    if node.css_first(HEADLINE_SELECTOR) is not None:
-        return True
-    if length > HEADLINE_LINE_TEXT:
-        return False
-    element = node
-    while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
-        if _HEADLINE_NAME.search(_names(element)):
-            return True
-        element = _only_child(element)
-    bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
-    return bold is not None and _text_len(bold) == length
+    if not 0 < length <= HEADLINE_BOX_TEXT or links.density(node, length) > 0.5:
+        return None
+    heading = node.css_first(HEADLINE_SELECTOR)
+    if heading is None and length <= HEADLINE_LINE_TEXT:
+        element = node
+        while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
+            if _HEADLINE_NAME.search(_names(element)):
+                heading = element
+                break
+            element = _only_child(element)
+        if heading is None:
+            bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
+            if bold is not None and _text_len(bold) == length:
+                heading = bold
+    if heading is None:
+        return None
+    return node
 
 
 def _only_child(node: Any) -> Any | None:
@@ -577,8 +582,9 @@ def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
                 text = sibling.text_content
                 gap += nonspace(text) if text else 0
             elif tid != COMMENT_ID:
-                if _headline_box(sibling, links):
-                    return [sibling, *level[::-1], *between, *group]
+                headline = _headline_box(sibling, links)
+                if headline is not None:
+                    return [headline, *level[::-1], *between, *group]
                 length = _text_len(sibling)
                 gap += length
                 if length >= GOOD_BLOCK_LENGTH and links.density(sibling, length) <= 0.5:
