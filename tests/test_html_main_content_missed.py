@@ -325,3 +325,16 @@ def test_a_table_of_contents_with_a_heading_above_the_article_is_no_headline_box
     text = main_text(html)
     assert "grow nowhere else" in text
     assert "The trail and the mill" not in text
+
+
+def test_a_post_that_opens_with_its_own_title_takes_no_headline_from_above():
+    # The post's region opens with its title (an h2); the h1 above it is the site's name.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><div id='top'><h1>Orchard Diaries</h1><h2>The blog of a village orchard</h2></div>"
+        f"<div id='posts'><div class='post'><h2>Volunteers count forty apple varieties</h2>{body}</div></div>"
+        "</body></html>"
+    )
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")
+    assert "Orchard Diaries" not in text

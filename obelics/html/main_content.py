@@ -563,13 +563,35 @@ def _only_child(node: Any) -> Any | None:
     return found
 
 
+def _opens_with_heading(region: Any) -> bool:
+    """Whether the first text of a region is a heading's (h1-h3): the region has its headline."""
+    key = region.mem_id
+    for node in region.traverse(include_text=True):
+        if node.tag_id != TEXT_ID:
+            continue
+        text = node.text_content
+        if not text or text.isspace():
+            continue
+        while node is not None:
+            if node.tag in HEADLINE_TAGS:
+                return True
+            if node.mem_id == key:
+                return False
+            node = node.parent
+        return False
+    return False
+
+
 def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
     """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
-    most) and the short lines between, when the regions hold no ``<h1>`` of their own; link-dense
+    most) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
+    open with a heading; link-dense
     lines between (a share bar) are passed over."""
     for region in group:
         if region.tag == "h1" or region.css_first("h1") is not None:
             return group
+    if _opens_with_heading(group[0]):
+        return group
     node = group[0]
     between: list[Any] = []
     gap = 0
