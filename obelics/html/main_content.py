@@ -585,8 +585,7 @@ def _opens_with_heading(region: Any) -> bool:
 def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
     """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
     most) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
-    open with a heading; link-dense
-    lines between (a share bar) are passed over."""
+    open with a heading; link-dense lines between (a share bar) are passed over."""
     for region in group:
         if region.tag == "h1" or region.css_first("h1") is not None:
             return group
