@@ -338,3 +338,21 @@ def test_a_post_that_opens_with_its_own_title_takes_no_headline_from_above():
     text = main_text(html)
     assert text.startswith("Volunteers count forty apple varieties")
     assert "Orchard Diaries" not in text
+
+
+def test_a_choice_holding_more_other_text_than_article_narrows_to_the_article():
+    # The best-scoring box (named as the post's body) holds the article's paragraphs and, beside
+    # them, a longer run of short lines (a photo strip's credits, a blogroll): more than the
+    # article's own text. The article-like region inside it is the article.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    lines = "".join(f"<div>Photo {i} of the week in the field, credit to the village archive</div>" for i in range(16))
+    figure = "<div class='photo'><img src='/orchard.jpg' width='600' height='400'><br>The orchard in May</div>"
+    html = (
+        f"<html><body><div class='post-body'>{figure}<div>{body}</div><div class='strip'>{lines}</div>"
+        "</div></body></html>"
+    )
+    text = main_text(html)
+    assert "grow nowhere else" in text
+    assert "week in the field" not in text
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None and any("orchard.jpg" in (image or "") for image in doc.images)  # the photo beside it stays

@@ -894,6 +894,8 @@ MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
 # Widening (the choice lies inside the densest region) adds what surrounds an article that was
 # found, so it needs a weaker choice than replacing one that is elsewhere.
 MIN_INNER_REGION_SHARE = 1 / 3
+# A choice (not an <article>) that holds the densest region and this many times its text narrows to it.
+NARROW_TEXT_RATIO = 2
 # Levels above the densest region (or a choice holding it) where the prose around a choice still joins it.
 SPLIT_LEVELS = 2
 
@@ -910,7 +912,9 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
     above the region (or above a choice that holds it), the prose before it joins (an article's
     first paragraphs beside a longer nested box: a quoted press release, a "show full text" block;
     a summary row above a review's cell), and so does prose of several paragraphs after it (the
-    article's second part in the next table row, a timeline box below a news story).
+    article's second part in the next table row, a timeline box below a news story). A choice
+    that holds the region and more than ``NARROW_TEXT_RATIO`` times its text (besides an
+    ``<article>``, the author's own bounds) narrows to the region, widened within the choice.
     """
     dense = blocks.densest_region()
     if dense is None:
@@ -936,6 +940,10 @@ def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> l
         if inside:
             anchor = dense
         elif len(regions) == 1 and _inside(dense, regions[0]):
+            if regions[0].tag != "article" and _text_len(regions[0]) > NARROW_TEXT_RATIO * _text_len(dense):
+                # a box holding more other text than the article (a photo strip's credits, a
+                # blogroll): the region, with the prose and the image blocks around it in the box
+                return [_widen([dense], dense, blocks, links, regions[0], media=True)]
             anchor = regions[0]  # the choice holds the region: what lies around the choice
         else:
             return groups
@@ -963,11 +971,14 @@ def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
     return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
 
 
-def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None) -> list[Any]:
+def _widen(
+    regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None, media: bool = False
+) -> list[Any]:
     """The regions with the prose around them: climbing from the regions to the densest region,
     the siblings at each level that are prose (:func:`_is_prose`) join, in document order; from
     there up to ``top``, the prose before them that holds no image, and the prose after them that
-    holds at least two article-like blocks (the rest of the article, not a copyright line)."""
+    holds at least two article-like blocks (the rest of the article, not a copyright line); with
+    ``media``, the image blocks beside them too (:func:`_is_media_block`)."""
     out = list(regions)
     low, high = regions[0], regions[-1]
     dense_key = dense.mem_id
@@ -982,15 +993,21 @@ def _widen(regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, 
         before: list[Any] = []
         sibling = low.prev
         while sibling is not None:
-            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
-                if not above or sibling.css_first("img") is None:  # text, not a gallery
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+                if _is_prose(sibling, blocks, links):
+                    if not above or sibling.css_first("img") is None:  # text, not a gallery
+                        before.append(sibling)
+                elif media and _is_media_block(sibling, links):
                     before.append(sibling)
             sibling = sibling.prev
         after: list[Any] = []
         sibling = high.next
         while sibling is not None:
-            if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and _is_prose(sibling, blocks, links):
-                if not above or len(blocks.blocks_under(sibling)) >= 2:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+                if _is_prose(sibling, blocks, links):
+                    if not above or len(blocks.blocks_under(sibling)) >= 2:
+                        after.append(sibling)
+                elif media and _is_media_block(sibling, links):
                     after.append(sibling)
             sibling = sibling.next
         out = [*before[::-1], *out, *after]
