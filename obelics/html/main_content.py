@@ -505,44 +505,38 @@ def _lead(container: Any, links: LinkText) -> list[Any]:
     return lead[::-1]
 
 
-# The headline of an article above its region: a heading (or a short box holding one: a title with
-# its date and byline) before the region or before one of its first ancestors, with only short
-# lines between (a date, a byline, a standfirst).
+# The headline of an article above its region: a heading, or a short box holding one (a title with
+# its date and byline), before the region or before one of its first ancestors, with only short
+# lines (a date, a byline; passed over) or a standfirst (kept) between.
 HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
 HEADLINE_SELECTOR = "h1,h2,h3"
 HEADLINE_LEVELS = 4
 HEADLINE_BOX_TEXT = 300
-HEADLINE_GAP_TEXT = 400
-
-
-_HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
 HEADLINE_LINE_TEXT = 200
+HEADLINE_GAP_TEXT = 400
+_HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
 
 
-def _headline_box(node: Any, links: LinkText) -> Any | None:
-    """The headline that a sibling is or holds: a heading, a short element named as a title or a
+def _headline_box(node: Any, links: LinkText) -> bool:
+    """Whether an element is a headline: a heading, a short element named as a title or a
     headline, a short bold line, or a short box holding one of them and few links (not a table of
     contents)."""
     if node.tag in HEADLINE_TAGS:
-        return node if _text_len(node) > 0 else None
+        return _text_len(node) > 0
     length = _text_len(node)
     if not 0 < length <= HEADLINE_BOX_TEXT or links.density(node, length) > 0.5:
-        return None
-    heading = node.css_first(HEADLINE_SELECTOR)
-    if heading is None and length <= HEADLINE_LINE_TEXT:
-        element = node
-        while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
-            if _HEADLINE_NAME.search(_names(element)):
-                heading = element
-                break
-            element = _only_child(element)
-        if heading is None:
-            bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
-            if bold is not None and _text_len(bold) == length:
-                heading = bold
-    if heading is None:
-        return None
-    return node
+        return False
+    if node.css_first(HEADLINE_SELECTOR) is not None:
+        return True
+    if length > HEADLINE_LINE_TEXT:
+        return False
+    element = node
+    while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
+        if _HEADLINE_NAME.search(_names(element)):
+            return True
+        element = _only_child(element)
+    bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
+    return bold is not None and _text_len(bold) == length
 
 
 def _only_child(node: Any) -> Any | None:
@@ -603,9 +597,8 @@ def _with_headline(group: list[Any], links: LinkText) -> list[Any]:
                 text = sibling.text_content
                 gap += nonspace(text) if text else 0
             elif tid != COMMENT_ID:
-                headline = _headline_box(sibling, links)
-                if headline is not None:
-                    return [headline, *level[::-1], *between, *group]
+                if _headline_box(sibling, links):
+                    return [sibling, *level[::-1], *between, *group]
                 length = _text_len(sibling)
                 gap += length
                 if length >= GOOD_BLOCK_LENGTH and links.density(sibling, length) <= 0.5:
