@@ -166,6 +166,68 @@ def test_boilerplate_labels_are_known_in_other_languages():
         assert leaked not in text
 
 
+def test_a_comments_heading_named_as_boilerplate_still_takes_its_section():
+    # The heading's id says "comments", which alone would remove the heading early and leave the
+    # comments (plain divs of paragraphs) in the article; it stays for the pruning, which removes it
+    # with its section.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <h2 id="comments">Comments</h2>
+      <div id="c1"><p>What a lovely walk, we did it last Sunday with the children and loved every minute.</p></div>
+      <p class="posted">Posted by: Anna at June 3, 2024 05:23 PM</p>
+      <div id="c2"><p>The chapel is closed on Mondays, so plan your visit for another day of the week.</p></div>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Comments", "lovely walk", "Posted by", "closed on Mondays"):
+        assert leaked not in text
+
+
+def test_comment_forms_ads_author_boxes_and_story_tools_are_labelled_boilerplate():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>Printer friendly page</p>
+      <h3>Sponsored Links</h3>
+      <div><a href="https://ads.example.com/1">Garden tools</a><p>Great prices on spades, rakes and hoes.</p></div>
+      <h3>About the author</h3>
+      <p>Anna writes about the valley, its orchards and its people, and has lived there for thirty years.</p>
+      <h3>Post a comment</h3>
+      <p>Your email address will not be published. Required fields are marked with a star.</p>
+      <p>Your name</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Printer friendly", "Sponsored", "Great prices", "About the author", "thirty years", "comment",
+                   "will not be published", "Your name"):  # fmt: skip
+        assert leaked not in text
+
+
+def test_a_read_also_box_inside_the_article_takes_its_links_not_the_text_after_it():
+    # A "read also" heading and its teaser list sit between two paragraphs: the section ends
+    # where the article's prose resumes.
+    html = f"""<html><body><article><h1>Der Obstgarten</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>
+      <h4>Auch interessant</h4>
+      <ul><li><div>Garten</div><a href="/die-muehle">Die Mühle dreht sich wieder nach zehn Jahren</a></li></ul>
+      <p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p><h4>Der Weg</h4><p>{PARAGRAPHS[4]}</p></article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Auch interessant" not in text
+    assert "Die Mühle" not in text
+
+
+def test_a_paragraph_that_holds_a_layout_table_is_no_label():
+    # In quirks mode a <p> swallows the table after it: its text starts with a tool's label
+    # ("E-mail this article") but it holds the page's header images and more.
+    rows = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><table><tr><td><p><table><tr><td><a href="/mail">E-mail this article</a></td></tr>
+      </table><img src="/img/job-doc.gif" alt="Job Doc" width="300" height="60"></p>
+      <h1>The orchard</h1>{rows}</td></tr></table></body></html>"""
+    assert "https://blog.example.org/img/job-doc.gif" in main_images(html)
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -183,6 +183,21 @@ BOILERPLATE_LABELS = frozenset(
         "more on this topic",
         "read also",
         "see also:",
+        "see also",
+        # section titles of what follows an article: comments and their forms, teasers, ads, the author
+        "post a comment", "add a comment", "add your comment", "write a comment", "leave a comment:",
+        "have your say", "add your view", "reader comments", "readers' comments", "your comments",
+        "join the discussion", "join the conversation", "discussion", "responses", "trackbacks",
+        "trackback pings", "sponsored links", "ads by google", "related links", "related content",
+        "related coverage", "related news", "related posts:", "related articles:", "related stories:",
+        "more news", "latest news", "more stories", "top stories", "also in the news", "most popular",
+        "most read", "most viewed", "don't miss", "editor's picks", "popular posts", "recent posts",
+        "recent comments", "about the author", "about the authors", "story tools", "article tools",
+        "share this story", "share this post", "share this page", "email this article", "e-mail article",
+        "email article", "print article", "print this article", "print this page", "printer friendly",
+        "printer-friendly", "printer friendly page", "printer-friendly version", "print-friendly",
+        "continue reading the main story", "view larger image", "enlarge image", "click to enlarge",
+        "hide caption", "skip to next paragraph", "skip to comments", "view comments",
         # the same labels in the languages most common in web crawls after English
         "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
         "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
@@ -193,6 +208,9 @@ BOILERPLATE_LABELS = frozenset(
         "artículos relacionados", "noticias relacionadas", "reklama", "udostępnij", "komentarze",
         "czytaj także", "zobacz także", "czytaj też", "pubblicità", "condividi", "commenti", "leggi anche",
         "articoli correlati",
+        "über den autor", "über die autorin", "mehr aus dem channel", "themen im artikel", "zum weiterlesen",
+        "weiterlesen", "auch interessant", "quellen ausblenden", "kommentar schreiben", "kommentieren",
+        "à propos de l'auteur", "sobre el autor", "vea también", "lea también", "ver también",
     }
 )  # fmt: skip
 _LABEL_PREFIXES = (
@@ -200,6 +218,12 @@ _LABEL_PREFIXES = (
     "was this article", "did you find this", "rate this", "lesen sie auch", "mehr zum thema", "das könnte sie",
     "war der artikel", "wie bewerten sie", "möchten sie den artikel", "lire aussi", "à lire aussi",
     "lee también", "artículos relacionados", "czytaj także", "zobacz także", "leggi anche",
+    "your email address will not be published", "your e-mail address will not be published",
+    "comments are closed", "comments are now closed", "comments for this", "there are currently no comments",
+    "there are no comments", "be the first to comment", "you must be logged in to post a comment",
+    "send this article to", "email this story", "e-mail this story", "email this article", "e-mail this article",
+    "subscribe to rss", "click here to print", "auch lesen:", "vea también:", "lea también:",
+    "materiał chroniony prawem",
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
@@ -384,6 +408,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             continue
         if _in_figure(node):
             continue  # a figure is content whatever its class says ("figure__popup", "share-image")
+        if node.tag in _HEADING_TAGS and _is_label(" ".join(node.text().split())):
+            continue  # a "Comments" heading stays for the pruning, which removes it with its section
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
@@ -623,6 +649,17 @@ def _has_article_image(node: Any) -> bool:
 def prune(region: Any, links: LinkText) -> None:
     """Step 4: remove link-dense blocks, short link-only blocks and boilerplate labels, innermost first."""
     region_key = region.mem_id
+    gone: set[int] = set()  # what went with the section of a heading before it
+    for node in region.css("p," + _HEADINGS):
+        if node.mem_id in gone:
+            continue
+        text = node.text()
+        if len(text) < 250 and _is_label(" ".join(text.split())) and node.css_first("table") is None:
+            # (a paragraph that holds a table is an old page's layout cell, not a line of text)
+            if node.tag != "p":
+                gone.update(_remove_section(node, links))
+            links.removed(node)
+            _detach(node)
     for node in reversed(region.css(PRUNE_SELECTOR)):
         if node.mem_id == region_key:
             continue
@@ -641,12 +678,6 @@ def prune(region: Any, links: LinkText) -> None:
             remove = False
         if remove:
             links.removed(node)
-            _detach(node)
-    for node in region.css("p," + _HEADINGS):
-        text = node.text()
-        if len(text) < 250 and _is_label(" ".join(text.split())):
-            if node.tag != "p":
-                _remove_section(node, links)
             _detach(node)
 
 
@@ -674,20 +705,32 @@ def _annotated_links(node: Any, links: LinkText) -> bool:
 _COUNTED_SECTION = re.compile(r"^(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b")
 
 
-def _remove_section(heading: Any, links: LinkText) -> None:
+def _remove_section(heading: Any, links: LinkText) -> list[int]:
     """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
-    after it up to the next heading of the same or a higher level."""
+    after it up to the next heading of the same or a higher level, or up to a paragraph of prose
+    right after a link list (a "read also" box set inside an article, whose text resumes after it).
+    Returns the keys of the paragraphs and headings removed with it."""
     level = heading.tag
     sibling = heading.next
+    after_list = False
+    removed: list[int] = []
     while sibling is not None:
         following = sibling.next
         tag = sibling.tag
         if tag in _HEADING_TAGS and tag <= level:
             break
         if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+            text_len = _text_len(sibling)
+            linked = links(sibling)
+            if after_list and tag == "p" and text_len >= GOOD_BLOCK_LENGTH and linked <= 0.25 * text_len:
+                break
+            after_list = linked > 0.5 * text_len or (text_len == 0 and sibling.css_first("img") is not None)
+            removed.append(sibling.mem_id)
+            removed.extend(node.mem_id for node in sibling.css("p," + _HEADINGS))
             links.removed(sibling)
             _detach(sibling)
         sibling = following
+    return removed
 
 
 def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
