@@ -228,6 +228,46 @@ def test_a_paragraph_that_holds_a_layout_table_is_no_label():
     assert "https://blog.example.org/img/job-doc.gif" in main_images(html)
 
 
+def test_a_comment_form_and_a_row_of_tool_links_inside_the_article_go():
+    # What is left of a comment form once its controls are gone is its labels; a paragraph that is
+    # a row of short links is a tool bar, not a sentence.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>
+      <p><a href="/mail">E-mail</a> | <a href="/print">Print</a> | <a href="/rss">RSS feed</a></p>{body}
+      <form action="/reply" method="post"><table><tr><td>Your nickname</td><td><input name="n"></td></tr>
+      <tr><td>Message</td><td><textarea name="m"></textarea></td></tr></table></form>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("E-mail", "Print", "RSS", "nickname", "Message"):
+        assert leaked not in text
+
+
+def test_a_page_wrapped_in_a_form_keeps_its_article():
+    body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><article><form id="aspnetForm" action="/page.aspx" method="post">
+      <h1>The orchard</h1>{body}</form></article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_post_metadata_newsletter_boxes_and_counted_comment_links_are_labels():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>This entry was posted on June 3, 2024 and is filed under Walks. You can follow any responses.</p>
+      <p>Comments (3)</p>
+      <h3>Sign up for our newsletter</h3>
+      <p>Get the best walks of the valley in your inbox every Friday, with maps and photos of each trail.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("This entry", "Comments", "newsletter", "inbox"):
+        assert leaked not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -197,7 +197,9 @@ BOILERPLATE_LABELS = frozenset(
         "email article", "print article", "print this article", "print this page", "printer friendly",
         "printer-friendly", "printer friendly page", "printer-friendly version", "print-friendly",
         "continue reading the main story", "view larger image", "enlarge image", "click to enlarge",
-        "hide caption", "skip to next paragraph", "skip to comments", "view comments",
+        "hide caption", "skip to next paragraph", "skip to comments", "view comments", "print version",
+        "email to a friend", "e-mail to a friend", "send to a friend", "pin it", "do you have comments on this story?",
+        "newsletter", "sign up for our newsletter", "subscribe to our newsletter",
         # the same labels in the languages most common in web crawls after English
         "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
         "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
@@ -223,7 +225,10 @@ _LABEL_PREFIXES = (
     "there are no comments", "be the first to comment", "you must be logged in to post a comment",
     "send this article to", "email this story", "e-mail this story", "email this article", "e-mail this article",
     "subscribe to rss", "click here to print", "auch lesen:", "vea también:", "lea también:",
-    "materiał chroniony prawem",
+    "materiał chroniony prawem", "related posts", "related articles", "related stories", "related topics",
+    "tagged as:", "tagged with:", "this entry was posted", "a version of this article appeared in print",
+    "sign up for our newsletter", "sign up to our newsletter", "sign-up to the newsletter", "sign up to the newsletter",
+    "subscribe to our newsletter", "don't miss a post",
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
@@ -654,12 +659,15 @@ def prune(region: Any, links: LinkText) -> None:
         if node.mem_id in gone:
             continue
         text = node.text()
-        if len(text) < 250 and _is_label(" ".join(text.split())) and node.css_first("table") is None:
-            # (a paragraph that holds a table is an old page's layout cell, not a line of text)
+        if len(text) >= 250 or node.css_first("table") is not None:
+            continue  # (a paragraph that holds a table is an old page's layout cell, not a line of text)
+        if _is_label(" ".join(text.split())):
             if node.tag != "p":
                 gone.update(_remove_section(node, links))
-            links.removed(node)
-            _detach(node)
+        elif node.tag != "p" or not _link_row(node, nonspace(text), links):
+            continue
+        links.removed(node)
+        _detach(node)
     for node in reversed(region.css(PRUNE_SELECTOR)):
         if node.mem_id == region_key:
             continue
@@ -668,7 +676,9 @@ def prune(region: Any, links: LinkText) -> None:
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
-        if density <= 0.25:
+        if node.tag == "form" and text_len < FORM_TEXT:
+            remove = True  # a comment, search or sign-up form: what is left of it is its labels
+        elif density <= 0.25:
             remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
@@ -679,6 +689,22 @@ def prune(region: Any, links: LinkText) -> None:
         if remove:
             links.removed(node)
             _detach(node)
+
+
+# A form holding less text than this is a comment, search or newsletter form, not a page wrapped in
+# one (ASP.NET wraps the whole page in a form).
+FORM_TEXT = 500
+# A paragraph of at least LINK_ROW_LINKS links that are most of its short text is a row of links
+# ("E-mail | Print | Share on Facebook", "Source: Reuters | AP"), not a sentence.
+LINK_ROW_LINKS = 2
+LINK_ROW_TEXT = 200
+LINK_ROW_DENSITY = 0.8
+
+
+def _link_row(node: Any, text_len: int, links: LinkText) -> bool:
+    if not text_len or text_len >= LINK_ROW_TEXT or links(node) <= LINK_ROW_DENSITY * text_len:
+        return False
+    return len(node.css("a")) >= LINK_ROW_LINKS and not _has_article_image(node)
 
 
 ANNOTATED_LINK_TEXT = 60
@@ -702,7 +728,10 @@ def _annotated_links(node: Any, links: LinkText) -> bool:
 
 
 # Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
-_COUNTED_SECTION = re.compile(r"^(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b")
+_COUNTED_SECTION = re.compile(
+    r"^(?:(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b"
+    r"|(comments?|responses?|replies|trackbacks?|pingbacks?|reader views)\s*\(\d+\)$)"
+)
 
 
 def _remove_section(heading: Any, links: LinkText) -> list[int]:
