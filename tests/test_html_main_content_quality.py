@@ -244,6 +244,15 @@ def test_a_comment_form_and_a_row_of_tool_links_inside_the_article_go():
         assert leaked not in text
 
 
+def test_a_sentence_whose_words_are_mostly_links_is_no_row_of_links():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="entry"><h1>Orchard</h1>
+      <p><b><a href="/orchard">Orchard</a></b> ye un <a href="/village">village</a> d'a
+      <a href="/valley-province">Province of the Upper Valley</a>, en a <a href="/region">Northern Region</a>.</p>
+      {body}</div></body></html>"""
+    assert "ye un village d'a Province of the Upper Valley" in " ".join(main_text(html).split())
+
+
 def test_a_page_wrapped_in_a_form_keeps_its_article():
     body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
     html = f"""<html><body><article><form id="aspnetForm" action="/page.aspx" method="post">

@@ -701,10 +701,32 @@ LINK_ROW_TEXT = 200
 LINK_ROW_DENSITY = 0.8
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def _link_row(node: Any, text_len: int, links: LinkText) -> bool:
     if not text_len or text_len >= LINK_ROW_TEXT or links(node) <= LINK_ROW_DENSITY * text_len:
         return False
-    return len(node.css("a")) >= LINK_ROW_LINKS and not _has_article_image(node)
+    if len(node.css("a")) < LINK_ROW_LINKS or _has_article_image(node):
+        return False
+    # Between the links only separators ("|", "•", ","): a sentence whose words are mostly links (an
+    # encyclopedia's first line) has words of its own between them. Text before the first link is
+    # the row's title ("Tags:", "Share:").
+    seen_link = False
+    for text_node in node.traverse(include_text=True):
+        if text_node.tag_id != TEXT_ID:
+            continue
+        ancestor, linked = text_node.parent, False
+        while ancestor is not None and ancestor.mem_id != node.mem_id:
+            if ancestor.tag == "a":
+                linked = True
+                break
+            ancestor = ancestor.parent
+        if linked:
+            seen_link = True
+        elif seen_link and _WORD.search(text_node.text_content or "") is not None:
+            return False
+    return True
 
 
 ANNOTATED_LINK_TEXT = 60
