@@ -277,6 +277,21 @@ def test_post_metadata_newsletter_boxes_and_counted_comment_links_are_labels():
         assert leaked not in text
 
 
+def test_blog_post_footers_author_lines_and_more_links_are_labels():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>Continue reading "The mill reopens"</p>
+      <p>Posted by Anna at 04:29 PM | <a href="/p/1">Permalink</a> | Comments (0) | TrackBack (0)</p>
+      <p>Read more by Anna Berg</p>
+      <p>Follow @annaberg on Twitter.</p>
+      <p><a href="#top">Up to top</a></p></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Continue reading", "Permalink", "Read more", "Follow", "Up to top"):
+        assert leaked not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -199,7 +199,8 @@ BOILERPLATE_LABELS = frozenset(
         "continue reading the main story", "view larger image", "enlarge image", "click to enlarge",
         "hide caption", "skip to next paragraph", "skip to comments", "view comments", "print version",
         "email to a friend", "e-mail to a friend", "send to a friend", "pin it", "do you have comments on this story?",
-        "newsletter", "sign up for our newsletter", "subscribe to our newsletter",
+        "newsletter", "sign up for our newsletter", "subscribe to our newsletter", "up to top", "top of page",
+        "return to top", "back to story", "email-a-friend", "* required fields", "required fields",
         # the same labels in the languages most common in web crawls after English
         "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
         "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
@@ -228,7 +229,9 @@ _LABEL_PREFIXES = (
     "materiał chroniony prawem", "related posts", "related articles", "related stories", "related topics",
     "tagged as:", "tagged with:", "this entry was posted", "a version of this article appeared in print",
     "sign up for our newsletter", "sign up to our newsletter", "sign-up to the newsletter", "sign up to the newsletter",
-    "subscribe to our newsletter", "don't miss a post",
+    "subscribe to our newsletter", "don't miss a post", 'continue reading "', "continue reading “", "see also:", "read more by",
+    "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
+    "follow us on", "follow @",
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
@@ -639,7 +642,12 @@ def _is_label(text: str) -> bool:
         low in BOILERPLATE_LABELS
         or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
         or (len(low) < 120 and _COUNTED_SECTION.match(low) is not None)
+        or (len(low) < 200 and _POST_FOOTER.search(low) is not None)
     )
+
+
+# A blog post's footer line: "Posted by Ann at 04:29 PM | Permalink | Comments (0) | TrackBack (0)".
+_POST_FOOTER = re.compile(r"\|\s*permalink\b|\bpermalink\s*\||\bcomments\s*\(\d+\)\s*\|\s*trackback")
 
 
 def _has_article_image(node: Any) -> bool:
