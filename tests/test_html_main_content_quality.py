@@ -292,6 +292,21 @@ def test_blog_post_footers_author_lines_and_more_links_are_labels():
         assert leaked not in text
 
 
+def test_an_ad_banner_goes_with_its_image_and_paywall_notices_go():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <center>- Anzeige -<br><a href="https://ads.example.com/c"><img src="/banners/spring-sale.jpg" width="468"
+      height="60"></a></center>
+      <p>Subscribe now to our e-paper edition for the full story.</p>
+      <figure><img src="/img/orchard.jpg" width="600" height="400"><figcaption>The orchard</figcaption></figure>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Anzeige" not in text and "Subscribe" not in text
+    assert main_images(html) == ["https://blog.example.org/img/orchard.jpg"]
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

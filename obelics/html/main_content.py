@@ -231,7 +231,9 @@ _LABEL_PREFIXES = (
     "sign up for our newsletter", "sign up to our newsletter", "sign-up to the newsletter", "sign up to the newsletter",
     "subscribe to our newsletter", "don't miss a post", 'continue reading "', "continue reading “", "see also:", "read more by",
     "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
-    "follow us on", "follow @",
+    "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
+    "to view the full story", "to read this article in full", "for free access to this article",
+    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?",
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
@@ -650,6 +652,19 @@ def _is_label(text: str) -> bool:
 _POST_FOOTER = re.compile(r"\|\s*permalink\b|\bpermalink\s*\||\bcomments\s*\(\d+\)\s*\|\s*trackback")
 
 
+# Labels of an advertisement: a block that holds one and an image is an ad banner, image and all.
+AD_LABELS = frozenset(
+    {
+        "advertisement", "advertisements", "advertising", "sponsored", "ad", "ads", "anzeige", "werbung",
+        "publicité", "publicidad", "reklama", "pubblicità",
+    }
+)  # fmt: skip
+
+
+def _is_ad_label(text: str) -> bool:
+    return text.lower().strip(" \u00a0|:-\u2022") in AD_LABELS
+
+
 def _has_article_image(node: Any) -> bool:
     for img in node.css("img"):
         attrs = img.attributes
@@ -687,7 +702,8 @@ def prune(region: Any, links: LinkText) -> None:
         if node.tag == "form" and text_len < FORM_TEXT:
             remove = True  # a comment, search or sign-up form: what is left of it is its labels
         elif density <= 0.25:
-            remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
+            label = " ".join(text.split())
+            remove = text_len < 170 and _is_label(label) and (_is_ad_label(label) or not _has_article_image(node))
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
