@@ -295,7 +295,7 @@ def test_blog_post_footers_author_lines_and_more_links_are_labels():
 def test_an_ad_banner_goes_with_its_image_and_paywall_notices_go():
     body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
     html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
-      <center>- Anzeige -<br><a href="https://ads.example.com/c"><img src="/banners/spring-sale.jpg" width="468"
+      <center>- Anzeige -<br><a href="https://ads.example.com/c"><img src="/media/spring-sale.jpg" width="468"
       height="60"></a></center>
       <p>Subscribe now to our e-paper edition for the full story.</p>
       <figure><img src="/img/orchard.jpg" width="600" height="400"><figcaption>The orchard</figcaption></figure>
