@@ -307,6 +307,23 @@ def test_an_ad_banner_goes_with_its_image_and_paywall_notices_go():
     assert main_images(html) == ["https://blog.example.org/img/orchard.jpg"]
 
 
+def test_the_box_about_the_author_goes_but_a_post_named_after_its_author_stays():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    bio = "Anna Berg is a senior editor, where she writes about the valley, its orchards, its mills and its people."
+    html = f"""<html><body><div class="post-body"><h1>The orchard</h1>{body}
+      <section class="article-author"><p>Anna Berg / {bio}</p></section>
+      <p class="bio">{bio.replace("senior editor", "contributing writer")}</p></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Anna Berg" not in text and "contributing writer" not in text
+    named = f"""<html><body><div class="blog"><div class="serendipity_entry serendipity_entry_author_Anna-Berg">
+      <h1>The orchard</h1>{body}</div></div></body></html>"""
+    text = main_text(named)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

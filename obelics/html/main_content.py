@@ -687,7 +687,11 @@ def prune(region: Any, links: LinkText) -> None:
         if _is_label(" ".join(text.split())):
             if node.tag != "p":
                 gone.update(_remove_section(node, links))
-        elif node.tag != "p" or not _link_row(node, nonspace(text), links):
+        elif node.tag != "p":
+            continue
+        elif not _link_row(node, nonspace(text), links) and not (
+            AUTHOR_BOX_TEXT[0] <= nonspace(text) and _names_author(node)
+        ):
             continue
         links.removed(node)
         _detach(node)
@@ -699,7 +703,9 @@ def prune(region: Any, links: LinkText) -> None:
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
-        if node.tag == "form" and text_len < FORM_TEXT:
+        if AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1] and _names_author(node):
+            remove = True  # the box about the author: a bio, a photo, links to profiles
+        elif node.tag == "form" and text_len < FORM_TEXT:
             remove = True  # a comment, search or sign-up form: what is left of it is its labels
         elif density <= 0.25:
             label = " ".join(text.split())
@@ -713,6 +719,26 @@ def prune(region: Any, links: LinkText) -> None:
         if remove:
             links.removed(node)
             _detach(node)
+
+
+# Names of the box about a post's author, and the text it holds: more than a byline ("By Ann Berg,
+# staff writer"), less than an article (an "about" page's biography).
+AUTHOR_WORDS = frozenset({"bio", "bios", "biography", "authorbio", "authorbox", "authorinfo", "aboutauthor"})
+AUTHOR_BOX_TEXT = (80, 600)
+
+
+# "author-box", "authorInfo", "article-author", "about-the-author"; not a post named after its author
+# ("entry_author_ann-berg").
+_AUTHOR_BOX_NAME = re.compile(
+    r"(?:^|[-_])(?:author[-_]?(?:box|info|bio|profile|details|description)|(?:about|article|post|entry)[-_](?:the[-_])?author)$"
+)
+
+
+def _names_author(node: Any) -> bool:
+    names = _names(node).lower()
+    if any(t in AUTHOR_WORDS for t in _NAME_SPLIT.split(names)):
+        return True
+    return any(_AUTHOR_BOX_NAME.search(name) is not None for name in names.split())
 
 
 # A form holding less text than this is a comment, search or newsletter form, not a page wrapped in
