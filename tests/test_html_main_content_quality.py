@@ -324,6 +324,26 @@ def test_the_box_about_the_author_goes_but_a_post_named_after_its_author_stays()
         assert paragraph in text
 
 
+def test_a_paragraph_titling_related_stories_takes_the_teasers_after_it_but_comments_do_not():
+    # "Related stories:" in a paragraph (no heading) titles the teasers after it, each a headline
+    # and a summary, up to the next heading; a paragraph "Comments" does not take what follows (some
+    # pages are their comments).
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p><b>The mill reopens, part {i}</b><br>After ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}<p>Related stories:</p>{teasers}
+      <h2>Letters</h2><p>Comments</p><p>{PARAGRAPHS[0]} A reader wrote this, and we print it in full.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Related" not in text and "The mill reopens" not in text
+    assert "A reader wrote this" in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -684,8 +684,9 @@ def prune(region: Any, links: LinkText) -> None:
         text = node.text()
         if len(text) >= 250 or node.css_first("table") is not None:
             continue  # (a paragraph that holds a table is an old page's layout cell, not a line of text)
-        if _is_label(" ".join(text.split())):
-            if node.tag != "p":
+        label = " ".join(text.split())
+        if _is_label(label):
+            if node.tag != "p" or _opens_section(label):
                 gone.update(_remove_section(node, links))
         elif node.tag != "p":
             continue
@@ -806,12 +807,35 @@ _COUNTED_SECTION = re.compile(
 )
 
 
+# Labels that title a list of other pages, an ad or the author's box (not a line of tools, nor
+# comments, which some pages are made of): a paragraph that holds only one of these opens a
+# section as a heading does.
+SECTION_LABELS = frozenset(
+    {
+        "related", "related posts", "related articles", "related stories", "related links", "related content",
+        "related coverage", "related news", "you may also like", "you might also like", "recommended",
+        "more on this topic", "read also", "see also", "more news", "latest news", "more stories", "top stories",
+        "also in the news", "most popular", "most read", "most viewed", "don't miss", "editor's picks",
+        "popular posts", "recent posts", "sponsored links", "ads by google", "about the author",
+        "weitere artikel", "ähnliche artikel", "verwandte artikel", "mehr zum thema", "lesen sie auch",
+        "das könnte sie auch interessieren", "auch interessant", "articles similaires", "sur le même sujet",
+        "lire aussi", "à lire aussi", "artículos relacionados", "noticias relacionadas", "te puede interesar",
+        "articoli correlati", "czytaj także", "zobacz także", "über den autor",
+    }
+)  # fmt: skip
+
+
+def _opens_section(label: str) -> bool:
+    low = label.lower().strip(" \u00a0|:-\u2022!?")
+    return low in SECTION_LABELS
+
+
 def _remove_section(heading: Any, links: LinkText) -> list[int]:
     """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
     after it up to the next heading of the same or a higher level, or up to a paragraph of prose
     right after a link list (a "read also" box set inside an article, whose text resumes after it).
     Returns the keys of the paragraphs and headings removed with it."""
-    level = heading.tag
+    level = heading.tag if heading.tag in _HEADING_TAGS else "h7"  # a paragraph's section ends at any heading
     sibling = heading.next
     after_list = False
     removed: list[int] = []
