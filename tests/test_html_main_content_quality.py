@@ -344,6 +344,21 @@ def test_a_paragraph_titling_related_stories_takes_the_teasers_after_it_but_comm
     assert "A reader wrote this" in text
 
 
+def test_a_box_title_in_a_div_takes_its_teasers():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<div class='item'><a href='/mill-{i}'>The mill reopens, part {i}</a><br>After ten years of repairs the"
+        f" wheel turns again and grinds flour for the bakery of the village, the miller says.</div>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div class="box-title">Related articles</div>{teasers}</div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Related" not in text and "The mill reopens" not in text and "ten years of repairs" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -718,6 +718,8 @@ def prune(region: Any, links: LinkText) -> None:
         else:
             remove = False
         if remove:
+            if text_len < 60 and node.tag in ("div", "section", "center") and _opens_section(" ".join(text.split())):
+                _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             _detach(node)
 
