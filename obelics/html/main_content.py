@@ -20,9 +20,10 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
 4. plausibility: a choice holding far less article-like text than the page's densest
    article-like region is replaced by that region, or widened into it (:func:`plausible`);
    lightbox galleries beside the article join it (:func:`with_galleries`);
-5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
-   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
-   boilerplate heading with its section;
+5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks,
+   rows of links, small forms, the author's box and boilerplate labels ("Share this",
+   "Advertisement", "Related posts", "Post a comment") are removed, a boilerplate heading (or a
+   paragraph that titles teasers) with its section;
 6. images are kept where they stand, whatever their names say, unless no reader sees them
    (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
    in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
@@ -675,7 +676,9 @@ def _has_article_image(node: Any) -> bool:
 
 
 def prune(region: Any, links: LinkText) -> None:
-    """Step 4: remove link-dense blocks, short link-only blocks and boilerplate labels, innermost first."""
+    """Step 5: remove boilerplate labels (a heading or a title paragraph with its section), rows of
+    links and the author's box first; then link-dense blocks, short link-only blocks, small forms
+    and label blocks (an ad label with its banner), innermost first."""
     region_key = region.mem_id
     gone: set[int] = set()  # what went with the section of a heading before it
     for node in region.css("p," + _HEADINGS):
