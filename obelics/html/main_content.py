@@ -641,12 +641,20 @@ def with_galleries(group: list[Any]) -> list[Any]:
 
 def _is_label(text: str) -> bool:
     low = text.lower().strip(" \u00a0|:-\u2022")
-    return (
-        low in BOILERPLATE_LABELS
-        or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
-        or (len(low) < 120 and _COUNTED_SECTION.match(low) is not None)
-        or (len(low) < 200 and _POST_FOOTER.search(low) is not None)
-    )
+    if low in BOILERPLATE_LABELS:
+        return True
+    if len(low) >= 200:
+        return False
+    # (the first characters rule out most lines before the prefixes and patterns are tried)
+    if low[:_PREFIX_HEAD] in _LABEL_PREFIX_HEADS and low.startswith(_LABEL_PREFIXES):
+        return True
+    if len(low) < 120 and (low[:1].isdigit() or low[:1] in "onrctp") and _COUNTED_SECTION.match(low) is not None:
+        return True
+    return ("permalink" in low or "trackback" in low) and _POST_FOOTER.search(low) is not None
+
+
+_PREFIX_HEAD = min(len(prefix) for prefix in _LABEL_PREFIXES)
+_LABEL_PREFIX_HEADS = frozenset(prefix[:_PREFIX_HEAD] for prefix in _LABEL_PREFIXES)
 
 
 # A blog post's footer line: "Posted by Ann at 04:29 PM | Permalink | Comments (0) | TrackBack (0)".
@@ -685,18 +693,20 @@ def prune(region: Any, links: LinkText) -> None:
         if node.mem_id in gone:
             continue
         text = node.text()
-        if len(text) >= 250 or node.css_first("table") is not None:
-            continue  # (a paragraph that holds a table is an old page's layout cell, not a line of text)
-        label = " ".join(text.split())
-        if _is_label(label):
-            if node.tag != "p" or _opens_section(label):
-                gone.update(_remove_section(node, links))
-        elif node.tag != "p":
-            continue
-        elif not _link_row(node, nonspace(text), links) and not (
-            AUTHOR_BOX_TEXT[0] <= nonspace(text) and _names_author(node)
+        label = " ".join(text.split()) if len(text) < 250 else ""
+        if label and _is_label(label):
+            opens = node.tag != "p" or _opens_section(label)
+        elif node.tag == "p" and (
+            (label and _link_row(node, nonspace(text), links))
+            or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
         ):
+            opens = False
+        else:
             continue
+        if node.css_first("table") is not None:
+            continue  # a paragraph that holds a table is an old page's layout cell, not a line of text
+        if opens:
+            gone.update(_remove_section(node, links))
         links.removed(node)
         _detach(node)
     for node in reversed(region.css(PRUNE_SELECTOR)):
@@ -707,7 +717,7 @@ def prune(region: Any, links: LinkText) -> None:
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
-        if AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1] and _names_author(node):
+        if _author_box(node, text_len):
             remove = True  # the box about the author: a bio, a photo, links to profiles
         elif node.tag == "form" and text_len < FORM_TEXT:
             remove = True  # a comment, search or sign-up form: what is left of it is its labels
@@ -738,6 +748,13 @@ AUTHOR_BOX_TEXT = (80, 600)
 _AUTHOR_BOX_NAME = re.compile(
     r"(?:^|[-_])(?:author[-_]?(?:box|info|bio|profile|details|description)|(?:about|article|post|entry)[-_](?:the[-_])?author)$"
 )
+
+
+def _author_box(node: Any, text_len: int) -> bool:
+    attrs = node.attributes
+    if not ("class" in attrs or "id" in attrs) or not AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1]:
+        return False
+    return _names_author(node)
 
 
 def _names_author(node: Any) -> bool:
