@@ -228,6 +228,17 @@ def test_a_paragraph_that_holds_a_layout_table_is_no_label():
     assert "https://blog.example.org/img/job-doc.gif" in main_images(html)
 
 
+def test_a_label_heading_chosen_as_the_lead_of_an_article_does_not_take_the_article():
+    # The heading right above an article joins it as its lead: the pruning of a region looks
+    # inside it, so a label heading that is a region of its own takes no "section" (the article
+    # after it is another region).
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><h2>Related posts</h2><article><h1>The orchard</h1>{body}</article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
 def test_a_comment_form_and_a_row_of_tool_links_inside_the_article_go():
     # What is left of a comment form once its controls are gone is its labels; a paragraph that is
     # a row of short links is a tool bar, not a sentence.

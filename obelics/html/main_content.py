@@ -690,8 +690,8 @@ def prune(region: Any, links: LinkText) -> None:
     region_key = region.mem_id
     gone: set[int] = set()  # what went with the section of a heading before it
     for node in region.css("p," + _HEADINGS):
-        if node.mem_id in gone:
-            continue
+        if node.mem_id in gone or node.mem_id == region_key:
+            continue  # (a region's siblings are no section of it; the choice judged the region itself)
         text = node.text()
         label = " ".join(text.split()) if len(text) < 250 else ""
         if label and _is_label(label):
