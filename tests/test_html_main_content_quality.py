@@ -166,6 +166,210 @@ def test_boilerplate_labels_are_known_in_other_languages():
         assert leaked not in text
 
 
+def test_a_comments_heading_named_as_boilerplate_still_takes_its_section():
+    # The heading's id says "comments", which alone would remove the heading early and leave the
+    # comments (plain divs of paragraphs) in the article; it stays for the pruning, which removes it
+    # with its section.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <h2 id="comments">Comments</h2>
+      <div id="c1"><p>What a lovely walk, we did it last Sunday with the children and loved every minute.</p></div>
+      <p class="posted">Posted by: Anna at June 3, 2024 05:23 PM</p>
+      <div id="c2"><p>The chapel is closed on Mondays, so plan your visit for another day of the week.</p></div>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Comments", "lovely walk", "Posted by", "closed on Mondays"):
+        assert leaked not in text
+
+
+def test_comment_forms_ads_author_boxes_and_story_tools_are_labelled_boilerplate():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>Printer friendly page</p>
+      <h3>Sponsored Links</h3>
+      <div><a href="https://ads.example.com/1">Garden tools</a><p>Great prices on spades, rakes and hoes.</p></div>
+      <h3>About the author</h3>
+      <p>Anna writes about the valley, its orchards and its people, and has lived there for thirty years.</p>
+      <h3>Post a comment</h3>
+      <p>Your email address will not be published. Required fields are marked with a star.</p>
+      <p>Your name</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Printer friendly", "Sponsored", "Great prices", "About the author", "thirty years", "comment",
+                   "will not be published", "Your name"):  # fmt: skip
+        assert leaked not in text
+
+
+def test_a_read_also_box_inside_the_article_takes_its_links_not_the_text_after_it():
+    # A "read also" heading and its teaser list sit between two paragraphs: the section ends
+    # where the article's prose resumes.
+    html = f"""<html><body><article><h1>Der Obstgarten</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>
+      <h4>Auch interessant</h4>
+      <ul><li><div>Garten</div><a href="/die-muehle">Die Mühle dreht sich wieder nach zehn Jahren</a></li></ul>
+      <p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p><h4>Der Weg</h4><p>{PARAGRAPHS[4]}</p></article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Auch interessant" not in text
+    assert "Die Mühle" not in text
+
+
+def test_a_paragraph_that_holds_a_layout_table_is_no_label():
+    # In quirks mode a <p> swallows the table after it: its text starts with a tool's label
+    # ("E-mail this article") but it holds the page's header images and more.
+    rows = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><table><tr><td><p><table><tr><td><a href="/mail">E-mail this article</a></td></tr>
+      </table><img src="/img/job-doc.gif" alt="Job Doc" width="300" height="60"></p>
+      <h1>The orchard</h1>{rows}</td></tr></table></body></html>"""
+    assert "https://blog.example.org/img/job-doc.gif" in main_images(html)
+
+
+def test_a_label_heading_chosen_as_the_lead_of_an_article_does_not_take_the_article():
+    # The heading right above an article joins it as its lead: the pruning of a region looks
+    # inside it, so a label heading that is a region of its own takes no "section" (the article
+    # after it is another region).
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><h2>Related posts</h2><article><h1>The orchard</h1>{body}</article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_a_comment_form_and_a_row_of_tool_links_inside_the_article_go():
+    # What is left of a comment form once its controls are gone is its labels; a paragraph that is
+    # a row of short links is a tool bar, not a sentence.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>
+      <p><a href="/mail">E-mail</a> | <a href="/print">Print</a> | <a href="/rss">RSS feed</a></p>{body}
+      <form action="/reply" method="post"><table><tr><td>Your nickname</td><td><input name="n"></td></tr>
+      <tr><td>Message</td><td><textarea name="m"></textarea></td></tr></table></form>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("E-mail", "Print", "RSS", "nickname", "Message"):
+        assert leaked not in text
+
+
+def test_a_sentence_whose_words_are_mostly_links_is_no_row_of_links():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="entry"><h1>Orchard</h1>
+      <p><b><a href="/orchard">Orchard</a></b> ye un <a href="/village">village</a> d'a
+      <a href="/valley-province">Province of the Upper Valley</a>, en a <a href="/region">Northern Region</a>.</p>
+      {body}</div></body></html>"""
+    assert "ye un village d'a Province of the Upper Valley" in " ".join(main_text(html).split())
+
+
+def test_a_page_wrapped_in_a_form_keeps_its_article():
+    body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><article><form id="aspnetForm" action="/page.aspx" method="post">
+      <h1>The orchard</h1>{body}</form></article></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_post_metadata_newsletter_boxes_and_counted_comment_links_are_labels():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>This entry was posted on June 3, 2024 and is filed under Walks. You can follow any responses.</p>
+      <p>Comments (3)</p>
+      <h3>Sign up for our newsletter</h3>
+      <p>Get the best walks of the valley in your inbox every Friday, with maps and photos of each trail.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("This entry", "Comments", "newsletter", "inbox"):
+        assert leaked not in text
+
+
+def test_blog_post_footers_author_lines_and_more_links_are_labels():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <p>Continue reading "The mill reopens"</p>
+      <p>Posted by Anna at 04:29 PM | <a href="/p/1">Permalink</a> | Comments (0) | TrackBack (0)</p>
+      <p>Read more by Anna Berg</p>
+      <p>Follow @annaberg on Twitter.</p>
+      <p><a href="#top">Up to top</a></p></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for leaked in ("Continue reading", "Permalink", "Read more", "Follow", "Up to top"):
+        assert leaked not in text
+
+
+def test_an_ad_banner_goes_with_its_image_and_paywall_notices_go():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="blog"><h1>The orchard</h1>{body}
+      <center>- Anzeige -<br><a href="https://ads.example.com/c"><img src="/media/spring-sale.jpg" width="468"
+      height="60"></a></center>
+      <p>Subscribe now to our e-paper edition for the full story.</p>
+      <figure><img src="/img/orchard.jpg" width="600" height="400"><figcaption>The orchard</figcaption></figure>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Anzeige" not in text and "Subscribe" not in text
+    assert main_images(html) == ["https://blog.example.org/img/orchard.jpg"]
+
+
+def test_the_box_about_the_author_goes_but_a_post_named_after_its_author_stays():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    bio = "Anna Berg is a senior editor, where she writes about the valley, its orchards, its mills and its people."
+    html = f"""<html><body><div class="post-body"><h1>The orchard</h1>{body}
+      <section class="article-author"><p>Anna Berg / {bio}</p></section>
+      <p class="bio">{bio.replace("senior editor", "contributing writer")}</p></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Anna Berg" not in text and "contributing writer" not in text
+    named = f"""<html><body><div class="blog"><div class="serendipity_entry serendipity_entry_author_Anna-Berg">
+      <h1>The orchard</h1>{body}</div></div></body></html>"""
+    text = main_text(named)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_a_paragraph_titling_related_stories_takes_the_teasers_after_it_but_comments_do_not():
+    # "Related stories:" in a paragraph (no heading) titles the teasers after it, each a headline
+    # and a summary, up to the next heading; a paragraph "Comments" does not take what follows (some
+    # pages are their comments).
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p><b>The mill reopens, part {i}</b><br>After ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}<p>Related stories:</p>{teasers}
+      <h2>Letters</h2><p>Comments</p><p>{PARAGRAPHS[0]} A reader wrote this, and we print it in full.</p>
+      </div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Related" not in text and "The mill reopens" not in text
+    assert "A reader wrote this" in text
+
+
+def test_a_box_title_in_a_div_takes_its_teasers():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<div class='item'><a href='/mill-{i}'>The mill reopens, part {i}</a><br>After ten years of repairs the"
+        f" wheel turns again and grinds flour for the bakery of the village, the miller says.</div>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div class="box-title">Related articles</div>{teasers}</div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "Related" not in text and "The mill reopens" not in text and "ten years of repairs" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

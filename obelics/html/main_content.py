@@ -22,9 +22,10 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    continues the article around the choice joins it (:func:`plausible`); an article region
    without its headline gets it from just above (:func:`_with_headline`); lightbox galleries
    beside the article join it (:func:`with_galleries`);
-5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks
-   and boilerplate labels ("Share this", "Advertisement", "Related posts") are removed, a
-   boilerplate heading with its section;
+5. inside the article, blocks dense in links (related lists, tag clouds), short link-only blocks,
+   rows of links, small forms, the author's box and boilerplate labels ("Share this",
+   "Advertisement", "Related posts", "Post a comment") are removed, a boilerplate heading (or a
+   paragraph that titles teasers) with its section;
 6. images are kept where they stand, whatever their names say, unless no reader sees them
    (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
    in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
@@ -185,6 +186,24 @@ BOILERPLATE_LABELS = frozenset(
         "more on this topic",
         "read also",
         "see also:",
+        "see also",
+        # section titles of what follows an article: comments and their forms, teasers, ads, the author
+        "post a comment", "add a comment", "add your comment", "write a comment", "leave a comment:",
+        "have your say", "add your view", "reader comments", "readers' comments", "your comments",
+        "join the discussion", "join the conversation", "discussion", "responses", "trackbacks",
+        "trackback pings", "sponsored links", "ads by google", "related links", "related content",
+        "related coverage", "related news", "related posts:", "related articles:", "related stories:",
+        "more news", "latest news", "more stories", "top stories", "also in the news", "most popular",
+        "most read", "most viewed", "don't miss", "editor's picks", "popular posts", "recent posts",
+        "recent comments", "about the author", "about the authors", "story tools", "article tools",
+        "share this story", "share this post", "share this page", "email this article", "e-mail article",
+        "email article", "print article", "print this article", "print this page", "printer friendly",
+        "printer-friendly", "printer friendly page", "printer-friendly version", "print-friendly",
+        "continue reading the main story", "view larger image", "enlarge image", "click to enlarge",
+        "hide caption", "skip to next paragraph", "skip to comments", "view comments", "print version",
+        "email to a friend", "e-mail to a friend", "send to a friend", "pin it", "do you have comments on this story?",
+        "newsletter", "sign up for our newsletter", "subscribe to our newsletter", "up to top", "top of page",
+        "return to top", "back to story", "email-a-friend", "* required fields", "required fields",
         # the same labels in the languages most common in web crawls after English
         "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
         "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
@@ -195,6 +214,9 @@ BOILERPLATE_LABELS = frozenset(
         "artículos relacionados", "noticias relacionadas", "reklama", "udostępnij", "komentarze",
         "czytaj także", "zobacz także", "czytaj też", "pubblicità", "condividi", "commenti", "leggi anche",
         "articoli correlati",
+        "über den autor", "über die autorin", "mehr aus dem channel", "themen im artikel", "zum weiterlesen",
+        "weiterlesen", "auch interessant", "quellen ausblenden", "kommentar schreiben", "kommentieren",
+        "à propos de l'auteur", "sobre el autor", "vea también", "lea también", "ver también",
     }
 )  # fmt: skip
 _LABEL_PREFIXES = (
@@ -202,6 +224,19 @@ _LABEL_PREFIXES = (
     "was this article", "did you find this", "rate this", "lesen sie auch", "mehr zum thema", "das könnte sie",
     "war der artikel", "wie bewerten sie", "möchten sie den artikel", "lire aussi", "à lire aussi",
     "lee también", "artículos relacionados", "czytaj także", "zobacz także", "leggi anche",
+    "your email address will not be published", "your e-mail address will not be published",
+    "comments are closed", "comments are now closed", "comments for this", "there are currently no comments",
+    "there are no comments", "be the first to comment", "you must be logged in to post a comment",
+    "send this article to", "email this story", "e-mail this story", "email this article", "e-mail this article",
+    "subscribe to rss", "click here to print", "auch lesen:", "vea también:", "lea también:",
+    "materiał chroniony prawem", "related posts", "related articles", "related stories", "related topics",
+    "tagged as:", "tagged with:", "this entry was posted", "a version of this article appeared in print",
+    "sign up for our newsletter", "sign up to our newsletter", "sign-up to the newsletter", "sign up to the newsletter",
+    "subscribe to our newsletter", "don't miss a post", 'continue reading "', "continue reading “", "see also:", "read more by",
+    "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
+    "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
+    "to view the full story", "to read this article in full", "for free access to this article",
+    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?",
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
@@ -386,6 +421,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
             continue
         if _in_figure(node):
             continue  # a figure is content whatever its class says ("figure__popup", "share-image")
+        if node.tag in _HEADING_TAGS and _is_label(" ".join(node.text().split())):
+            continue  # a "Comments" heading stays for the pruning, which removes it with its section
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
@@ -716,11 +753,37 @@ def with_galleries(group: list[Any]) -> list[Any]:
 
 def _is_label(text: str) -> bool:
     low = text.lower().strip(" \u00a0|:-\u2022")
-    return (
-        low in BOILERPLATE_LABELS
-        or (len(low) < 200 and low.startswith(_LABEL_PREFIXES))
-        or (len(low) < 120 and _COUNTED_SECTION.match(low) is not None)
-    )
+    if low in BOILERPLATE_LABELS:
+        return True
+    if len(low) >= 200:
+        return False
+    # (the first characters rule out most lines before the prefixes and patterns are tried)
+    if low[:_PREFIX_HEAD] in _LABEL_PREFIX_HEADS and low.startswith(_LABEL_PREFIXES):
+        return True
+    if len(low) < 120 and (low[:1].isdigit() or low[:1] in "onrctp") and _COUNTED_SECTION.match(low) is not None:
+        return True
+    return ("permalink" in low or "trackback" in low) and _POST_FOOTER.search(low) is not None
+
+
+_PREFIX_HEAD = min(len(prefix) for prefix in _LABEL_PREFIXES)
+_LABEL_PREFIX_HEADS = frozenset(prefix[:_PREFIX_HEAD] for prefix in _LABEL_PREFIXES)
+
+
+# A blog post's footer line: "Posted by Ann at 04:29 PM | Permalink | Comments (0) | TrackBack (0)".
+_POST_FOOTER = re.compile(r"\|\s*permalink\b|\bpermalink\s*\||\bcomments\s*\(\d+\)\s*\|\s*trackback")
+
+
+# Labels of an advertisement: a block that holds one and an image is an ad banner, image and all.
+AD_LABELS = frozenset(
+    {
+        "advertisement", "advertisements", "advertising", "sponsored", "ad", "ads", "anzeige", "werbung",
+        "publicité", "publicidad", "reklama", "pubblicità",
+    }
+)  # fmt: skip
+
+
+def _is_ad_label(text: str) -> bool:
+    return text.lower().strip(" \u00a0|:-\u2022") in AD_LABELS
 
 
 def _has_article_image(node: Any) -> bool:
@@ -733,8 +796,31 @@ def _has_article_image(node: Any) -> bool:
 
 
 def prune(region: Any, links: LinkText) -> None:
-    """Step 4: remove link-dense blocks, short link-only blocks and boilerplate labels, innermost first."""
+    """Step 5: remove boilerplate labels (a heading or a title paragraph with its section), rows of
+    links and the author's box first; then link-dense blocks, short link-only blocks, small forms
+    and label blocks (an ad label with its banner), innermost first."""
     region_key = region.mem_id
+    gone: set[int] = set()  # what went with the section of a heading before it
+    for node in region.css("p," + _HEADINGS):
+        if node.mem_id in gone or node.mem_id == region_key:
+            continue  # (a region's siblings are no section of it; the choice judged the region itself)
+        text = node.text()
+        label = " ".join(text.split()) if len(text) < 250 else ""
+        if label and _is_label(label):
+            opens = node.tag != "p" or _opens_section(label)
+        elif node.tag == "p" and (
+            (label and _link_row(node, nonspace(text), links))
+            or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
+        ):
+            opens = False
+        else:
+            continue
+        if node.css_first("table") is not None:
+            continue  # a paragraph that holds a table is an old page's layout cell, not a line of text
+        if opens:
+            gone.update(_remove_section(node, links))
+        links.removed(node)
+        _detach(node)
     for node in reversed(region.css(PRUNE_SELECTOR)):
         if node.mem_id == region_key:
             continue
@@ -743,8 +829,13 @@ def prune(region: Any, links: LinkText) -> None:
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
-        if density <= 0.25:
-            remove = text_len < 170 and _is_label(" ".join(text.split())) and not _has_article_image(node)
+        if _author_box(node, text_len):
+            remove = True  # the box about the author: a bio, a photo, links to profiles
+        elif node.tag == "form" and text_len < FORM_TEXT:
+            remove = True  # a comment, search or sign-up form: what is left of it is its labels
+        elif density <= 0.25:
+            label = " ".join(text.split())
+            remove = text_len < 170 and _is_label(label) and (_is_ad_label(label) or not _has_article_image(node))
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
@@ -752,14 +843,75 @@ def prune(region: Any, links: LinkText) -> None:
         else:
             remove = False
         if remove:
+            if text_len < 60 and node.tag in ("div", "section", "center") and _opens_section(" ".join(text.split())):
+                _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             _detach(node)
-    for node in region.css("p," + _HEADINGS):
-        text = node.text()
-        if len(text) < 250 and _is_label(" ".join(text.split())):
-            if node.tag != "p":
-                _remove_section(node, links)
-            _detach(node)
+
+
+# Names of the box about a post's author, and the text it holds: more than a byline ("By Ann Berg,
+# staff writer"), less than an article (an "about" page's biography).
+AUTHOR_WORDS = frozenset({"bio", "bios", "biography", "authorbio", "authorbox", "authorinfo", "aboutauthor"})
+AUTHOR_BOX_TEXT = (80, 600)
+
+
+# "author-box", "authorInfo", "article-author", "about-the-author"; not a post named after its author
+# ("entry_author_ann-berg").
+_AUTHOR_BOX_NAME = re.compile(
+    r"(?:^|[-_])(?:author[-_]?(?:box|info|bio|profile|details|description)|(?:about|article|post|entry)[-_](?:the[-_])?author)$"
+)
+
+
+def _author_box(node: Any, text_len: int) -> bool:
+    attrs = node.attributes
+    if not ("class" in attrs or "id" in attrs) or not AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1]:
+        return False
+    return _names_author(node)
+
+
+def _names_author(node: Any) -> bool:
+    names = _names(node).lower()
+    if any(t in AUTHOR_WORDS for t in _NAME_SPLIT.split(names)):
+        return True
+    return any(_AUTHOR_BOX_NAME.search(name) is not None for name in names.split())
+
+
+# A form holding less text than this is a comment, search or newsletter form, not a page wrapped in
+# one (ASP.NET wraps the whole page in a form).
+FORM_TEXT = 500
+# A paragraph of at least LINK_ROW_LINKS links that are most of its short text is a row of links
+# ("E-mail | Print | Share on Facebook", "Source: Reuters | AP"), not a sentence.
+LINK_ROW_LINKS = 2
+LINK_ROW_TEXT = 200
+LINK_ROW_DENSITY = 0.8
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _link_row(node: Any, text_len: int, links: LinkText) -> bool:
+    if not text_len or text_len >= LINK_ROW_TEXT or links(node) <= LINK_ROW_DENSITY * text_len:
+        return False
+    if len(node.css("a")) < LINK_ROW_LINKS or _has_article_image(node):
+        return False
+    # Between the links only separators ("|", "•", ","): a sentence whose words are mostly links (an
+    # encyclopedia's first line) has words of its own between them. Text before the first link is
+    # the row's title ("Tags:", "Share:").
+    seen_link = False
+    for text_node in node.traverse(include_text=True):
+        if text_node.tag_id != TEXT_ID:
+            continue
+        ancestor, linked = text_node.parent, False
+        while ancestor is not None and ancestor.mem_id != node.mem_id:
+            if ancestor.tag == "a":
+                linked = True
+                break
+            ancestor = ancestor.parent
+        if linked:
+            seen_link = True
+        elif seen_link and _WORD.search(text_node.text_content or "") is not None:
+            return False
+    return True
 
 
 ANNOTATED_LINK_TEXT = 60
@@ -783,23 +935,61 @@ def _annotated_links(node: Any, links: LinkText) -> bool:
 
 
 # Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
-_COUNTED_SECTION = re.compile(r"^(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b")
+_COUNTED_SECTION = re.compile(
+    r"^(?:(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b"
+    r"|(comments?|responses?|replies|trackbacks?|pingbacks?|reader views)\s*\(\d+\)$)"
+)
 
 
-def _remove_section(heading: Any, links: LinkText) -> None:
+# Labels that title a list of other pages, an ad or the author's box (not a line of tools, nor
+# comments, which some pages are made of): a paragraph that holds only one of these opens a
+# section as a heading does.
+SECTION_LABELS = frozenset(
+    {
+        "related", "related posts", "related articles", "related stories", "related links", "related content",
+        "related coverage", "related news", "you may also like", "you might also like", "recommended",
+        "more on this topic", "read also", "see also", "more news", "latest news", "more stories", "top stories",
+        "also in the news", "most popular", "most read", "most viewed", "don't miss", "editor's picks",
+        "popular posts", "recent posts", "sponsored links", "ads by google", "about the author",
+        "weitere artikel", "ähnliche artikel", "verwandte artikel", "mehr zum thema", "lesen sie auch",
+        "das könnte sie auch interessieren", "auch interessant", "articles similaires", "sur le même sujet",
+        "lire aussi", "à lire aussi", "artículos relacionados", "noticias relacionadas", "te puede interesar",
+        "articoli correlati", "czytaj także", "zobacz także", "über den autor",
+    }
+)  # fmt: skip
+
+
+def _opens_section(label: str) -> bool:
+    low = label.lower().strip(" \u00a0|:-\u2022!?")
+    return low in SECTION_LABELS
+
+
+def _remove_section(heading: Any, links: LinkText) -> list[int]:
     """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
-    after it up to the next heading of the same or a higher level."""
-    level = heading.tag
+    after it up to the next heading of the same or a higher level, or up to a paragraph of prose
+    right after a link list (a "read also" box set inside an article, whose text resumes after it).
+    Returns the keys of the paragraphs and headings removed with it."""
+    level = heading.tag if heading.tag in _HEADING_TAGS else "h7"  # a paragraph's section ends at any heading
     sibling = heading.next
+    after_list = False
+    removed: list[int] = []
     while sibling is not None:
         following = sibling.next
         tag = sibling.tag
         if tag in _HEADING_TAGS and tag <= level:
             break
         if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+            text_len = _text_len(sibling)
+            linked = links(sibling)
+            if after_list and tag == "p" and text_len >= GOOD_BLOCK_LENGTH and linked <= 0.25 * text_len:
+                break
+            after_list = linked > 0.5 * text_len or (text_len == 0 and sibling.css_first("img") is not None)
+            removed.append(sibling.mem_id)
+            removed.extend(node.mem_id for node in sibling.css("p," + _HEADINGS))
             links.removed(sibling)
             _detach(sibling)
         sibling = following
+    return removed
 
 
 def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
