@@ -40,7 +40,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import parse_size
-from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
 JUNK_TAGS = [
@@ -65,9 +65,6 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
-# Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
-# so one cheap selector finds every element with a telling attribute and Python decides.
-ATTRIBUTE_SELECTOR = "[class],[id],[hidden],[aria-hidden],[style],[role]"
 JUNK_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"}
 )
@@ -110,19 +107,40 @@ def classify_name(name: str) -> tuple[bool, bool, bool]:
     return found
 
 
+# A name's verdict is the union of its tokens' verdicts; tokens ("col", "md", "wrapper") repeat across
+# sites far more than whole names do, so each token is judged once.
+_HARD, _SOFT, _POSITIVE = 1, 2, 4
+_VERDICTS = tuple((bool(f & _HARD), bool(f & _SOFT), bool(f & _POSITIVE)) for f in range(8))
+_TOKEN_FLAGS: dict[str, int] = {}
+
+
 def _classify(name: str) -> tuple[bool, bool, bool]:
-    hard = soft = positive = False
+    flags = 0
+    known = _TOKEN_FLAGS
     for token in _NAME_SPLIT.split(name.lower()):
-        if not token:
-            continue
-        stem = token[:-1] if token.endswith("s") else token
-        if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
-            hard = True
-        elif token in SOFT_WORDS or stem in SOFT_WORDS:
-            soft = True
-        if token.startswith(POSITIVE_PREFIXES):
-            positive = True
-    return hard, soft, positive
+        found = known.get(token)
+        if found is None:
+            found = _token_flags(token)
+            if len(known) > 50_000:  # keep the cache bounded
+                known.clear()
+            known[token] = found
+        flags |= found
+    return _VERDICTS[flags]
+
+
+def _token_flags(token: str) -> int:
+    """One token's verdict: hard or soft boilerplate (hard wins), and content, as bit flags."""
+    if not token:
+        return 0
+    stem = token[:-1] if token.endswith("s") else token
+    flags = 0
+    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
+        flags = _HARD
+    elif token in SOFT_WORDS or stem in SOFT_WORDS:
+        flags = _SOFT
+    if token.startswith(POSITIVE_PREFIXES):
+        flags |= _POSITIVE
+    return flags
 
 
 # Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
@@ -145,7 +163,9 @@ def _names_layout_only(name: str) -> bool:
     return found
 
 
-PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
+# The elements that hold the article by their tag; those holding it by an attribute are told apart
+# in :func:`_suspects`.
+_ARTICLE_HOLDER_IDS = frozenset({tag_id("article"), tag_id("main")})
 
 # Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
 # as paragraphs do (a div of text lines), not list items, headings or captions.
@@ -283,9 +303,16 @@ def _detach(node: Any) -> None:
 
 
 def _names(node: Any) -> str:
-    attrs = node.attributes
-    name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return name[:500]
+    return _attribute_names(node.attributes) or " "
+
+
+def _attribute_names(attrs: dict[str, Any]) -> str | None:
+    """An element's class and id, as one string (its first 500 characters); None without either."""
+    class_name = attrs.get("class")
+    element_id = attrs.get("id")
+    if not class_name and not element_id:
+        return None
+    return f"{class_name or ''} {element_id or ''}"[:500]
 
 
 def _text_len(node: Any) -> int:
@@ -392,31 +419,19 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
+    suspects, protected = _suspects(tree.root)
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
-    # Elements that hold the article (article, main, articleBody) and their ancestors are never removed.
-    protected: set[int] = set()
-    for holder in tree.css(PROTECT_SELECTOR):
-        while holder is not None and holder.mem_id not in protected:
-            protected.add(holder.mem_id)
-            holder = holder.parent
-    seen: set[int] = set()  # Lexbor lists an element once per selector it matches
     removed: list[Any] = []
-    for node in tree.css(ATTRIBUTE_SELECTOR):
+    for node, names in suspects:
         key = node.mem_id
-        if key in seen or node.tag_id in (HTML_ID, BODY_ID):
-            continue
-        seen.add(key)
-        attrs = node.attributes
-        if _hidden(attrs):
+        if names is None:
             # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
             # article-like text is the article behind a script (a paywall, a tab, "read more").
             if blocks.total_good < MIN_ARTICLE_TEXT or blocks.good.get(key, 0) < 0.5 * blocks.total_good:
                 removed.append(node)
             continue
-        hard, soft, positive = classify_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500])
-        if not hard and not soft:
-            continue
+        hard, _, positive = classify_name(names)
         if key in protected or (positive and not hard):
             continue
         if _in_figure(node):
@@ -432,7 +447,7 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
                     continue
             elif blocks.text_share(node) >= 0.5:
                 continue
-            if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and _names_layout_only(_names(node)):
+            if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and _names_layout_only(names):
                 if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
                     continue
         removed.append(node)
@@ -441,6 +456,36 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
         for node in reversed(removed):  # innermost first
             _detach(node)
     return blocks
+
+
+def _suspects(root: Any) -> tuple[list[tuple[Any, str | None]], set[int]]:
+    """One walk over the elements (Python reads attributes faster than Lexbor matches attribute
+    selectors): in document order, the hidden elements (with None) and those whose class/id names
+    boilerplate (with those names); and the keys of the elements that hold the article
+    (``article``, ``main``, articleBody, role main) and of their ancestors, which are never removed."""
+    suspects: list[tuple[Any, str | None]] = []
+    protected: set[int] = set()
+    for node in root.traverse():
+        attrs = node.attributes
+        tid = node.tag_id
+        if tid in _ARTICLE_HOLDER_IDS or (
+            attrs and (attrs.get("itemprop") == "articleBody" or attrs.get("role") == "main")
+        ):
+            holder = node
+            while holder is not None and holder.mem_id not in protected:
+                protected.add(holder.mem_id)
+                holder = holder.parent
+        if not attrs or tid == HTML_ID or tid == BODY_ID:
+            continue
+        if _hidden(attrs):
+            suspects.append((node, None))
+            continue
+        names = _attribute_names(attrs)
+        if names is not None:
+            hard, soft, _ = classify_name(names)
+            if hard or soft:
+                suspects.append((node, names))
+    return suspects, protected
 
 
 def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
