@@ -39,16 +39,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import TextBlocks, nonspace
 
-SCORED_BLOCK_TAGS = frozenset({"p", "td", "pre", "section", "div", "h2", "h3", "h4", "h5", "h6"})
-# Elements whose whole text scores (not only the text they hold directly).
-WHOLE_TEXT_TAGS = frozenset({"td", "section"})
+# Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
+WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section"))
+SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
+TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
+A_ID = tag_id("a")
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
 LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
 TOP_CANDIDATES = 5
+MAX_SCALED = 12  # candidates scaled by their link density, in raw order, at most
 TOP_ALTERNATIVE_SHARE = 0.75
 MIN_TOP_ALTERNATIVES = 3
 SIBLING_SCORE = 10.0
@@ -127,35 +130,44 @@ def _initial_score(node: Any) -> float:
     return base + class_weight(node)
 
 
-def _unlikely(node: Any) -> bool:
-    """Whether Readability strips the element before scoring (its table ancestors not considered)."""
+NAMES_ONLY, ALWAYS = 1, 2
+_UNLIKELY_NAMES: dict[str, bool] = {}
+
+
+def _unlikely(node: Any) -> int:
+    """Whether Readability strips the element before scoring: 0 no, :data:`ALWAYS` (hidden, or of a
+    menu or dialog role), :data:`NAMES_ONLY` (named as boilerplate: not inside a table)."""
     attrs = node.attributes
     if not attrs:
-        return False
+        return 0
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
-        return "fallback-image" not in (attrs.get("class") or "")
+        return 0 if "fallback-image" in (attrs.get("class") or "") else ALWAYS
     style = attrs.get("style")
     if style:
         style = style.lower().replace(" ", "")
         if "display:none" in style or "visibility:hidden" in style:
-            return True
+            return ALWAYS
     role = attrs.get("role")
     if role and role.strip().lower() in UNLIKELY_ROLES:
-        return True
+        return ALWAYS
     names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]
-    return (
-        node.tag not in ("a", "body")
-        and UNLIKELY_NAMES.search(names) is not None
-        and MAYBE_CANDIDATE_NAMES.search(names) is None
-    )
+    if len(names) < 2 or node.tag_id == A_ID:
+        return 0
+    found = _UNLIKELY_NAMES.get(names)
+    if found is None:
+        found = UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
+        if len(_UNLIKELY_NAMES) > 50_000:
+            _UNLIKELY_NAMES.clear()
+        _UNLIKELY_NAMES[names] = found
+    return NAMES_ONLY if found else 0
 
 
 class ContentImages:
     """The content container of a page and its images, on the page before boilerplate is removed."""
 
-    def __init__(self, blocks: TextBlocks) -> None:
-        self.excluded: dict[int, bool] = {}
-        self.links = link_lengths(blocks.root)
+    def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
+        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]] = {}
+        self.links = links
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
 
@@ -167,14 +179,16 @@ class ContentImages:
             if raw is None:
                 return None
             length = nonspace(self.nodes[key].text())
-            found = self.scaled[key] = raw * (1 - self.links.get(key, 0) / length) if length else raw
+            found = self.scaled[key] = raw * (1 - self.links(self.nodes[key]) / length) if length else raw
         return found
 
     def ranked(self) -> list[tuple[int, float]]:
         """The :data:`TOP_CANDIDATES` best candidates and their scores, best first. A scaled score is
-        at most the raw one, so candidates are scaled in raw order until no raw score can enter."""
+        at most the raw one, so candidates are scaled in raw order until no raw score can enter
+        (or :data:`MAX_SCALED` are)."""
         best: list[tuple[int, float]] = []
-        for key, raw in sorted(self.raw.items(), key=lambda item: item[1], reverse=True):
+        ordered = sorted(self.raw.items(), key=lambda item: item[1], reverse=True)
+        for key, raw in ordered[:MAX_SCALED]:
             if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
                 break
             score = self.score(key)
@@ -185,72 +199,70 @@ class ContentImages:
 
     def stripped(self, node: Any) -> bool:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
+        return self._climb(node)[0]
+
+    def _climb(self, node: Any) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
+        """What the page says of an element, from its ancestors down (each element judged once):
+        ``(stripped, the table cells and sections at or above it, a table or code at or above it,
+        its first SCORE_LEVELS ancestors)``."""
         chain = []
-        found = None
-        while node is not None and node.tag_id not in (BODY_ID, HTML_ID):
-            known = self.excluded.get(node.mem_id)
+        known = None
+        while node is not None:
+            known = self.seen.get(node.mem_id)
             if known is not None:
-                found = known
                 break
             chain.append(node)
             node = node.parent
-        if found is None:
-            found = False
-        in_table = None  # whether the element has a table or code ancestor, found on first need
-        for node in reversed(chain):  # from the top down
-            if not found and _unlikely(node):
-                if in_table is None:
-                    in_table = False
-                    ancestor = node.parent
-                    while ancestor is not None:
-                        if ancestor.tag in ("table", "code"):
-                            in_table = True
-                            break
-                        ancestor = ancestor.parent
-                hidden_or_role = _unlikely_without_names(node)
-                found = hidden_or_role or not in_table
-            self.excluded[node.mem_id] = found
-            if node.tag in ("table", "code"):
-                in_table = True
-        return found
+        above = known if known is not None else (False, (), False, ())
+        parent = node  # the element above the next one judged
+        seen = self.seen
+        for node in reversed(chain):
+            stripped, whole, in_table, ancestors = above
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                strip = _unlikely(node)
+                stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+            if tid in WHOLE_TEXT_IDS:
+                whole = (*whole, node)
+            ancestors = (parent, *ancestors[: SCORE_LEVELS - 1]) if parent is not None else ()
+            above = seen[node.mem_id] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
+            parent = node
+        return above
 
     def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
-        scored: list[tuple[Any, int, int]] = []
+        """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
+        scored: list[tuple[tuple[Any, ...], int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
+        climb = self._climb
         for block, length, _, commas in blocks.blocks.values():
-            if self.stripped(block):
+            stripped, cells, _, ancestors = climb(block)
+            if stripped:
                 continue
-            tag = block.tag
-            if tag in SCORED_BLOCK_TAGS and tag not in WHOLE_TEXT_TAGS:
-                scored.append((block, length, commas))
-            node = block
-            while node is not None and node.tag_id != HTML_ID:
-                if node.tag in WHOLE_TEXT_TAGS:
-                    key = node.mem_id
-                    entry = whole.get(key)
-                    if entry is None:
-                        whole[key] = [node, length, commas]
-                    else:
-                        entry[1] += length
-                        entry[2] += commas
-                node = node.parent
-        scored.extend((node, length, commas) for node, length, commas in whole.values())
+            if block.tag_id in SCORED_BLOCK_IDS:
+                scored.append((ancestors, length, commas))
+            for node in cells:
+                key = node.mem_id
+                entry = whole.get(key)
+                if entry is None:
+                    whole[key] = [climb(node)[3], length, commas]
+                else:
+                    entry[1] += length
+                    entry[2] += commas
+        scored.extend((ancestors, length, commas) for ancestors, length, commas in whole.values())
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
-        for block, length, commas in scored:
+        for ancestors, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
             score = 2 + commas + min(length // LENGTH_UNIT, 3)
-            ancestor = block.parent
-            for level in range(SCORE_LEVELS):
-                if ancestor is None or ancestor.tag_id == HTML_ID or ancestor.parent is None:
+            for level, ancestor in enumerate(ancestors):
+                if ancestor.tag_id == HTML_ID:
                     break
                 key = ancestor.mem_id
                 if key not in scores:
                     scores[key] = _initial_score(ancestor)
                     nodes[key] = ancestor
                 scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
-                ancestor = ancestor.parent
         return scores, nodes
 
     def top(self) -> Any | None:
@@ -326,37 +338,16 @@ class ContentImages:
             if self.stripped(sibling):
                 continue
             bonus = SIBLING_SHARE * top_score if top_class and sibling.attributes.get("class") == top_class else 0.0
-            score = self.score(sibling.mem_id)
-            if score is not None and score + bonus >= threshold:
+            raw = self.raw.get(sibling.mem_id)
+            if (
+                raw is not None
+                and raw + bonus >= threshold
+                and (self.score(sibling.mem_id) or 0.0) + bonus >= threshold
+            ):
                 out.append(sibling)
             elif sibling.tag == "p" and _prose(sibling):
                 out.append(sibling)
         return out
-
-
-def _unlikely_without_names(node: Any) -> bool:
-    """Hidden or of a menu/dialog role: stripped even inside a table."""
-    attrs = node.attributes
-    role = attrs.get("role")
-    if role and role.strip().lower() in UNLIKELY_ROLES:
-        return True
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
-        return "fallback-image" not in (attrs.get("class") or "")
-    style = (attrs.get("style") or "").lower().replace(" ", "")
-    return "display:none" in style or "visibility:hidden" in style
-
-
-def link_lengths(root: Any) -> dict[int, int]:
-    """Text in links under every element (``mem_id`` -> characters), from the ``<a>`` elements up."""
-    lengths: dict[int, int] = {}
-    for link in root.css("a"):
-        n = nonspace(link.text())
-        node = link
-        while n and node is not None:
-            key = node.mem_id
-            lengths[key] = lengths.get(key, 0) + n
-            node = node.parent
-    return lengths
 
 
 def _link_length(node: Any) -> float:
@@ -426,11 +417,23 @@ def _rows(table: Any) -> list[Any]:
     return rows
 
 
+def _in_figure(node: Any) -> bool:
+    """Whether a ``<figure>`` holds the element, a few levels up."""
+    for _ in range(FIGURE_LEVELS):
+        node = node.parent
+        if node is None:
+            return False
+        if node.tag == "figure":
+            return True
+    return False
+
+
 class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
-    def __init__(self) -> None:
-        self.verdicts: dict[int, bool] = {}
+    def __init__(self, links: Callable[[Any], int]) -> None:
+        self.links = links
+        self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
 
@@ -449,66 +452,82 @@ class Cleaning:
         return found
 
     def removing_block(self, start: Any, top: Any) -> Any | None:
-        """The outermost block from ``start`` (an image's parent, or a text block) up to the
-        container's root ``top`` that the cleaning removes (None: it stays)."""
-        top_key = top.mem_id
+        """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
+        that the cleaning removes (None: it stays). Each element is judged once."""
         chain = []
         node = start
+        found = None
         while node is not None:
+            found = self.outcomes.get(node.mem_id)
+            if found is not None:
+                break
             chain.append(node)
-            if node.mem_id == top_key:
+            if node.mem_id == top.mem_id:
                 break
             node = node.parent
-        for node in chain:
-            if node.tag == "table" and self.data_table(node):
-                return None  # a data table and all it holds stay
-        removing = None
-        for depth, node in enumerate(chain):
-            if node.tag in CLEANED_TAGS or (node.mem_id == top_key and node.tag not in UNCHANGED_TAGS):
-                key = node.mem_id
-                verdict = self.verdicts.get(key)
-                if verdict is None:
-                    in_figure = any(n.tag == "figure" for n in chain[depth + 1 : depth + 1 + FIGURE_LEVELS])
-                    verdict = self.verdicts[key] = self.dropped_block(node, in_figure)
-                if verdict:
-                    removing = node
-        return removing
+        removing, exempt = found if found is not None else (None, False)
+        top_key = top.mem_id
+        for depth in range(len(chain) - 1, -1, -1):
+            node = chain[depth]
+            tag = node.tag
+            if not exempt:
+                if tag == "table" and self.data_table(node):
+                    exempt, removing = True, None  # a data table and all it holds stay
+                elif removing is None and (
+                    tag in CLEANED_TAGS or (node.mem_id == top_key and tag not in UNCHANGED_TAGS)
+                ):
+                    if self.dropped_block(node, _in_figure(node)):
+                        removing = node
+            self.outcomes[node.mem_id] = (removing, exempt)
+        return None if exempt else removing
 
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
-        """Whether Readability's conditional cleaning removes a block (its images with it)."""
-        if any(self.data_table(table) for table in node.css("table")):
-            return False  # a block holding a data table stays
+        """Whether Readability's conditional cleaning removes a block (its images with it); a block
+        holding a data table stays."""
+        if self._removed(node, in_figure):
+            return not any(self.data_table(table) for table in node.css("table"))
+        return False
+
+    def _removed(self, node: Any, in_figure: bool) -> bool:
         weight = class_weight(node)
         if weight < 0:
             return True
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False
-        if AD_WORDS.match(text.strip()):
+        length = nonspace(text)
+        self.lengths[node.mem_id] = length
+        if length < 40 and AD_WORDS.match(text.strip()):
             return True  # a box that says "Advertisement", or "Loading..."
-        length = self.text_len(node)
-        density = _link_length(node) / length if length else 0.0
-        paragraphs = len(node.css("p"))
-        images = len(node.css("img")) - len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
-        items = node.css("li")
-        is_list = node.tag in ("ul", "ol")
-        if not is_list and items:
-            listed = sum(self.text_len(lst) for lst in node.css("ul,ol"))
-            is_list = length > 0 and listed > LIST_TEXT_SHARE * length
-        remove = (
-            (not in_figure and images > 1 and paragraphs / images < 0.5)
-            or (not is_list and len(items) - 100 > paragraphs)
-            or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
-            or (not is_list and weight < STRONG_WEIGHT and density > LINKED_SHARE)
-            or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
-        )
-        if remove and is_list:
+        density = self.links(node) / length if length else 0.0
+        images = len(node.css("img"))
+        paragraphs = len(node.css("p")) if images > 1 else 0
+        if images > 1 and not in_figure and paragraphs / images < 0.5:
+            images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
+        if not in_figure and images > 1 and paragraphs / images < 0.5:
+            remove = True
+        elif weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE:
+            remove = True
+        elif (weight < STRONG_WEIGHT and density > LINKED_SHARE) or (
+            not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0
+        ):
+            remove = not self._is_list(node, length)  # these two spare lists
+        else:
+            return False
+        if remove and self._is_list(node, length):
             # a simple list of images stays: every item a single element, each holding an image
             for child in node.iter():
                 if _element_children(child) > 1:
                     return True
-            return images != len(items)
+            return images != len(node.css("li"))
         return remove
+
+    def _is_list(self, node: Any, length: int) -> bool:
+        """A list, or a block whose text is nearly all in lists."""
+        if node.tag in ("ul", "ol"):
+            return True
+        lists = node.css("ul,ol")
+        return bool(lists) and length > 0 and sum(self.text_len(lst) for lst in lists) > LIST_TEXT_SHARE * length
 
 
 @dataclass
@@ -522,17 +541,21 @@ class ChosenImages:
 
 
 def choose_content_images(
-    blocks: TextBlocks, body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None
+    blocks: TextBlocks,
+    body: Any,
+    removed: list[Any],
+    links: Callable[[Any], int],
+    final: Callable[[Any], bool] | None = None,
 ) -> ChosenImages:
     """Steps 1-5 on the page before its boilerplate (``removed``, about to go) is removed; the kept
     images inside a removed element are copied out before it (:func:`rescue_images`), unless an
     element around them is ``final`` (ads, share bars, comments: boilerplate whatever Readability
     keeps)."""
-    found = ContentImages(blocks)
+    found = ContentImages(blocks, links)
     regions = found.regions()
     if regions is None:
         regions = [body]
-    cleaning = Cleaning()
+    cleaning = Cleaning(links)
     kept: list[Any] = []
     allowed: set[int] = set()
     for region in regions:

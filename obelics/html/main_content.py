@@ -278,6 +278,16 @@ class LinkText:
         total = _text_len(node) if text_len is None else text_len
         return self(node) / total if total else 0.0
 
+    def forget(self, removed: list[Any]) -> None:
+        """Forget the links of elements about to be removed (nested ones among them counted once)."""
+        keys = {node.mem_id for node in removed}
+        for node in removed:
+            ancestor = node.parent
+            while ancestor is not None and ancestor.mem_id not in keys:
+                ancestor = ancestor.parent
+            if ancestor is None:
+                self.removed(node)
+
     def removed(self, node: Any) -> None:
         """Forget the links of a node about to be removed, in its ancestors' sums."""
         n = self(node)
@@ -717,16 +727,18 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     one group per post for a list of posts; the whole body when no container stands out.
     """
     chosen = ChosenImages()  # the content images, chosen on the page before its boilerplate goes
+    links = None
 
     def choose_images(blocks: TextBlocks, removed: list[Any]) -> None:
-        nonlocal chosen
-        chosen = choose_content_images(blocks, tree.body, removed, _hard_boilerplate)
+        nonlocal chosen, links
+        links = LinkText(blocks.root)
+        chosen = choose_content_images(blocks, blocks.root, removed, links, _hard_boilerplate)
+        links.forget(removed)
 
     blocks = remove_boilerplate(tree, choose_images)
     root = tree.body
-    if root is None or blocks is None:
+    if root is None or blocks is None or links is None:
         return [] if tree.root is None else [[tree.root]]
-    links = LinkText(root)
     best, best_score, scores = find_article(blocks, links)
     if best is None:
         groups = [[root]]
@@ -739,7 +751,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         for region in group:
             prune(region, links)
             drop_linked_block_images(region, links)
-            if len(groups) == 1 and not _lead_media(region, links):
+            if len(groups) == 1 and (blocks.good.get(region.mem_id) or not _lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups
 
