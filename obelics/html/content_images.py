@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
@@ -51,7 +50,7 @@ MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
 LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
 TOP_CANDIDATES = 5
-MAX_SCALED = 12  # candidates scaled by their link density, in raw order, at most
+MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
 TOP_ALTERNATIVE_SHARE = 0.75
 MIN_TOP_ALTERNATIVES = 3
 SIBLING_SCORE = 10.0
@@ -178,7 +177,7 @@ class ContentImages:
             raw = self.raw.get(key)
             if raw is None:
                 return None
-            length = nonspace(self.nodes[key].text())
+            length = _text_length(self.nodes[key].text())
             found = self.scaled[key] = raw * (1 - self.links(self.nodes[key]) / length) if length else raw
         return found
 
@@ -201,22 +200,28 @@ class ContentImages:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
         return self._climb(node)[0]
 
-    def _climb(self, node: Any) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
-        """What the page says of an element, from its ancestors down (each element judged once):
-        ``(stripped, the table cells and sections at or above it, a table or code at or above it,
-        its first SCORE_LEVELS ancestors)``."""
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
+        """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
+        down, each element judged once: ``(stripped, the table cells and sections at or above it, a
+        table or code at or above it, its first SCORE_LEVELS ancestors as (mem_id, element) pairs,
+        the page's root left out)``."""
+        seen = self.seen
         chain = []
         known = None
-        while node is not None:
-            known = self.seen.get(node.mem_id)
+        if key is None:
+            key = node.mem_id
+        while True:
+            known = seen.get(key)
             if known is not None:
                 break
-            chain.append(node)
+            chain.append((key, node))
             node = node.parent
+            if node is None:
+                break
+            key = node.mem_id
         above = known if known is not None else (False, (), False, ())
-        parent = node  # the element above the next one judged
-        seen = self.seen
-        for node in reversed(chain):
+        parent = (key, node) if node is not None and node.tag_id != HTML_ID else None
+        for key, node in reversed(chain):
             stripped, whole, in_table, ancestors = above
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
@@ -224,9 +229,10 @@ class ContentImages:
                 stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, node)
-            ancestors = (parent, *ancestors[: SCORE_LEVELS - 1]) if parent is not None else ()
-            above = seen[node.mem_id] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
-            parent = node
+            if parent is not None:
+                ancestors = (parent, *ancestors[: SCORE_LEVELS - 1])
+            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
+            parent = (key, node) if tid != HTML_ID else None
         return above
 
     def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
@@ -234,8 +240,8 @@ class ContentImages:
         scored: list[tuple[tuple[Any, ...], int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
         climb = self._climb
-        for block, length, _, commas in blocks.blocks.values():
-            stripped, cells, _, ancestors = climb(block)
+        for block_key, (block, length, _, commas) in blocks.blocks.items():
+            stripped, cells, _, ancestors = climb(block, block_key)
             if stripped:
                 continue
             if block.tag_id in SCORED_BLOCK_IDS:
@@ -244,7 +250,7 @@ class ContentImages:
                 key = node.mem_id
                 entry = whole.get(key)
                 if entry is None:
-                    whole[key] = [climb(node)[3], length, commas]
+                    whole[key] = [climb(node, key)[3], length, commas]
                 else:
                     entry[1] += length
                     entry[2] += commas
@@ -255,10 +261,7 @@ class ContentImages:
             if length < MIN_SCORED_TEXT:
                 continue
             score = 2 + commas + min(length // LENGTH_UNIT, 3)
-            for level, ancestor in enumerate(ancestors):
-                if ancestor.tag_id == HTML_ID:
-                    break
-                key = ancestor.mem_id
+            for level, (key, ancestor) in enumerate(ancestors):
                 if key not in scores:
                     scores[key] = _initial_score(ancestor)
                     nodes[key] = ancestor
@@ -345,32 +348,27 @@ class ContentImages:
                 and (self.score(sibling.mem_id) or 0.0) + bonus >= threshold
             ):
                 out.append(sibling)
-            elif sibling.tag == "p" and _prose(sibling):
+            elif sibling.tag == "p" and _prose(sibling, self.links):
                 out.append(sibling)
         return out
 
 
-def _link_length(node: Any) -> float:
-    """Text in links, those to the page itself (``#...``) counted at 0.3, as Readability does."""
-    total = 0.0
-    for link in node.css("a"):
-        length = nonspace(link.text())
-        if length:
-            href = link.attributes.get("href") or ""
-            total += length * 0.3 if href.startswith("#") and len(href) > 1 else length
-    return total
-
-
-def _prose(paragraph: Any) -> bool:
+def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
     """A paragraph Readability joins to its container: long with few links, or a short linkless sentence."""
     text = paragraph.text()
     length = nonspace(text)
     if not length:
         return False
-    density = _link_length(paragraph) / length
+    density = links(paragraph) / length
     if length > PROSE_SIBLING_TEXT:
         return density < PROSE_SIBLING_LINKS
     return density == 0 and re.search(r"\.( |$)", text.strip()) is not None
+
+
+def _text_length(text: str) -> int:
+    """The text's characters but spaces and line breaks: :func:`nonspace` to a few tabs, at half its cost
+    (this runs on whole containers)."""
+    return len(text) - text.count(" ") - text.count("\n")
 
 
 def _ancestor_keys(node: Any) -> set[int]:
@@ -484,60 +482,90 @@ class Cleaning:
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
         holding a data table stays."""
-        if self._removed(node, in_figure):
-            return not any(self.data_table(table) for table in node.css("table"))
-        return False
-
-    def _removed(self, node: Any, in_figure: bool) -> bool:
         weight = class_weight(node)
         if weight < 0:
-            return True
+            return not self._holds_data_table(node)
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False
         length = nonspace(text)
         self.lengths[node.mem_id] = length
         if length < 40 and AD_WORDS.match(text.strip()):
-            return True  # a box that says "Advertisement", or "Loading..."
+            return not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
         density = self.links(node) / length if length else 0.0
-        images = len(node.css("img"))
-        paragraphs = len(node.css("p")) if images > 1 else 0
-        if images > 1 and not in_figure and paragraphs / images < 0.5:
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0}
+        for element in node.css("p,img,li,ul,ol,noscript"):  # one query (Lexbor's selectors cost)
+            counts[element.tag] += 1
+        counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        images, paragraphs = counts["img"], counts["p"]
+        if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
-        if not in_figure and images > 1 and paragraphs / images < 0.5:
-            remove = True
-        elif weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE:
-            remove = True
-        elif (weight < STRONG_WEIGHT and density > LINKED_SHARE) or (
-            not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0
-        ):
-            remove = not self._is_list(node, length)  # these two spare lists
-        else:
+        is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
+        remove = (
+            (not in_figure and images > 1 and paragraphs / images < 0.5)
+            or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
+            or (not is_list and weight < STRONG_WEIGHT and density > LINKED_SHARE)
+            or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
+        )
+        if not remove:
             return False
-        if remove and self._is_list(node, length):
+        if is_list:
             # a simple list of images stays: every item a single element, each holding an image
-            for child in node.iter():
-                if _element_children(child) > 1:
-                    return True
-            return images != len(node.css("li"))
-        return remove
+            if all(_element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
+                return False
+        return not self._holds_data_table(node)
 
-    def _is_list(self, node: Any, length: int) -> bool:
-        """A list, or a block whose text is nearly all in lists."""
-        if node.tag in ("ul", "ol"):
-            return True
-        lists = node.css("ul,ol")
-        return bool(lists) and length > 0 and sum(self.text_len(lst) for lst in lists) > LIST_TEXT_SHARE * length
+    def _holds_data_table(self, node: Any) -> bool:
+        return any(self.data_table(table) for table in node.css("table"))
+
+    def _listed(self, node: Any, length: int) -> bool:
+        """Whether the block's text is nearly all in lists."""
+        listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
+        return length > 0 and listed > LIST_TEXT_SHARE * length
 
 
-@dataclass
 class ChosenImages:
-    """The content images of a page: ``kept`` (in document order) are added to the article where
-    they stand; ``allowed`` are the ``mem_id`` of every image the article may show (the container's
-    images, cleaned or not, and ``kept``): an image of the text regions outside them goes."""
+    """The content container of a page and what it decides of images, once the text regions are
+    known: :meth:`extras` (its images outside them) and :meth:`allows` (an image of theirs).
+    Without a container (``found`` None) every image is allowed and none added."""
 
-    kept: list[Any] = field(default_factory=list)
-    allowed: set[int] = field(default_factory=set)
+    def __init__(
+        self,
+        found: ContentImages | None = None,
+        cleaning: Cleaning | None = None,
+        regions: list[Any] | None = None,
+        rescued: list[Any] | None = None,
+    ) -> None:
+        self.found = found
+        self.cleaning = cleaning
+        self.regions = regions or []
+        self.keys = {region.mem_id for region in self.regions}
+        self.rescued = rescued or []
+        self.rescued_keys = {img.mem_id for img in self.rescued}
+        self.in_container = Inside(self.regions)
+
+    def allows(self, img: Any) -> bool:
+        """Whether an image of the text regions is the article's: inside the container (or copied
+        out of a removed element of it)."""
+        if self.found is None:
+            return True
+        return img.mem_id in self.rescued_keys or self.in_container(img)
+
+    def extras(self, group: list[Any]) -> list[Any]:
+        """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
+        if self.found is None or self.cleaning is None:
+            return []
+        in_group = Inside(group)
+        out = [img for img in self.rescued if not in_group(img)]
+        for region in self.regions:
+            if in_group(region):
+                continue  # its images are the text regions'
+            for img in [region] if region.tag == "img" else region.css("img"):
+                if in_group(img) or self.found.stripped(img):
+                    continue
+                if self.cleaning.removing_block(img.parent, region) is None:
+                    out.append(img)
+        return out
 
 
 def choose_content_images(
@@ -547,58 +575,65 @@ def choose_content_images(
     links: Callable[[Any], int],
     final: Callable[[Any], bool] | None = None,
 ) -> ChosenImages:
-    """Steps 1-5 on the page before its boilerplate (``removed``, about to go) is removed; the kept
-    images inside a removed element are copied out before it (:func:`rescue_images`), unless an
-    element around them is ``final`` (ads, share bars, comments: boilerplate whatever Readability
-    keeps)."""
-    found = ContentImages(blocks, links)
-    regions = found.regions()
-    if regions is None:
-        regions = [body]
-    cleaning = Cleaning(links)
-    kept: list[Any] = []
-    allowed: set[int] = set()
-    for region in regions:
-        for img in [region] if region.tag == "img" else region.css("img"):
-            if found.stripped(img):
-                continue
-            allowed.add(img.mem_id)
-            if cleaning.removing_block(img.parent, region) is None:
-                kept.append(img)
-    kept = rescue_images(kept, removed, final)
-    allowed.update(img.mem_id for img in kept)
-    return ChosenImages(kept, allowed)
-
-
-def rescue_images(images: list[Any], removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
-    """The images, each inside an element about to be removed (``removed``) copied out before the
-    outermost such element, in order, but for those inside a ``final`` one; the image elements to
-    use afterwards."""
-    if not images or not removed:
-        return images
+    """Steps 1-4 on the page before its boilerplate (``removed``, about to go) is removed. The
+    container's images inside a removed element are judged now (step 5) and the kept ones copied
+    out before the outermost such element, unless an element around them is ``final`` (ads, share
+    bars, comments: boilerplate whatever Readability keeps); the others are judged once the text
+    regions are known (:meth:`ChosenImages.extras`)."""
     keys = {node.mem_id for node in removed}
-    out = []
-    for img in images:
-        outermost = None
-        lost = False
-        node = img.parent
-        while node is not None:
-            if node.mem_id in keys:
-                outermost = node
-                if final is not None and final(node):
-                    lost = True
-                    break
-            node = node.parent
-        if lost:
-            continue
-        if outermost is None:
-            out.append(img)
-            continue
-        outermost.insert_before(img)  # a copy, where the removed element stood
-        copy = outermost.prev
-        if copy is not None and copy.tag == "img":
-            out.append(copy)
-    return out
+    found = ContentImages(blocks, links)
+    regions = found.regions() or [body]
+    cleaning = Cleaning(links)
+    if not removed:
+        return ChosenImages(found, cleaning, regions)
+    outer: dict[int, Any] = {}  # element -> the outermost removed element holding it (or None)
+    alive = []
+    rescued = []
+    for region in regions:
+        region_out = _outermost(region, keys, outer)
+        if region_out is None:
+            alive.append(region)
+        for img in [region] if region.tag == "img" else region.css("img"):
+            holder = _outermost(img, keys, outer)
+            if holder is None or found.stripped(img) or cleaning.removing_block(img.parent, region) is not None:
+                continue
+            if final is not None and _inside_final(img, holder, keys, final):
+                continue
+            holder.insert_before(img)  # a copy, where the removed element stood
+            copy = holder.prev
+            if copy is not None and copy.tag == "img":
+                rescued.append(copy)
+    return ChosenImages(found, cleaning, alive, rescued)
+
+
+def _outermost(node: Any, keys: set[int], outer: dict[int, Any]) -> Any | None:
+    """The outermost element of ``keys`` holding ``node`` (itself included), memoized in ``outer``."""
+    chain = []
+    found = None
+    while node is not None:
+        key = node.mem_id
+        if key in outer:
+            found = outer[key]
+            break
+        chain.append(node)
+        node = node.parent
+    for node in reversed(chain):
+        if found is None and node.mem_id in keys:
+            found = node
+        outer[node.mem_id] = found
+    return found
+
+
+def _inside_final(img: Any, holder: Any, keys: set[int], final: Callable[[Any], bool]) -> bool:
+    """Whether a removed element between the image and ``holder`` (included) is ``final``."""
+    node = img.parent
+    while node is not None:
+        if node.mem_id in keys and final(node):
+            return True
+        if node.mem_id == holder.mem_id:
+            return False
+        node = node.parent
+    return False
 
 
 def _position(node: Any) -> list[int]:
@@ -623,10 +658,32 @@ def _inside_any(node: Any, keys: set[int]) -> bool:
     return False
 
 
+class Inside:
+    """Whether elements lie inside any of some elements (themselves included), each ancestor looked at once."""
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.known: dict[int, bool] = {node.mem_id: True for node in nodes}
+
+    def __call__(self, node: Any) -> bool:
+        known = self.known
+        chain = []
+        found = False
+        while node is not None:
+            key = node.mem_id
+            hit = known.get(key)
+            if hit is not None:
+                found = hit
+                break
+            chain.append(key)
+            node = node.parent
+        for key in chain:
+            known[key] = found
+        return found
+
+
 def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
-    """The regions of an article with its kept content images outside them, each at its place in the page."""
-    keys = {region.mem_id for region in group}
-    extra = [img for img in chosen.kept if not _inside_any(img, keys)]
+    """The regions of an article with its content images outside them, each at its place in the page."""
+    extra = chosen.extras(group)
     if not extra:
         return group
     placed = [(_position(node), n, node) for n, node in enumerate([*group, *extra])]
@@ -636,8 +693,8 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
 
 def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
-    if region.tag == "img":
+    if region.tag == "img" or chosen.found is None:
         return
     for img in region.css("img"):
-        if img.mem_id not in chosen.allowed:
+        if not chosen.allows(img):
             img.decompose()
