@@ -526,37 +526,22 @@ class Cleaning:
 
 class ChosenImages:
     """The content container of a page and what it decides of images, once the text regions are
-    known: :meth:`extras` (its images outside them) and :meth:`allows` (an image of theirs).
-    Without a container (``found`` None) every image is allowed and none added."""
+    known: :meth:`extras` (its images outside them) and :meth:`allows` (an image of theirs)."""
 
-    def __init__(
-        self,
-        found: ContentImages | None = None,
-        cleaning: Cleaning | None = None,
-        regions: list[Any] | None = None,
-        rescued: list[Any] | None = None,
-    ) -> None:
+    def __init__(self, found: ContentImages, cleaning: Cleaning, regions: list[Any]) -> None:
         self.found = found
         self.cleaning = cleaning
-        self.regions = regions or []
-        self.keys = {region.mem_id for region in self.regions}
-        self.rescued = rescued or []
-        self.rescued_keys = {img.mem_id for img in self.rescued}
-        self.in_container = Inside(self.regions)
+        self.regions = regions
+        self.in_container = Inside(regions)
 
     def allows(self, img: Any) -> bool:
-        """Whether an image of the text regions is the article's: inside the container (or copied
-        out of a removed element of it)."""
-        if self.found is None:
-            return True
-        return img.mem_id in self.rescued_keys or self.in_container(img)
+        """Whether an image of the text regions is the article's: in the container, not stripped."""
+        return self.in_container(img) and not self.found.stripped(img)
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
-        if self.found is None or self.cleaning is None:
-            return []
         in_group = Inside(group)
-        out = [img for img in self.rescued if not in_group(img)]
+        out = []
         for region in self.regions:
             if in_group(region):
                 continue  # its images are the text regions'
@@ -568,42 +553,47 @@ class ChosenImages:
         return out
 
 
-def choose_content_images(
-    blocks: TextBlocks,
-    body: Any,
-    removed: list[Any],
-    links: Callable[[Any], int],
-    final: Callable[[Any], bool] | None = None,
-) -> ChosenImages:
-    """Steps 1-4 on the page before its boilerplate (``removed``, about to go) is removed. The
-    container's images inside a removed element are judged now (step 5) and the kept ones copied
-    out before the outermost such element, unless an element around them is ``final`` (ads, share
-    bars, comments: boilerplate whatever Readability keeps); the others are judged once the text
-    regions are known (:meth:`ChosenImages.extras`)."""
-    keys = {node.mem_id for node in removed}
+def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], int]) -> ChosenImages:
+    """Steps 1-4: the container of the page's article (the whole body when none stands out);
+    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known."""
     found = ContentImages(blocks, links)
-    regions = found.regions() or [body]
-    cleaning = Cleaning(links)
+    return ChosenImages(found, Cleaning(links), found.regions() or [body])
+
+
+def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
+    """The images inside elements about to be removed (``removed``, named as boilerplate) that lie
+    in a table, each copied out before the outermost such element, in order: inside a layout
+    table a cell's name says where it is, not what it holds, and Readability keeps it. Not those
+    inside a ``final`` element (hidden, ads, sharing, comments). The copies are returned."""
     if not removed:
-        return ChosenImages(found, cleaning, regions)
+        return []
+    keys = {node.mem_id for node in removed}
     outer: dict[int, Any] = {}  # element -> the outermost removed element holding it (or None)
-    alive = []
-    rescued = []
-    for region in regions:
-        region_out = _outermost(region, keys, outer)
-        if region_out is None:
-            alive.append(region)
-        for img in [region] if region.tag == "img" else region.css("img"):
-            holder = _outermost(img, keys, outer)
-            if holder is None or found.stripped(img) or cleaning.removing_block(img.parent, region) is not None:
-                continue
-            if final is not None and _inside_final(img, holder, keys, final):
-                continue
-            holder.insert_before(img)  # a copy, where the removed element stood
-            copy = holder.prev
-            if copy is not None and copy.tag == "img":
-                rescued.append(copy)
-    return ChosenImages(found, cleaning, alive, rescued)
+    tables: dict[int, bool] = {}  # removed element -> whether a table holds it
+    copies = []
+    for img in body.css("img"):
+        holder = _outermost(img, keys, outer)
+        if holder is None:
+            continue
+        in_table = tables.get(holder.mem_id)
+        if in_table is None:
+            in_table = tables[holder.mem_id] = _in_table(holder)
+        if not in_table or (final is not None and _inside_final(img, holder, keys, final)):
+            continue
+        holder.insert_before(img)  # a copy, where the removed element stood
+        copy = holder.prev
+        if copy is not None and copy.tag == "img":
+            copies.append(copy)
+    return copies
+
+
+def _in_table(node: Any) -> bool:
+    node = node.parent
+    while node is not None:
+        if node.tag_id in TABLE_OR_CODE_IDS:
+            return True
+        node = node.parent
+    return False
 
 
 def _outermost(node: Any, keys: set[int], outer: dict[int, Any]) -> Any | None:
@@ -693,7 +683,7 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
 
 def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
-    if region.tag == "img" or chosen.found is None:
+    if region.tag == "img":
         return
     for img in region.css("img"):
         if not chosen.allows(img):

@@ -37,7 +37,12 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from obelics.html.content_images import ChosenImages, choose_content_images, drop_other_images, with_content_images
+from obelics.html.content_images import (
+    choose_content_images,
+    drop_other_images,
+    rescue_table_images,
+    with_content_images,
+)
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
@@ -277,16 +282,6 @@ class LinkText:
     def density(self, node: Any, text_len: int | None = None) -> float:
         total = _text_len(node) if text_len is None else text_len
         return self(node) / total if total else 0.0
-
-    def forget(self, removed: list[Any]) -> None:
-        """Forget the links of elements about to be removed (nested ones among them counted once)."""
-        keys = {node.mem_id for node in removed}
-        for node in removed:
-            ancestor = node.parent
-            while ancestor is not None and ancestor.mem_id not in keys:
-                ancestor = ancestor.parent
-            if ancestor is None:
-                self.removed(node)
 
     def removed(self, node: Any) -> None:
         """Forget the links of a node about to be removed, in its ancestors' sums."""
@@ -726,34 +721,33 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    chosen = ChosenImages()  # the content images, chosen on the page before its boilerplate goes
-    links = None
-
-    def choose_images(blocks: TextBlocks, removed: list[Any]) -> None:
-        nonlocal chosen, links
-        links = LinkText(blocks.root)
-        chosen = choose_content_images(blocks, blocks.root, removed, links, _hard_boilerplate)
-        links.forget(removed)
-
-    blocks = remove_boilerplate(tree, choose_images)
+    blocks = remove_boilerplate(tree, _rescue_table_images)
     root = tree.body
-    if root is None or blocks is None or links is None:
+    if root is None or blocks is None:
         return [] if tree.root is None else [[tree.root]]
+    links = LinkText(root)
     best, best_score, scores = find_article(blocks, links)
     if best is None:
         groups = [[root]]
     else:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
     groups = [with_galleries(group) for group in plausible(groups, blocks, links)]
+    chosen = None
     if len(groups) == 1:  # an article: the content images around its text join it
+        chosen = choose_content_images(blocks, root, links)
         groups = [with_content_images(groups[0], chosen)]
     for group in groups:
         for region in group:
             prune(region, links)
             drop_linked_block_images(region, links)
-            if len(groups) == 1 and (blocks.good.get(region.mem_id) or not _lead_media(region, links)):
+            if chosen is not None and (blocks.good.get(region.mem_id) or not _lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups
+
+
+def _rescue_table_images(blocks: TextBlocks, removed: list[Any]) -> None:
+    """Before the named boilerplate goes: the images of a removed layout-table cell are copied out."""
+    rescue_table_images(blocks.root, removed, _hard_boilerplate)
 
 
 # Blocks whose images go when the block is dense in links (readability's conditional cleaning).
