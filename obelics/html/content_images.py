@@ -565,7 +565,7 @@ def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bo
     in a table, each copied out before the outermost such element, in order: inside a layout
     table a cell's name says where it is, not what it holds, and Readability keeps it. Not those
     inside a ``final`` element (hidden, ads, sharing, comments). The copies are returned."""
-    if not removed:
+    if not removed or body.css_first("table") is None:
         return []
     keys = {node.mem_id for node in removed}
     outer: dict[int, Any] = {}  # element -> the outermost removed element holding it (or None)

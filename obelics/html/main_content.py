@@ -733,7 +733,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = _posts(best, links) or [_regions(best, best_score, scores, links)]
     groups = [with_galleries(group) for group in plausible(groups, blocks, links)]
     chosen = None
-    if len(groups) == 1:  # an article: the content images around its text join it
+    if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
         chosen = choose_content_images(blocks, root, links)
         groups = [with_content_images(groups[0], chosen)]
     for group in groups:
