@@ -1,17 +1,15 @@
 """Content images of main-content mode: the images a reader view shows, wherever the text region ends.
 
 The text region of main-content mode (:mod:`obelics.html.main_content`) is cut tight around the
-article's prose, and the page's boilerplate is cut by names before it is chosen. The images a
-reader sees as the article's (Mozilla Readability's reader view, the definition users know) come
-from a wider container, chosen on the page as Readability sees it: galleries beside the text, a
-picture in the cell next to it, a figure one level up, a table of photos whose cells a theme names
-"menu". This module finds that container from the page's text blocks, as Readability does, and the
-images in it that Readability's cleaning keeps:
+article's prose. The images a reader sees as the article's (Mozilla Readability's reader view, the
+definition users know) come from a wider container: a picture row between the text rows of a table
+layout, a cell beside the text, a box one level up. This module finds that container from the same
+text blocks, as Readability does, and the images in it that Readability's cleaning keeps:
 
 1. elements Readability strips before it looks (:meth:`ContentImages.stripped`: hidden ones,
    menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
-2. every text block (``p``, ``td``, ``pre``, ``section``, ``h2``-``h6``, a ``div`` of text; a table
-   cell or a section with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
+2. every text block (``p``, ``pre``, ``h2``-``h6``, a ``div`` of text; a table cell or a section
+   with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
    scores are scaled by ``1 - link density``;
@@ -20,16 +18,17 @@ images in it that Readability's cleaning keeps:
    keep a third of its score), then through parents that hold nothing else;
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
    sibling paragraphs of prose, join it;
-5. an image of the container stays unless a block around it is one Readability's conditional
-   cleaning removes (:meth:`Cleaning.dropped_block`): a negative class name, link-heavy, more
-   images than paragraphs outside a figure or a list of images, a tiny linked box; when that
-   cleaning would take the article's own text (less than :data:`MIN_ARTICLE_TEXT` characters
-   left), nothing is cleaned, as Readability then retries without it.
+5. an image of the container outside the text regions joins them unless a block around it is one
+   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`): a negative class
+   weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
+   list of images), link-heavy, a tiny linked box; a data table and what holds one stay.
 
-:func:`content_image_nodes` runs on the page before the boilerplate is removed; the images it keeps
-that lie in an element about to be removed are moved out, before that element
-(:func:`rescue_images`). :func:`with_content_images` places the images outside the text regions
-among them, at their place in the page, for the walk to emit between the texts.
+:func:`choose_content_images` runs once the text regions are chosen, on the page they were
+chosen on; :func:`with_content_images` places the container's images outside them among them, at
+their place in the page, and :func:`drop_other_images` removes the text regions' images outside
+the container. Before the project's named boilerplate is removed, :func:`rescue_table_images`
+copies out the images of removed layout-table cells (inside a table a cell's name says where it
+is, not what it holds: Readability keeps it).
 """
 
 from __future__ import annotations
@@ -98,7 +97,6 @@ FIGURE_LEVELS = 3
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
-MIN_ARTICLE_TEXT = 430  # Readability's 500 characters, spaces not counted
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
 
@@ -162,7 +160,7 @@ def _unlikely(node: Any) -> int:
 
 
 class ContentImages:
-    """The content container of a page and its images, on the page before boilerplate is removed."""
+    """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
     def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
         self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]] = {}
