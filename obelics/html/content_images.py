@@ -638,14 +638,6 @@ def _position(node: Any) -> list[int]:
     return path[::-1]
 
 
-def _inside_any(node: Any, keys: set[int]) -> bool:
-    while node is not None:
-        if node.mem_id in keys:
-            return True
-        node = node.parent
-    return False
-
-
 class Inside:
     """Whether elements lie inside any of some elements (themselves included), each ancestor looked at once."""
 

@@ -26,7 +26,9 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
 6. images are kept where they stand, whatever their names say, unless no reader sees them
    (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
    in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
-   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback.
+   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback;
+7. the images of the article's container as a reader view sees it join the article where they
+   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`).
 """
 
 from __future__ import annotations
