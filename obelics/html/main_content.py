@@ -29,16 +29,25 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
 6. images are kept where they stand, whatever their names say, unless no reader sees them
    (spacers, tracking pixels), they are bare icons or avatars (:func:`keep_image`), or they sit
    in a link-dense block of the article (:func:`drop_linked_block_images`); a ``<noscript>``
-   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback.
+   that holds an image stays for the walk, which keeps it when it is a lazy image's fallback;
+7. the images of the article's container as a reader view sees it join the article where they
+   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from obelics.html.content_images import (
+    choose_content_images,
+    drop_other_images,
+    rescue_table_images,
+    with_content_images,
+)
 from obelics.html.media import parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
@@ -410,10 +419,13 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
         _detach(header)
 
 
-def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
+def remove_boilerplate(
+    tree: LexborHTMLParser, before_removal: Callable[[TextBlocks, list[Any]], None] | None = None
+) -> TextBlocks | None:
     """Steps 1-2: remove elements that are never content, and those named as boilerplate.
 
-    Returns the text blocks of what is left (None for a page without body)."""
+    Returns the text blocks of what is left (None for a page without body). ``before_removal`` is
+    called with the page's text blocks and the named elements to remove, before they go."""
     _strip_junk(tree)
     body = tree.body
     if body is None:
@@ -451,6 +463,8 @@ def remove_boilerplate(tree: LexborHTMLParser) -> TextBlocks | None:
                 if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
                     continue
         removed.append(node)
+    if before_removal is not None:
+        before_removal(blocks, removed)
     if removed:
         blocks.drop_under({node.mem_id for node in removed})
         for node in reversed(removed):  # innermost first
@@ -486,6 +500,12 @@ def _suspects(root: Any) -> tuple[list[tuple[Any, str | None]], set[int]]:
             if hard or soft:
                 suspects.append((node, names))
     return suspects, protected
+
+
+def _hard_boilerplate(node: Any) -> bool:
+    """Hidden, or named by a hard boilerplate word (ads, sharing, comments): no image in it is content."""
+    attrs = node.attributes
+    return _hidden(attrs) or classify_name(_attribute_names(attrs) or " ")[0]
 
 
 def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
@@ -566,6 +586,13 @@ def _is_media_block(node: Any, links: LinkText) -> bool:
         return False
     text_len = _text_len(node)
     return text_len < 250 and links.density(node, text_len) < 0.5
+
+
+def _lead_media(region: Any, links: LinkText) -> bool:
+    """A region that is a lightbox gallery, or a single picture with its caption (a hero image)."""
+    if _is_gallery(region):
+        return True
+    return _is_media_block(region, links) and len(region.css("img")) == 1
 
 
 def _lead(container: Any, links: LinkText) -> list[Any]:
@@ -1043,7 +1070,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    blocks = remove_boilerplate(tree)
+    blocks = remove_boilerplate(tree, _rescue_table_images)
     root = tree.body
     if root is None or blocks is None:
         return [] if tree.root is None else [[tree.root]]
@@ -1057,11 +1084,22 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     if len(groups) == 1:
         groups = [_with_headline(groups[0], links)]
     groups = [with_galleries(group) for group in groups]
+    chosen = None
+    if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
+        chosen = choose_content_images(blocks, root, links)
+        groups = [with_content_images(groups[0], chosen)]
     for group in groups:
         for region in group:
             prune(region, links)
             drop_linked_block_images(region, links)
+            if chosen is not None and (blocks.good.get(region.mem_id) or not _lead_media(region, links)):
+                drop_other_images(region, chosen)
     return groups
+
+
+def _rescue_table_images(blocks: TextBlocks, removed: list[Any]) -> None:
+    """Before the named boilerplate goes: the images of a removed layout-table cell are copied out."""
+    rescue_table_images(blocks.root, removed, _hard_boilerplate)
 
 
 # Blocks whose images go when the block is dense in links (readability's conditional cleaning).

@@ -1,0 +1,680 @@
+"""Content images of main-content mode: the images a reader view shows, wherever the text region ends.
+
+The text region of main-content mode (:mod:`obelics.html.main_content`) is cut tight around the
+article's prose. The images a reader sees as the article's (Mozilla Readability's reader view, the
+definition users know) come from a wider container: a picture row between the text rows of a table
+layout, a cell beside the text, a box one level up. This module finds that container from the same
+text blocks, as Readability does, and the images in it that Readability's cleaning keeps:
+
+1. elements Readability strips before it looks (:meth:`ContentImages.stripped`: hidden ones,
+   menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
+2. every text block (``p``, ``pre``, ``h2``-``h6``, a ``div`` of text; a table cell or a section
+   with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
+   ``2 + commas + min(length / 85, 3)`` into up to :data:`SCORE_LEVELS` ancestors (divided by 1, 2,
+   then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
+   scores are scaled by ``1 - link density``;
+3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
+   other top candidates scoring close to it, then up to a parent scoring better (while parents
+   keep a third of its score), then through parents that hold nothing else;
+4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
+   sibling paragraphs of prose, join it;
+5. an image of the container outside the text regions joins them unless a block around it is one
+   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`): a negative class
+   weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
+   list of images), link-heavy, a tiny linked box; a data table and what holds one stay.
+
+:func:`choose_content_images` runs once the text regions are chosen, on the page they were
+chosen on; :func:`with_content_images` places the container's images outside them among them, at
+their place in the page, and :func:`drop_other_images` removes the text regions' images outside
+the container. Before the project's named boilerplate is removed, :func:`rescue_table_images`
+copies out the images of removed layout-table cells (inside a table a cell's name says where it
+is, not what it holds: Readability keeps it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
+from obelics.html.text_blocks import TextBlocks, nonspace
+
+# Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
+WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section"))
+SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
+TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
+A_ID = tag_id("a")
+MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
+SCORE_LEVELS = 5
+LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
+TOP_CANDIDATES = 5
+MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
+TOP_ALTERNATIVE_SHARE = 0.75
+MIN_TOP_ALTERNATIVES = 3
+SIBLING_SCORE = 10.0
+SIBLING_SHARE = 0.2
+PROSE_SIBLING_TEXT = 70  # Readability's 80 characters, spaces not counted
+PROSE_SIBLING_LINKS = 0.25
+
+# Readability's names of boilerplate, its "maybe a candidate" exceptions, and its class-name weights.
+UNLIKELY_NAMES = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
+    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
+    r"ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.IGNORECASE,
+)
+MAYBE_CANDIDATE_NAMES = re.compile(r"and|article|body|column|content|main|shadow", re.IGNORECASE)
+UNLIKELY_ROLES = frozenset({"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"})
+NEGATIVE_NAMES = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|"
+    r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
+    re.IGNORECASE,
+)
+POSITIVE_NAMES = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.IGNORECASE
+)
+TAG_SCORES = {"div": 5, "pre": 3, "td": 3, "blockquote": 3}
+NEGATIVE_TAG_SCORES = {"address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3}
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th"})
+
+# Conditional cleaning: the blocks it judges, and its limits.
+AD_WORDS = re.compile(
+    r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio|"
+    r"(loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$",
+    re.IGNORECASE,
+)
+CLEANED_TAGS = frozenset({"div", "table", "ul", "form", "fieldset"})
+# Parts of the container that keep their tag; the others become a <div>, cleaned as one.
+UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
+PROSE_COMMAS = 10
+LINKED_SHARE = 0.2
+NAMED_LINKED_SHARE = 0.5
+STRONG_WEIGHT = 25
+SHORT_BOX_TEXT = 22  # Readability's 25 characters, spaces not counted
+LIST_TEXT_SHARE = 0.9
+FIGURE_LEVELS = 3
+DATA_TABLE_ROWS = 10
+DATA_TABLE_COLUMNS = 4
+DATA_TABLE_CELLS = 10
+
+_WEIGHTS: dict[tuple[str, str], int] = {}
+
+
+def class_weight(node: Any) -> int:
+    """Readability's class weight: -25 for a class or an id that names boilerplate, +25 for one naming content."""
+    attrs = node.attributes
+    key = (attrs.get("class") or "", attrs.get("id") or "")
+    weight = _WEIGHTS.get(key)
+    if weight is None:
+        weight = 0
+        for name in key:
+            if name:
+                name = name[:500]
+                if NEGATIVE_NAMES.search(name):
+                    weight -= 25
+                if POSITIVE_NAMES.search(name):
+                    weight += 25
+        if len(_WEIGHTS) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
+            _WEIGHTS.clear()
+        _WEIGHTS[key] = weight
+    return weight
+
+
+def _initial_score(node: Any) -> float:
+    tag = node.tag
+    base = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
+    return base + class_weight(node)
+
+
+NAMES_ONLY, ALWAYS = 1, 2
+_UNLIKELY_NAMES: dict[str, bool] = {}
+
+
+def _unlikely(node: Any) -> int:
+    """Whether Readability strips the element before scoring: 0 no, :data:`ALWAYS` (hidden, or of a
+    menu or dialog role), :data:`NAMES_ONLY` (named as boilerplate: not inside a table)."""
+    attrs = node.attributes
+    if not attrs:
+        return 0
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return 0 if "fallback-image" in (attrs.get("class") or "") else ALWAYS
+    style = attrs.get("style")
+    if style:
+        style = style.lower().replace(" ", "")
+        if "display:none" in style or "visibility:hidden" in style:
+            return ALWAYS
+    role = attrs.get("role")
+    if role and role.strip().lower() in UNLIKELY_ROLES:
+        return ALWAYS
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]
+    if len(names) < 2 or node.tag_id == A_ID:
+        return 0
+    found = _UNLIKELY_NAMES.get(names)
+    if found is None:
+        found = UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
+        if len(_UNLIKELY_NAMES) > 50_000:
+            _UNLIKELY_NAMES.clear()
+        _UNLIKELY_NAMES[names] = found
+    return NAMES_ONLY if found else 0
+
+
+class ContentImages:
+    """The candidates of a page, scored as Readability scores them, and the container they elect."""
+
+    def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
+        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]] = {}
+        self.links = links
+        self.raw, self.nodes = self._score(blocks)
+        self.scaled: dict[int, float] = {}
+
+    def score(self, key: int) -> float | None:
+        """A candidate's score scaled by its link density (None: not a candidate), computed on first need."""
+        found = self.scaled.get(key)
+        if found is None:
+            raw = self.raw.get(key)
+            if raw is None:
+                return None
+            length = _text_length(self.nodes[key].text())
+            found = self.scaled[key] = raw * (1 - self.links(self.nodes[key]) / length) if length else raw
+        return found
+
+    def ranked(self) -> list[tuple[int, float]]:
+        """The :data:`TOP_CANDIDATES` best candidates and their scores, best first. A scaled score is
+        at most the raw one, so candidates are scaled in raw order until no raw score can enter
+        (or :data:`MAX_SCALED` are)."""
+        best: list[tuple[int, float]] = []
+        ordered = sorted(self.raw.items(), key=lambda item: item[1], reverse=True)
+        for key, raw in ordered[:MAX_SCALED]:
+            if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
+                break
+            score = self.score(key)
+            best.append((key, raw if score is None else score))
+            best.sort(key=lambda item: item[1], reverse=True)
+            del best[TOP_CANDIDATES:]
+        return best
+
+    def stripped(self, node: Any) -> bool:
+        """Whether the element lies in one Readability strips before it looks (step 1)."""
+        return self._climb(node)[0]
+
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
+        """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
+        down, each element judged once: ``(stripped, the table cells and sections at or above it, a
+        table or code at or above it, its first SCORE_LEVELS ancestors as (mem_id, element) pairs,
+        the page's root left out)``."""
+        seen = self.seen
+        chain = []
+        known = None
+        if key is None:
+            key = node.mem_id
+        while True:
+            known = seen.get(key)
+            if known is not None:
+                break
+            chain.append((key, node))
+            node = node.parent
+            if node is None:
+                break
+            key = node.mem_id
+        above = known if known is not None else (False, (), False, ())
+        parent = (key, node) if node is not None and node.tag_id != HTML_ID else None
+        for key, node in reversed(chain):
+            stripped, whole, in_table, ancestors = above
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                strip = _unlikely(node)
+                stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+            if tid in WHOLE_TEXT_IDS:
+                whole = (*whole, node)
+            if parent is not None:
+                ancestors = (parent, *ancestors[: SCORE_LEVELS - 1])
+            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
+            parent = (key, node) if tid != HTML_ID else None
+        return above
+
+    def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
+        """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
+        scored: list[tuple[tuple[Any, ...], int, int]] = []  # (the block's ancestors, length, commas)
+        whole: dict[int, list[Any]] = {}
+        climb = self._climb
+        for block_key, (block, length, _, commas) in blocks.blocks.items():
+            stripped, cells, _, ancestors = climb(block, block_key)
+            if stripped:
+                continue
+            if block.tag_id in SCORED_BLOCK_IDS:
+                scored.append((ancestors, length, commas))
+            for node in cells:
+                key = node.mem_id
+                entry = whole.get(key)
+                if entry is None:
+                    whole[key] = [climb(node, key)[3], length, commas]
+                else:
+                    entry[1] += length
+                    entry[2] += commas
+        scored.extend((ancestors, length, commas) for ancestors, length, commas in whole.values())
+        scores: dict[int, float] = {}
+        nodes: dict[int, Any] = {}
+        for ancestors, length, commas in scored:
+            if length < MIN_SCORED_TEXT:
+                continue
+            score = 2 + commas + min(length // LENGTH_UNIT, 3)
+            for level, (key, ancestor) in enumerate(ancestors):
+                if key not in scores:
+                    scores[key] = _initial_score(ancestor)
+                    nodes[key] = ancestor
+                scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+        return scores, nodes
+
+    def top(self) -> Any | None:
+        """Step 3: the candidate elected as the article's container (None: the whole body)."""
+        ranked = self.ranked()
+        if not ranked or ranked[0][1] <= 0:
+            return None
+        nodes = self.nodes
+        top = nodes[ranked[0][0]]
+        top_score = ranked[0][1]
+        if top.tag_id == BODY_ID:
+            return None
+        alternatives = [
+            _ancestor_keys(nodes[key]) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
+        ]
+        if len(alternatives) >= MIN_TOP_ALTERNATIVES:
+            parent = top.parent
+            while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
+                if sum(parent.mem_id in keys for keys in alternatives) >= MIN_TOP_ALTERNATIVES:
+                    top = parent
+                    break
+                parent = parent.parent
+        if top.mem_id not in self.raw:
+            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top)
+            nodes[top.mem_id] = top
+        last = self.score(top.mem_id) or 0.0
+        threshold = last / 3
+        parent = top.parent
+        while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
+            score = self.score(parent.mem_id)
+            if score is not None:
+                if score < threshold:
+                    break
+                if score > last:
+                    top = parent
+                    break
+                last = score
+            parent = parent.parent
+        parent = top.parent
+        while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID) and self._children(parent) == 1:
+            top = parent
+            parent = top.parent
+        return top
+
+    def _children(self, node: Any) -> int:
+        """Element children Readability sees (the stripped ones gone)."""
+        count = 0
+        child = node.first_child
+        while child is not None:
+            if child.tag_id not in (TEXT_ID, COMMENT_ID) and not self.stripped(child):
+                count += 1
+                if count > 1:
+                    break
+            child = child.next
+        return count
+
+    def regions(self) -> list[Any] | None:
+        """Step 4: the container with the siblings that join it, in document order (None: the whole body)."""
+        top = self.top()
+        if top is None:
+            return None
+        parent = top.parent
+        if parent is None:
+            return [top]
+        top_score = self.score(top.mem_id) or 0.0
+        threshold = max(SIBLING_SCORE, SIBLING_SHARE * top_score)
+        top_class = top.attributes.get("class") or ""
+        out = []
+        for sibling in parent.iter():
+            if sibling.mem_id == top.mem_id:
+                out.append(sibling)
+                continue
+            if self.stripped(sibling):
+                continue
+            bonus = SIBLING_SHARE * top_score if top_class and sibling.attributes.get("class") == top_class else 0.0
+            raw = self.raw.get(sibling.mem_id)
+            if (
+                raw is not None
+                and raw + bonus >= threshold
+                and (self.score(sibling.mem_id) or 0.0) + bonus >= threshold
+            ):
+                out.append(sibling)
+            elif sibling.tag == "p" and _prose(sibling, self.links):
+                out.append(sibling)
+        return out
+
+
+def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
+    """A paragraph Readability joins to its container: long with few links, or a short linkless sentence."""
+    text = paragraph.text()
+    length = nonspace(text)
+    if not length:
+        return False
+    density = links(paragraph) / length
+    if length > PROSE_SIBLING_TEXT:
+        return density < PROSE_SIBLING_LINKS
+    return density == 0 and re.search(r"\.( |$)", text.strip()) is not None
+
+
+def _text_length(text: str) -> int:
+    """The text's characters but spaces and line breaks: :func:`nonspace` to a few tabs, at half its cost
+    (this runs on whole containers)."""
+    return len(text) - text.count(" ") - text.count("\n")
+
+
+def _ancestor_keys(node: Any) -> set[int]:
+    keys = set()
+    node = node.parent
+    while node is not None:
+        keys.add(node.mem_id)
+        node = node.parent
+    return keys
+
+
+def _element_children(node: Any) -> int:
+    count = 0
+    child = node.first_child
+    while child is not None:
+        if child.tag_id not in (TEXT_ID, COMMENT_ID):
+            count += 1
+        child = child.next
+    return count
+
+
+def _data_table(table: Any) -> bool:
+    """Readability's data table: a summary, caption or header cells, or a grid of many cells."""
+    attrs = table.attributes
+    if (attrs.get("role") or "") == "presentation" or attrs.get("datatable") == "0":
+        return False
+    if attrs.get("summary") or table.css_first("caption,col,colgroup,tfoot,thead,th") is not None:
+        return True
+    if len(table.css("table")) > 1:  # Lexbor's selectors match the element itself too
+        return False
+    rows = _rows(table)
+    columns = max((sum(1 for cell in row.iter() if cell.tag in ("td", "th")) for row in rows), default=0)
+    return len(rows) >= DATA_TABLE_ROWS or columns > DATA_TABLE_COLUMNS or len(rows) * columns > DATA_TABLE_CELLS
+
+
+def _rows(table: Any) -> list[Any]:
+    """The table's own rows (not those of the tables in its cells)."""
+    rows = []
+    for child in table.iter():
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("tbody", "thead", "tfoot"):
+            rows.extend(row for row in child.iter() if row.tag == "tr")
+    return rows
+
+
+def _in_figure(node: Any) -> bool:
+    """Whether a ``<figure>`` holds the element, a few levels up."""
+    for _ in range(FIGURE_LEVELS):
+        node = node.parent
+        if node is None:
+            return False
+        if node.tag == "figure":
+            return True
+    return False
+
+
+class Cleaning:
+    """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
+
+    def __init__(self, links: Callable[[Any], int]) -> None:
+        self.links = links
+        self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
+        self.lengths: dict[int, int] = {}
+        self.tables: dict[int, bool] = {}
+
+    def text_len(self, node: Any) -> int:
+        key = node.mem_id
+        length = self.lengths.get(key)
+        if length is None:
+            length = self.lengths[key] = nonspace(node.text())
+        return length
+
+    def data_table(self, table: Any) -> bool:
+        key = table.mem_id
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = _data_table(table)
+        return found
+
+    def removing_block(self, start: Any, top: Any) -> Any | None:
+        """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
+        that the cleaning removes (None: it stays). Each element is judged once."""
+        chain = []
+        node = start
+        found = None
+        while node is not None:
+            found = self.outcomes.get(node.mem_id)
+            if found is not None:
+                break
+            chain.append(node)
+            if node.mem_id == top.mem_id:
+                break
+            node = node.parent
+        removing, exempt = found if found is not None else (None, False)
+        top_key = top.mem_id
+        for depth in range(len(chain) - 1, -1, -1):
+            node = chain[depth]
+            tag = node.tag
+            if not exempt:
+                if tag == "table" and self.data_table(node):
+                    exempt, removing = True, None  # a data table and all it holds stay
+                elif removing is None and (
+                    tag in CLEANED_TAGS or (node.mem_id == top_key and tag not in UNCHANGED_TAGS)
+                ):
+                    if self.dropped_block(node, _in_figure(node)):
+                        removing = node
+            self.outcomes[node.mem_id] = (removing, exempt)
+        return None if exempt else removing
+
+    def dropped_block(self, node: Any, in_figure: bool) -> bool:
+        """Whether Readability's conditional cleaning removes a block (its images with it); a block
+        holding a data table stays."""
+        weight = class_weight(node)
+        if weight < 0:
+            return not self._holds_data_table(node)
+        text = node.text()
+        if text.count(",") >= PROSE_COMMAS:
+            return False
+        length = nonspace(text)
+        self.lengths[node.mem_id] = length
+        if length < 40 and AD_WORDS.match(text.strip()):
+            return not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+        density = self.links(node) / length if length else 0.0
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0}
+        for element in node.css("p,img,li,ul,ol,noscript"):  # one query (Lexbor's selectors cost)
+            counts[element.tag] += 1
+        counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        images, paragraphs = counts["img"], counts["p"]
+        if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
+            images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
+        is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
+        remove = (
+            (not in_figure and images > 1 and paragraphs / images < 0.5)
+            or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
+            or (not is_list and weight < STRONG_WEIGHT and density > LINKED_SHARE)
+            or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
+        )
+        if not remove:
+            return False
+        if is_list:
+            # a simple list of images stays: every item a single element, each holding an image
+            if all(_element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
+                return False
+        return not self._holds_data_table(node)
+
+    def _holds_data_table(self, node: Any) -> bool:
+        return any(self.data_table(table) for table in node.css("table"))
+
+    def _listed(self, node: Any, length: int) -> bool:
+        """Whether the block's text is nearly all in lists."""
+        listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
+        return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+class ChosenImages:
+    """The content container of a page and what it decides of images, once the text regions are
+    known: :meth:`extras` (its images outside them) and :meth:`allows` (an image of theirs)."""
+
+    def __init__(self, found: ContentImages, cleaning: Cleaning, regions: list[Any]) -> None:
+        self.found = found
+        self.cleaning = cleaning
+        self.regions = regions
+        self.in_container = Inside(regions)
+
+    def allows(self, img: Any) -> bool:
+        """Whether an image of the text regions is the article's: in the container, not stripped."""
+        return self.in_container(img) and not self.found.stripped(img)
+
+    def extras(self, group: list[Any]) -> list[Any]:
+        """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
+        in_group = Inside(group)
+        out = []
+        for region in self.regions:
+            if in_group(region):
+                continue  # its images are the text regions'
+            for img in [region] if region.tag == "img" else region.css("img"):
+                if in_group(img) or self.found.stripped(img):
+                    continue
+                if self.cleaning.removing_block(img.parent, region) is None:
+                    out.append(img)
+        return out
+
+
+def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], int]) -> ChosenImages:
+    """Steps 1-4: the container of the page's article (the whole body when none stands out);
+    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known."""
+    found = ContentImages(blocks, links)
+    return ChosenImages(found, Cleaning(links), found.regions() or [body])
+
+
+def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
+    """The images inside elements about to be removed (``removed``, named as boilerplate) that lie
+    in a table, each copied out before the outermost such element, in order: inside a layout
+    table a cell's name says where it is, not what it holds, and Readability keeps it. Not those
+    inside a ``final`` element (hidden, ads, sharing, comments). The copies are returned."""
+    if not removed or body.css_first("table") is None:
+        return []
+    keys = {node.mem_id for node in removed}
+    outer: dict[int, Any] = {}  # element -> the outermost removed element holding it (or None)
+    tables: dict[int, bool] = {}  # removed element -> whether a table holds it
+    copies = []
+    for img in body.css("img"):
+        holder = _outermost(img, keys, outer)
+        if holder is None:
+            continue
+        in_table = tables.get(holder.mem_id)
+        if in_table is None:
+            in_table = tables[holder.mem_id] = _in_table(holder)
+        if not in_table or (final is not None and _inside_final(img, holder, keys, final)):
+            continue
+        holder.insert_before(img)  # a copy, where the removed element stood
+        copy = holder.prev
+        if copy is not None and copy.tag == "img":
+            copies.append(copy)
+    return copies
+
+
+def _in_table(node: Any) -> bool:
+    node = node.parent
+    while node is not None:
+        if node.tag_id in TABLE_OR_CODE_IDS:
+            return True
+        node = node.parent
+    return False
+
+
+def _outermost(node: Any, keys: set[int], outer: dict[int, Any]) -> Any | None:
+    """The outermost element of ``keys`` holding ``node`` (itself included), memoized in ``outer``."""
+    chain = []
+    found = None
+    while node is not None:
+        key = node.mem_id
+        if key in outer:
+            found = outer[key]
+            break
+        chain.append(node)
+        node = node.parent
+    for node in reversed(chain):
+        if found is None and node.mem_id in keys:
+            found = node
+        outer[node.mem_id] = found
+    return found
+
+
+def _inside_final(img: Any, holder: Any, keys: set[int], final: Callable[[Any], bool]) -> bool:
+    """Whether a removed element between the image and ``holder`` (included) is ``final``."""
+    node = img.parent
+    while node is not None:
+        if node.mem_id in keys and final(node):
+            return True
+        if node.mem_id == holder.mem_id:
+            return False
+        node = node.parent
+    return False
+
+
+def _position(node: Any) -> list[int]:
+    """The node's path of sibling indexes from the root: sorting by it sorts in document order."""
+    path = []
+    while node is not None:
+        index = 0
+        sibling = node.prev
+        while sibling is not None:
+            index += 1
+            sibling = sibling.prev
+        path.append(index)
+        node = node.parent
+    return path[::-1]
+
+
+class Inside:
+    """Whether elements lie inside any of some elements (themselves included), each ancestor looked at once."""
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.known: dict[int, bool] = {node.mem_id: True for node in nodes}
+
+    def __call__(self, node: Any) -> bool:
+        known = self.known
+        chain = []
+        found = False
+        while node is not None:
+            key = node.mem_id
+            hit = known.get(key)
+            if hit is not None:
+                found = hit
+                break
+            chain.append(key)
+            node = node.parent
+        for key in chain:
+            known[key] = found
+        return found
+
+
+def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
+    """The regions of an article with its content images outside them, each at its place in the page."""
+    extra = chosen.extras(group)
+    if not extra:
+        return group
+    placed = [(_position(node), n, node) for n, node in enumerate([*group, *extra])]
+    placed.sort(key=lambda item: (item[0], item[1]))
+    return [node for _, _, node in placed]
+
+
+def drop_other_images(region: Any, chosen: ChosenImages) -> None:
+    """Remove the images of a text region that the article does not show (outside the container)."""
+    if region.tag == "img":
+        return
+    for img in region.css("img"):
+        if not chosen.allows(img):
+            img.decompose()

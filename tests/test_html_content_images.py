@@ -1,0 +1,98 @@
+"""Main-content mode's content images come from the article's container as a reader view sees it
+(Readability's), not only from the text regions: hand-written pages, one per rule of
+docs/extraction.md ("Images in main-content mode"), each kept or dropped as that container says."""
+
+from __future__ import annotations
+
+from obelics.html.extract import extract_document
+
+URL = "https://news.example.org/2024/07/harbour"
+BASE = "https://news.example.org"
+
+PARAGRAPHS = [
+    "The harbour wall was rebuilt after the storm of 1953, with granite brought by boat from the north, "
+    "and it has stood, with a few repairs, ever since.",
+    "Fishermen still land their catch at dawn, and the market opens before most of the town is awake, "
+    "selling crab, mackerel, and the smoked fish the bay is known for.",
+    "A new footbridge, opened last spring, links the old quay to the lighthouse and the coastal path, "
+    "so walkers no longer need to go round by the road.",
+    "The museum in the former customs house tells the story of the smugglers who once ran the bay, "
+    "with letters, ledgers, and a rowing boat found in a cellar.",
+    "In summer the harbour fills with visiting yachts, and the sailing club runs races on Thursday "
+    "evenings, weather, tide, and volunteers permitting.",
+    "The council plans to dredge the inner basin next year, a job last done in the nineteen-eighties, "
+    "before the silt closed the slipway for good.",
+]
+
+
+def main_doc(html: str):
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    return doc
+
+
+def main_images(html: str) -> list[str]:
+    return [i for i in main_doc(html).images if i]
+
+
+def paragraphs(items: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+# A table layout, one row per block: the text path takes the rows of prose; the article's container
+# (the table, whose cells score with their whole text) also holds the rows of pictures between them.
+TABLE_STORY = f"""<html><body><div id="site"><div class="nav"><a href="/">Home</a> <a href="/news">News</a></div>
+  <table class="layout"><tr><td>{paragraphs(PARAGRAPHS[0:3])}</td></tr>
+  <tr><td><div class="strip"><img src="/thumbs/a.jpg"> <img src="/thumbs/b.jpg"></div></td></tr>
+  <tr><td><p><img src="/img/quay.jpg" alt="The quay"></p><p>The quay at dawn, seen from the wall.</p></td></tr>
+  <tr><td>{paragraphs(PARAGRAPHS[3:6])}</td></tr></table></div></body></html>"""
+
+
+def test_a_photo_beside_the_text_in_the_articles_container_is_kept_at_its_place():
+    # The photo's row is no part of the text regions, but it is of the container: it comes out
+    # where it stands, between the texts before and after it.
+    doc = main_doc(TABLE_STORY)
+    assert f"{BASE}/img/quay.jpg" in doc.images
+    at = doc.images.index(f"{BASE}/img/quay.jpg")
+    before = " ".join(t for t in doc.texts[:at] if t)
+    after = " ".join(t for t in doc.texts[at:] if t)
+    assert PARAGRAPHS[2] in before and PARAGRAPHS[3] in after
+
+
+def test_a_strip_of_images_without_paragraphs_in_the_container_is_cleaned_away():
+    # Readability's conditional cleaning: a block with more images than paragraphs (a strip of
+    # thumbnails) goes, with its images, while the captioned photo stays.
+    assert main_images(TABLE_STORY) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_a_photo_in_a_layout_cell_named_like_a_menu_is_kept():
+    # Table layouts name cells after their place ("menu-bg"); inside a table such a name is no
+    # reason to drop the cell's photo, which sits in the article's row.
+    html = f"""<html><body><table><tr>
+      <td class="menu-bg"><img src="/img/lighthouse.jpg" width="300" height="200" alt="The lighthouse"></td>
+      <td>{paragraphs(PARAGRAPHS[0:4])}</td></tr></table></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/lighthouse.jpg"]
+
+
+def test_images_in_ads_and_share_boxes_stay_out_whatever_the_container_says():
+    # Readability keeps a box its words do not name (an "ad-slot", "share" icons in a table); the
+    # project's hard boilerplate words (ads, sharing, comments) keep such images out.
+    html = f"""<html><body><table><tr><td>{paragraphs(PARAGRAPHS[0:3])}
+      <div class="advert"><img src="/ads/banner.jpg" width="300" height="250" alt="Buy now"></div>
+      <div class="sharing"><img src="/icons/share-mail.png" width="40" height="40" alt="Mail"></div>
+      <p><img src="/img/basin.jpg" alt="The inner basin"></p>{paragraphs(PARAGRAPHS[3:5])}</td></tr></table>
+      </body></html>"""
+    assert main_images(html) == [f"{BASE}/img/basin.jpg"]
+
+
+def test_images_of_the_text_regions_outside_the_articles_container_go():
+    # The headline box joins the text regions (the title above the article), but its pictures are
+    # no part of the article's container: a reader view does not show them.
+    html = f"""<html><body><div id="page">
+      <div class="top"><h1>The harbour</h1><img src="/img/masthead.jpg" alt="Our town">
+        <img src="/img/award.png" alt="Best town paper"></div>
+      <div class="story">{paragraphs(PARAGRAPHS)}<p><img src="/img/wall.jpg" alt="The wall"></p></div>
+      </div></body></html>"""
+    doc = main_doc(html)
+    assert doc.text.startswith("The harbour\n\n" + PARAGRAPHS[0])
+    assert [i for i in doc.images if i] == [f"{BASE}/img/wall.jpg"]
