@@ -49,7 +49,7 @@ from obelics.html.content_images import (
     with_content_images,
 )
 from obelics.html.media import parse_size
-from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
 JUNK_TAGS = [
@@ -74,6 +74,10 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
+# Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
+# so one cheap selector finds every element with a telling attribute and Python decides.
+ATTRIBUTE_SELECTOR = "[class],[id],[hidden],[aria-hidden],[style],[role]"
+_HIDING_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style"})  # what _hidden reads
 JUNK_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"}
 )
@@ -172,9 +176,7 @@ def _names_layout_only(name: str) -> bool:
     return found
 
 
-# The elements that hold the article by their tag; those holding it by an attribute are told apart
-# in :func:`_suspects`.
-_ARTICLE_HOLDER_IDS = frozenset({tag_id("article"), tag_id("main")})
+PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 
 # Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
 # as paragraphs do (a div of text lines), not list items, headings or captions.
@@ -431,7 +433,7 @@ def remove_boilerplate(
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    suspects, protected = _suspects(tree.root)
+    suspects, protected = _suspects(tree)
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
@@ -472,31 +474,33 @@ def remove_boilerplate(
     return blocks
 
 
-def _suspects(root: Any) -> tuple[list[tuple[Any, str | None]], set[int]]:
-    """One walk over the elements (Python reads attributes faster than Lexbor matches attribute
-    selectors): in document order, the hidden elements (with None) and those whose class/id names
-    boilerplate (with those names); and the keys of the elements that hold the article
-    (``article``, ``main``, articleBody, role main) and of their ancestors, which are never removed."""
-    suspects: list[tuple[Any, str | None]] = []
+def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set[int]]:
+    """In document order, the hidden elements (with None) and those whose class/id names boilerplate
+    (with those names); and the keys of the elements that hold the article and of their ancestors,
+    which are never removed."""
     protected: set[int] = set()
-    for node in root.traverse():
-        attrs = node.attributes
-        tid = node.tag_id
-        if tid in _ARTICLE_HOLDER_IDS or (
-            attrs and (attrs.get("itemprop") == "articleBody" or attrs.get("role") == "main")
-        ):
-            holder = node
-            while holder is not None and holder.mem_id not in protected:
-                protected.add(holder.mem_id)
-                holder = holder.parent
-        if not attrs or tid == HTML_ID or tid == BODY_ID:
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None and holder.mem_id not in protected:
+            protected.add(holder.mem_id)
+            holder = holder.parent
+    suspects: list[tuple[Any, str | None]] = []
+    # Lexbor lists an element once per selector it matches; <html> and <body> are never judged.
+    seen = {tree.root.mem_id, tree.body.mem_id}
+    verdicts = _CLASSIFIED
+    for node in tree.css(ATTRIBUTE_SELECTOR):
+        key = node.mem_id
+        if key in seen:
             continue
-        if _hidden(attrs):
+        seen.add(key)
+        attrs = node.attributes
+        if not _HIDING_ATTRIBUTES.isdisjoint(attrs) and _hidden(attrs):
             suspects.append((node, None))
             continue
-        names = _attribute_names(attrs)
-        if names is not None:
-            hard, soft, _ = classify_name(names)
+        class_name = attrs.get("class")
+        element_id = attrs.get("id")
+        if class_name or element_id:  # (as _attribute_names, inline: this loop sees most elements)
+            names = f"{class_name or ''} {element_id or ''}"[:500]
+            hard, soft, _ = verdicts.get(names) or classify_name(names)
             if hard or soft:
                 suspects.append((node, names))
     return suspects, protected
