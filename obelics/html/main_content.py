@@ -49,7 +49,7 @@ from obelics.html.content_images import (
     with_content_images,
 )
 from obelics.html.media import parse_size
-from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
 JUNK_TAGS = [
@@ -181,6 +181,8 @@ PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 # Blocks whose text scores their ancestors: paragraphs, and the elements that hold text directly
 # as paragraphs do (a div of text lines), not list items, headings or captions.
 SCORED_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "center", "dd", "font"})
+_SCORED_IDS = frozenset(tag_id(tag) for tag in SCORED_TAGS)
+_LI_ID = tag_id("li")
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
 BOILERPLATE_LABELS = frozenset(
     {
@@ -532,16 +534,17 @@ def _in_figure(node: Any) -> bool:
     return False
 
 
-def _node_key(node: Any) -> int:
-    return node.mem_id
+_TAG_SCORES = {"div": 5, "article": 10, "main": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 2}
+_LIST_LIKE_TAGS = frozenset({"form", "ol", "ul", "dl", "dd", "dt", "li", "address"})
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th"})
 
 
 def _initial_score(node: Any) -> float:
     tag = node.tag
-    score = {"div": 5, "article": 10, "main": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 2}.get(tag, 0)
-    if tag in ("form", "ol", "ul", "dl", "dd", "dt", "li", "address"):
+    score = _TAG_SCORES.get(tag, 0)
+    if tag in _LIST_LIKE_TAGS:
         score -= 3
-    elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "th"):
+    elif tag in _TITLE_TAGS:
         score -= 5
     return score + _class_weight(node)
 
@@ -551,27 +554,61 @@ def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
     for block, length, _, commas in blocks.blocks.values():
-        if block.tag not in SCORED_TAGS:
+        if block.tag_id not in _SCORED_IDS:
             continue
         score = 1 + commas + min(length // 85, 3)
         ancestor = block.parent
         for level in range(3):
             if ancestor is None or ancestor.tag_id == HTML_ID:
                 break
-            if ancestor.tag == "li":
+            if ancestor.tag_id == _LI_ID:
                 break  # a list item's text scores no container: a list is a widget or a part of one
-            key = _node_key(ancestor)
+            key = ancestor.mem_id
             if key not in scores:
                 scores[key] = _initial_score(ancestor)
                 nodes[key] = ancestor
             scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
             ancestor = ancestor.parent
     best, best_score = None, 0.0
+    lengths = _text_lengths(nodes)
     for key, node in nodes.items():
-        scores[key] *= 1 - links.density(node)
+        scores[key] *= 1 - links.density(node, lengths[key])
         if scores[key] > best_score:
             best, best_score = node, scores[key]
     return best, best_score, scores
+
+
+def _text_lengths(nodes: dict[int, Any]) -> dict[int, int]:
+    """:func:`_text_len` of each given element (by key). Candidates nest (a block's parent,
+    grandparent and great-grandparent), so one that holds others adds up its children's lengths
+    rather than reading all their text again."""
+    holders = set()
+    for node in nodes.values():
+        parent = node.parent
+        if parent is not None:
+            holders.add(parent.mem_id)
+    lengths: dict[int, int] = {}
+
+    def length(node: Any) -> int:
+        key = node.mem_id
+        if key not in holders:
+            n = nonspace(node.text())
+        else:
+            n = 0
+            for child in node.iter(include_text=True):
+                if child.tag_id == TEXT_ID:
+                    n += nonspace(child.text_content or "")
+                elif child.is_element_node:
+                    child_key = child.mem_id
+                    n += lengths[child_key] if child_key in lengths else length(child)
+        if key in nodes:
+            lengths[key] = n
+        return n
+
+    for key, node in nodes.items():
+        if key not in lengths:
+            length(node)
+    return lengths
 
 
 def _closest(node: Any, tag: str) -> Any | None:
