@@ -947,7 +947,7 @@ def prune(region: Any, links: LinkText) -> None:
         elif node.tag == "form" and text_len < FORM_TEXT:
             remove = True  # a comment, search or sign-up form: what is left of it is its labels
         elif density <= 0.25:
-            label = " ".join(text.split())
+            label = " ".join(text.split()) if text_len < 170 else ""  # (a long text is no label)
             remove = text_len < 170 and _is_label(label) and (_is_ad_label(label) or not _has_article_image(node))
         elif density > 0.8:
             remove = not _is_gallery(node)  # a lightbox gallery's captions link to its images
@@ -976,8 +976,10 @@ _AUTHOR_BOX_NAME = re.compile(
 
 
 def _author_box(node: Any, text_len: int) -> bool:
+    if not AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1]:
+        return False
     attrs = node.attributes
-    if not ("class" in attrs or "id" in attrs) or not AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1]:
+    if not ("class" in attrs or "id" in attrs):
         return False
     return _names_author(node)
 
