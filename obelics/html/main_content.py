@@ -273,6 +273,7 @@ _LABEL_PREFIXES = (
 )  # fmt: skip
 _HEADINGS = "h1,h2,h3,h4,h5,h6"
 _HEADING_TAGS = frozenset(_HEADINGS.split(","))
+_HEADING_IDS = frozenset(tag_id(tag) for tag in _HEADING_TAGS)
 
 IMG_WORDS = frozenset(
     {
@@ -452,7 +453,7 @@ def remove_boilerplate(
             continue
         if _in_figure(node):
             continue  # a figure is content whatever its class says ("figure__popup", "share-image")
-        if node.tag in _HEADING_TAGS and _is_label(" ".join(node.text().split())):
+        if node.tag_id in _HEADING_IDS and _is_label(" ".join(node.text().split())):
             continue  # a "Comments" heading stays for the pruning, which removes it with its section
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
@@ -523,12 +524,15 @@ def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
     return len(blocks.blocks_under(node)) < 2
 
 
+_FIGURE_IDS = frozenset({tag_id("figure"), tag_id("picture"), tag_id("img")})
+
+
 def _in_figure(node: Any) -> bool:
     """The element is a figure, a picture or an image, or lies within a few levels of a figure."""
     for _ in range(4):
         if node is None:
             return False
-        if node.tag in ("figure", "picture", "img"):
+        if node.tag_id in _FIGURE_IDS:
             return True
         node = node.parent
     return False
