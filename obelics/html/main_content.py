@@ -592,27 +592,28 @@ def _text_lengths(nodes: dict[int, Any]) -> dict[int, int]:
         if parent is not None:
             holders.add(parent.mem_id)
     lengths: dict[int, int] = {}
-
-    def length(node: Any) -> int:
-        key = node.mem_id
-        if key not in holders:
-            n = nonspace(node.text())
-        else:
-            n = 0
-            for child in node.iter(include_text=True):
-                if child.tag_id == TEXT_ID:
-                    n += nonspace(child.text_content or "")
-                elif child.is_element_node:
-                    child_key = child.mem_id
-                    n += lengths[child_key] if child_key in lengths else length(child)
-        if key in nodes:
-            lengths[key] = n
-        return n
-
     for key, node in nodes.items():
         if key not in lengths:
-            length(node)
+            _summed_length(node, nodes, holders, lengths)
     return lengths
+
+
+def _summed_length(node: Any, nodes: dict[int, Any], holders: set[int], lengths: dict[int, int]) -> int:
+    """One element's text length, its children's added up when it holds given ones (kept in ``lengths``)."""
+    key = node.mem_id
+    if key not in holders:
+        n = nonspace(node.text())
+    else:
+        n = 0
+        for child in node.iter(include_text=True):
+            if child.tag_id == TEXT_ID:
+                n += nonspace(child.text_content or "")
+            elif child.is_element_node:
+                child_key = child.mem_id
+                n += lengths[child_key] if child_key in lengths else _summed_length(child, nodes, holders, lengths)
+    if key in nodes:
+        lengths[key] = n
+    return n
 
 
 def _closest(node: Any, tag: str) -> Any | None:
