@@ -132,3 +132,45 @@ def test_an_image_in_a_noscript_that_is_no_lazy_images_twin_stays_out_of_the_con
     lazy = '<div><img data-src="/img/boats.jpg" class="lazy" alt="Boats"><noscript><img src="/img/boats.jpg" alt="Boats"></noscript></div>'
     images = main_images(_table_story_with(ad + lazy))
     assert images == [f"{BASE}/img/quay.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def _chosen(html: str, container_id: str):
+    """The content-image decisions of a page, with its container forced to one element."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ChosenImages, Cleaning, choose_content_images
+    from obelics.html.main_content import LinkText
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    links = LinkText(body)
+    found = choose_content_images(TextBlocks(body), body, links).found
+    return tree, ChosenImages(found, Cleaning(links), [tree.css_first(f"#{container_id}")])
+
+
+def test_a_small_container_without_images_does_not_judge_the_articles_images():
+    # A container with no image and under half the text regions' text (a notice bar, one part of
+    # a longer article) is not the reader view's article: the text regions keep their images.
+    html = f"""<html><body><div id="notice"><p>{PARAGRAPHS[0]}</p></div>
+      <div id="story">{paragraphs(PARAGRAPHS[1:])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    from obelics.html.content_images import drop_other_images, with_content_images
+
+    tree, chosen = _chosen(html, "notice")
+    story = tree.css_first("#story")
+    assert with_content_images([story], chosen) == [story]
+    drop_other_images(story, chosen)
+    assert [img.attributes["src"] for img in story.css("img")] == ["/img/wall.jpg"]
+
+
+def test_a_small_container_with_an_image_still_judges_the_articles_images():
+    # The same small container showing a picture is the reader view's: images outside it go.
+    html = f"""<html><body><div id="notice"><p>{PARAGRAPHS[0]}</p><img src="/img/quay.jpg" alt="The quay"></div>
+      <div id="story">{paragraphs(PARAGRAPHS[1:])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    from obelics.html.content_images import drop_other_images, with_content_images
+
+    tree, chosen = _chosen(html, "notice")
+    story = tree.css_first("#story")
+    with_content_images([story], chosen)
+    drop_other_images(story, chosen)
+    assert story.css("img") == []

@@ -98,6 +98,7 @@ FIGURE_LEVELS = 3
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
+MIN_CONTAINER_SHARE = 0.5
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -576,6 +577,18 @@ class ChosenImages:
         self.cleaning = cleaning
         self.regions = regions
         self.in_container = Inside(regions)
+        self.trusted = True
+
+    def fits(self, group: list[Any]) -> bool:
+        """Whether the container may decide the images of the text regions ``group``: not when it
+        holds no image and under :data:`MIN_CONTAINER_SHARE` of their text (a notice bar, one
+        paragraph of a longer article: not the reader view's article). Remembered in ``trusted``."""
+        if any(region.css_first("img") is not None for region in self.regions):
+            return True
+        inner = sum(_text_length(region.text()) for region in self.regions)
+        outer = sum(_text_length(region.text()) for region in group)
+        self.trusted = inner >= MIN_CONTAINER_SHARE * outer
+        return self.trusted
 
     def allows(self, img: Any) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped."""
@@ -708,6 +721,8 @@ class Inside:
 
 def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
     """The regions of an article with its content images outside them, each at its place in the page."""
+    if not chosen.fits(group):
+        return group
     extra = chosen.extras(group)
     if not extra:
         return group
@@ -718,7 +733,7 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
 
 def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
-    if region.tag == "img":
+    if region.tag == "img" or not chosen.trusted:
         return
     for img in region.css("img"):
         if not chosen.allows(img):
