@@ -174,3 +174,12 @@ def test_a_small_container_with_an_image_still_judges_the_articles_images():
     with_content_images([story], chosen)
     drop_other_images(story, chosen)
     assert story.css("img") == []
+
+
+def test_an_image_of_the_text_regions_in_a_block_named_as_boilerplate_goes():
+    # Readability's conditional cleaning drops a block whose class names boilerplate ("shopping",
+    # "outbrain": a negative class weight) whatever it holds; the article's own photo stays.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="shopping-box"><p>{PARAGRAPHS[3]}</p><img src="/img/shop.jpg" alt="Shop"></div>
+      <p><img src="/img/wall.jpg" alt="The wall"></p>{paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

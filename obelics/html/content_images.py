@@ -441,8 +441,9 @@ def _in_figure(node: Any) -> bool:
 class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
-    def __init__(self, links: Callable[[Any], int]) -> None:
+    def __init__(self, links: Callable[[Any], int], names_only: bool = False) -> None:
         self.links = links
+        self.names_only = names_only  # judge by class weight alone (the text regions' own images)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
@@ -497,6 +498,8 @@ class Cleaning:
         weight = class_weight(node)
         if weight < 0:
             return not self._holds_data_table(node)
+        if self.names_only:
+            return False
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False
@@ -578,6 +581,8 @@ class ChosenImages:
         self.regions = regions
         self.in_container = Inside(regions)
         self.trusted = True
+        self.region_keys = {region.mem_id for region in regions}
+        self.named = Cleaning(cleaning.links, names_only=True)
 
     def fits(self, group: list[Any]) -> bool:
         """Whether the container may decide the images of the text regions ``group``: not when it
@@ -591,8 +596,14 @@ class ChosenImages:
         return self.trusted
 
     def allows(self, img: Any) -> bool:
-        """Whether an image of the text regions is the article's: in the container, not stripped."""
-        return self.in_container(img) and not self.found.stripped(img)
+        """Whether an image of the text regions is the article's: in the container, not stripped,
+        and in no block of it that the cleaning removes for its name (a negative class weight)."""
+        if not self.in_container(img) or self.found.stripped(img):
+            return False
+        region = img.parent
+        while region is not None and region.mem_id not in self.region_keys:
+            region = region.parent
+        return region is None or self.named.removing_block(img.parent, region) is None
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
