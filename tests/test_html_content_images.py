@@ -96,3 +96,90 @@ def test_images_of_the_text_regions_outside_the_articles_container_go():
     doc = main_doc(html)
     assert doc.text.startswith("The harbour\n\n" + PARAGRAPHS[0])
     assert [i for i in doc.images if i] == [f"{BASE}/img/wall.jpg"]
+
+
+def _table_story_with(row: str) -> str:
+    """TABLE_STORY's layout with one more row, between the article's photo and its last texts."""
+    return TABLE_STORY.replace(
+        "<tr><td>" + paragraphs(PARAGRAPHS[3:6]), f"<tr><td>{row}</td></tr><tr><td>{paragraphs(PARAGRAPHS[3:6])}"
+    )
+
+
+def test_a_single_row_of_linked_icons_in_the_container_is_no_data_table_and_goes():
+    # Readability: a table of one row (or one column) lays out a page, however many cells it has;
+    # a layout table of images without paragraphs is cleaned away, icons and all.
+    icons = "".join(
+        f'<td><a href="/tools/{n}"><img src="/icons/{n}.gif" alt="{n}"></a></td>'
+        for n in ("mail", "print", "rss", "digg", "reddit")
+    )
+    assert main_images(_table_story_with(f"<table><tr>{icons}</tr></table>")) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_a_grid_of_pictures_in_the_container_is_a_data_table_and_stays():
+    # Two rows of five cells: a data table for Readability, kept whole with its pictures.
+    rows = "".join(
+        "<tr>" + "".join(f'<td><img src="/img/grid-{r}{c}.jpg" alt="Boat {r}{c}"></td>' for c in range(5)) + "</tr>"
+        for r in range(2)
+    )
+    images = main_images(_table_story_with(f"<table>{rows}</table>"))
+    assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/grid-{r}{c}.jpg" for r in range(2) for c in range(5))]
+
+
+def test_an_image_in_a_noscript_that_is_no_lazy_images_twin_stays_out_of_the_container():
+    # Readability drops every <noscript> but a lazy image's twin: an ad behind a script goes, the
+    # fallback of a lazy photo stays.
+    ad = '<div><script>show_ad()</script><noscript><a href="/ad/click"><img src="/ad/banner.gif" alt="Ad"></a></noscript></div>'
+    lazy = '<div><img data-src="/img/boats.jpg" class="lazy" alt="Boats"><noscript><img src="/img/boats.jpg" alt="Boats"></noscript></div>'
+    images = main_images(_table_story_with(ad + lazy))
+    assert images == [f"{BASE}/img/quay.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def _chosen(html: str, container_id: str):
+    """The content-image decisions of a page, with its container forced to one element."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ChosenImages, Cleaning, choose_content_images
+    from obelics.html.main_content import LinkText
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    links = LinkText(body)
+    found = choose_content_images(TextBlocks(body), body, links).found
+    return tree, ChosenImages(found, Cleaning(links), [tree.css_first(f"#{container_id}")])
+
+
+def test_a_small_container_without_images_does_not_judge_the_articles_images():
+    # A container with no image and under half the text regions' text (a notice bar, one part of
+    # a longer article) is not the reader view's article: the text regions keep their images.
+    html = f"""<html><body><div id="notice"><p>{PARAGRAPHS[0]}</p></div>
+      <div id="story">{paragraphs(PARAGRAPHS[1:])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    from obelics.html.content_images import drop_other_images, with_content_images
+
+    tree, chosen = _chosen(html, "notice")
+    story = tree.css_first("#story")
+    assert with_content_images([story], chosen) == [story]
+    drop_other_images(story, chosen)
+    assert [img.attributes["src"] for img in story.css("img")] == ["/img/wall.jpg"]
+
+
+def test_a_small_container_with_an_image_still_judges_the_articles_images():
+    # The same small container showing a picture is the reader view's: images outside it go.
+    html = f"""<html><body><div id="notice"><p>{PARAGRAPHS[0]}</p><img src="/img/quay.jpg" alt="The quay"></div>
+      <div id="story">{paragraphs(PARAGRAPHS[1:])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    from obelics.html.content_images import drop_other_images, with_content_images
+
+    tree, chosen = _chosen(html, "notice")
+    story = tree.css_first("#story")
+    with_content_images([story], chosen)
+    drop_other_images(story, chosen)
+    assert story.css("img") == []
+
+
+def test_an_image_of_the_text_regions_in_a_block_named_as_boilerplate_goes():
+    # Readability's conditional cleaning drops a block whose class names boilerplate ("shopping",
+    # "outbrain": a negative class weight) whatever it holds; the article's own photo stays.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="shopping-box"><p>{PARAGRAPHS[3]}</p><img src="/img/shop.jpg" alt="Shop"></div>
+      <p><img src="/img/wall.jpg" alt="The wall"></p>{paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

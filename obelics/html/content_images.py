@@ -21,7 +21,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
-   list of images), link-heavy, a tiny linked box; a data table and what holds one stay.
+   list of images), link-heavy, a tiny linked box; a data table (not a single row or column) and
+   what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
 
 :func:`choose_content_images` runs once the text regions are chosen, on the page they were
 chosen on; :func:`with_content_images` places the container's images outside them among them, at
@@ -97,6 +98,9 @@ FIGURE_LEVELS = 3
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
+MIN_CONTAINER_SHARE = 0.5
+# How many elements may wrap alone the lazy image a <noscript> follows.
+MAX_TWIN_WRAPPERS = 3
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
 
@@ -389,7 +393,8 @@ def _element_children(node: Any) -> int:
 
 
 def _data_table(table: Any) -> bool:
-    """Readability's data table: a summary, caption or header cells, or a grid of many cells."""
+    """Readability's data table: a summary, caption or header cells, or a grid of many cells (not a
+    single row or column: those lay out a page)."""
     attrs = table.attributes
     if (attrs.get("role") or "") == "presentation" or attrs.get("datatable") == "0":
         return False
@@ -398,8 +403,17 @@ def _data_table(table: Any) -> bool:
     if len(table.css("table")) > 1:  # Lexbor's selectors match the element itself too
         return False
     rows = _rows(table)
-    columns = max((sum(1 for cell in row.iter() if cell.tag in ("td", "th")) for row in rows), default=0)
-    return len(rows) >= DATA_TABLE_ROWS or columns > DATA_TABLE_COLUMNS or len(rows) * columns > DATA_TABLE_CELLS
+    count = sum(_span(row, "rowspan") for row in rows)
+    columns = max((sum(_span(cell, "colspan") for cell in row.iter() if cell.tag == "td") for row in rows), default=0)
+    if count == 1 or columns == 1:
+        return False  # a single row or column lays out a page
+    return count >= DATA_TABLE_ROWS or columns > DATA_TABLE_COLUMNS or count * columns > DATA_TABLE_CELLS
+
+
+def _span(node: Any, name: str) -> int:
+    """A row's ``rowspan`` or a cell's ``colspan`` (1 when absent or unreadable)."""
+    match = re.match(r"\s*(\d+)", node.attributes.get(name) or "")
+    return int(match.group(1)) or 1 if match else 1
 
 
 def _rows(table: Any) -> list[Any]:
@@ -427,8 +441,9 @@ def _in_figure(node: Any) -> bool:
 class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
-    def __init__(self, links: Callable[[Any], int]) -> None:
+    def __init__(self, links: Callable[[Any], int], names_only: bool = False) -> None:
         self.links = links
+        self.names_only = names_only  # judge by class weight alone (the text regions' own images)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
@@ -483,6 +498,8 @@ class Cleaning:
         weight = class_weight(node)
         if weight < 0:
             return not self._holds_data_table(node)
+        if self.names_only:
+            return False
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False
@@ -522,6 +539,38 @@ class Cleaning:
         return length > 0 and listed > LIST_TEXT_SHARE * length
 
 
+def _cleaned_out(img: Any, top: Any) -> bool:
+    """Whether a ``<noscript>`` between the image and the container's root ``top`` (included) is
+    no lazy image's twin: Readability removes every other ``<noscript>`` (an ad behind a script)."""
+    node = img.parent
+    top_key = top.mem_id
+    while node is not None:
+        if node.tag == "noscript" and not _image_twin(node):
+            return True
+        if node.mem_id == top_key:
+            return False
+        node = node.parent
+    return False
+
+
+def _image_twin(noscript: Any) -> bool:
+    """Whether the element before a ``<noscript>`` is an image or wraps one alone (its lazy twin)."""
+    sibling = noscript.prev
+    while sibling is not None and sibling.tag_id in (TEXT_ID, COMMENT_ID) and not (sibling.text() or "").strip():
+        sibling = sibling.prev
+    for _ in range(MAX_TWIN_WRAPPERS + 1):
+        if sibling is None or sibling.tag_id in (TEXT_ID, COMMENT_ID):
+            return False
+        if sibling.tag in ("img", "picture"):
+            return True
+        if _element_children(sibling) != 1 or nonspace(sibling.text()):
+            return False
+        sibling = sibling.first_child
+        while sibling is not None and sibling.tag_id in (TEXT_ID, COMMENT_ID):
+            sibling = sibling.next
+    return False
+
+
 class ChosenImages:
     """The content container of a page and what it decides of images, once the text regions are
     known: :meth:`extras` (its images outside them) and :meth:`allows` (an image of theirs)."""
@@ -531,10 +580,30 @@ class ChosenImages:
         self.cleaning = cleaning
         self.regions = regions
         self.in_container = Inside(regions)
+        self.trusted = True
+        self.region_keys = {region.mem_id for region in regions}
+        self.named = Cleaning(cleaning.links, names_only=True)
+
+    def fits(self, group: list[Any]) -> bool:
+        """Whether the container may decide the images of the text regions ``group``: not when it
+        holds no image and under :data:`MIN_CONTAINER_SHARE` of their text (a notice bar, one
+        paragraph of a longer article: not the reader view's article). Remembered in ``trusted``."""
+        if any(region.css_first("img") is not None for region in self.regions):
+            return True
+        inner = sum(_text_length(region.text()) for region in self.regions)
+        outer = sum(_text_length(region.text()) for region in group)
+        self.trusted = inner >= MIN_CONTAINER_SHARE * outer
+        return self.trusted
 
     def allows(self, img: Any) -> bool:
-        """Whether an image of the text regions is the article's: in the container, not stripped."""
-        return self.in_container(img) and not self.found.stripped(img)
+        """Whether an image of the text regions is the article's: in the container, not stripped,
+        and in no block of it that the cleaning removes for its name (a negative class weight)."""
+        if not self.in_container(img) or self.found.stripped(img):
+            return False
+        region = img.parent
+        while region is not None and region.mem_id not in self.region_keys:
+            region = region.parent
+        return region is None or self.named.removing_block(img.parent, region) is None
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
@@ -544,7 +613,7 @@ class ChosenImages:
             if in_group(region):
                 continue  # its images are the text regions'
             for img in [region] if region.tag == "img" else region.css("img"):
-                if in_group(img) or self.found.stripped(img):
+                if in_group(img) or self.found.stripped(img) or _cleaned_out(img, region):
                     continue
                 if self.cleaning.removing_block(img.parent, region) is None:
                     out.append(img)
@@ -663,6 +732,8 @@ class Inside:
 
 def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
     """The regions of an article with its content images outside them, each at its place in the page."""
+    if not chosen.fits(group):
+        return group
     extra = chosen.extras(group)
     if not extra:
         return group
@@ -673,7 +744,7 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
 
 def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
-    if region.tag == "img":
+    if region.tag == "img" or not chosen.trusted:
         return
     for img in region.css("img"):
         if not chosen.allows(img):
