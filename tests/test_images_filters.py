@@ -109,6 +109,7 @@ def test_analyser_keeps_original_bytes_unless_asked_to_resize():
     assert kept["ph"] == int(kept["phash"], 16)
     assert Analyser(DEFAULTS)(b"<html>") == {"status": "filter:not_an_image"}
     import img2dataset  # noqa: F401  - the images extra, installed by make test: the resizer must be there
+
     resized = Analyser({**DEFAULTS, "resize_mode": "keep_ratio", "image_size": 64, "encode_format": "jpg"})(data)
     assert resized["status"] == "ok" and resized["bytes"].startswith(b"\xff\xd8")  # re-encoded to JPEG by img2dataset
     assert resized["format"] == "png" and resized["width"] == 400  # the info is the original's
