@@ -83,3 +83,19 @@ def test_suspects_are_the_hidden_and_the_boilerplate_named_in_document_order():
         ("p", None),
     ]  # <body> is never judged, and an element with both a class and an id is listed once
     assert tree.css_first("main").mem_id in protected and tree.body.mem_id in protected
+
+
+def test_text_lengths_of_ascii_texts_equal_the_counted_lengths():
+    from obelics.html.text_blocks import TextBlocks, nonspace
+
+    samples = ["", " a\tb\nc\rd ", "x\x0by\x0cz\x1c\x1d\x1e\x1f w", "caf\xe9 \xa0 na\u2003\u00efve", "\u3000\n\u2028"]
+    for text in samples:
+        counted = len(text) - sum(text.count(c) for c in " \n\t\r\xa0")
+        assert nonspace(text) == counted
+    # A block's length is its text without any Unicode whitespace (ASCII or not).
+    page = parse(
+        "<html><body><p>one\x0btwo\x1fthree four five six seven eight nine ten</p><p>caf\xe9\u2003ok "
+        "and a few more words here</p></body></html>"
+    )
+    lengths = [entry[1] for entry in TextBlocks(page.body).blocks.values()]
+    assert lengths == [len("".join(t.split())) for t in (p.text() for p in page.css("p"))]

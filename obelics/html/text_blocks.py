@@ -31,8 +31,17 @@ GOOD_BLOCK_LENGTH = 80
 GOOD_BLOCK_LINK_SHARE = 0.25
 
 
+# The ASCII characters :func:`nonspace` skips, and those ``str.split()`` splits on (Unicode
+# whitespace within ASCII); ``bytes.translate`` deletes them from an ASCII text in one pass.
+_NONSPACE_SKIPPED = b" \n\t\r"
+_ASCII_WHITESPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+
+
 def nonspace(text: str) -> int:
-    """Characters of a text that are not whitespace (a cheap, stable text length)."""
+    """Characters of a text that are not whitespace (a cheap, stable text length): not a space,
+    newline, tab, carriage return or no-break space."""
+    if text.isascii():  # (no no-break space in it)
+        return len(text.encode().translate(None, _NONSPACE_SKIPPED))
     return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
 
 
@@ -49,7 +58,9 @@ class TextBlocks:
             text = node.text_content
             if not text or text.isspace():
                 continue
-            n = len("".join(text.split()))
+            ascii_text = text.isascii()
+            # Unicode whitespace left out (as str.split() drops it)
+            n = len(text.encode().translate(None, _ASCII_WHITESPACE)) if ascii_text else len("".join(text.split()))
             parent = node.parent
             linked = False
             while parent is not None:
@@ -69,7 +80,7 @@ class TextBlocks:
             if linked:
                 entry[2] += n
             entry[3] += text.count(",")
-            if not text.isascii():
+            if not ascii_text:
                 entry[3] += text.count("\u3001") + text.count("\uff0c")
         # Blocks too short to score or to count as article-like are of no use to anyone.
         self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
@@ -96,9 +107,10 @@ class TextBlocks:
         self.total_good = good.get(self.root.mem_id, 0)
 
     def drop_under(self, removed: set[int]) -> None:
-        """Forget the blocks inside the given elements (about to be removed), and recount."""
+        """Forget the blocks inside the given elements (about to be removed); their article-like
+        text leaves their ancestors' sums."""
         kept: dict[int, list[Any]] = {}
-        chains = self._chains
+        chains, good = self._chains, self.good
         for key, entry in self.blocks.items():
             chain = chains.get(key)
             if chain is not None:
@@ -106,6 +118,9 @@ class TextBlocks:
                     kept[key] = entry
                 else:
                     del chains[key]
+                    length = entry[1]
+                    for ancestor in chain:
+                        good[ancestor] -= length
                 continue
             node = entry[0]
             while node is not None and node.mem_id not in removed:
@@ -113,7 +128,7 @@ class TextBlocks:
             if node is None:
                 kept[key] = entry
         self.blocks = kept
-        self._count_good()
+        self.total_good = good.get(self.root.mem_id, 0)
 
     def blocks_under(self, node: Any) -> list[list[Any]]:
         """The article-like blocks inside an element (itself included)."""
