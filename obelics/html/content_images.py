@@ -48,9 +48,11 @@ TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
+LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
 LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
 TOP_CANDIDATES = 5
 MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
+MAX_SUMMED_CHILDREN = 16  # children measured to sum an element's text length, at most
 TOP_ALTERNATIVE_SHARE = 0.75
 MIN_TOP_ALTERNATIVES = 3
 SIBLING_SCORE = 10.0
@@ -103,6 +105,8 @@ MIN_CONTAINER_SHARE = 0.5
 MAX_TWIN_WRAPPERS = 3
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
+# An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
+Up = tuple[int, Any, Any] | None
 
 
 def class_weight(node: Any) -> int:
@@ -141,17 +145,22 @@ def _unlikely(node: Any) -> int:
     attrs = node.attributes
     if not attrs:
         return 0
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
-        return 0 if "fallback-image" in (attrs.get("class") or "") else ALWAYS
-    style = attrs.get("style")
+    get = attrs.get
+    aria = get("aria-hidden")
+    if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
+        return 0 if "fallback-image" in (get("class") or "") else ALWAYS
+    style = get("style")
     if style:
         style = style.lower().replace(" ", "")
         if "display:none" in style or "visibility:hidden" in style:
             return ALWAYS
-    role = attrs.get("role")
+    role = get("role")
     if role and role.strip().lower() in UNLIKELY_ROLES:
         return ALWAYS
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]
+    name, ident = get("class"), get("id")
+    if not name and not ident:
+        return 0  # (a single space: too short to name anything)
+    names = f"{name or ''} {ident or ''}"[:500]
     if len(names) < 2 or node.tag_id == A_ID:
         return 0
     found = _UNLIKELY_NAMES.get(names)
@@ -167,10 +176,12 @@ class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
     def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
-        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]] = {}
+        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, Up]] = {}
         self.links = links
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
+        self.lengths: dict[int, int] = {}  # element -> its text length, once measured
+        self.measured_parents: set[int] = set()  # elements with a child measured
 
     def score(self, key: int) -> float | None:
         """A candidate's score scaled by its link density (None: not a candidate), computed on first need."""
@@ -179,9 +190,45 @@ class ContentImages:
             raw = self.raw.get(key)
             if raw is None:
                 return None
-            length = _text_length(self.nodes[key].text())
-            found = self.scaled[key] = raw * (1 - self.links(self.nodes[key]) / length) if length else raw
+            node = self.nodes[key]
+            length = self.length(node, key)
+            found = self.scaled[key] = raw * (1 - self.links(node) / length) if length else raw
         return found
+
+    def length(self, node: Any, key: int) -> int:
+        """A container's :func:`_text_length` (``key``: its ``mem_id``), remembered. An element's text is
+        its children's end to end, so one holding a container already measured sums its children's
+        (when they are few) rather than reading its whole text again."""
+        lengths = self.lengths
+        found = lengths.get(key)
+        if found is not None:
+            return found
+        if key in self.measured_parents:
+            found = self._summed_length(node)
+        if found is None:
+            found = _text_length(node.text())
+        lengths[key] = found
+        known = self.seen.get(key)
+        if known is not None and known[3] is not None:
+            self.measured_parents.add(known[3][0])
+        return found
+
+    def _summed_length(self, node: Any) -> int | None:
+        """The element's text length from its children's (None: too many to measure)."""
+        lengths = self.lengths
+        total = 0
+        measured = 0
+        child = node.first_child
+        while child is not None:
+            part = lengths.get(child.mem_id)
+            if part is None:
+                measured += 1
+                if measured > MAX_SUMMED_CHILDREN:
+                    return None
+                part = _text_length(child.text())
+            total += part
+            child = child.next
+        return total
 
     def ranked(self) -> list[tuple[int, float]]:
         """The :data:`TOP_CANDIDATES` best candidates and their scores, best first. A scaled score is
@@ -202,29 +249,32 @@ class ContentImages:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
         return self._climb(node)[0]
 
-    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
         down, each element judged once: ``(stripped, the table cells and sections at or above it, a
-        table or code at or above it, its first SCORE_LEVELS ancestors as (mem_id, element) pairs,
-        the page's root left out)``."""
+        table or code at or above it, its ancestors nearest first as a linked :data:`Up`, the
+        page's root left out)``."""
         seen = self.seen
-        chain = []
-        known = None
         if key is None:
             key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known
+        chain = []
         while True:
-            known = seen.get(key)
-            if known is not None:
-                break
             chain.append((key, node))
             node = node.parent
             if node is None:
                 break
             key = node.mem_id
-        above = known if known is not None else (False, (), False, ())
-        parent = (key, node) if node is not None and node.tag_id != HTML_ID else None
+            known = seen.get(key)
+            if known is not None:
+                break
+        above = known if known is not None else (False, (), False, None)
+        parent = node if node is not None and node.tag_id != HTML_ID else None
+        parent_key = key
         for key, node in reversed(chain):
-            stripped, whole, in_table, ancestors = above
+            stripped, whole, in_table, up = above
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
                 strip = _unlikely(node)
@@ -232,22 +282,22 @@ class ContentImages:
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, node)
             if parent is not None:
-                ancestors = (parent, *ancestors[: SCORE_LEVELS - 1])
-            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
-            parent = (key, node) if tid != HTML_ID else None
+                up = (parent_key, parent, up)
+            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, up)
+            parent, parent_key = (node if tid != HTML_ID else None), key
         return above
 
     def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
         """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
-        scored: list[tuple[tuple[Any, ...], int, int]] = []  # (the block's ancestors, length, commas)
+        scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
         climb = self._climb
         for block_key, (block, length, _, commas) in blocks.blocks.items():
-            stripped, cells, _, ancestors = climb(block, block_key)
+            stripped, cells, _, up = climb(block, block_key)
             if stripped:
                 continue
             if block.tag_id in SCORED_BLOCK_IDS:
-                scored.append((ancestors, length, commas))
+                scored.append((up, length, commas))
             for node in cells:
                 key = node.mem_id
                 entry = whole.get(key)
@@ -256,18 +306,22 @@ class ContentImages:
                 else:
                     entry[1] += length
                     entry[2] += commas
-        scored.extend((ancestors, length, commas) for ancestors, length, commas in whole.values())
+        scored.extend((up, length, commas) for up, length, commas in whole.values())
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
-        for ancestors, length, commas in scored:
+        for up, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
             score = 2 + commas + min(length // LENGTH_UNIT, 3)
-            for level, (key, ancestor) in enumerate(ancestors):
-                if key not in scores:
-                    scores[key] = _initial_score(ancestor)
+            for divisor in LEVEL_DIVISORS:
+                if up is None:
+                    break
+                key, ancestor, up = up
+                found = scores.get(key)
+                if found is None:
+                    found = _initial_score(ancestor)
                     nodes[key] = ancestor
-                scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+                scores[key] = found + score / divisor
         return scores, nodes
 
     def top(self) -> Any | None:
@@ -579,9 +633,8 @@ class ChosenImages:
         self.found = found
         self.cleaning = cleaning
         self.regions = regions
-        self.in_container = Inside(regions)
         self.trusted = True
-        self.region_keys = {region.mem_id for region in regions}
+        self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
         self.named = Cleaning(cleaning.links, names_only=True)
 
     def fits(self, group: list[Any]) -> bool:
@@ -598,12 +651,27 @@ class ChosenImages:
     def allows(self, img: Any) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
         and in no block of it that the cleaning removes for its name (a negative class weight)."""
-        if not self.in_container(img) or self.found.stripped(img):
+        region = self._region(img)
+        if region is None or self.found.stripped(img):
             return False
-        region = img.parent
-        while region is not None and region.mem_id not in self.region_keys:
-            region = region.parent
-        return region is None or self.named.removing_block(img.parent, region) is None
+        return region.mem_id == img.mem_id or self.named.removing_block(img.parent, region) is None
+
+    def _region(self, node: Any) -> Any | None:
+        """The container's region that holds an element (itself included; None: outside the
+        container), each ancestor looked at once. The regions are siblings: none holds another."""
+        holders = self.holders
+        chain = []
+        found = None
+        while node is not None:
+            key = node.mem_id
+            if key in holders:
+                found = holders[key]
+                break
+            chain.append(key)
+            node = node.parent
+        for key in chain:
+            holders[key] = found
+        return found
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
