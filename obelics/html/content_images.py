@@ -34,8 +34,10 @@ is, not what it holds: Readability keeps it).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
@@ -181,7 +183,7 @@ class ContentImages:
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
-        self.measured_parents: set[int] = set()  # elements with a child measured
+        self.holds_measured: set[int] = set()  # elements holding one measured
 
     def score(self, key: int) -> float | None:
         """A candidate's score scaled by its link density (None: not a candidate), computed on first need."""
@@ -203,29 +205,33 @@ class ContentImages:
         found = lengths.get(key)
         if found is not None:
             return found
-        if key in self.measured_parents:
+        if key in self.holds_measured:
             found = self._summed_length(node)
         if found is None:
             found = _text_length(node.text())
         lengths[key] = found
         known = self.seen.get(key)
-        if known is not None and known[3] is not None:
-            self.measured_parents.add(known[3][0])
+        up = known[3] if known is not None else None
+        holds = self.holds_measured
+        while up is not None and up[0] not in holds:
+            holds.add(up[0])
+            up = up[2]
         return found
 
     def _summed_length(self, node: Any) -> int | None:
         """The element's text length from its children's (None: too many to measure)."""
-        lengths = self.lengths
+        lengths, holds = self.lengths, self.holds_measured
         total = 0
         measured = 0
         child = node.first_child
         while child is not None:
-            part = lengths.get(child.mem_id)
+            key = child.mem_id
+            part = lengths.get(key)
             if part is None:
                 measured += 1
                 if measured > MAX_SUMMED_CHILDREN:
                     return None
-                part = _text_length(child.text())
+                part = self.length(child, key) if key in holds else _text_length(child.text())
             total += part
             child = child.next
         return total
@@ -235,8 +241,7 @@ class ContentImages:
         at most the raw one, so candidates are scaled in raw order until no raw score can enter
         (or :data:`MAX_SCALED` are)."""
         best: list[tuple[int, float]] = []
-        ordered = sorted(self.raw.items(), key=lambda item: item[1], reverse=True)
-        for key, raw in ordered[:MAX_SCALED]:
+        for key, raw in heapq.nlargest(MAX_SCALED, self.raw.items(), key=itemgetter(1)):  # ties in raw order
             if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
                 break
             score = self.score(key)
@@ -291,7 +296,7 @@ class ContentImages:
         """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
         scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
-        climb = self._climb
+        climb, seen = self._climb, self.seen
         for block_key, (block, length, _, commas) in blocks.blocks.items():
             stripped, cells, _, up = climb(block, block_key)
             if stripped:
@@ -302,7 +307,7 @@ class ContentImages:
                 key = node.mem_id
                 entry = whole.get(key)
                 if entry is None:
-                    whole[key] = [climb(node, key)[3], length, commas]
+                    whole[key] = [seen[key][3], length, commas]  # a cell at or above the block: climbed
                 else:
                     entry[1] += length
                     entry[2] += commas
@@ -335,7 +340,7 @@ class ContentImages:
         if top.tag_id == BODY_ID:
             return None
         alternatives = [
-            _ancestor_keys(nodes[key]) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
+            self._ancestor_keys(key) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
         ]
         if len(alternatives) >= MIN_TOP_ALTERNATIVES:
             parent = top.parent
@@ -365,6 +370,15 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _ancestor_keys(self, key: int) -> set[int]:
+        """A candidate's ancestors (the page's root left out), from its climb."""
+        keys = set()
+        up = self.seen[key][3]
+        while up is not None:
+            keys.add(up[0])
+            up = up[2]
+        return keys
 
     def _children(self, node: Any) -> int:
         """Element children Readability sees (the stripped ones gone)."""
@@ -425,15 +439,6 @@ def _text_length(text: str) -> int:
     """The text's characters but spaces and line breaks: :func:`nonspace` to a few tabs, at half its cost
     (this runs on whole containers)."""
     return len(text) - text.count(" ") - text.count("\n")
-
-
-def _ancestor_keys(node: Any) -> set[int]:
-    keys = set()
-    node = node.parent
-    while node is not None:
-        keys.add(node.mem_id)
-        node = node.parent
-    return keys
 
 
 def _element_children(node: Any) -> int:
