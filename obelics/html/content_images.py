@@ -92,6 +92,9 @@ AD_WORDS = re.compile(
 CLEANED_TAGS = frozenset({"div", "table", "ul", "form", "fieldset"})
 # Parts of the container that keep their tag; the others become a <div>, cleaned as one.
 UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
+CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
+UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
+TABLE_ID = tag_id("table")
 PROSE_COMMAS = 10
 LINKED_SHARE = 0.2
 NAMED_LINKED_SHARE = 0.5
@@ -141,12 +144,10 @@ NAMES_ONLY, ALWAYS = 1, 2
 _UNLIKELY_NAMES: dict[str, bool] = {}
 
 
-def _unlikely(node: Any) -> int:
-    """Whether Readability strips the element before scoring: 0 no, :data:`ALWAYS` (hidden, or of a
-    menu or dialog role), :data:`NAMES_ONLY` (named as boilerplate: not inside a table)."""
-    attrs = node.attributes
-    if not attrs:
-        return 0
+def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
+    """Whether Readability strips the element (``attrs``: its attributes, not empty) before scoring:
+    0 no, :data:`ALWAYS` (hidden, or of a menu or dialog role), :data:`NAMES_ONLY` (named as
+    boilerplate: not inside a table)."""
     get = attrs.get
     aria = get("aria-hidden")
     if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
@@ -282,8 +283,10 @@ class ContentImages:
             stripped, whole, in_table, up = above
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
-                strip = _unlikely(node)
-                stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, node)
             if parent is not None:
@@ -524,31 +527,30 @@ class Cleaning:
     def removing_block(self, start: Any, top: Any) -> Any | None:
         """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
         that the cleaning removes (None: it stays). Each element is judged once."""
+        outcomes = self.outcomes
+        top_key = top.mem_id
         chain = []
         node = start
         found = None
         while node is not None:
-            found = self.outcomes.get(node.mem_id)
+            key = node.mem_id
+            found = outcomes.get(key)
             if found is not None:
                 break
-            chain.append(node)
-            if node.mem_id == top.mem_id:
+            chain.append((key, node))
+            if key == top_key:
                 break
             node = node.parent
         removing, exempt = found if found is not None else (None, False)
-        top_key = top.mem_id
-        for depth in range(len(chain) - 1, -1, -1):
-            node = chain[depth]
-            tag = node.tag
+        for key, node in reversed(chain):
             if not exempt:
-                if tag == "table" and self.data_table(node):
+                tid = node.tag_id
+                if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
-                elif removing is None and (
-                    tag in CLEANED_TAGS or (node.mem_id == top_key and tag not in UNCHANGED_TAGS)
-                ):
+                elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
                     if self.dropped_block(node, _in_figure(node)):
                         removing = node
-            self.outcomes[node.mem_id] = (removing, exempt)
+            outcomes[key] = (removing, exempt)
         return None if exempt else removing
 
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
