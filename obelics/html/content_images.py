@@ -179,7 +179,7 @@ class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
     def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
-        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, Up]] = {}
+        self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.links = links
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
@@ -255,9 +255,10 @@ class ContentImages:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
         return self._climb(node)[0]
 
-    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, Up]:
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
-        down, each element judged once: ``(stripped, the table cells and sections at or above it, a
+        down, each element judged once: ``(stripped, the table cells and sections at or above it (their
+        ``mem_id``), a
         table or code at or above it, its ancestors nearest first as a linked :data:`Up`, the
         page's root left out)``."""
         seen = self.seen
@@ -288,7 +289,7 @@ class ContentImages:
                     strip = _unlikely(node, attrs)
                     stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
             if tid in WHOLE_TEXT_IDS:
-                whole = (*whole, node)
+                whole = (*whole, key)
             if parent is not None:
                 up = (parent_key, parent, up)
             above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, up)
@@ -306,8 +307,7 @@ class ContentImages:
                 continue
             if block.tag_id in SCORED_BLOCK_IDS:
                 scored.append((up, length, commas))
-            for node in cells:
-                key = node.mem_id
+            for key in cells:
                 entry = whole.get(key)
                 if entry is None:
                     whole[key] = [seen[key][3], length, commas]  # a cell at or above the block: climbed
