@@ -183,3 +183,23 @@ def test_an_image_of_the_text_regions_in_a_block_named_as_boilerplate_goes():
       <div class="shopping-box"><p>{PARAGRAPHS[3]}</p><img src="/img/shop.jpg" alt="Shop"></div>
       <p><img src="/img/wall.jpg" alt="The wall"></p>{paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_container_lengths_summed_from_measured_children_equal_their_whole_text():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages, _text_length
+    from obelics.html.text_blocks import TextBlocks
+
+    html = (
+        "<html><body><div id='outer'>Intro <!-- a comment --> text<div id='mid'><header>Title\n line</header>"
+        f"<div id='inner'>{paragraphs(PARAGRAPHS)}</div><figure><img src='/a.jpg'><figcaption>Quay at dawn"
+        "</figcaption></figure></div><p>A closing line, \t with a tab.</p></div></body></html>"
+    )
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    for selector in ("#inner", "#outer"):  # the innermost first: the outer one is summed
+        node = tree.css_first(selector)
+        assert found.length(node, node.mem_id) == _text_length(node.text())
+    middle = tree.css_first("#mid")
+    assert found.lengths[middle.mem_id] == _text_length(middle.text())  # summed on the way down

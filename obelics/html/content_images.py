@@ -34,8 +34,10 @@ is, not what it holds: Readability keeps it).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
@@ -48,9 +50,11 @@ TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
+LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
 LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
 TOP_CANDIDATES = 5
 MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
+MAX_SUMMED_CHILDREN = 16  # children measured to sum an element's text length, at most
 TOP_ALTERNATIVE_SHARE = 0.75
 MIN_TOP_ALTERNATIVES = 3
 SIBLING_SCORE = 10.0
@@ -88,6 +92,9 @@ AD_WORDS = re.compile(
 CLEANED_TAGS = frozenset({"div", "table", "ul", "form", "fieldset"})
 # Parts of the container that keep their tag; the others become a <div>, cleaned as one.
 UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
+CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
+UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
+TABLE_ID = tag_id("table")
 PROSE_COMMAS = 10
 LINKED_SHARE = 0.2
 NAMED_LINKED_SHARE = 0.5
@@ -103,6 +110,8 @@ MIN_CONTAINER_SHARE = 0.5
 MAX_TWIN_WRAPPERS = 3
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
+# An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
+Up = tuple[int, Any, Any] | None
 
 
 def class_weight(node: Any) -> int:
@@ -135,23 +144,26 @@ NAMES_ONLY, ALWAYS = 1, 2
 _UNLIKELY_NAMES: dict[str, bool] = {}
 
 
-def _unlikely(node: Any) -> int:
-    """Whether Readability strips the element before scoring: 0 no, :data:`ALWAYS` (hidden, or of a
-    menu or dialog role), :data:`NAMES_ONLY` (named as boilerplate: not inside a table)."""
-    attrs = node.attributes
-    if not attrs:
-        return 0
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
-        return 0 if "fallback-image" in (attrs.get("class") or "") else ALWAYS
-    style = attrs.get("style")
+def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
+    """Whether Readability strips the element (``attrs``: its attributes, not empty) before scoring:
+    0 no, :data:`ALWAYS` (hidden, or of a menu or dialog role), :data:`NAMES_ONLY` (named as
+    boilerplate: not inside a table)."""
+    get = attrs.get
+    aria = get("aria-hidden")
+    if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
+        return 0 if "fallback-image" in (get("class") or "") else ALWAYS
+    style = get("style")
     if style:
         style = style.lower().replace(" ", "")
         if "display:none" in style or "visibility:hidden" in style:
             return ALWAYS
-    role = attrs.get("role")
+    role = get("role")
     if role and role.strip().lower() in UNLIKELY_ROLES:
         return ALWAYS
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]
+    name, ident = get("class"), get("id")
+    if not name and not ident:
+        return 0  # (a single space: too short to name anything)
+    names = f"{name or ''} {ident or ''}"[:500]
     if len(names) < 2 or node.tag_id == A_ID:
         return 0
     found = _UNLIKELY_NAMES.get(names)
@@ -167,10 +179,12 @@ class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
     def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
-        self.seen: dict[int, tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]] = {}
+        self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.links = links
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
+        self.lengths: dict[int, int] = {}  # element -> its text length, once measured
+        self.holds_measured: set[int] = set()  # elements holding one measured
 
     def score(self, key: int) -> float | None:
         """A candidate's score scaled by its link density (None: not a candidate), computed on first need."""
@@ -179,17 +193,56 @@ class ContentImages:
             raw = self.raw.get(key)
             if raw is None:
                 return None
-            length = _text_length(self.nodes[key].text())
-            found = self.scaled[key] = raw * (1 - self.links(self.nodes[key]) / length) if length else raw
+            node = self.nodes[key]
+            length = self.length(node, key)
+            found = self.scaled[key] = raw * (1 - self.links(node) / length) if length else raw
         return found
+
+    def length(self, node: Any, key: int) -> int:
+        """A container's :func:`_text_length` (``key``: its ``mem_id``), remembered. An element's text is
+        its children's end to end, so one holding a container already measured sums its children's
+        (when they are few) rather than reading its whole text again."""
+        lengths = self.lengths
+        found = lengths.get(key)
+        if found is not None:
+            return found
+        if key in self.holds_measured:
+            found = self._summed_length(node)
+        if found is None:
+            found = _text_length(node.text())
+        lengths[key] = found
+        known = self.seen.get(key)
+        up = known[3] if known is not None else None
+        holds = self.holds_measured
+        while up is not None and up[0] not in holds:
+            holds.add(up[0])
+            up = up[2]
+        return found
+
+    def _summed_length(self, node: Any) -> int | None:
+        """The element's text length from its children's (None: too many to measure)."""
+        lengths, holds = self.lengths, self.holds_measured
+        total = 0
+        measured = 0
+        child = node.first_child
+        while child is not None:
+            key = child.mem_id
+            part = lengths.get(key)
+            if part is None:
+                measured += 1
+                if measured > MAX_SUMMED_CHILDREN:
+                    return None
+                part = self.length(child, key) if key in holds else _text_length(child.text())
+            total += part
+            child = child.next
+        return total
 
     def ranked(self) -> list[tuple[int, float]]:
         """The :data:`TOP_CANDIDATES` best candidates and their scores, best first. A scaled score is
         at most the raw one, so candidates are scaled in raw order until no raw score can enter
         (or :data:`MAX_SCALED` are)."""
         best: list[tuple[int, float]] = []
-        ordered = sorted(self.raw.items(), key=lambda item: item[1], reverse=True)
-        for key, raw in ordered[:MAX_SCALED]:
+        for key, raw in heapq.nlargest(MAX_SCALED, self.raw.items(), key=itemgetter(1)):  # ties in raw order
             if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
                 break
             score = self.score(key)
@@ -202,72 +255,81 @@ class ContentImages:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
         return self._climb(node)[0]
 
-    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[Any, ...], bool, tuple[Any, ...]]:
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
-        down, each element judged once: ``(stripped, the table cells and sections at or above it, a
-        table or code at or above it, its first SCORE_LEVELS ancestors as (mem_id, element) pairs,
-        the page's root left out)``."""
+        down, each element judged once: ``(stripped, the table cells and sections at or above it (their
+        ``mem_id``), a
+        table or code at or above it, its ancestors nearest first as a linked :data:`Up`, the
+        page's root left out)``."""
         seen = self.seen
-        chain = []
-        known = None
         if key is None:
             key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known
+        chain = []
         while True:
-            known = seen.get(key)
-            if known is not None:
-                break
             chain.append((key, node))
             node = node.parent
             if node is None:
                 break
             key = node.mem_id
-        above = known if known is not None else (False, (), False, ())
-        parent = (key, node) if node is not None and node.tag_id != HTML_ID else None
+            known = seen.get(key)
+            if known is not None:
+                break
+        above = known if known is not None else (False, (), False, None)
+        parent = node if node is not None and node.tag_id != HTML_ID else None
+        parent_key = key
         for key, node in reversed(chain):
-            stripped, whole, in_table, ancestors = above
+            stripped, whole, in_table, up = above
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
-                strip = _unlikely(node)
-                stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
             if tid in WHOLE_TEXT_IDS:
-                whole = (*whole, node)
+                whole = (*whole, key)
             if parent is not None:
-                ancestors = (parent, *ancestors[: SCORE_LEVELS - 1])
-            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, ancestors)
-            parent = (key, node) if tid != HTML_ID else None
+                up = (parent_key, parent, up)
+            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, up)
+            parent, parent_key = (node if tid != HTML_ID else None), key
         return above
 
     def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
         """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
-        scored: list[tuple[tuple[Any, ...], int, int]] = []  # (the block's ancestors, length, commas)
+        scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
-        climb = self._climb
+        climb, seen = self._climb, self.seen
         for block_key, (block, length, _, commas) in blocks.blocks.items():
-            stripped, cells, _, ancestors = climb(block, block_key)
+            stripped, cells, _, up = climb(block, block_key)
             if stripped:
                 continue
             if block.tag_id in SCORED_BLOCK_IDS:
-                scored.append((ancestors, length, commas))
-            for node in cells:
-                key = node.mem_id
+                scored.append((up, length, commas))
+            for key in cells:
                 entry = whole.get(key)
                 if entry is None:
-                    whole[key] = [climb(node, key)[3], length, commas]
+                    whole[key] = [seen[key][3], length, commas]  # a cell at or above the block: climbed
                 else:
                     entry[1] += length
                     entry[2] += commas
-        scored.extend((ancestors, length, commas) for ancestors, length, commas in whole.values())
+        scored.extend((up, length, commas) for up, length, commas in whole.values())
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
-        for ancestors, length, commas in scored:
+        for up, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
             score = 2 + commas + min(length // LENGTH_UNIT, 3)
-            for level, (key, ancestor) in enumerate(ancestors):
-                if key not in scores:
-                    scores[key] = _initial_score(ancestor)
+            for divisor in LEVEL_DIVISORS:
+                if up is None:
+                    break
+                key, ancestor, up = up
+                found = scores.get(key)
+                if found is None:
+                    found = _initial_score(ancestor)
                     nodes[key] = ancestor
-                scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+                scores[key] = found + score / divisor
         return scores, nodes
 
     def top(self) -> Any | None:
@@ -281,7 +343,7 @@ class ContentImages:
         if top.tag_id == BODY_ID:
             return None
         alternatives = [
-            _ancestor_keys(nodes[key]) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
+            self._ancestor_keys(key) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
         ]
         if len(alternatives) >= MIN_TOP_ALTERNATIVES:
             parent = top.parent
@@ -311,6 +373,15 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _ancestor_keys(self, key: int) -> set[int]:
+        """A candidate's ancestors (the page's root left out), from its climb."""
+        keys = set()
+        up = self.seen[key][3]
+        while up is not None:
+            keys.add(up[0])
+            up = up[2]
+        return keys
 
     def _children(self, node: Any) -> int:
         """Element children Readability sees (the stripped ones gone)."""
@@ -371,15 +442,6 @@ def _text_length(text: str) -> int:
     """The text's characters but spaces and line breaks: :func:`nonspace` to a few tabs, at half its cost
     (this runs on whole containers)."""
     return len(text) - text.count(" ") - text.count("\n")
-
-
-def _ancestor_keys(node: Any) -> set[int]:
-    keys = set()
-    node = node.parent
-    while node is not None:
-        keys.add(node.mem_id)
-        node = node.parent
-    return keys
 
 
 def _element_children(node: Any) -> int:
@@ -465,31 +527,30 @@ class Cleaning:
     def removing_block(self, start: Any, top: Any) -> Any | None:
         """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
         that the cleaning removes (None: it stays). Each element is judged once."""
+        outcomes = self.outcomes
+        top_key = top.mem_id
         chain = []
         node = start
         found = None
         while node is not None:
-            found = self.outcomes.get(node.mem_id)
+            key = node.mem_id
+            found = outcomes.get(key)
             if found is not None:
                 break
-            chain.append(node)
-            if node.mem_id == top.mem_id:
+            chain.append((key, node))
+            if key == top_key:
                 break
             node = node.parent
         removing, exempt = found if found is not None else (None, False)
-        top_key = top.mem_id
-        for depth in range(len(chain) - 1, -1, -1):
-            node = chain[depth]
-            tag = node.tag
+        for key, node in reversed(chain):
             if not exempt:
-                if tag == "table" and self.data_table(node):
+                tid = node.tag_id
+                if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
-                elif removing is None and (
-                    tag in CLEANED_TAGS or (node.mem_id == top_key and tag not in UNCHANGED_TAGS)
-                ):
+                elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
                     if self.dropped_block(node, _in_figure(node)):
                         removing = node
-            self.outcomes[node.mem_id] = (removing, exempt)
+            outcomes[key] = (removing, exempt)
         return None if exempt else removing
 
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
@@ -579,9 +640,8 @@ class ChosenImages:
         self.found = found
         self.cleaning = cleaning
         self.regions = regions
-        self.in_container = Inside(regions)
         self.trusted = True
-        self.region_keys = {region.mem_id for region in regions}
+        self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
         self.named = Cleaning(cleaning.links, names_only=True)
 
     def fits(self, group: list[Any]) -> bool:
@@ -598,12 +658,27 @@ class ChosenImages:
     def allows(self, img: Any) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
         and in no block of it that the cleaning removes for its name (a negative class weight)."""
-        if not self.in_container(img) or self.found.stripped(img):
+        region = self._region(img)
+        if region is None or self.found.stripped(img):
             return False
-        region = img.parent
-        while region is not None and region.mem_id not in self.region_keys:
-            region = region.parent
-        return region is None or self.named.removing_block(img.parent, region) is None
+        return region.mem_id == img.mem_id or self.named.removing_block(img.parent, region) is None
+
+    def _region(self, node: Any) -> Any | None:
+        """The container's region that holds an element (itself included; None: outside the
+        container), each ancestor looked at once. The regions are siblings: none holds another."""
+        holders = self.holders
+        chain = []
+        found = None
+        while node is not None:
+            key = node.mem_id
+            if key in holders:
+                found = holders[key]
+                break
+            chain.append(key)
+            node = node.parent
+        for key in chain:
+            holders[key] = found
+        return found
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
