@@ -48,7 +48,7 @@ from obelics.html.content_images import (
     rescue_table_images,
     with_content_images,
 )
-from obelics.html.media import parse_size
+from obelics.html.media import only_element_child, parse_size
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, TextBlocks, nonspace
 
@@ -689,27 +689,9 @@ def _headline_box(node: Any, links: LinkText) -> bool:
     while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
         if _HEADLINE_NAME.search(_names(element)):
             return True
-        element = _only_child(element)
+        element = only_element_child(element)
     bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
     return bold is not None and _text_len(bold) == length
-
-
-def _only_child(node: Any) -> Any | None:
-    """The one element inside a node, or None when it holds several, or text of its own."""
-    found = None
-    child = node.first_child
-    while child is not None:
-        tid = child.tag_id
-        if tid == TEXT_ID:
-            text = child.text_content
-            if text and not text.isspace():
-                return None
-        elif tid != COMMENT_ID:
-            if found is not None:
-                return None
-            found = child
-        child = child.next
-    return found
 
 
 def _opens_with_heading(region: Any) -> bool:

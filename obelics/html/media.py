@@ -431,20 +431,27 @@ def _single_image(node: Any, wrappers: int = MAX_IMAGE_WRAPPERS) -> bool:
         return True
     if wrappers == 0 or tag == "noscript":
         return False
-    only = None
+    only = only_element_child(node)
+    return only is not None and _single_image(only, wrappers - 1)
+
+
+def only_element_child(node: Any) -> Any | None:
+    """The one element inside ``node``, or None when it holds several, none, or text of its own
+    (whitespace and comments aside)."""
+    found = None
     child = node.first_child
     while child is not None:
         tid = child.tag_id
         if tid == _TEXT_NODE:
             text = child.text_content
             if text and not text.isspace():
-                return False
+                return None
         elif tid != _COMMENT_NODE:
-            if only is not None:
-                return False
-            only = child
+            if found is not None:
+                return None
+            found = child
         child = child.next
-    return only is not None and _single_image(only, wrappers - 1)
+    return found
 
 
 def replaced_by_noscript(node: Any, resolve: Resolver) -> bool:
