@@ -139,8 +139,7 @@ def _chosen(html: str, container_id: str):
     from selectolax.lexbor import LexborHTMLParser
 
     from obelics.html.content_images import ChosenImages, Cleaning, choose_content_images
-    from obelics.html.main_content import LinkText
-    from obelics.html.text_blocks import TextBlocks
+    from obelics.html.text_blocks import LinkText, TextBlocks
 
     tree = LexborHTMLParser(html)
     body = tree.body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from obelics.html.extract import extract_document
-from obelics.html.main_content import content_image, keep_image
+from obelics.html.kept_images import content_image, keep_image
 from obelics.html.simplify import END_OF_DOCUMENT
 
 URL = "https://news.example.com/2024/05/river-festival"

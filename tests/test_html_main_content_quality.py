@@ -4,9 +4,9 @@ article missed, boilerplate kept inside the article, content images dropped by t
 from __future__ import annotations
 
 from obelics.html.extract import extract_document
-from obelics.html.main_content import LinkText, plausible
+from obelics.html.plausibility import plausible
 from obelics.html.simplify import parse
-from obelics.html.text_blocks import TextBlocks
+from obelics.html.text_blocks import LinkText, TextBlocks
 
 URL = "https://blog.example.org/2024/06/orchard"
 

@@ -5,17 +5,11 @@ from __future__ import annotations
 import gc
 import sys
 
-from obelics.html.main_content import (
-    LinkText,
-    _classify,
-    _suspects,
-    _text_len,
-    _text_lengths,
-    classify_name,
-    find_article,
-    remove_boilerplate,
-)
+from obelics.html.article import _text_lengths, find_article
+from obelics.html.boilerplate import _suspects, remove_boilerplate
+from obelics.html.names import _classify, classify_name
 from obelics.html.simplify import parse
+from obelics.html.text_blocks import LinkText, text_length
 
 NESTED_PAGE = """<html><body>
 <div id="outer"><!-- a comment holds no text -->
@@ -32,7 +26,7 @@ def test_text_lengths_of_nested_candidates_equal_each_ones_own_text_length():
     tree = parse(NESTED_PAGE)
     nodes = {node.mem_id: node for node in tree.css("div,section,p,body")}
     lengths = _text_lengths(nodes)
-    assert lengths == {key: _text_len(node) for key, node in nodes.items()}
+    assert lengths == {key: text_length(node) for key, node in nodes.items()}
     assert lengths[tree.body.mem_id] > lengths[tree.css_first("#inner").mem_id] > 0
 
 

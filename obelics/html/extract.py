@@ -22,7 +22,8 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from obelics.document import PARAGRAPH_SEP, Document
-from obelics.html import main_content as _main
+from obelics.html.kept_images import keep_image as keep_article_image
+from obelics.html.main_content import main_regions
 from obelics.html.media import (
     Resolver,
     formatted_filename,
@@ -396,10 +397,10 @@ def extract_document(
         items = walk((root,), OBELICS_KINDS, base, url, tree=tree)
     else:
         items = []
-        for group in _main.main_regions(tree):
+        for group in main_regions(tree):
             if items:  # posts of a list page are separate documents, as OBELICS' more-link marks
                 _join(items, [MORE_LINK_MARK])
-            _join(items, walk(group, MAIN_KINDS, base, url, _main.keep_image, tree))
+            _join(items, walk(group, MAIN_KINDS, base, url, keep_article_image, tree))
     if any(isinstance(i, str) and MORE_LINK_MARK in i for i in items):
         items = _end_of_document_markers(items)
     if not items:

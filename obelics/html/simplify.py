@@ -159,6 +159,9 @@ def tag_id(name: str) -> int | None:
 
 TEXT_ID = 2
 COMMENT_ID = 4
+HEADING_SELECTOR = "h1,h2,h3,h4,h5,h6"
+HEADING_TAGS = frozenset(HEADING_SELECTOR.split(","))
+HEADING_IDS = frozenset(tag_id(tag) for tag in HEADING_TAGS)
 HTML_ID: int = tag_id("html")  # type: ignore[assignment]
 BODY_ID: int = tag_id("body")  # type: ignore[assignment]
 DIV_ID: int = tag_id("div")  # type: ignore[assignment]
@@ -174,7 +177,7 @@ def parse(html: str) -> LexborHTMLParser:
         return LexborHTMLParser(html.encode("utf-8", "replace").decode("utf-8"))
 
 
-def _detach(node: Any) -> None:
+def detach(node: Any) -> None:
     # Detach only: the subtree stays in memory until the parser goes, so nodes from an earlier
     # selector result that sit inside it stay valid (a deep decompose would free them).
     node.decompose(recursive=False)
@@ -228,13 +231,13 @@ def scan_page(tree: LexborHTMLParser, rules: bool) -> tuple[list[tuple[str, str,
         if attrs and div.mem_id not in marked and ("class" in attrs or "id" in attrs or "title" in attrs):
             divs.append((div, attrs, attrs.get("class") or ""))
     for node in removals:
-        _detach(node)
+        detach(node)
     for node in more_links:
         node.replace_with(MORE_LINK_MARK)
     special = SPECIAL_DIV_VALUES
     for div, attrs, cls in divs:
         if cls in special or attrs.get("id") in special or attrs.get("title") in special:
-            _detach(div)
+            detach(div)
         elif "date" in cls:
             remove_own_text(div)
     return metas, base_href
@@ -249,7 +252,7 @@ def remove_own_text(node: Any) -> None:
             following = child.next
             tid = child.tag_id
             if tid == TEXT_ID:
-                _detach(child)
+                detach(child)
             elif tid in _UNWRAP_IDS or (tid >= MAX_STANDARD_TAG_ID and child.tag in UNWRAP_TAGS):
                 stack.append(child.first_child)
             child = following
@@ -272,9 +275,8 @@ _IMAGELESS = frozenset(IMAGELESS_TAGS)
 # In the simplified tree (inline tags unwrapped, tables gone) such an element is written as a tag
 # with the same separator that may hold its content, so the output parses back to the tree it was
 # written from: ``<p>a<div>b</div></p>`` parses as ``<p>a</p><div>b</div><p></p>`` (a\n\nb, not a\nb).
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Start tags that close an open <p> in button scope (the kept ones; others are gone by then).
-_P_CLOSERS = _HEADINGS | {
+_P_CLOSERS = HEADING_TAGS | {
     "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt", "figcaption", "figure",
     "hgroup", "main", "ol", "p", "section", "summary", "ul",
 }  # fmt: skip
@@ -282,7 +284,7 @@ _BUTTON_SCOPE = frozenset({"marquee", "caption", "html"})  # a <p> above them is
 # Elements a <dd>/<dt> start tag looks through for an open dd/dt: not special, or address, div, p.
 _DD_TRANSPARENT = frozenset({"address", "div", "p", "legend", "video", "audio"})
 _DD_CLOSERS = frozenset({"dt", "dd"})
-_REWRITTEN_AS = {"p": "blockquote", "dt": "div", "dd": "div", **dict.fromkeys(_HEADINGS, "blockquote")}
+_REWRITTEN_AS = {"p": "blockquote", "dt": "div", "dd": "div", **dict.fromkeys(HEADING_TAGS, "blockquote")}
 assert all(
     SEP_RANK[STRUCTURE_SEPARATORS[new]] == SEP_RANK[STRUCTURE_SEPARATORS[old]] for old, new in _REWRITTEN_AS.items()
 )
@@ -290,8 +292,8 @@ assert all(
 
 def _closed_on_reparse(node: Any, tag: str) -> bool:
     """True when parsing the HTML of ``node`` (a kept p, heading, dt or dd) again would close it early."""
-    if tag in _HEADINGS:  # a heading start tag pops a heading that is the current node
-        return any(child.tag in _HEADINGS for child in node.iter())
+    if tag in HEADING_TAGS:  # a heading start tag pops a heading that is the current node
+        return any(child.tag in HEADING_TAGS for child in node.iter())
     if tag == "p":
         closers, through = _P_CLOSERS, None
     else:
@@ -316,7 +318,7 @@ def _rename(tree: LexborHTMLParser, node: Any, tag: str) -> None:
     renamed = node.prev
     for child in node.iter(include_text=True):
         renamed.insert_child(child)
-    _detach(node)
+    detach(node)
 
 
 def _is_blank_text(node: Any) -> bool:
@@ -346,7 +348,7 @@ def _hoist(tree: LexborHTMLParser, node: Any, images: list[ImageFound]) -> None:
     """Replace ``node`` by its images (plain ``<img>`` elements), its text and structure gone."""
     for found in images:
         node.insert_before(_image_node(tree, found))
-    _detach(node)
+    detach(node)
 
 
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -381,7 +383,7 @@ def simplify_html(html: str, url: str = "") -> str:
                 if tid == TEXT_ID:
                     continue
                 if tid == COMMENT_ID:
-                    _detach(child)
+                    detach(child)
                     continue
                 tag = child.tag
                 if tag == "img" or tag == "picture":
@@ -389,7 +391,7 @@ def simplify_html(html: str, url: str = "") -> str:
                     if found:
                         child.replace_with(_image_node(tree, found))
                     else:
-                        _detach(child)
+                        detach(child)
                 elif tag in UNWRAP_TAGS or tag in _KEEP:
                     stack.append((child, False))
                 elif child.mem_id not in holders or (
@@ -397,7 +399,7 @@ def simplify_html(html: str, url: str = "") -> str:
                     if tag == "noscript"
                     else tag in _IMAGELESS and (tag != "header" or not inside_article(child))
                 ):
-                    _detach(child)
+                    detach(child)
                 else:  # text dropped, images kept (rule 5)
                     _hoist(tree, child, subtree_images(child, _IMAGELESS, resolve, holders, decided))
             continue
@@ -410,10 +412,10 @@ def simplify_html(html: str, url: str = "") -> str:
         if tag == "source":
             parent = node.parent
             if parent is None or parent.tag not in _MEDIA_WITH_SOURCE:
-                _detach(node)
+                detach(node)
             continue
         if tag in _DROPPED_MEDIA or (tag in _MEDIA_WITH_SOURCE and not _media_has_source(node)):
-            _detach(node)
+            detach(node)
             continue
         if tag in ("img", "br"):
             continue
@@ -430,7 +432,7 @@ def simplify_html(html: str, url: str = "") -> str:
                 elements.append(child)
         if not elements and not has_text:
             if node.tag_id != BODY_ID:
-                _detach(node)
+                detach(node)
         elif len(elements) == 1 and not has_text and elements[0].tag == tag and node.tag_id != BODY_ID:
             node.unwrap()
         elif tag in _REWRITTEN_AS and _closed_on_reparse(node, tag):

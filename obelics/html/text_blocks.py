@@ -172,3 +172,43 @@ class TextBlocks:
                     break
                 child = child.next
         return found
+
+
+def text_length(node: Any) -> int:
+    return nonspace(node.text())
+
+
+class LinkText:
+    """Length of the link text under every element, gathered once from the ``<a>`` elements up."""
+
+    def __init__(self, root: Any) -> None:
+        self.lengths: dict[int, int] = {}
+        lengths = self.lengths
+        for link in root.css("a"):
+            n = nonspace(link.text())
+            node = link
+            while n and node is not None:
+                key = node.mem_id
+                lengths[key] = lengths.get(key, 0) + n
+                node = node.parent
+
+    def __call__(self, node: Any) -> int:
+        return self.lengths.get(node.mem_id, 0)
+
+    def density(self, node: Any, text_len: int | None = None) -> float:
+        total = text_length(node) if text_len is None else text_len
+        return self(node) / total if total else 0.0
+
+    def removed(self, node: Any) -> None:
+        """Forget the links of a node about to be removed, in its ancestors' sums."""
+        n = self(node)
+        ancestor = node.parent
+        while n and ancestor is not None:
+            key = ancestor.mem_id
+            self.lengths[key] = self.lengths.get(key, 0) - n
+            ancestor = ancestor.parent
+
+
+# The plausibility check: the chosen region must hold at least this share of the article-like text
+# of the page's densest article-like region (when that region holds enough of it to be an article).
+MIN_ARTICLE_TEXT = 500

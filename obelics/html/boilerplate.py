@@ -1,0 +1,204 @@
+"""Steps 1-2 of main-content mode: remove what is never content, and what is named as boilerplate.
+
+Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
+``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
+the page stays); hidden elements go unless they hold the article. Step 2: elements whose class or
+id names boilerplate (:mod:`obelics.html.names`) go, unless the name is also a content one and
+the boilerplate word a weak one, or the element holds the article, half of the page's
+article-like text, or is a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from obelics.html.kept_images import in_figure
+from obelics.html.labels import is_label
+from obelics.html.names import (
+    HIDING_ATTRIBUTES,
+    NAME_SPLIT,
+    NAME_VERDICTS,
+    SIDEBAR_WORDS,
+    attribute_names,
+    classify_name,
+    is_hidden,
+    names_layout_only,
+    names_of,
+)
+from obelics.html.simplify import HEADING_IDS, detach
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, TextBlocks, text_length
+
+JUNK_TAGS = [
+    "script",
+    "style",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "embed",
+    "video",
+    "audio",
+    "nav",
+    "aside",
+    "menu",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "label",
+    "dialog",
+    "footer",
+]
+# Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
+# so one cheap selector finds every element with a telling attribute and Python decides.
+ATTRIBUTE_SELECTOR = "[class],[id],[hidden],[aria-hidden],[style],[role]"
+PROSE_BLOCK = 200
+
+
+PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
+
+
+# A <noscript> holding an image and at most this much text is an image's fallback.
+NOSCRIPT_IMAGE_TEXT = 80
+
+
+def _strip_junk(tree: LexborHTMLParser) -> None:
+    """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
+    (a page served whole to readers without scripts) is unwrapped instead, and a ``<header>`` that
+    holds it (a page wrapped in one) stays."""
+    body = tree.body
+    body_len = None
+    for noscript in tree.css("noscript"):
+        length = text_length(noscript)
+        if length < MIN_ARTICLE_TEXT:
+            # An image's fallback stays for the walk to judge (a lazy image's plain twin is kept,
+            # an ad's or a tracker's is not); a notice ("enable JavaScript") goes.
+            if length > NOSCRIPT_IMAGE_TEXT or noscript.css_first("img,picture") is None:
+                detach(noscript)
+            continue
+        if body is not None:
+            if body_len is None:
+                body_len = text_length(body)
+            if length >= 0.5 * body_len:
+                noscript.unwrap()
+                continue
+        detach(noscript)
+    tree.strip_tags(JUNK_TAGS)
+    body_len = None
+    for header in tree.css("header"):
+        ancestor = header.parent
+        while ancestor is not None and ancestor.tag not in ("article", "main"):
+            ancestor = ancestor.parent
+        if ancestor is not None:
+            continue
+        length = text_length(header)
+        if length >= MIN_ARTICLE_TEXT and body is not None:
+            if body_len is None:
+                body_len = text_length(body)
+            if length >= 0.5 * body_len:
+                continue  # a "header" that wraps the page
+        detach(header)
+
+
+def remove_boilerplate(
+    tree: LexborHTMLParser, before_removal: Callable[[TextBlocks, list[Any]], None] | None = None
+) -> TextBlocks | None:
+    """Steps 1-2: remove elements that are never content, and those named as boilerplate.
+
+    Returns the text blocks of what is left (None for a page without body). ``before_removal`` is
+    called with the page's text blocks and the named elements to remove, before they go."""
+    _strip_junk(tree)
+    body = tree.body
+    if body is None:
+        return None
+    blocks = TextBlocks(body)  # before the names are judged: what each element holds
+    suspects, protected = _suspects(tree)
+    # Shares are taken of the article-like text, or of all the text on a page with little of it.
+    need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
+    removed: list[Any] = []
+    for node, names in suspects:
+        key = node.mem_id
+        if names is None:
+            # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
+            # article-like text is the article behind a script (a paywall, a tab, "read more").
+            if blocks.total_good < MIN_ARTICLE_TEXT or blocks.good.get(key, 0) < 0.5 * blocks.total_good:
+                removed.append(node)
+            continue
+        hard, _, positive = classify_name(names)
+        if key in protected or (positive and not hard):
+            continue
+        if in_figure(node):
+            continue  # a figure is content whatever its class says ("figure__popup", "share-image")
+        if node.tag_id in HEADING_IDS and is_label(" ".join(node.text().split())):
+            continue  # a "Comments" heading stays for the pruning, which removes it with its section
+        if positive or not hard:
+            # A name is a weak clue against the text: an element that holds most of the page's
+            # text, or of its article-like text, is not a sidebar or a menu whatever a theme
+            # calls it ("one-sidebar-right", "js-social-images content").
+            if need_good is not None:
+                if blocks.good.get(key, 0) >= need_good and not _sidebar_blurb(node, blocks):
+                    continue
+            elif blocks.text_share(node) >= 0.5:
+                continue
+            if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and names_layout_only(names):
+                if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
+                    continue
+        removed.append(node)
+    if before_removal is not None:
+        before_removal(blocks, removed)
+    if removed:
+        blocks.drop_under({node.mem_id for node in removed})
+        for node in reversed(removed):  # innermost first
+            detach(node)
+    return blocks
+
+
+def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set[int]]:
+    """In document order, the hidden elements (with None) and those whose class/id names boilerplate
+    (with those names); and the keys of the elements that hold the article and of their ancestors,
+    which are never removed."""
+    protected: set[int] = set()
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None and holder.mem_id not in protected:
+            protected.add(holder.mem_id)
+            holder = holder.parent
+    suspects: list[tuple[Any, str | None]] = []
+    # Lexbor lists an element once per selector it matches; <html> and <body> are never judged.
+    seen = {tree.root.mem_id, tree.body.mem_id}
+    verdicts = NAME_VERDICTS
+    for node in tree.css(ATTRIBUTE_SELECTOR):
+        key = node.mem_id
+        if key in seen:
+            continue
+        seen.add(key)
+        attrs = node.attributes
+        if not HIDING_ATTRIBUTES.isdisjoint(attrs) and is_hidden(attrs):
+            suspects.append((node, None))
+            continue
+        class_name = attrs.get("class")
+        element_id = attrs.get("id")
+        if class_name or element_id:  # (as attribute_names, inline: this loop sees most elements)
+            names = f"{class_name or ''} {element_id or ''}"[:500]
+            hard, soft, _ = verdicts.get(names) or classify_name(names)
+            if hard or soft:
+                suspects.append((node, names))
+    return suspects, protected
+
+
+def hard_boilerplate(node: Any) -> bool:
+    """Hidden, or named by a hard boilerplate word (ads, sharing, comments): no image in it is content."""
+    attrs = node.attributes
+    return is_hidden(attrs) or classify_name(attribute_names(attrs) or " ")[0]
+
+
+def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
+    """An element named a sidebar whose article-like text is one block: the profile or the site's
+    self-description beside a short post, not a theme's wrapper ("one-sidebar-right") around
+    the paragraphs of an article."""
+    if not any(t in SIDEBAR_WORDS for t in NAME_SPLIT.split(names_of(node).lower())):
+        return False
+    return len(blocks.blocks_under(node)) < 2

@@ -1,0 +1,116 @@
+"""Which images of the article main-content mode keeps, and which make a block worth keeping.
+
+:func:`keep_image` drops only what no reader sees as content (spacers, tracking pixels, bare
+icons, avatars); :func:`content_image` is the stricter test of an image that looks like content.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from obelics.html.media import parse_size
+from obelics.html.simplify import tag_id
+
+IMG_WORDS = frozenset(
+    {
+        "logo", "icon", "favicon", "avatar", "gravatar", "sprite", "spacer", "pixel", "emoji", "emoticon",
+        "smiley", "badge", "button", "btn", "spinner", "loader", "loading", "placeholder", "blank",
+        "transparent", "rating", "star", "social", "share", "feed", "facebook", "twitter", "pinterest",
+        "linkedin", "whatsapp", "instagram", "advert", "ad", "banner", "tracking", "beacon",
+    }
+)  # fmt: skip
+_IMG_SPLIT = re.compile(r"[^a-z]+")
+# Names of images no reader sees (spacers, tracking pixels, web beacons), and of the pictures of
+# people beside a byline or a comment (avatars), which are no part of the article.
+INVISIBLE_IMG_WORDS = frozenset(
+    {"spacer", "pixel", "tracking", "tracker", "beacon", "blank", "transparent", "clear", "avatar", "gravatar"}
+)
+
+
+def _invisible_words(text: str) -> bool:
+    for token in _IMG_SPLIT.split(text.lower()):
+        if token and (token in INVISIBLE_IMG_WORDS or (token[-1] == "s" and token[:-1] in INVISIBLE_IMG_WORDS)):
+            return True
+    return False
+
+
+def _img_words(text: str) -> bool:
+    for token in _IMG_SPLIT.split(text.lower()):
+        if token and (token in IMG_WORDS or (token[-1] == "s" and token[:-1] in IMG_WORDS)):
+            return True
+    return False
+
+
+# Declared sizes that mark decoration: a side of at most SPACER_SIDE pixels (spacers, pixels, rules),
+# or both sides under ICON_SIDE with no alt text (bullets, icons). A small image with an alt text
+# (an inline formula, a symbol) or of a declared content size is content.
+SPACER_SIDE = 10
+ICON_SIDE = 32
+
+
+_FIGURE_IDS = frozenset({tag_id("figure"), tag_id("picture"), tag_id("img")})
+
+
+def in_figure(node: Any) -> bool:
+    """The element is a figure, a picture or an image, or lies within a few levels of a figure."""
+    for _ in range(4):
+        if node is None:
+            return False
+        if node.tag_id in _FIGURE_IDS:
+            return True
+        node = node.parent
+    return False
+
+
+def has_article_image(node: Any) -> bool:
+    for img in node.css("img"):
+        attrs = img.attributes
+        src = attrs.get("src") or attrs.get("data-src") or ""
+        if content_image(attrs, src):
+            return True
+    return False
+
+
+def keep_image(attrs: dict[str, Any], src: str) -> bool:
+    """Step 6: False for tracking pixels, spacers, rules and bare icons; every other image of the
+    article stays.
+
+    The article region is already free of the page's chrome, so an image in it is the article's
+    whatever its name says (logo, icon, badge): a photo, a chart, a formula, an emoticon, a
+    product's picture. What goes: a declared side of at most :data:`SPACER_SIDE` pixels, both
+    sides under :data:`ICON_SIDE` without an alt text (bullets, arrows), or a name (class, id or
+    URL path) that says spacer, pixel, beacon, tracking or avatar.
+    """
+    width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
+    if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
+        return False
+    if width is not None and height is not None and width < ICON_SIDE and height < ICON_SIDE:
+        alt = attrs.get("alt")
+        if not (alt and alt.strip()):
+            return False  # a bullet, an arrow or a flag icon; with an alt text, a formula or a symbol
+    if _invisible_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
+        return False
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    return not _invisible_words(path[path.find("/", 8) :] if "://" in path else path)
+
+
+def content_image(attrs: dict[str, Any], src: str) -> bool:
+    """Whether an image looks like content rather than a logo, icon, avatar, button or pixel.
+
+    A stricter test than :func:`keep_image`, for deciding whether an image makes its block worth
+    keeping against the text clues (a link list with an icon in it is still a link list)."""
+    if (attrs.get("role") or "").lower() == "presentation":
+        return False
+    if _img_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
+        return False
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    if _img_words(path[path.find("/", 8) :] if "://" in path else path):
+        return False
+    width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
+    if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
+        return False
+    if width is not None and height is not None and width < ICON_SIDE and height < ICON_SIDE:
+        alt = attrs.get("alt")
+        return bool(alt and alt.strip())
+    return True

@@ -1,0 +1,163 @@
+"""Boilerplate labels: the short lines that title or mark what is not the article.
+
+"Share this", "Related posts", "Post a comment", "Advertisement", "3 Comments", a blog post's
+"| Permalink |" footer, in English and the languages most common in web crawls after it. A label
+that titles a list of other pages (:data:`SECTION_LABELS`) opens a section that goes with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+BOILERPLATE_LABELS = frozenset(
+    {
+        "advertisement",
+        "advertisements",
+        "sponsored",
+        "share",
+        "share this",
+        "share this:",
+        "share this article",
+        "share on facebook",
+        "share on twitter",
+        "related",
+        "related posts",
+        "related articles",
+        "related stories",
+        "you may also like",
+        "you might also like",
+        "recommended",
+        "read more",
+        "read more:",
+        "continue reading",
+        "comments",
+        "leave a comment",
+        "leave a reply",
+        "loading...",
+        "tags",
+        "tags:",
+        "print",
+        "email",
+        "back to top",
+        "topics",
+        "topics:",
+        "more on this topic",
+        "read also",
+        "see also:",
+        "see also",
+        # section titles of what follows an article: comments and their forms, teasers, ads, the author
+        "post a comment", "add a comment", "add your comment", "write a comment", "leave a comment:",
+        "have your say", "add your view", "reader comments", "readers' comments", "your comments",
+        "join the discussion", "join the conversation", "discussion", "responses", "trackbacks",
+        "trackback pings", "sponsored links", "ads by google", "related links", "related content",
+        "related coverage", "related news", "related posts:", "related articles:", "related stories:",
+        "more news", "latest news", "more stories", "top stories", "also in the news", "most popular",
+        "most read", "most viewed", "don't miss", "editor's picks", "popular posts", "recent posts",
+        "recent comments", "about the author", "about the authors", "story tools", "article tools",
+        "share this story", "share this post", "share this page", "email this article", "e-mail article",
+        "email article", "print article", "print this article", "print this page", "printer friendly",
+        "printer-friendly", "printer friendly page", "printer-friendly version", "print-friendly",
+        "continue reading the main story", "view larger image", "enlarge image", "click to enlarge",
+        "hide caption", "skip to next paragraph", "skip to comments", "view comments", "print version",
+        "email to a friend", "e-mail to a friend", "send to a friend", "pin it", "do you have comments on this story?",
+        "newsletter", "sign up for our newsletter", "subscribe to our newsletter", "up to top", "top of page",
+        "return to top", "back to story", "email-a-friend", "* required fields", "required fields",
+        # the same labels in the languages most common in web crawls after English
+        "werbung", "anzeige", "teilen", "artikel teilen", "kommentare", "themen", "themen:", "mehr zum thema",
+        "schon gelesen?", "auch lesen:", "lesen sie auch", "lesen sie auch:", "weitere artikel",
+        "ähnliche artikel", "verwandte artikel", "das könnte sie auch interessieren",
+        "das könnte sie auch interessieren!", "das könnte sie auch interessieren:",
+        "publicité", "partager", "commentaires", "lire aussi", "à lire aussi", "articles similaires",
+        "sur le même sujet", "publicidad", "compartir", "comentarios", "lee también", "te puede interesar",
+        "artículos relacionados", "noticias relacionadas", "reklama", "udostępnij", "komentarze",
+        "czytaj także", "zobacz także", "czytaj też", "pubblicità", "condividi", "commenti", "leggi anche",
+        "articoli correlati",
+        "über den autor", "über die autorin", "mehr aus dem channel", "themen im artikel", "zum weiterlesen",
+        "weiterlesen", "auch interessant", "quellen ausblenden", "kommentar schreiben", "kommentieren",
+        "à propos de l'auteur", "sobre el autor", "vea también", "lea también", "ver también",
+    }
+)  # fmt: skip
+_LABEL_PREFIXES = (
+    "share this", "tags:", "filed under", "posted in", "related:", "advertisement", "follow us",
+    "was this article", "did you find this", "rate this", "lesen sie auch", "mehr zum thema", "das könnte sie",
+    "war der artikel", "wie bewerten sie", "möchten sie den artikel", "lire aussi", "à lire aussi",
+    "lee también", "artículos relacionados", "czytaj także", "zobacz także", "leggi anche",
+    "your email address will not be published", "your e-mail address will not be published",
+    "comments are closed", "comments are now closed", "comments for this", "there are currently no comments",
+    "there are no comments", "be the first to comment", "you must be logged in to post a comment",
+    "send this article to", "email this story", "e-mail this story", "email this article", "e-mail this article",
+    "subscribe to rss", "click here to print", "auch lesen:", "vea también:", "lea también:",
+    "materiał chroniony prawem", "related posts", "related articles", "related stories", "related topics",
+    "tagged as:", "tagged with:", "this entry was posted", "a version of this article appeared in print",
+    "sign up for our newsletter", "sign up to our newsletter", "sign-up to the newsletter", "sign up to the newsletter",
+    "subscribe to our newsletter", "don't miss a post", 'continue reading "', "continue reading “", "see also:", "read more by",
+    "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
+    "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
+    "to view the full story", "to read this article in full", "for free access to this article",
+    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?",
+)  # fmt: skip
+
+
+def is_label(text: str) -> bool:
+    low = text.lower().strip(" \u00a0|:-\u2022")
+    if low in BOILERPLATE_LABELS:
+        return True
+    if len(low) >= 200:
+        return False
+    # (the first characters rule out most lines before the prefixes and patterns are tried)
+    if low[:_PREFIX_HEAD] in _LABEL_PREFIX_HEADS and low.startswith(_LABEL_PREFIXES):
+        return True
+    if len(low) < 120 and (low[:1].isdigit() or low[:1] in "onrctp") and _COUNTED_SECTION.match(low) is not None:
+        return True
+    return ("permalink" in low or "trackback" in low) and _POST_FOOTER.search(low) is not None
+
+
+_PREFIX_HEAD = min(len(prefix) for prefix in _LABEL_PREFIXES)
+_LABEL_PREFIX_HEADS = frozenset(prefix[:_PREFIX_HEAD] for prefix in _LABEL_PREFIXES)
+
+
+# A blog post's footer line: "Posted by Ann at 04:29 PM | Permalink | Comments (0) | TrackBack (0)".
+_POST_FOOTER = re.compile(r"\|\s*permalink\b|\bpermalink\s*\||\bcomments\s*\(\d+\)\s*\|\s*trackback")
+
+
+# Labels of an advertisement: a block that holds one and an image is an ad banner, image and all.
+AD_LABELS = frozenset(
+    {
+        "advertisement", "advertisements", "advertising", "sponsored", "ad", "ads", "anzeige", "werbung",
+        "publicité", "publicidad", "reklama", "pubblicità",
+    }
+)  # fmt: skip
+
+
+def is_ad_label(text: str) -> bool:
+    return text.lower().strip(" \u00a0|:-\u2022") in AD_LABELS
+
+
+# Headings that open a section of boilerplate: "3 Comments", "12 responses to ...", "One reply".
+_COUNTED_SECTION = re.compile(
+    r"^(?:(\d+|one|no)\s+(comments?|responses?|replies|reply|trackbacks?|pingbacks?)\b"
+    r"|(comments?|responses?|replies|trackbacks?|pingbacks?|reader views)\s*\(\d+\)$)"
+)
+
+
+# Labels that title a list of other pages, an ad or the author's box (not a line of tools, nor
+# comments, which some pages are made of): a paragraph that holds only one of these opens a
+# section as a heading does.
+SECTION_LABELS = frozenset(
+    {
+        "related", "related posts", "related articles", "related stories", "related links", "related content",
+        "related coverage", "related news", "you may also like", "you might also like", "recommended",
+        "more on this topic", "read also", "see also", "more news", "latest news", "more stories", "top stories",
+        "also in the news", "most popular", "most read", "most viewed", "don't miss", "editor's picks",
+        "popular posts", "recent posts", "sponsored links", "ads by google", "about the author",
+        "weitere artikel", "ähnliche artikel", "verwandte artikel", "mehr zum thema", "lesen sie auch",
+        "das könnte sie auch interessieren", "auch interessant", "articles similaires", "sur le même sujet",
+        "lire aussi", "à lire aussi", "artículos relacionados", "noticias relacionadas", "te puede interesar",
+        "articoli correlati", "czytaj także", "zobacz także", "über den autor",
+    }
+)  # fmt: skip
+
+
+def opens_section(label: str) -> bool:
+    low = label.lower().strip(" \u00a0|:-\u2022!?")
+    return low in SECTION_LABELS

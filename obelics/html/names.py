@@ -1,0 +1,140 @@
+"""What an element's class and id names, role and hiding attributes say about it.
+
+A class/id string is split into tokens (anything but letters and digits separates them, a plural
+"s" is allowed): a *hard* boilerplate word (comments, share, related, ads ...) marks boilerplate
+even beside a content word, a *soft* one (sidebar, menu, header, widget ...) only alone, and a
+*positive* one (article, content, entry, post ...) marks content. Verdicts are cached per token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+HIDING_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style"})  # what is_hidden reads
+JUNK_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"}
+)
+
+# Boilerplate words in class/id names, matched against the name's tokens (split on anything but
+# letters and digits, plural "s" allowed): "hard" ones go even beside a content word.
+HARD_WORDS = frozenset(
+    {
+        "comment", "comments", "commentlist", "disqus", "respond", "reply", "replies", "share", "sharing",
+        "sharedaddy", "sharethis", "addthis", "social", "related", "recommend", "recommended", "cookie",
+        "consent", "gdpr", "newsletter", "subscribe", "subscription", "signup", "breadcrumb", "pagination",
+        "pager", "sponsor", "sponsored", "advert", "advertisement", "promo", "popup", "modal", "outbrain",
+        "taboola", "yarpp", "login", "print", "rss", "editsection",
+    }
+)  # fmt: skip
+# Name prefixes that are boilerplate whatever follows ("commentlist", "socialicons", "relatedposts").
+HARD_PREFIXES = ("comment", "share", "social", "related", "cookie", "advert", "sponsor", "newsletter")
+SOFT_WORDS = frozenset(
+    {
+        "sidebar", "widget", "menu", "nav", "navbar", "navigation", "footer", "header", "masthead", "banner",
+        "byline", "meta", "tag", "tags", "taglist", "tagcloud", "author", "toolbar", "skip", "ad", "ads",
+        "adsense", "dfp", "stories", "next", "prev", "previous",
+    }
+)  # fmt: skip
+POSITIVE_PREFIXES = ("article", "content", "entry", "main", "post", "story", "body", "text", "blog", "prose")
+NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+NAME_VERDICTS: dict[str, tuple[bool, bool, bool]] = {}
+
+
+def classify_name(name: str) -> tuple[bool, bool, bool]:
+    """``(hard, soft, positive)``: whether a class/id string names hard or soft boilerplate, or content."""
+    found = NAME_VERDICTS.get(name)
+    if found is None:
+        found = _classify(name)
+        if len(NAME_VERDICTS) > 50_000:  # class names repeat across pages of a site; keep the cache bounded
+            NAME_VERDICTS.clear()
+        NAME_VERDICTS[name] = found
+    return found
+
+
+# A name's verdict is the union of its tokens' verdicts; tokens ("col", "md", "wrapper") repeat across
+# sites far more than whole names do, so each token is judged once.
+_HARD, _SOFT, _POSITIVE = 1, 2, 4
+_VERDICTS = tuple((bool(f & _HARD), bool(f & _SOFT), bool(f & _POSITIVE)) for f in range(8))
+_TOKEN_FLAGS: dict[str, int] = {}
+
+
+def _classify(name: str) -> tuple[bool, bool, bool]:
+    flags = 0
+    known = _TOKEN_FLAGS
+    for token in NAME_SPLIT.split(name.lower()):
+        found = known.get(token)
+        if found is None:
+            found = _token_flags(token)
+            if len(known) > 50_000:  # keep the cache bounded
+                known.clear()
+            known[token] = found
+        flags |= found
+    return _VERDICTS[flags]
+
+
+def _token_flags(token: str) -> int:
+    """One token's verdict: hard or soft boilerplate (hard wins), and content, as bit flags."""
+    if not token:
+        return 0
+    stem = token[:-1] if token.endswith("s") else token
+    flags = 0
+    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
+        flags = _HARD
+    elif token in SOFT_WORDS or stem in SOFT_WORDS:
+        flags = _SOFT
+    if token.startswith(POSITIVE_PREFIXES):
+        flags |= _POSITIVE
+    return flags
+
+
+# Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
+# box of prose: such an element that holds a long article-like block is misnamed (a CMS's
+# "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
+LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
+SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
+
+
+def names_layout_only(name: str) -> bool:
+    """Whether every soft boilerplate word of a class/id string is a layout word."""
+    found = False
+    for token in NAME_SPLIT.split(name.lower()):
+        stem = token[:-1] if token.endswith("s") else token
+        if token in SOFT_WORDS or stem in SOFT_WORDS:
+            if token not in LAYOUT_WORDS and stem not in LAYOUT_WORDS:
+                return False
+            found = True
+    return found
+
+
+def names_of(node: Any) -> str:
+    return attribute_names(node.attributes) or " "
+
+
+def attribute_names(attrs: dict[str, Any]) -> str | None:
+    """An element's class and id, as one string (its first 500 characters); None without either."""
+    class_name = attrs.get("class")
+    element_id = attrs.get("id")
+    if not class_name and not element_id:
+        return None
+    return f"{class_name or ''} {element_id or ''}"[:500]
+
+
+def name_weight(node: Any) -> int:
+    hard, soft, positive = classify_name(names_of(node))
+    return (25 if positive else 0) - (25 if hard or soft else 0)
+
+
+def is_hidden(attrs: dict[str, Any]) -> bool:
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    role = attrs.get("role")
+    if role and role.strip().lower() in JUNK_ROLES:
+        return True
+    style = attrs.get("style")
+    if style:
+        style = style.lower().replace(" ", "")
+        return "display:none" in style or "visibility:hidden" in style
+    return False

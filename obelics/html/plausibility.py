@@ -1,0 +1,244 @@
+"""Step 4 of main-content mode: the plausibility check, the widening and the headline.
+
+A choice holding far less article-like text than the page's densest article-like region is
+replaced by that region, or widened into it; the prose that continues the article around the
+choice joins it (:func:`plausible`); an article region without its headline gets it from just
+above (:func:`with_headline`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from obelics.html.article import is_media_block, lead_of
+from obelics.html.media import only_element_child
+from obelics.html.names import names_of
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, LinkText, TextBlocks, nonspace, text_length
+
+# The headline of an article above its region: a heading, or a short box holding one (a title with
+# its date and byline), before the region or before one of its first ancestors, with only short
+# lines (a date, a byline; passed over) or a standfirst (kept) between.
+HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
+HEADLINE_SELECTOR = "h1,h2,h3"
+HEADLINE_LEVELS = 4
+HEADLINE_BOX_TEXT = 300
+HEADLINE_LINE_TEXT = 200
+HEADLINE_GAP_TEXT = 400
+_HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
+
+
+def _headline_box(node: Any, links: LinkText) -> bool:
+    """Whether an element is a headline: a heading, a short element named as a title or a
+    headline, a short bold line, or a short box holding one of them and few links (not a table of
+    contents)."""
+    if node.tag in HEADLINE_TAGS:
+        return text_length(node) > 0
+    length = text_length(node)
+    if not 0 < length <= HEADLINE_BOX_TEXT or links.density(node, length) > 0.5:
+        return False
+    if node.css_first(HEADLINE_SELECTOR) is not None:
+        return True
+    if length > HEADLINE_LINE_TEXT:
+        return False
+    element = node
+    while element is not None:  # the line, or the element that a wrapper (a table row) holds alone
+        if _HEADLINE_NAME.search(names_of(element)):
+            return True
+        element = only_element_child(element)
+    bold = node if node.tag in ("b", "strong") else node.css_first("b,strong")
+    return bold is not None and text_length(bold) == length
+
+
+def _opens_with_heading(region: Any) -> bool:
+    """Whether the first text of a region is a heading's (h1-h3): the region has its headline."""
+    key = region.mem_id
+    for node in region.traverse(include_text=True):
+        if node.tag_id != TEXT_ID:
+            continue
+        text = node.text_content
+        if not text or text.isspace():
+            continue
+        while node is not None:
+            if node.tag in HEADLINE_TAGS:
+                return True
+            if node.mem_id == key:
+                return False
+            node = node.parent
+        return False
+    return False
+
+
+def with_headline(group: list[Any], links: LinkText) -> list[Any]:
+    """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
+    most) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
+    open with a heading; link-dense lines between (a share bar) are passed over."""
+    for region in group:
+        if region.tag == "h1" or region.css_first("h1") is not None:
+            return group
+    if _opens_with_heading(group[0]):
+        return group
+    node = group[0]
+    between: list[Any] = []
+    gap = 0
+    for _ in range(HEADLINE_LEVELS):
+        level: list[Any] = []
+        sibling = node.prev
+        while sibling is not None:
+            tid = sibling.tag_id
+            if tid == TEXT_ID:
+                text = sibling.text_content
+                gap += nonspace(text) if text else 0
+            elif tid != COMMENT_ID:
+                if _headline_box(sibling, links):
+                    return [sibling, *level[::-1], *between, *group]
+                length = text_length(sibling)
+                gap += length
+                if length >= GOOD_BLOCK_LENGTH and links.density(sibling, length) <= 0.5:
+                    level.append(sibling)
+            if gap > HEADLINE_GAP_TEXT:
+                return group
+            sibling = sibling.prev
+        between = [*level[::-1], *between]
+        node = node.parent
+        if node is None or node.tag_id in (HTML_ID, BODY_ID):
+            break
+    return group
+
+
+MIN_REGION_SHARE = 0.5
+# The least article-like text of a region that replaces a choice holding none, or grows a fragment
+# of itself, on a short page (a news brief of a few sentences, a home page's welcome text).
+MIN_SHORT_ARTICLE_TEXT = 2 * GOOD_BLOCK_LENGTH
+# Widening (the choice lies inside the densest region) adds what surrounds an article that was
+# found, so it needs a weaker choice than replacing one that is elsewhere.
+MIN_INNER_REGION_SHARE = 1 / 3
+# A choice (not an <article>) that holds the densest region and this many times its text narrows to it.
+NARROW_TEXT_RATIO = 2
+# Levels above the densest region (or a choice holding it) where the prose around a choice still joins it.
+SPLIT_LEVELS = 2
+
+
+def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
+    """The chosen regions, or the page's densest article-like region when they are implausible.
+
+    Scoring can pick a sign-in box, a teaser list or a site blurb over an article whose paragraphs
+    it undervalues; the densest region (the deepest element holding most of the page's long,
+    link-poor text blocks) then holds far more article-like text than the choice. It replaces the
+    choice, or widens it when the choice lies inside it, with the headline right before it.
+    A plausible single choice inside that region is widened too: the prose beside it (an article
+    cell next to a richer teaser table) is part of the same region; and up to ``SPLIT_LEVELS``
+    above the region (or above a choice that holds it), the prose before it joins (an article's
+    first paragraphs beside a longer nested box: a quoted press release, a "show full text" block;
+    a summary row above a review's cell), and so does prose of several paragraphs after it (the
+    article's second part in the next table row, a timeline box below a news story). A choice
+    that holds the region and more than ``NARROW_TEXT_RATIO`` times its text (besides an
+    ``<article>``, the author's own bounds) narrows to the region, widened within the choice.
+    """
+    dense = blocks.densest_region()
+    if dense is None:
+        return groups
+    dense_good = blocks.good.get(dense.mem_id, 0)
+    regions = [region for group in groups for region in group]
+    chosen = blocks.good_in(regions)
+    if dense_good < MIN_SHORT_ARTICLE_TEXT:
+        return groups
+    inside = all(_inside(region, dense) for region in regions)
+    if dense_good < MIN_ARTICLE_TEXT:
+        # A short page (a news brief, a home page's welcome text): the region replaces a choice
+        # with no article-like text at all (a footer line); a fragment of it (an event box, a
+        # one-sentence post) grows by the prose around it, not into the sidebar the region may hold.
+        if chosen == 0:
+            return [[*lead_of(dense, links), dense]]
+        if inside and chosen < MIN_INNER_REGION_SHARE * dense_good and len(groups) == 1:
+            return [_widen(regions, dense, blocks, links)]
+        return groups
+    if chosen >= MIN_REGION_SHARE * dense_good:
+        if len(groups) != 1:
+            return groups
+        if inside:
+            anchor = dense
+        elif len(regions) == 1 and _inside(dense, regions[0]):
+            if regions[0].tag != "article" and text_length(regions[0]) > NARROW_TEXT_RATIO * text_length(dense):
+                # a box holding more other text than the article (a photo strip's credits, a
+                # blogroll): the region, with the prose and the image blocks around it in the box
+                return [_widen([dense], dense, blocks, links, regions[0], media=True)]
+            anchor = regions[0]  # the choice holds the region: what lies around the choice
+        else:
+            return groups
+        top = anchor
+        for _ in range(SPLIT_LEVELS):
+            parent = top.parent
+            if parent is None or parent.tag_id in (HTML_ID, BODY_ID):
+                break
+            top = parent
+        if chosen < dense_good or top is not anchor:
+            return [_widen(regions, anchor, blocks, links, top)]
+        return groups
+    if chosen >= MIN_INNER_REGION_SHARE * dense_good and inside:
+        # a weak choice inside the region: the prose around it joins, not the whole region
+        return [_widen(regions, dense, blocks, links)] if len(groups) == 1 else groups
+    return [[*lead_of(dense, links), dense]]
+
+
+def _is_prose(node: Any, blocks: TextBlocks, links: LinkText) -> bool:
+    """Mostly article-like text, few links: more of the article, not a teaser list or a menu."""
+    good = blocks.good.get(node.mem_id, 0)
+    if not good:
+        return False
+    text_len = text_length(node)
+    return good >= 0.6 * text_len and links.density(node, text_len) < 0.2
+
+
+def _widen(
+    regions: list[Any], dense: Any, blocks: TextBlocks, links: LinkText, top: Any = None, media: bool = False
+) -> list[Any]:
+    """The regions with the prose around them: climbing from the regions to the densest region,
+    the siblings at each level that are prose (:func:`_is_prose`) join, in document order; from
+    there up to ``top``, the prose before them that holds no image, and the prose after them that
+    holds at least two article-like blocks (the rest of the article, not a copyright line); with
+    ``media``, the image blocks beside them too (:func:`is_media_block`)."""
+    out = list(regions)
+    low, high = regions[0], regions[-1]
+    dense_key = dense.mem_id
+    top_key = dense_key if top is None else top.mem_id
+    above = False  # past the densest region, stricter: an article's first part, or its second one
+    while low.mem_id != top_key:
+        if low.mem_id == dense_key:
+            above = True
+        parent = low.parent
+        if parent is None or high.parent is None or high.parent.mem_id != parent.mem_id:
+            break
+        before: list[Any] = []
+        sibling = low.prev
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+                if _is_prose(sibling, blocks, links):
+                    if not above or sibling.css_first("img") is None:  # text, not a gallery
+                        before.append(sibling)
+                elif media and is_media_block(sibling, links):
+                    before.append(sibling)
+            sibling = sibling.prev
+        after: list[Any] = []
+        sibling = high.next
+        while sibling is not None:
+            if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+                if _is_prose(sibling, blocks, links):
+                    if not above or len(blocks.blocks_under(sibling)) >= 2:
+                        after.append(sibling)
+                elif media and is_media_block(sibling, links):
+                    after.append(sibling)
+            sibling = sibling.next
+        out = [*before[::-1], *out, *after]
+        low = high = parent
+    return out
+
+
+def _inside(node: Any, container: Any) -> bool:
+    key = container.mem_id
+    while node is not None:
+        if node.mem_id == key:
+            return True
+        node = node.parent
+    return False

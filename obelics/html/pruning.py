@@ -1,0 +1,238 @@
+"""Steps 5-6 of main-content mode: prune the boilerplate inside the article region.
+
+Blocks dense in links (related lists, tag clouds), short link-only blocks, rows of links, small
+forms, the author's box and boilerplate labels go, a boilerplate heading (or a paragraph that
+titles teasers) with its section (:func:`prune`); the images of a link-dense block go while its
+text stays to the text rules (:func:`drop_linked_block_images`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from obelics.html.article import is_gallery
+from obelics.html.kept_images import has_article_image, in_figure
+from obelics.html.labels import is_ad_label, is_label, opens_section
+from obelics.html.names import NAME_SPLIT, name_weight, names_of
+from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
+
+PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+
+
+def prune(region: Any, links: LinkText) -> None:
+    """Step 5: remove boilerplate labels (a heading or a title paragraph with its section), rows of
+    links and the author's box first; then link-dense blocks, short link-only blocks, small forms
+    and label blocks (an ad label with its banner), innermost first."""
+    region_key = region.mem_id
+    gone: set[int] = set()  # what went with the section of a heading before it
+    for node in region.css("p," + HEADING_SELECTOR):
+        if node.mem_id in gone or node.mem_id == region_key:
+            continue  # (a region's siblings are no section of it; the choice judged the region itself)
+        text = node.text()
+        label = " ".join(text.split()) if len(text) < 250 else ""
+        if label and is_label(label):
+            opens = node.tag != "p" or opens_section(label)
+        elif node.tag == "p" and (
+            (label and _link_row(node, nonspace(text), links))
+            or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
+        ):
+            opens = False
+        else:
+            continue
+        if node.css_first("table") is not None:
+            continue  # a paragraph that holds a table is an old page's layout cell, not a line of text
+        if opens:
+            gone.update(_remove_section(node, links))
+        links.removed(node)
+        detach(node)
+    for node in reversed(region.css(PRUNE_SELECTOR)):
+        if node.mem_id == region_key:
+            continue
+        text = node.text()
+        text_len = nonspace(text)
+        if text_len == 0:
+            continue  # yields nothing but the images it may hold
+        density = links(node) / text_len
+        if _author_box(node, text_len):
+            remove = True  # the box about the author: a bio, a photo, links to profiles
+        elif node.tag == "form" and text_len < FORM_TEXT:
+            remove = True  # a comment, search or sign-up form: what is left of it is its labels
+        elif density <= 0.25:
+            label = " ".join(text.split()) if text_len < 170 else ""  # (a long text is no label)
+            remove = text_len < 170 and is_label(label) and (is_ad_label(label) or not has_article_image(node))
+        elif density > 0.8:
+            remove = not is_gallery(node)  # a lightbox gallery's captions link to its images
+        elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
+            remove = not has_article_image(node) and not _annotated_links(node, links)
+        else:
+            remove = False
+        if remove:
+            if text_len < 60 and node.tag in ("div", "section", "center") and opens_section(" ".join(text.split())):
+                _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
+            links.removed(node)
+            detach(node)
+
+
+# Names of the box about a post's author, and the text it holds: more than a byline ("By Ann Berg,
+# staff writer"), less than an article (an "about" page's biography).
+AUTHOR_WORDS = frozenset({"bio", "bios", "biography", "authorbio", "authorbox", "authorinfo", "aboutauthor"})
+AUTHOR_BOX_TEXT = (80, 600)
+
+
+# "author-box", "authorInfo", "article-author", "about-the-author"; not a post named after its author
+# ("entry_author_ann-berg").
+_AUTHOR_BOX_NAME = re.compile(
+    r"(?:^|[-_])(?:author[-_]?(?:box|info|bio|profile|details|description)|(?:about|article|post|entry)[-_](?:the[-_])?author)$"
+)
+
+
+def _author_box(node: Any, text_len: int) -> bool:
+    if not AUTHOR_BOX_TEXT[0] <= text_len < AUTHOR_BOX_TEXT[1]:
+        return False
+    attrs = node.attributes
+    if not ("class" in attrs or "id" in attrs):
+        return False
+    return _names_author(node)
+
+
+def _names_author(node: Any) -> bool:
+    names = names_of(node).lower()
+    if any(t in AUTHOR_WORDS for t in NAME_SPLIT.split(names)):
+        return True
+    return any(_AUTHOR_BOX_NAME.search(name) is not None for name in names.split())
+
+
+# A form holding less text than this is a comment, search or newsletter form, not a page wrapped in
+# one (ASP.NET wraps the whole page in a form).
+FORM_TEXT = 500
+# A paragraph of at least LINK_ROW_LINKS links that are most of its short text is a row of links
+# ("E-mail | Print | Share on Facebook", "Source: Reuters | AP"), not a sentence.
+LINK_ROW_LINKS = 2
+LINK_ROW_TEXT = 200
+LINK_ROW_DENSITY = 0.8
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _link_row(node: Any, text_len: int, links: LinkText) -> bool:
+    if not text_len or text_len >= LINK_ROW_TEXT or links(node) <= LINK_ROW_DENSITY * text_len:
+        return False
+    if len(node.css("a")) < LINK_ROW_LINKS or has_article_image(node):
+        return False
+    # Between the links only separators ("|", "•", ","): a sentence whose words are mostly links (an
+    # encyclopedia's first line) has words of its own between them. Text before the first link is
+    # the row's title ("Tags:", "Share:").
+    seen_link = False
+    for text_node in node.traverse(include_text=True):
+        if text_node.tag_id != TEXT_ID:
+            continue
+        ancestor, linked = text_node.parent, False
+        while ancestor is not None and ancestor.mem_id != node.mem_id:
+            if ancestor.tag == "a":
+                linked = True
+                break
+            ancestor = ancestor.parent
+        if linked:
+            seen_link = True
+        elif seen_link and _WORD.search(text_node.text_content or "") is not None:
+            return False
+    return True
+
+
+ANNOTATED_LINK_TEXT = 60
+ANNOTATED_NOTE_TEXT = 10
+
+
+def _annotated_links(node: Any, links: LinkText) -> bool:
+    """A list whose every item is a long, sentence-like link followed by a note of its own (a
+    deal and its old price, a reference and its comment): content, not a menu or a teaser list."""
+    if node.tag not in ("ul", "ol"):
+        return False
+    items = [child for child in node.iter() if child.tag == "li"]
+    if not items:
+        return False
+    for item in items:
+        item_len = text_length(item)
+        linked = links(item)
+        if linked < ANNOTATED_LINK_TEXT or item_len - linked < ANNOTATED_NOTE_TEXT:
+            return False
+    return True
+
+
+def _remove_section(heading: Any, links: LinkText) -> list[int]:
+    """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
+    after it up to the next heading of the same or a higher level, or up to a paragraph of prose
+    right after a link list (a "read also" box set inside an article, whose text resumes after it).
+    Returns the keys of the paragraphs and headings removed with it."""
+    level = heading.tag if heading.tag in HEADING_TAGS else "h7"  # a paragraph's section ends at any heading
+    sibling = heading.next
+    after_list = False
+    removed: list[int] = []
+    while sibling is not None:
+        following = sibling.next
+        tag = sibling.tag
+        if tag in HEADING_TAGS and tag <= level:
+            break
+        if sibling.tag_id not in (TEXT_ID, COMMENT_ID):
+            text_len = text_length(sibling)
+            linked = links(sibling)
+            if after_list and tag == "p" and text_len >= GOOD_BLOCK_LENGTH and linked <= 0.25 * text_len:
+                break
+            after_list = linked > 0.5 * text_len or (text_len == 0 and sibling.css_first("img") is not None)
+            removed.append(sibling.mem_id)
+            removed.extend(node.mem_id for node in sibling.css("p," + HEADING_SELECTOR))
+            links.removed(sibling)
+            detach(sibling)
+        sibling = following
+    return removed
+
+
+# Blocks whose images go when the block is dense in links (readability's conditional cleaning).
+LINKED_BLOCK_TAGS = frozenset({"div", "section", "table", "form"})
+LINKED_BLOCK_DENSITY = 0.2
+LINKED_BLOCK_COMMAS = 10
+DATA_TABLE_ROWS = 10
+
+
+def _data_table(node: Any) -> bool:
+    """A table of data (an infobox, a spec sheet), not of layout: it has a caption, header cells or
+    many rows."""
+    if node.tag != "table":
+        return False
+    return node.css_first("caption,th,thead,colgroup,tfoot") is not None or len(node.css("tr")) >= DATA_TABLE_ROWS
+
+
+def drop_linked_block_images(region: Any, links: LinkText) -> None:
+    """Step 6's link blocks: inside the article, the images of a block that is more than a fifth
+    link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
+    text stays to the text rules. A block of prose (ten commas or more), one named as content only,
+    a figure's, a data table's (an infobox), a lightbox gallery (:func:`is_gallery`) and a list
+    keep theirs. Each block is judged once, from the images up."""
+    region_key = region.mem_id
+    verdicts: dict[int, bool] = {}
+    for img in region.css("img"):
+        node = img.parent
+        while node is not None and node.mem_id != region_key:
+            if node.tag in LINKED_BLOCK_TAGS:
+                key = node.mem_id
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = verdicts[key] = _linked_block(node, links)
+                if verdict:
+                    detach(img)
+                    break
+            node = node.parent
+
+
+def _linked_block(node: Any, links: LinkText) -> bool:
+    link_len = links(node)
+    if not link_len:
+        return False
+    text = node.text()
+    text_len = nonspace(text)
+    if not text_len or link_len <= LINKED_BLOCK_DENSITY * text_len or text.count(",") >= LINKED_BLOCK_COMMAS:
+        return False
+    return not (name_weight(node) > 0 or in_figure(node) or _data_table(node) or is_gallery(node))
