@@ -370,6 +370,34 @@ def test_a_box_title_in_a_div_takes_its_teasers():
     assert "Related" not in text and "The mill reopens" not in text and "ten years of repairs" not in text
 
 
+def test_a_legal_notice_goes_and_an_article_that_mentions_copyright_stays():
+    # A site's copyright, reprint or disclaimer notice inside the article's container goes, a
+    # paragraph or a div; a story that ends with its agency's copyright line, and a paragraph about
+    # copyright, stay.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    story = (
+        f"{PARAGRAPHS[0]} {PARAGRAPHS[1]} The court held that the sharing service encouraged copyright"
+        " infringement by its users. Copyright 2008 by Valley Press"
+    )
+    trademarks = " ".join(
+        f"The Orchard Trail name {i} and logo are trademarks of the Orchard Trust." for i in range(12)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}<p>{story}</p>
+      <p>This copy is for your personal, non-commercial use only. Order reprints of this article.</p>
+      <div>Copyright 2024 Valley Media, Inc. All Rights Reserved. This material may not be published,
+      broadcast, rewritten or redistributed.</div>
+      <p>By showing these walks, the site shall not be deemed to endorse them or the facts therein.
+      &copy;1999-2024 Valley Media, Inc. All Rights Reserved. Terms of Use</p>
+      <div>{trademarks} All marks depicted herein may not be reproduced without the prior written consent
+      of the Orchard Trust. &copy; Orchard Trust 2024. All Rights Reserved.</div></div></body></html>"""
+    text = main_text(html)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "encouraged copyright infringement" in text and "Copyright 2008 by Valley Press" in text
+    assert "personal, non-commercial" not in text and "Valley Media" not in text
+    assert "trademarks of the Orchard Trust" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from obelics.html.text_blocks import nonspace
+
 BOILERPLATE_LABELS = frozenset(
     {
         "advertisement",
@@ -161,3 +163,47 @@ SECTION_LABELS = frozenset(
 def opens_section(label: str) -> bool:
     low = label.lower().strip(" \u00a0|:-\u2022!?")
     return low in SECTION_LABELS
+
+
+# A site's legal notice: a copyright line, a reprint or trademark notice, a disclaimer ("© 2012 Dow
+# Jones & Company, Inc. All Rights Reserved", "This material may not be published, broadcast,
+# rewritten or redistributed", "Opinions expressed ... do not necessarily reflect those of ...").
+# A block of at most LEGAL_NOTICE_TEXT characters is one when it says so in its first sentence or
+# twice (not a short news story that ends with its agency's copyright line), a longer one (a site's
+# list of its trademarks and their terms of use) when it says so LEGAL_NOTICE_MENTIONS times; an
+# article's paragraph that mentions copyright says so once or twice, and at length.
+_LEGAL_NOTICE = re.compile(
+    r"all rights reserved|(?:©|\(c\)|copyright)\s*(?:\(c\)\s*|©\s*)?(?:\d{4}|mm)"
+    r"|may not be (?:re)?(?:published|produced|distributed)|no material may be reproduced"
+    r"|for your personal,? non-?commercial use|(?:expressly |strictly )?prohibited without"
+    r"|without (?:the )?(?:prior |express )*written (?:consent|permission)"
+    r"|(?:do|does) not necessarily (?:reflect|represent)|not responsible for the content"
+)  # (matched against the lowered text)
+# Words of which the pattern needs one.
+_LEGAL_NOTICE_KEYS = ("©", "(c)", "copyright", "reserved", "may not", "no material", "commercial", "prohibited",
+                      "written", "necessarily", "not responsible")  # fmt: skip
+LEGAL_NOTICE_TEXT = 600
+LEGAL_NOTICE_LEAD = 150
+LEGAL_NOTICE_MENTIONS = 3
+LEGAL_NOTICE_MAX_TEXT = 2000
+# A notice is one of the last LEGAL_NOTICE_TAIL paragraphs or blocks of the article's region.
+LEGAL_NOTICE_TAIL = 5
+
+
+def is_legal_notice(text: str) -> bool:
+    """Whether a block's text is a legal notice."""
+    if len(text) > 3 * LEGAL_NOTICE_MAX_TEXT:
+        return False
+    low = text.lower()
+    if not any(key in low for key in _LEGAL_NOTICE_KEYS):  # (the pattern is slow on text without them)
+        return False
+    first = _LEGAL_NOTICE.search(low)
+    if first is None:
+        return False
+    text_len = nonspace(text)
+    if text_len > LEGAL_NOTICE_MAX_TEXT:
+        return False
+    if text_len <= LEGAL_NOTICE_TEXT and first.start() < LEGAL_NOTICE_LEAD:
+        return True
+    mentions = len(_LEGAL_NOTICE.findall(low))
+    return mentions >= (2 if text_len <= LEGAL_NOTICE_TEXT else LEGAL_NOTICE_MENTIONS)

@@ -13,7 +13,14 @@ from typing import Any
 
 from obelics.html.article import is_gallery
 from obelics.html.kept_images import has_article_image, in_figure
-from obelics.html.labels import is_ad_label, is_label, opens_section
+from obelics.html.labels import (
+    LEGAL_NOTICE_MAX_TEXT,
+    LEGAL_NOTICE_TAIL,
+    is_ad_label,
+    is_label,
+    is_legal_notice,
+    opens_section,
+)
 from obelics.html.names import NAME_SPLIT, name_weight, names_of
 from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
@@ -27,7 +34,9 @@ def prune(region: Any, links: LinkText) -> None:
     and label blocks (an ad label with its banner), innermost first."""
     region_key = region.mem_id
     gone: set[int] = set()  # what went with the section of a heading before it
-    for node in region.css("p," + HEADING_SELECTOR):
+    lines = region.css("p," + HEADING_SELECTOR)
+    notices_from = len(lines) - LEGAL_NOTICE_TAIL  # (a site's legal notice closes the article)
+    for index, node in enumerate(lines):
         if node.mem_id in gone or node.mem_id == region_key:
             continue  # (a region's siblings are no section of it; the choice judged the region itself)
         text = node.text()
@@ -36,6 +45,7 @@ def prune(region: Any, links: LinkText) -> None:
             opens = node.tag != "p" or opens_section(label)
         elif node.tag == "p" and (
             (label and _link_row(node, nonspace(text), links))
+            or (index >= notices_from and is_legal_notice(text) and not has_article_image(node))
             or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
         ):
             opens = False
@@ -47,7 +57,7 @@ def prune(region: Any, links: LinkText) -> None:
             gone.update(_remove_section(node, links))
         links.removed(node)
         detach(node)
-    for node in reversed(region.css(PRUNE_SELECTOR)):
+    for index, node in enumerate(reversed(region.css(PRUNE_SELECTOR))):
         if node.mem_id == region_key:
             continue
         text = node.text()
@@ -62,6 +72,8 @@ def prune(region: Any, links: LinkText) -> None:
         elif density <= 0.25:
             label = " ".join(text.split()) if text_len < 170 else ""  # (a long text is no label)
             remove = text_len < 170 and is_label(label) and (is_ad_label(label) or not has_article_image(node))
+            if not remove and index < LEGAL_NOTICE_TAIL and text_len <= LEGAL_NOTICE_MAX_TEXT and is_legal_notice(text):
+                remove = not has_article_image(node)  # a site's copyright, reprint or disclaimer notice
         elif density > 0.8:
             remove = not is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
