@@ -356,3 +356,30 @@ def test_a_choice_holding_more_other_text_than_article_narrows_to_the_article():
     assert "week in the field" not in text
     doc = extract_document(html, URL, mode="main-content")
     assert doc is not None and any("orchard.jpg" in (image or "") for image in doc.images)  # the photo beside it stays
+
+
+def test_an_article_inside_a_wrapper_named_for_its_share_buttons_is_kept():
+    # A theme wraps the post body in its sticky share bar's box ("socialicons-sticky"): a name that
+    # says sharing is a hard clue, but not against the element that holds half of the page's
+    # article-like text; the share box itself still goes, and so do comments, even when they hold
+    # more text than the article.
+    def page(n_comments: int) -> str:
+        comments = (
+            "<dl>"
+            + "".join(
+                f"<dt>{i}. Reader {i}, June 2</dt><dd>Reader {i} wrote: {ARTICLE[:180]}, and, yes, I agree.</dd>"
+                for i in range(n_comments)
+            )
+            + "</dl>"
+        )
+        return f"""<html><body><div class="post">
+          <h1 class="entry-title">The orchard</h1><div class="contentwrap"><div id="socialicons-sticky">
+          <div class="entry-content"><p>{ARTICLE}</p><p>{ARTICLE[:200]}</p></div>
+          <div class="share-buttons"><p>Share this on Facebook or by e-mail with a friend.</p></div></div></div>
+          <div id="comments">{comments}</div></div></body></html>"""
+
+    text = main_text(page(2))
+    assert ARTICLE in text
+    assert "Share this on Facebook" not in text
+    assert "Reader 1 wrote" not in text
+    assert "Reader 5 wrote" not in main_text(page(8))

@@ -25,6 +25,7 @@ from obelics.html.names import (
     attribute_names,
     classify_name,
     is_hidden,
+    names_comments,
     names_layout_only,
     names_of,
 )
@@ -147,6 +148,11 @@ def remove_boilerplate(
             if not hard and blocks.good.get(key, 0) >= PROSE_BLOCK and names_layout_only(names):
                 if any(e[1] >= PROSE_BLOCK for e in blocks.blocks_under(node)):
                     continue
+        elif need_good is not None and blocks.good.get(key, 0) >= need_good and not names_comments(names):
+            # Even a hard word loses against half of the page's article-like text: the element wraps
+            # the article (a sticky share bar's box around the post, "socialicons-sticky"). Not so
+            # for comments, which can hold more text than a short post.
+            continue
         removed.append(node)
     if before_removal is not None:
         before_removal(blocks, removed)

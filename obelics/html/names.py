@@ -97,6 +97,18 @@ LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar
 SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
 
 
+# Hard words that name comments: a page's comments can hold more text than its article.
+COMMENT_WORDS = frozenset({"comment", "comments", "commentlist", "disqus", "respond", "reply", "replies"})
+
+
+def names_comments(name: str) -> bool:
+    """Whether a class/id string names comments ("comments", "comment-list", "disqus_thread")."""
+    for token in NAME_SPLIT.split(name.lower()):
+        if token in COMMENT_WORDS or token.startswith("comment") or token.startswith("disqus"):
+            return True
+    return False
+
+
 def names_layout_only(name: str) -> bool:
     """Whether every soft boilerplate word of a class/id string is a layout word."""
     found = False
