@@ -444,3 +444,14 @@ def test_a_lightbox_gallery_beside_the_article_is_kept():
       <ul class="list-unstyled col-4">{gallery}</ul>
       <ul class="col-4"><li><a href="/other"><img src="/img/other.jpg"></a></li></ul></div></body></html>"""
     assert main_images(html) == [f"https://blog.example.org/files/styles/thumb/orchard-{i}.jpg" for i in range(1, 4)]
+
+
+def test_main_content_text_is_in_composed_unicode_form():
+    # A page written with combining accents ("e" + U+0301) gives the same words as one written with
+    # composed letters ("é"): the text is NFC.
+    decomposed = "Le cafe\u0301 du village a rouvert, et la fe\u0302te d'e\u0301te\u0301 aura lieu sur la place."
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"<html><body><div class='story'><h1>The orchard</h1>{body}<p>{decomposed}</p></div></body></html>"
+    text = main_text(html)
+    assert "Le café du village a rouvert, et la fête d'été aura lieu sur la place." in text
+    assert "\u0301" not in text

@@ -16,6 +16,7 @@ Whitespace runs become one space. An image ends the text before it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -370,6 +371,12 @@ def _join(items: list[str | dict[str, Any]], more: list[str | dict[str, Any]]) -
         items.extend(more)
 
 
+def _composed(text: str) -> str:
+    """Text in composed Unicode form (NFC): one "é", not "e" and a combining accent, as most text
+    (and a reader's copy of it) is written; the same word then has the same code points."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def extract_document(
     html: str,
     url: str,
@@ -401,6 +408,7 @@ def extract_document(
             if items:  # posts of a list page are separate documents, as OBELICS' more-link marks
                 _join(items, [MORE_LINK_MARK])
             _join(items, walk(group, MAIN_KINDS, base, url, keep_article_image, tree))
+        items = [_composed(i) if isinstance(i, str) else i for i in items]
     if any(isinstance(i, str) and MORE_LINK_MARK in i for i in items):
         items = _end_of_document_markers(items)
     if not items:
