@@ -383,3 +383,27 @@ def test_an_article_inside_a_wrapper_named_for_its_share_buttons_is_kept():
     assert "Share this on Facebook" not in text
     assert "Reader 1 wrote" not in text
     assert "Reader 5 wrote" not in main_text(page(8))
+
+
+def test_the_first_part_of_an_article_split_around_a_video_joins_it():
+    # The story's first paragraphs sit in a box of the same class as the rest, in another row of
+    # the layout, above a video; a box of that class after the story (trackbacks) stays out.
+    first = (
+        "<p>Rep. Ann Berg's retirement, revealed a day before the deadline, has shaken the county's plans "
+        "for the new orchard trail and the meadow behind the mill.</p><p>Her office said the decision was "
+        "hers alone and that the cooperative had been told the week before, in a letter to its board.</p>"
+    )
+    rest = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><main><h1>The orchard trail loses its champion</h1>
+      <section class="row"><div class="box"><div class="col"><div class="inner">
+      <div class="story-text">{first}</div></div></div></div></section>
+      <section class="row"><div class="video"><p>Watch: the trail in autumn</p></div></section>
+      <section class="row"><div class="box"><div class="col"><div class="inner">
+      <div class="story-text">{rest}</div></div></div></div></section>
+      <section class="row"><div class="story-text"><p>TrackBack URL for this entry, and the weblogs that link
+      to it: one, two, three.</p><p>Listed below are links to weblogs that reference this story, by date.</p>
+      </div></section></main></body></html>"""
+    text = main_text(html)
+    assert "revealed a day before the deadline" in text and "in a letter to its board" in text
+    assert text.index("in a letter to its board") < text.index(PARAGRAPHS[0])
+    assert "TrackBack" not in text

@@ -121,6 +121,13 @@ SPLIT_LEVELS = 2
 
 
 def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
+    """The plausible choice (:func:`plausible_choice`), with the other parts of a split article
+    (:func:`with_parts`)."""
+    groups = plausible_choice(groups, blocks, links)
+    return [with_parts(groups[0], blocks, links)] if len(groups) == 1 else groups
+
+
+def plausible_choice(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
     """The chosen regions, or the page's densest article-like region when they are implausible.
 
     Scoring can pick a sign-in box, a teaser list or a site blurb over an article whose paragraphs
@@ -239,6 +246,64 @@ def _inside(node: Any, container: Any) -> bool:
     key = container.mem_id
     while node is not None:
         if node.mem_id == key:
+            return True
+        node = node.parent
+    return False
+
+
+# A part of an article holds at least this much article-like text, in this many blocks (paragraphs,
+# not a widget's blurb or a teaser that share the article's class name).
+MIN_PART_TEXT = GOOD_BLOCK_LENGTH
+MIN_PART_BLOCKS = 2
+_PLAIN_CLASS = re.compile(r"[\w -]+")
+
+
+def with_parts(group: list[Any], blocks: TextBlocks, links: LinkText) -> list[Any]:
+    """The article's regions with its first part: a page that splits its article's text into
+    boxes of the same tag and class (the first paragraphs above a video, a photo or an ad, the
+    rest below: two ``div.story-text`` in separate rows of the layout) has those before the region
+    that holds the most article-like text join it, in document order, when they are prose of two
+    blocks or more (:func:`_is_prose`) and share an ancestor with it below ``<body>``. Boxes after
+    it stay out: a blog theme gives its trackbacks and comments the class of the post's text."""
+    main = max(group, key=lambda region: blocks.good.get(region.mem_id, 0))
+    names = main.attributes.get("class")
+    if not names or not blocks.good.get(main.mem_id) or _PLAIN_CLASS.fullmatch(names) is None:
+        return group  # (a class of other characters would need escaping in the selector)
+    same = blocks.root.css(f'{main.tag}[class="{names}"]')
+    if len(same) < 2 or same[0].mem_id == main.mem_id:
+        return group
+    inside = {region.mem_id for region in group}
+    around: set[int] = set()  # the regions' ancestors below <body>
+    for region in group:
+        node = region.parent
+        while node is not None and node.tag_id not in (BODY_ID, HTML_ID):
+            around.add(node.mem_id)
+            node = node.parent
+    before: list[Any] = []
+    for part in same:
+        key = part.mem_id
+        if key == main.mem_id:
+            break
+        if key in around or blocks.good.get(key, 0) < MIN_PART_TEXT or not _beside(part, inside, around):
+            continue
+        if len(blocks.blocks_under(part)) >= MIN_PART_BLOCKS and _is_prose(part, blocks, links):
+            before.append(part)
+    if not before:
+        return group
+    index = next(i for i, region in enumerate(group) if region.mem_id == main.mem_id)
+    return [*group[:index], *before, *group[index:]]
+
+
+def _beside(node: Any, inside: set[int], around: set[int]) -> bool:
+    """Whether an element lies outside the regions (``inside``) and shares an ancestor below
+    ``<body>`` with them (one of ``around``)."""
+    if node.mem_id in inside:
+        return False
+    node = node.parent
+    while node is not None and node.tag_id not in (BODY_ID, HTML_ID):
+        if node.mem_id in inside:
+            return False
+        if node.mem_id in around:
             return True
         node = node.parent
     return False
