@@ -407,3 +407,27 @@ def test_the_first_part_of_an_article_split_around_a_video_joins_it():
     assert "revealed a day before the deadline" in text and "in a letter to its board" in text
     assert text.index("in a letter to its board") < text.index(PARAGRAPHS[0])
     assert "TrackBack" not in text
+
+
+def test_the_title_box_with_its_standfirst_above_the_story_joins_it():
+    # The page's <h1> sits in a box with its date, a row of tools and a standfirst of a few
+    # sentences (more than a short title box holds), a layout level above the story's text: the
+    # box joins the story (and the pruning then takes the tools out of it).
+    standfirst = (
+        "The youth groups of the farmers' unions ask for a start-up bonus for young farmers. In a first "
+        "meeting the minister was open to the idea, but she would not say how much it could cost or when "
+        "it could start. The unions want an answer before the spring, when many farms change hands, and "
+        "they will meet again in March."
+    )
+    body = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="page"><div class="top"><div class="intro-wrap">
+      <div class="intro"><h1>A bonus for young farmers</h1><p>June 2, 2024, 11:56 a.m.</p>
+      <ul class="tools"><li><a href="/share">Share this article on Facebook</a></li><li><a href="/mail">Email
+      this article to a friend</a></li><li><a href="/print">Print this article</a></li></ul>
+      <p class="lead">{standfirst}</p></div></div></div>
+      <div class="main"><div class="article-body"><div class="text">{body}</div></div></div>
+      <div class="sidebar-box"><p>Our newsletter: every Friday, the week's news.</p></div></div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[0] in text
+    assert "A bonus for young farmers" in text and "they will meet again in March" in text
+    assert "Share this article" not in text

@@ -24,6 +24,7 @@ HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
 HEADLINE_SELECTOR = "h1,h2,h3"
 HEADLINE_LEVELS = 4
 HEADLINE_BOX_TEXT = 300
+HEADLINE_LEAD_BOX_TEXT = 600
 HEADLINE_LINE_TEXT = 200
 HEADLINE_GAP_TEXT = 400
 _HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
@@ -32,12 +33,15 @@ _HEADLINE_NAME = re.compile(r"title|headline|heading", re.IGNORECASE)
 def _headline_box(node: Any, links: LinkText) -> bool:
     """Whether an element is a headline: a heading, a short element named as a title or a
     headline, a short bold line, or a short box holding one of them and few links (not a table of
-    contents)."""
+    contents), or a longer one (up to HEADLINE_LEAD_BOX_TEXT) holding an ``<h1>``: the title with its
+    date, tools and standfirst."""
     if node.tag in HEADLINE_TAGS:
         return text_length(node) > 0
     length = text_length(node)
-    if not 0 < length <= HEADLINE_BOX_TEXT or links.density(node, length) > 0.5:
+    if not 0 < length <= HEADLINE_LEAD_BOX_TEXT or links.density(node, length) > 0.5:
         return False
+    if length > HEADLINE_BOX_TEXT:  # the title with its standfirst
+        return node.css_first("h1") is not None
     if node.css_first(HEADLINE_SELECTOR) is not None:
         return True
     if length > HEADLINE_LINE_TEXT:
