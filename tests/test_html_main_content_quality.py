@@ -371,29 +371,39 @@ def test_a_box_title_in_a_div_takes_its_teasers():
 
 
 def test_a_legal_notice_goes_and_an_article_that_mentions_copyright_stays():
-    # A site's copyright, reprint or disclaimer notice inside the article's container goes, a
-    # paragraph or a div; a story that ends with its agency's copyright line, and a paragraph about
-    # copyright, stay.
+    # A site's copyright, reprint or disclaimer notice at the end of the article's container goes:
+    # a box of text lines, or paragraphs in a box of their own (a print footer). A story that ends
+    # with its agency's copyright line, in its last paragraph or in a paragraph of its own among
+    # the story's, and a paragraph about copyright, stay.
     body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
     story = (
         f"{PARAGRAPHS[0]} {PARAGRAPHS[1]} The court held that the sharing service encouraged copyright"
         " infringement by its users. Copyright 2008 by Valley Press"
     )
+    wire = "Copyright 2008 Valley Press. All rights reserved. This material may not be published or redistributed."
     trademarks = " ".join(
         f"The Orchard Trail name {i} and logo are trademarks of the Orchard Trust." for i in range(12)
     )
-    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}<p>{story}</p>
-      <p>This copy is for your personal, non-commercial use only. Order reprints of this article.</p>
+    last = (
+        "<div class='text-wrap'><p>In 1982, as the first road plans were drawn, the mayor remarked that the valley"
+        " had to choose between its orchards and its traffic. Today, people around the valley have recognized"
+        " that the orchard has changed and that it is time for a new approach to the meadow. The central"
+        " question is what comes next.</p>"
+        "<p>From the book The Orchard by Ann Berg. Copyright 2019 by Ann Berg. All rights reserved.</p></div>"
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}<p>{story}</p><p>{wire}</p>{last}
+      <div class="print-footer"><p>This copy is for your personal, non-commercial use only. Order reprints
+      of this article.</p><p>By showing these walks, the site shall not be deemed to endorse them or the
+      facts therein. &copy;1999-2024 Valley Media, Inc. All Rights Reserved. Terms of Use</p></div>
       <div>Copyright 2024 Valley Media, Inc. All Rights Reserved. This material may not be published,
       broadcast, rewritten or redistributed.</div>
-      <p>By showing these walks, the site shall not be deemed to endorse them or the facts therein.
-      &copy;1999-2024 Valley Media, Inc. All Rights Reserved. Terms of Use</p>
       <div>{trademarks} All marks depicted herein may not be reproduced without the prior written consent
       of the Orchard Trust. &copy; Orchard Trust 2024. All Rights Reserved.</div></div></body></html>"""
     text = main_text(html)
     for paragraph in PARAGRAPHS:
         assert paragraph in text
     assert "encouraged copyright infringement" in text and "Copyright 2008 by Valley Press" in text
+    assert wire in text and "The central question is what comes next." in text
     assert "personal, non-commercial" not in text and "Valley Media" not in text
     assert "trademarks of the Orchard Trust" not in text
 

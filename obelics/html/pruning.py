@@ -45,7 +45,7 @@ def prune(region: Any, links: LinkText) -> None:
             opens = node.tag != "p" or opens_section(label)
         elif node.tag == "p" and (
             (label and _link_row(node, nonspace(text), links))
-            or (index >= notices_from and is_legal_notice(text) and not has_article_image(node))
+            or (index >= notices_from and is_legal_notice(text) and _notice_box(node, text))
             or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
         ):
             opens = False
@@ -73,7 +73,8 @@ def prune(region: Any, links: LinkText) -> None:
             label = " ".join(text.split()) if text_len < 170 else ""  # (a long text is no label)
             remove = text_len < 170 and is_label(label) and (is_ad_label(label) or not has_article_image(node))
             if not remove and index < LEGAL_NOTICE_TAIL and text_len <= LEGAL_NOTICE_MAX_TEXT and is_legal_notice(text):
-                remove = not has_article_image(node)  # a site's copyright, reprint or disclaimer notice
+                # a site's copyright, reprint or disclaimer notice (one in paragraphs is judged by them)
+                remove = node.css_first("p") is None and not has_article_image(node)
         elif density > 0.8:
             remove = not is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
@@ -85,6 +86,19 @@ def prune(region: Any, links: LinkText) -> None:
                 _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             detach(node)
+
+
+# A paragraph that is a legal notice goes when the element around it holds less other text than
+# this: a site's footer box ("This copy is for your personal, non-commercial use only ..."), not a
+# news agency's copyright line among the paragraphs of its story.
+NOTICE_BOX_OTHER_TEXT = 200
+
+
+def _notice_box(paragraph: Any, text: str) -> bool:
+    if has_article_image(paragraph):
+        return False
+    parent = paragraph.parent
+    return parent is None or text_length(parent) - nonspace(text) < NOTICE_BOX_OTHER_TEXT
 
 
 # Names of the box about a post's author, and the text it holds: more than a byline ("By Ann Berg,
