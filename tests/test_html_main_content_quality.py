@@ -465,3 +465,17 @@ def test_main_content_text_is_in_composed_unicode_form():
     text = main_text(html)
     assert "Le café du village a rouvert, et la fête d'été aura lieu sur la place." in text
     assert "\u0301" not in text
+
+
+def test_the_article_header_with_a_linked_title_and_byline_is_kept():
+    # A blog theme links the post's title to the post itself and the byline to the author's page:
+    # the header box is dense in links, but it holds the <h1>; a box of links without one still goes.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><article class="post">
+      <header class="post-header"><h1><a href="/2024/06/orchard">The orchard above the village</a></h1>
+      By <a href="/author/ann">Ann Berg</a> posted on June 2, 2024</header>
+      {body}<div class="more"><a href="/mill">The mill</a> <a href="/chapel">The chapel</a>
+      <a href="/viewpoint">The viewpoint</a></div></article></body></html>"""
+    text = main_text(html)
+    assert "The orchard above the village" in text and "By Ann Berg posted on June 2, 2024" in text
+    assert "The chapel" not in text

@@ -78,7 +78,7 @@ def prune(region: Any, links: LinkText) -> None:
         elif density > 0.8:
             remove = not is_gallery(node)  # a lightbox gallery's captions link to its images
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
-            remove = not has_article_image(node) and not _annotated_links(node, links)
+            remove = not has_article_image(node) and not _annotated_links(node, links) and not _article_header(node)
         else:
             remove = False
         if remove:
@@ -86,6 +86,15 @@ def prune(region: Any, links: LinkText) -> None:
                 _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             detach(node)
+
+
+# A box of at most this much text that holds an <h1> is the article's header: its title links to
+# the article itself, its byline to the author's page, so it is dense in links, but no menu.
+ARTICLE_HEADER_TEXT = 300
+
+
+def _article_header(node: Any) -> bool:
+    return node.css_first("h1") is not None and text_length(node) <= ARTICLE_HEADER_TEXT
 
 
 # A paragraph that is a legal notice goes when the element around it holds less other text than
