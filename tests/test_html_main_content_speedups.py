@@ -93,3 +93,87 @@ def test_text_lengths_of_ascii_texts_equal_the_counted_lengths():
     )
     lengths = [entry[1] for entry in TextBlocks(page.body).blocks.values()]
     assert lengths == [len("".join(t.split())) for t in (p.text() for p in page.css("p"))]
+
+
+BLOCKS_PAGE = """<html><body><div id="page">
+  <div id="story"><p>A first paragraph of the story, long enough to count as article-like text for the sums of every element above it.</p>
+    <p>A second paragraph of the same story, with a <a href="/x">link</a>, also long enough to be counted as article-like text.</p>
+    <blockquote><p>A quoted paragraph inside the story, nested one level deeper, long enough to count as article-like text too.</p></blockquote>
+    <div>Text held directly by a div, with commas, and long enough to be an article-like block of text on its own.
+      <p>A paragraph inside that div, long enough to be its own article-like block inside another block of text.</p></div></div>
+  <ul id="menu"><li><a href="/a">A menu entry that is long enough</a></li><li><a href="/b">Another menu entry long enough</a></li></ul>
+  <div id="aside"><p>A side note that is long enough to be a block but holds a <a href="/c">link to another page of the site</a>.</p></div>
+</div></body></html>"""
+
+
+def _plain_good(blocks):
+    """Article-like text under each element, climbing from every good block on its own."""
+    from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, GOOD_BLOCK_LINK_SHARE
+
+    good = {}
+    for node, length, linked, _ in blocks.blocks.values():
+        if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+            while node is not None:
+                good[node.mem_id] = good.get(node.mem_id, 0) + length
+                node = node.parent
+    return good
+
+
+def test_good_text_summed_per_parent_equals_each_blocks_own_climb():
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(BLOCKS_PAGE)
+    blocks = TextBlocks(tree.body)
+    assert len(blocks._chains) >= 5  # nested and sibling good blocks under shared parents
+    assert blocks.good == _plain_good(blocks)
+    assert blocks.total_good == blocks.good[tree.body.mem_id] > 0
+
+
+def test_dropping_blocks_under_removed_elements_equals_climbing_from_each_block():
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(BLOCKS_PAGE)
+    blocks = TextBlocks(tree.body)
+    removed = {tree.css_first(selector).mem_id for selector in ("#menu", "blockquote", "#aside")}
+
+    def outside(node):
+        while node is not None:
+            if node.mem_id in removed:
+                return False
+            node = node.parent
+        return True
+
+    expected = [key for key, entry in blocks.blocks.items() if outside(entry[0])]
+    blocks.drop_under(removed)
+    assert list(blocks.blocks) == expected and len(expected) >= 3
+    kept_good = _plain_good(blocks)
+    assert {key: value for key, value in blocks.good.items() if value} == kept_good
+
+
+PRUNED_PAGE = """<html><body><div id="region">
+  <div class="box"><p>An article paragraph that is long enough, with commas, and without any links in it.</p>
+    <div class="teasers"><a href="/1"><img src="/a.jpg" width="200" height="150"></a> <a href="/2">Read the next story here</a>
+      <a href="/3">And another one</a></div></div>
+  <section><h3>Share this</h3><a href="/s"><img src="/share.png" width="100" height="100"></a></section>
+  <div class="photo"><img src="/photo.jpg" width="600" height="400"><p>A caption of the photo, with a <a href="/p">link</a>.</p></div>
+  <table><tr><td><a href="/t"><img src="/t.jpg" width="300" height="200"></a> a cell of links <a href="/u">more</a></td></tr></table>
+</div></body></html>"""
+
+
+def test_block_lengths_the_pruning_leaves_are_the_blocks_text_lengths_and_change_nothing():
+    from obelics.html.pruning import PRUNE_SELECTOR, drop_linked_block_images, prune
+
+    outcomes = []
+    for shared in (False, True):
+        tree = parse(PRUNED_PAGE)
+        region = tree.css_first("#region")
+        links = LinkText(tree.body)
+        lengths: dict[int, int] = {}
+        prune(region, links, lengths if shared else None)
+        if shared:
+            attached = {node.mem_id: node for node in region.css(PRUNE_SELECTOR) if node.mem_id != region.mem_id}
+            assert attached and all(lengths[key] == text_length(node) for key, node in attached.items())
+        drop_linked_block_images(region, links, lengths if shared else None)
+        outcomes.append(region.html)
+    assert outcomes[0] == outcomes[1]
+    assert "/a.jpg" not in outcomes[1] and "/photo.jpg" in outcomes[1]

@@ -84,8 +84,9 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = [with_content_images(groups[0], chosen)]
     for group in groups:
         for region in group:
-            prune(region, links)
-            drop_linked_block_images(region, links)
+            lengths: dict[int, int] = {}  # (the blocks' text lengths the pruning leaves, the link check reuses)
+            prune(region, links, lengths)
+            drop_linked_block_images(region, links, lengths)
             if chosen is not None and (blocks.good.get(region.mem_id) or not lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups
