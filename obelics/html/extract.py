@@ -229,15 +229,25 @@ def walk(
     k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
+    # The elements that hold an image (found when first needed) and whether a <noscript> does: of
+    # the whole page when it is given (once for all roots), else of each root.
+    page_holders: set[int] | None = None
+    page_noscripts = tree is not None and bool(tree.tags("noscript"))
+    if page_noscripts:
+        page_holders = image_holders(tree)
+        page_noscripts = has_noscript_images(tree, page_holders)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
-        # The elements that hold an image (found when first needed) and whether a <noscript> does.
-        page = tree if tree is not None else root
-        holders: set[int] | None = None
-        noscripts = False
-        if page.tags("noscript") if tree is not None else root.css_first("noscript") is not None:
-            holders = image_holders(page)
-            noscripts = has_noscript_images(page, holders)
+        if tree is not None:
+            page = tree
+            holders, noscripts = page_holders, page_noscripts
+        else:
+            page = root
+            holders = None
+            noscripts = False
+            if root.css_first("noscript") is not None:
+                holders = image_holders(page)
+                noscripts = has_noscript_images(page, holders)
         node = root
         while node is not None:
             tid = node.tag_id
@@ -292,6 +302,8 @@ def walk(
             elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
                 if holders is None:
                     holders = image_holders(page)
+                    if tree is not None:
+                        page_holders = holders
                 if node.mem_id in holders and (
                     kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
                 ):
