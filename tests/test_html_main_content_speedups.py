@@ -177,3 +177,62 @@ def test_block_lengths_the_pruning_leaves_are_the_blocks_text_lengths_and_change
         outcomes.append(region.html)
     assert outcomes[0] == outcomes[1]
     assert "/a.jpg" not in outcomes[1] and "/photo.jpg" in outcomes[1]
+
+
+REGIONS_PAGE = """<html><body>
+<div id="one"><p>The first region, with a lazy image whose plain twin waits in a noscript.</p>
+  <img class="lazy" src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==" data-src="/lazy.jpg">
+  <noscript><img src="/plain.jpg" width="300" height="200"></noscript></div>
+<div id="two"><p>The second region.</p><figure><img src="/b.jpg" width="300" height="200"></figure>
+  <noscript><p>Please enable JavaScript to read the comments.</p></noscript></div>
+<div id="three"><p>The third region, a <header>header in it</header> and a picture.</p>
+  <picture><source srcset="/c-800.jpg 800w, /c-1600.jpg 1600w"><img src="/c.jpg"></picture></div>
+</body></html>"""
+
+
+def test_the_walk_finds_image_holders_once_per_page_as_it_would_per_region():
+    from obelics.html.extract import MAIN_KINDS, walk
+    from obelics.html.kept_images import keep_image
+
+    tree = parse(REGIONS_PAGE)
+    roots = [tree.css_first(selector) for selector in ("#one", "#two", "#three")]
+    url = "https://example.com/a/page.html"
+    once = walk(roots, MAIN_KINDS, url, url, keep_image, tree)
+    per_region = walk(roots, MAIN_KINDS, url, url, keep_image)  # (no page given: each region's own)
+    assert once == per_region
+    assert [item["src"] for item in once if isinstance(item, dict)] == [
+        "https://example.com/plain.jpg",  # the lazy image gives way to its twin, once
+        "https://example.com/b.jpg",
+        "https://example.com/c-1600.jpg",
+    ]
+
+
+IMAGE_REGIONS_PAGE = """<html><body><div id="wrap">
+  <div class="strip"><a href="/1"><img src="/1.jpg" width="200" height="150"></a><a href="/2">The next story in the strip</a>
+    <a href="/3"><img src="/3.jpg" width="200" height="150"></a><a href="/4">Another story of the strip</a></div>
+  <div class="text"><p>A paragraph of prose, with commas, and no link at all, long enough to weigh something here.
+    It goes on for a while, sentence after sentence, so that the links of the strip above are a small part
+    of what the page says, and the wrapper around both is no block of links.</p>
+    <img src="/5.jpg" width="400" height="300"></div>
+</div></body></html>"""
+
+
+def test_image_regions_share_measured_lengths_with_the_same_outcome():
+    from obelics.html.pruning import drop_linked_block_images
+
+    outcomes = []
+    for shared in (False, True):
+        tree = parse(IMAGE_REGIONS_PAGE)
+        links = LinkText(tree.body)
+        lengths: dict[int, int] = {}
+        for img in tree.css("img"):  # each image a region of its own, as the content images join
+            drop_linked_block_images(img, links, lengths if shared else {})
+        if shared:
+            measured = {node.mem_id: node for node in tree.css("div")}
+            assert {key: lengths[key] for key in measured if key in lengths} == {
+                key: text_length(node) for key, node in measured.items() if key in lengths
+            }
+            assert len(lengths) >= 2
+        outcomes.append(tree.body.html)
+    assert outcomes[0] == outcomes[1]
+    assert "/1.jpg" not in outcomes[1] and "/5.jpg" in outcomes[1]
