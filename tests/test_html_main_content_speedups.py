@@ -236,3 +236,24 @@ def test_image_regions_share_measured_lengths_with_the_same_outcome():
         outcomes.append(tree.body.html)
     assert outcomes[0] == outcomes[1]
     assert "/1.jpg" not in outcomes[1] and "/5.jpg" in outcomes[1]
+
+
+class _NoLinks(LinkText):
+    """No link text anywhere: find_article's scores come out before their link density."""
+
+    def __call__(self, node):
+        return 0
+
+
+def test_article_scores_skip_the_length_of_candidates_without_links_and_equal_the_plain_density():
+    tree = parse(BLOCKS_PAGE)
+    blocks = remove_boilerplate(tree)
+    links = LinkText(tree.body)
+    _, _, scores = find_article(blocks, links)
+    _, _, raw = find_article(blocks, _NoLinks(tree.body))
+    nodes = {node.mem_id: node for node in tree.root.traverse()}
+    linked = [key for key in scores if links(nodes[key])]
+    assert linked and len(linked) < len(scores)  # candidates with and without link text
+    for key, score in scores.items():
+        node = nodes[key]
+        assert score == raw[key] * (1 - links(node) / text_length(node)), node.tag
