@@ -134,7 +134,10 @@ def test_dropping_blocks_under_removed_elements_equals_climbing_from_each_block(
 
     tree = parse(BLOCKS_PAGE)
     blocks = TextBlocks(tree.body)
-    removed = {tree.css_first(selector).mem_id for selector in ("#menu", "blockquote", "#aside")}
+    removed_nodes = [
+        tree.css_first(selector) for selector in ("#story > div", "#story > div > p", "blockquote", "#menu")
+    ]
+    removed = {node.mem_id for node in removed_nodes}  # (a div and a paragraph inside it, listed outer first)
 
     def outside(node):
         while node is not None:
@@ -144,7 +147,7 @@ def test_dropping_blocks_under_removed_elements_equals_climbing_from_each_block(
         return True
 
     expected = [key for key, entry in blocks.blocks.items() if outside(entry[0])]
-    blocks.drop_under(removed)
+    blocks.drop_under(removed_nodes)
     assert list(blocks.blocks) == expected and len(expected) >= 3
     kept_good = _plain_good(blocks)
     assert {key: value for key, value in blocks.good.items() if value} == kept_good

@@ -151,7 +151,7 @@ def remove_boilerplate(
     if before_removal is not None:
         before_removal(blocks, removed)
     if removed:
-        blocks.drop_under({node.mem_id for node in removed})
+        blocks.drop_under(removed)
         for node in reversed(removed):  # innermost first
             detach(node)
     return blocks

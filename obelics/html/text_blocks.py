@@ -115,41 +115,24 @@ class TextBlocks:
         self.good = good
         self.total_good = good.get(self.root.mem_id, 0)
 
-    def drop_under(self, removed: set[int]) -> None:
-        """Forget the blocks inside the given elements (about to be removed); their article-like
-        text leaves their ancestors' sums."""
+    def drop_under(self, removed: list[Any]) -> None:
+        """Forget the blocks inside the given elements (about to be removed; outer ones before the
+        elements they hold); their article-like text leaves their ancestors' sums."""
+        inside: set[int] = set()  # every element inside a removed one (itself included)
+        for node in removed:
+            if node.mem_id not in inside:
+                inside.update(element.mem_id for element in node.traverse())
         kept: dict[int, list[Any]] = {}
         chains, good = self._chains, self.good
-        inside: dict[int, bool] = {}  # element -> whether a removed element holds it (each climbed once)
         for key, entry in self.blocks.items():
-            chain = chains.get(key)
-            if chain is not None:
-                if removed.isdisjoint(chain):
-                    kept[key] = entry
-                else:
-                    del chains[key]
-                    length = entry[1]
-                    for ancestor in chain:
-                        good[ancestor] -= length
-                continue
-            node = entry[0]
-            path = []
-            gone = False
-            while node is not None:
-                ancestor = node.mem_id
-                known = inside.get(ancestor)
-                if known is not None:
-                    gone = known
-                    break
-                if ancestor in removed:
-                    gone = True
-                    break
-                path.append(ancestor)
-                node = node.parent
-            for ancestor in path:
-                inside[ancestor] = gone
-            if not gone:
+            if key not in inside:
                 kept[key] = entry
+                continue
+            chain = chains.pop(key, None)
+            if chain is not None:
+                length = entry[1]
+                for ancestor in chain:
+                    good[ancestor] -= length
         self.blocks = kept
         self.total_good = good.get(self.root.mem_id, 0)
 
