@@ -60,7 +60,8 @@ MODES = ("obelics", "main-content")
 # Node kinds of the walk. K_HIDE: an element whose text is dropped but whose images count;
 # K_NOSCRIPT: a <noscript>, whose images count when they are a lazy image's fallback.
 # K_HEADER: a <header>, K_HIDE inside an <article> or <main> (the headline's picture), else K_SKIP.
-K_SKIP, K_TEXT, K_INLINE, K_BLOCK, K_IMG, K_PICTURE, K_BR, K_PRE, K_HIDE, K_NOSCRIPT, K_HEADER = range(11)
+# (the kinds the walk descends into are numbered first, so that one comparison tells them)
+K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_SKIP, K_IMG, K_PICTURE, K_BR, K_HIDE, K_NOSCRIPT, K_HEADER = range(11)
 _SEPS = ("", " ", "\n", "\n\n")
 
 Kind = tuple[int, int]
@@ -226,7 +227,7 @@ def walk(
     table = kinds.table
     limit = MAX_STANDARD_TAG_ID
     resolve = Resolver(base)
-    k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
+    k_text, k_inline, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
     # The elements that hold an image (found when first needed) and whether a <noscript> does: of
@@ -269,7 +270,7 @@ def walk(
                         pending = 1 if text[-1].isspace() else 0
                     elif pending < 1:
                         pending = 1
-            elif kind == k_inline or kind == k_block or kind == k_pre:
+            elif kind <= k_pre:  # K_INLINE, K_BLOCK, K_PRE
                 child = node.first_child
                 if child is not None:
                     stack.append((node, rank, pending, emitted, kind))
