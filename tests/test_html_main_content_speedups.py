@@ -260,3 +260,34 @@ def test_article_scores_skip_the_length_of_candidates_without_links_and_equal_th
     for key, score in scores.items():
         node = nodes[key]
         assert score == raw[key] * (1 - links(node) / text_length(node)), node.tag
+
+
+ROWS_PAGE = """<html><body><div id="region">
+<p><a href="/mail">E-mail</a> | <a href="/print">Print</a> | <a href="/share">Share on a network</a></p>
+<p class="author-bio">Ann Berg writes about rivers, harbours and the towns along the coast; she has reported
+from the valley for ten years and lives near the old mill with her family and two dogs.</p>
+<p>A sentence of prose that holds <a href="/x">a link</a> among words of its own, and goes on after it.</p>
+<p>A long paragraph without a name or a link, which is neither a row of links nor the box about the
+author, however long it grows: it goes on about the weather, the market, the school and the bridge.</p>
+<p id="note">A short named note.</p>
+</div></body></html>"""
+
+
+def test_paragraph_checks_in_cheap_order_remove_what_the_plain_checks_remove():
+    from obelics.html.pruning import _author_box, _link_row, prune
+    from obelics.html.text_blocks import nonspace
+
+    tree = parse(ROWS_PAGE)
+    links = LinkText(tree.body)
+    plain = []
+    for node in tree.css("#region p"):
+        text = node.text()
+        short = len(" ".join(text.split())) > 0 and len(text) < 250
+        if (short and _link_row(node, nonspace(text), links)) or (
+            80 <= len(text) < 1200 and _author_box(node, nonspace(text))
+        ):
+            plain.append(" ".join(text.split())[:12])
+    assert plain == ["E-mail | Pri", "Ann Berg wri"]
+    prune(tree.css_first("#region"), links)
+    kept = [" ".join(p.text().split())[:12] for p in tree.css("#region p")]
+    assert kept == ["A sentence o", "A long parag", "A short name"]

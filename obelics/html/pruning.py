@@ -19,6 +19,8 @@ from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TE
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
 
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+P_ID = tag_id("p")
+NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
 
 
 def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -> None:
@@ -35,9 +37,13 @@ def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -
         label = " ".join(text.split()) if len(text) < 250 else ""
         if label and is_label(label):
             opens = node.tag != "p" or opens_section(label)
-        elif node.tag == "p" and (
-            (label and _link_row(node, nonspace(text), links))
-            or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
+        elif node.tag_id == P_ID and (  # (the cheap conditions of a link row and an author box first)
+            (label and links(node) and _link_row(node, nonspace(text), links))
+            or (
+                AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1]
+                and not NAMING_ATTRIBUTES.isdisjoint(node.attributes)
+                and _author_box(node, nonspace(text))
+            )
         ):
             opens = False
         else:
