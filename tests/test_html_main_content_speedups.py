@@ -291,3 +291,25 @@ def test_paragraph_checks_in_cheap_order_remove_what_the_plain_checks_remove():
     prune(tree.css_first("#region"), links)
     kept = [" ".join(p.text().split())[:12] for p in tree.css("#region p")]
     assert kept == ["A sentence o", "A long parag", "A short name"]
+
+
+JUNK_PAGE = """<html><head><style>p { color: red }</style><script>var a = 1;</script></head><body>
+<header><nav><ul><li><a href="/">Home</a><label>Menu <input type="checkbox"></label></li></ul></nav></header>
+<aside><svg><path d="M0 0"/></svg><form><select><option>One</option></select><button>Go</button></form></aside>
+<main><p>The article, with <button>a button</button> and <iframe src="/x"></iframe> an iframe.</p>
+<footer><nav><a href="/a">Footer link</a></nav><p>Footer text</p></footer></main>
+<footer><aside>An aside in the footer</aside><template><p>Later</p></template></footer>
+</body></html>"""
+
+
+def test_junk_stripped_big_containers_first_leaves_the_same_page():
+    from obelics.html.boilerplate import _STRIP_ORDER, JUNK_TAGS
+
+    assert sorted(_STRIP_ORDER) == sorted(JUNK_TAGS) and _STRIP_ORDER != JUNK_TAGS
+    pages = []
+    for order in (JUNK_TAGS, _STRIP_ORDER):
+        tree = parse(JUNK_PAGE)
+        tree.strip_tags(list(order))
+        pages.append(tree.html)
+    assert pages[0] == pages[1]
+    assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]
