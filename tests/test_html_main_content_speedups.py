@@ -93,3 +93,223 @@ def test_text_lengths_of_ascii_texts_equal_the_counted_lengths():
     )
     lengths = [entry[1] for entry in TextBlocks(page.body).blocks.values()]
     assert lengths == [len("".join(t.split())) for t in (p.text() for p in page.css("p"))]
+
+
+BLOCKS_PAGE = """<html><body><div id="page">
+  <div id="story"><p>A first paragraph of the story, long enough to count as article-like text for the sums of every element above it.</p>
+    <p>A second paragraph of the same story, with a <a href="/x">link</a>, also long enough to be counted as article-like text.</p>
+    <blockquote><p>A quoted paragraph inside the story, nested one level deeper, long enough to count as article-like text too.</p></blockquote>
+    <div>Text held directly by a div, with commas, and long enough to be an article-like block of text on its own.
+      <p>A paragraph inside that div, long enough to be its own article-like block inside another block of text.</p></div></div>
+  <ul id="menu"><li><a href="/a">A menu entry that is long enough</a></li><li><a href="/b">Another menu entry long enough</a></li></ul>
+  <div id="aside"><p>A side note that is long enough to be a block but holds a <a href="/c">link to another page of the site</a>.</p></div>
+</div></body></html>"""
+
+
+def _plain_good(blocks):
+    """Article-like text under each element, climbing from every good block on its own."""
+    from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, GOOD_BLOCK_LINK_SHARE
+
+    good = {}
+    for node, length, linked, _ in blocks.blocks.values():
+        if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+            while node is not None:
+                good[node.mem_id] = good.get(node.mem_id, 0) + length
+                node = node.parent
+    return good
+
+
+def test_good_text_summed_per_parent_equals_each_blocks_own_climb():
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(BLOCKS_PAGE)
+    blocks = TextBlocks(tree.body)
+    assert len(blocks._chains) >= 5  # nested and sibling good blocks under shared parents
+    assert blocks.good == _plain_good(blocks)
+    assert blocks.total_good == blocks.good[tree.body.mem_id] > 0
+
+
+def test_dropping_blocks_under_removed_elements_equals_climbing_from_each_block():
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(BLOCKS_PAGE)
+    blocks = TextBlocks(tree.body)
+    removed_nodes = [
+        tree.css_first(selector) for selector in ("#story > div", "#story > div > p", "blockquote", "#menu")
+    ]
+    removed = {node.mem_id for node in removed_nodes}  # (a div and a paragraph inside it, listed outer first)
+
+    def outside(node):
+        while node is not None:
+            if node.mem_id in removed:
+                return False
+            node = node.parent
+        return True
+
+    expected = [key for key, entry in blocks.blocks.items() if outside(entry[0])]
+    blocks.drop_under(removed_nodes)
+    assert list(blocks.blocks) == expected and len(expected) >= 3
+    kept_good = _plain_good(blocks)
+    assert {key: value for key, value in blocks.good.items() if value} == kept_good
+
+
+PRUNED_PAGE = """<html><body><div id="region">
+  <div class="box"><p>An article paragraph that is long enough, with commas, and without any links in it.</p>
+    <div class="teasers"><a href="/1"><img src="/a.jpg" width="200" height="150"></a> <a href="/2">Read the next story here</a>
+      <a href="/3">And another one</a></div></div>
+  <section><h3>Share this</h3><a href="/s"><img src="/share.png" width="100" height="100"></a></section>
+  <div class="photo"><img src="/photo.jpg" width="600" height="400"><p>A caption of the photo, with a <a href="/p">link</a>.</p></div>
+  <table><tr><td><a href="/t"><img src="/t.jpg" width="300" height="200"></a> a cell of links <a href="/u">more</a></td></tr></table>
+</div></body></html>"""
+
+
+def test_block_lengths_the_pruning_leaves_are_the_blocks_text_lengths_and_change_nothing():
+    from obelics.html.pruning import PRUNE_SELECTOR, drop_linked_block_images, prune
+
+    outcomes = []
+    for shared in (False, True):
+        tree = parse(PRUNED_PAGE)
+        region = tree.css_first("#region")
+        links = LinkText(tree.body)
+        lengths: dict[int, int] = {}
+        prune(region, links, lengths if shared else None)
+        if shared:
+            attached = {node.mem_id: node for node in region.css(PRUNE_SELECTOR) if node.mem_id != region.mem_id}
+            assert attached and all(lengths[key] == text_length(node) for key, node in attached.items())
+        drop_linked_block_images(region, links, lengths if shared else None)
+        outcomes.append(region.html)
+    assert outcomes[0] == outcomes[1]
+    assert "/a.jpg" not in outcomes[1] and "/photo.jpg" in outcomes[1]
+
+
+REGIONS_PAGE = """<html><body>
+<div id="one"><p>The first region, with a lazy image whose plain twin waits in a noscript.</p>
+  <img class="lazy" src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==" data-src="/lazy.jpg">
+  <noscript><img src="/plain.jpg" width="300" height="200"></noscript></div>
+<div id="two"><p>The second region.</p><figure><img src="/b.jpg" width="300" height="200"></figure>
+  <noscript><p>Please enable JavaScript to read the comments.</p></noscript></div>
+<div id="three"><p>The third region, a <header>header in it</header> and a picture.</p>
+  <picture><source srcset="/c-800.jpg 800w, /c-1600.jpg 1600w"><img src="/c.jpg"></picture></div>
+</body></html>"""
+
+
+def test_the_walk_finds_image_holders_once_per_page_as_it_would_per_region():
+    from obelics.html.extract import MAIN_KINDS, walk
+    from obelics.html.kept_images import keep_image
+
+    tree = parse(REGIONS_PAGE)
+    roots = [tree.css_first(selector) for selector in ("#one", "#two", "#three")]
+    url = "https://example.com/a/page.html"
+    once = walk(roots, MAIN_KINDS, url, url, keep_image, tree)
+    per_region = walk(roots, MAIN_KINDS, url, url, keep_image)  # (no page given: each region's own)
+    assert once == per_region
+    assert [item["src"] for item in once if isinstance(item, dict)] == [
+        "https://example.com/plain.jpg",  # the lazy image gives way to its twin, once
+        "https://example.com/b.jpg",
+        "https://example.com/c-1600.jpg",
+    ]
+
+
+IMAGE_REGIONS_PAGE = """<html><body><div id="wrap">
+  <div class="strip"><a href="/1"><img src="/1.jpg" width="200" height="150"></a><a href="/2">The next story in the strip</a>
+    <a href="/3"><img src="/3.jpg" width="200" height="150"></a><a href="/4">Another story of the strip</a></div>
+  <div class="text"><p>A paragraph of prose, with commas, and no link at all, long enough to weigh something here.
+    It goes on for a while, sentence after sentence, so that the links of the strip above are a small part
+    of what the page says, and the wrapper around both is no block of links.</p>
+    <img src="/5.jpg" width="400" height="300"></div>
+</div></body></html>"""
+
+
+def test_image_regions_share_measured_lengths_with_the_same_outcome():
+    from obelics.html.pruning import drop_linked_block_images
+
+    outcomes = []
+    for shared in (False, True):
+        tree = parse(IMAGE_REGIONS_PAGE)
+        links = LinkText(tree.body)
+        lengths: dict[int, int] = {}
+        for img in tree.css("img"):  # each image a region of its own, as the content images join
+            drop_linked_block_images(img, links, lengths if shared else {})
+        if shared:
+            measured = {node.mem_id: node for node in tree.css("div")}
+            assert {key: lengths[key] for key in measured if key in lengths} == {
+                key: text_length(node) for key, node in measured.items() if key in lengths
+            }
+            assert len(lengths) >= 2
+        outcomes.append(tree.body.html)
+    assert outcomes[0] == outcomes[1]
+    assert "/1.jpg" not in outcomes[1] and "/5.jpg" in outcomes[1]
+
+
+class _NoLinks(LinkText):
+    """No link text anywhere: find_article's scores come out before their link density."""
+
+    def __call__(self, node):
+        return 0
+
+
+def test_article_scores_skip_the_length_of_candidates_without_links_and_equal_the_plain_density():
+    tree = parse(BLOCKS_PAGE)
+    blocks = remove_boilerplate(tree)
+    links = LinkText(tree.body)
+    _, _, scores = find_article(blocks, links)
+    _, _, raw = find_article(blocks, _NoLinks(tree.body))
+    nodes = {node.mem_id: node for node in tree.root.traverse()}
+    linked = [key for key in scores if links(nodes[key])]
+    assert linked and len(linked) < len(scores)  # candidates with and without link text
+    for key, score in scores.items():
+        node = nodes[key]
+        assert score == raw[key] * (1 - links(node) / text_length(node)), node.tag
+
+
+ROWS_PAGE = """<html><body><div id="region">
+<p><a href="/mail">E-mail</a> | <a href="/print">Print</a> | <a href="/share">Share on a network</a></p>
+<p class="author-bio">Ann Berg writes about rivers, harbours and the towns along the coast; she has reported
+from the valley for ten years and lives near the old mill with her family and two dogs.</p>
+<p>A sentence of prose that holds <a href="/x">a link</a> among words of its own, and goes on after it.</p>
+<p>A long paragraph without a name or a link, which is neither a row of links nor the box about the
+author, however long it grows: it goes on about the weather, the market, the school and the bridge.</p>
+<p id="note">A short named note.</p>
+</div></body></html>"""
+
+
+def test_paragraph_checks_in_cheap_order_remove_what_the_plain_checks_remove():
+    from obelics.html.pruning import _author_box, _link_row, prune
+    from obelics.html.text_blocks import nonspace
+
+    tree = parse(ROWS_PAGE)
+    links = LinkText(tree.body)
+    plain = []
+    for node in tree.css("#region p"):
+        text = node.text()
+        short = len(" ".join(text.split())) > 0 and len(text) < 250
+        if (short and _link_row(node, nonspace(text), links)) or (
+            80 <= len(text) < 1200 and _author_box(node, nonspace(text))
+        ):
+            plain.append(" ".join(text.split())[:12])
+    assert plain == ["E-mail | Pri", "Ann Berg wri"]
+    prune(tree.css_first("#region"), links)
+    kept = [" ".join(p.text().split())[:12] for p in tree.css("#region p")]
+    assert kept == ["A sentence o", "A long parag", "A short name"]
+
+
+JUNK_PAGE = """<html><head><style>p { color: red }</style><script>var a = 1;</script></head><body>
+<header><nav><ul><li><a href="/">Home</a><label>Menu <input type="checkbox"></label></li></ul></nav></header>
+<aside><svg><path d="M0 0"/></svg><form><select><option>One</option></select><button>Go</button></form></aside>
+<main><p>The article, with <button>a button</button> and <iframe src="/x"></iframe> an iframe.</p>
+<footer><nav><a href="/a">Footer link</a></nav><p>Footer text</p></footer></main>
+<footer><aside>An aside in the footer</aside><template><p>Later</p></template></footer>
+</body></html>"""
+
+
+def test_junk_stripped_big_containers_first_leaves_the_same_page():
+    from obelics.html.boilerplate import _STRIP_ORDER, JUNK_TAGS
+
+    assert sorted(_STRIP_ORDER) == sorted(JUNK_TAGS) and _STRIP_ORDER != JUNK_TAGS
+    pages = []
+    for order in (JUNK_TAGS, _STRIP_ORDER):
+        tree = parse(JUNK_PAGE)
+        tree.strip_tags(list(order))
+        pages.append(tree.html)
+    assert pages[0] == pages[1]
+    assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]

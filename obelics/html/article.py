@@ -59,9 +59,10 @@ def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float
             scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
             ancestor = ancestor.parent
     best, best_score = None, 0.0
-    lengths = _text_lengths(nodes)
+    # (a candidate without link text has no link density: its text length is not needed)
+    lengths = _text_lengths({key: node for key, node in nodes.items() if links(node)})
     for key, node in nodes.items():
-        scores[key] *= 1 - links.density(node, lengths[key])
+        scores[key] *= 1 - (links.density(node, lengths[key]) if key in lengths else 0.0)
         if scores[key] > best_score:
             best, best_score = node, scores[key]
     return best, best_score, scores

@@ -61,7 +61,8 @@ MODES = ("obelics", "main-content")
 # Node kinds of the walk. K_HIDE: an element whose text is dropped but whose images count;
 # K_NOSCRIPT: a <noscript>, whose images count when they are a lazy image's fallback.
 # K_HEADER: a <header>, K_HIDE inside an <article> or <main> (the headline's picture), else K_SKIP.
-K_SKIP, K_TEXT, K_INLINE, K_BLOCK, K_IMG, K_PICTURE, K_BR, K_PRE, K_HIDE, K_NOSCRIPT, K_HEADER = range(11)
+# (the kinds the walk descends into are numbered first, so that one comparison tells them)
+K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_SKIP, K_IMG, K_PICTURE, K_BR, K_HIDE, K_NOSCRIPT, K_HEADER = range(11)
 _SEPS = ("", " ", "\n", "\n\n")
 
 Kind = tuple[int, int]
@@ -227,18 +228,28 @@ def walk(
     table = kinds.table
     limit = MAX_STANDARD_TAG_ID
     resolve = Resolver(base)
-    k_text, k_inline, k_block, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_BLOCK, K_PRE, K_IMG, K_PICTURE, K_BR
+    k_text, k_inline, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
+    # The elements that hold an image (found when first needed) and whether a <noscript> does: of
+    # the whole page when it is given (once for all roots), else of each root.
+    page_holders: set[int] | None = None
+    page_noscripts = tree is not None and bool(tree.tags("noscript"))
+    if page_noscripts:
+        page_holders = image_holders(tree)
+        page_noscripts = has_noscript_images(tree, page_holders)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
-        # The elements that hold an image (found when first needed) and whether a <noscript> does.
-        page = tree if tree is not None else root
-        holders: set[int] | None = None
-        noscripts = False
-        if page.tags("noscript") if tree is not None else root.css_first("noscript") is not None:
-            holders = image_holders(page)
-            noscripts = has_noscript_images(page, holders)
+        if tree is not None:
+            page = tree
+            holders, noscripts = page_holders, page_noscripts
+        else:
+            page = root
+            holders = None
+            noscripts = False
+            if root.css_first("noscript") is not None:
+                holders = image_holders(page)
+                noscripts = has_noscript_images(page, holders)
         node = root
         while node is not None:
             tid = node.tag_id
@@ -260,7 +271,7 @@ def walk(
                         pending = 1 if text[-1].isspace() else 0
                     elif pending < 1:
                         pending = 1
-            elif kind == k_inline or kind == k_block or kind == k_pre:
+            elif kind <= k_pre:  # K_INLINE, K_BLOCK, K_PRE
                 child = node.first_child
                 if child is not None:
                     stack.append((node, rank, pending, emitted, kind))
@@ -293,6 +304,8 @@ def walk(
             elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
                 if holders is None:
                     holders = image_holders(page)
+                    if tree is not None:
+                        page_holders = holders
                 if node.mem_id in holders and (
                     kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
                 ):

@@ -83,9 +83,12 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         chosen = choose_content_images(blocks, root, links)
         groups = [with_content_images(groups[0], chosen)]
     for group in groups:
+        lengths: dict[int, int] = {}  # text lengths of blocks, measured by the pruning and the link check
         for region in group:
-            prune(region, links)
-            drop_linked_block_images(region, links)
+            if region.tag != "img":  # (an image region has nothing to prune: what was measured stays true)
+                lengths = {}
+            prune(region, links, lengths)
+            drop_linked_block_images(region, links, lengths)
             if chosen is not None and (blocks.good.get(region.mem_id) or not lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups

@@ -22,16 +22,19 @@ from obelics.html.labels import (
     opens_section,
 )
 from obelics.html.names import NAME_SPLIT, name_weight, names_of
-from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach
+from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
 
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+P_ID = tag_id("p")
+NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
 
 
-def prune(region: Any, links: LinkText) -> None:
+def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -> None:
     """Step 5: remove boilerplate labels (a heading or a title paragraph with its section), rows of
     links and the author's box first; then link-dense blocks, short link-only blocks, small forms
-    and label blocks (an ad label with its banner), innermost first."""
+    and label blocks (an ad label with its banner), innermost first (``lengths`` gets the text
+    length of each of those blocks, by key)."""
     region_key = region.mem_id
     gone: set[int] = set()  # what went with the section of a heading before it
     lines = region.css("p," + HEADING_SELECTOR)
@@ -43,10 +46,14 @@ def prune(region: Any, links: LinkText) -> None:
         label = " ".join(text.split()) if len(text) < 250 else ""
         if label and is_label(label):
             opens = node.tag != "p" or opens_section(label)
-        elif node.tag == "p" and (
-            (label and _link_row(node, nonspace(text), links))
+        elif node.tag_id == P_ID and (  # (the cheap conditions of a link row and an author box first)
+            (label and links(node) and _link_row(node, nonspace(text), links))
             or (index >= notices_from and is_legal_notice(text) and _notice_box(node, text))
-            or (AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1] and _author_box(node, nonspace(text)))
+            or (
+                AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1]
+                and not NAMING_ATTRIBUTES.isdisjoint(node.attributes)
+                and _author_box(node, nonspace(text))
+            )
         ):
             opens = False
         else:
@@ -57,11 +64,13 @@ def prune(region: Any, links: LinkText) -> None:
             gone.update(_remove_section(node, links))
         links.removed(node)
         detach(node)
+    measured = {} if lengths is None else lengths
     for index, node in enumerate(reversed(region.css(PRUNE_SELECTOR))):
-        if node.mem_id == region_key:
+        key = node.mem_id
+        if key == region_key:
             continue
         text = node.text()
-        text_len = nonspace(text)
+        text_len = measured[key] = nonspace(text)  # (what is removed later lies outside: innermost first)
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
@@ -227,6 +236,7 @@ def _remove_section(heading: Any, links: LinkText) -> list[int]:
 
 # Blocks whose images go when the block is dense in links (readability's conditional cleaning).
 LINKED_BLOCK_TAGS = frozenset({"div", "section", "table", "form"})
+LINKED_BLOCK_IDS = frozenset(tag_id(tag) for tag in LINKED_BLOCK_TAGS)
 LINKED_BLOCK_DENSITY = 0.2
 LINKED_BLOCK_COMMAS = 10
 DATA_TABLE_ROWS = 10
@@ -240,34 +250,42 @@ def _data_table(node: Any) -> bool:
     return node.css_first("caption,th,thead,colgroup,tfoot") is not None or len(node.css("tr")) >= DATA_TABLE_ROWS
 
 
-def drop_linked_block_images(region: Any, links: LinkText) -> None:
+def drop_linked_block_images(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -> None:
     """Step 6's link blocks: inside the article, the images of a block that is more than a fifth
     link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
     text stays to the text rules. A block of prose (ten commas or more), one named as content only,
     a figure's, a data table's (an infobox), a lightbox gallery (:func:`is_gallery`) and a list
-    keep theirs. Each block is judged once, from the images up."""
+    keep theirs. Each block is judged once, from the images up (``lengths``: text lengths of blocks
+    by key, as :func:`prune` left them)."""
     region_key = region.mem_id
     verdicts: dict[int, bool] = {}
+    measured = {} if lengths is None else lengths
     for img in region.css("img"):
         node = img.parent
         while node is not None and node.mem_id != region_key:
-            if node.tag in LINKED_BLOCK_TAGS:
+            if node.tag_id in LINKED_BLOCK_IDS:
                 key = node.mem_id
                 verdict = verdicts.get(key)
                 if verdict is None:
-                    verdict = verdicts[key] = _linked_block(node, links)
+                    verdict = verdicts[key] = _linked_block(node, links, measured)
                 if verdict:
                     detach(img)
                     break
             node = node.parent
 
 
-def _linked_block(node: Any, links: LinkText) -> bool:
+def _linked_block(node: Any, links: LinkText, lengths: dict[int, int]) -> bool:
     link_len = links(node)
     if not link_len:
         return False
-    text = node.text()
-    text_len = nonspace(text)
-    if not text_len or link_len <= LINKED_BLOCK_DENSITY * text_len or text.count(",") >= LINKED_BLOCK_COMMAS:
+    key = node.mem_id
+    text = None
+    text_len = lengths.get(key)
+    if text_len is None:
+        text = node.text()
+        text_len = lengths[key] = nonspace(text)
+    if not text_len or link_len <= LINKED_BLOCK_DENSITY * text_len:
+        return False
+    if (node.text() if text is None else text).count(",") >= LINKED_BLOCK_COMMAS:
         return False
     return not (name_weight(node) > 0 or in_figure(node) or _data_table(node) or is_gallery(node))

@@ -52,7 +52,7 @@ class TextBlocks:
     def __init__(self, root: Any) -> None:
         blocks: dict[int, list[Any]] = {}
         inline, a_id, text_id = INLINE_IDS, A_ID, TEXT_ID
-        for node in root.traverse(include_text=True):
+        for node in root.traverse(include_text=True, skip_empty=True):  # (blank ASCII texts skipped)
             if node.tag_id != text_id:
                 continue
             text = node.text_content
@@ -87,46 +87,52 @@ class TextBlocks:
         self.root = root
         self._text: dict[int, int] | None = None
         self._chains: dict[int, list[int]] = {}  # good block -> its own and its ancestors' keys
-        for key, (node, length, linked, _) in self.blocks.items():
-            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
-                chain = []
-                while node is not None:
-                    chain.append(node.mem_id)
-                    node = node.parent
-                self._chains[key] = chain
         self._count_good()
 
     def _count_good(self) -> None:
+        # Good blocks share parents (the paragraphs of an article), so each parent's ancestors are
+        # climbed once, and each parent's sum of good text is added up its chain once.
+        chains, blocks = self._chains, self.blocks
         good: dict[int, int] = {}
-        blocks = self.blocks
-        for key, chain in self._chains.items():
-            length = blocks[key][1]
-            for ancestor in chain:
+        ups: dict[int | None, tuple[list[int], list[int]]] = {}  # parent -> (its chain, [good text below])
+        for key, (node, length, linked, _) in blocks.items():
+            if length >= GOOD_BLOCK_LENGTH and linked <= GOOD_BLOCK_LINK_SHARE * length:
+                parent = node.parent
+                parent_key = None if parent is None else parent.mem_id
+                found = ups.get(parent_key)
+                if found is None:
+                    up = []
+                    while parent is not None:
+                        up.append(parent.mem_id)
+                        parent = parent.parent
+                    found = ups[parent_key] = (up, [0])
+                found[1][0] += length
+                chains[key] = [key, *found[0]]
+                good[key] = good.get(key, 0) + length
+        for up, (length,) in ups.values():
+            for ancestor in up:
                 good[ancestor] = good.get(ancestor, 0) + length
         self.good = good
         self.total_good = good.get(self.root.mem_id, 0)
 
-    def drop_under(self, removed: set[int]) -> None:
-        """Forget the blocks inside the given elements (about to be removed); their article-like
-        text leaves their ancestors' sums."""
+    def drop_under(self, removed: list[Any]) -> None:
+        """Forget the blocks inside the given elements (about to be removed; outer ones before the
+        elements they hold); their article-like text leaves their ancestors' sums."""
+        inside: set[int] = set()  # every element inside a removed one (itself included)
+        for node in removed:
+            if node.mem_id not in inside:
+                inside.update(element.mem_id for element in node.traverse())
         kept: dict[int, list[Any]] = {}
         chains, good = self._chains, self.good
         for key, entry in self.blocks.items():
-            chain = chains.get(key)
-            if chain is not None:
-                if removed.isdisjoint(chain):
-                    kept[key] = entry
-                else:
-                    del chains[key]
-                    length = entry[1]
-                    for ancestor in chain:
-                        good[ancestor] -= length
-                continue
-            node = entry[0]
-            while node is not None and node.mem_id not in removed:
-                node = node.parent
-            if node is None:
+            if key not in inside:
                 kept[key] = entry
+                continue
+            chain = chains.pop(key, None)
+            if chain is not None:
+                length = entry[1]
+                for ancestor in chain:
+                    good[ancestor] -= length
         self.blocks = kept
         self.total_good = good.get(self.root.mem_id, 0)
 
