@@ -203,3 +203,31 @@ def test_container_lengths_summed_from_measured_children_equal_their_whole_text(
         assert found.length(node, node.mem_id) == _text_length(node.text())
     middle = tree.css_first("#mid")
     assert found.lengths[middle.mem_id] == _text_length(middle.text())  # summed on the way down
+
+
+def test_lines_cut_by_double_line_breaks_score_as_paragraphs_of_their_block():
+    # Readability makes a paragraph of each run of text between <br><br> (and a <div> of the <p>
+    # holding them): the paragraphs score into that block, which outscores the column around it,
+    # so the column's promotional picture is no part of the article.
+    html = f"""<html><body><div class="col"><h1>The harbour</h1>
+      <div class="box"><img src="/promo/ferry.jpg" alt="Ferry timetable"></div>
+      <p><img src="/img/quay.jpg" alt="The quay"><br><br>{"<br><br>".join(PARAGRAPHS)}</p>
+      </div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_double_line_breaks_inside_an_inline_element_make_paragraphs_of_it():
+    # The same cut inside a <font> (old pages): the paragraphs go into the <font>, as Readability
+    # puts them, which becomes a candidate scoring what they score (Readability.js: 38 here).
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><h1>The harbour</h1>
+      <div><font face="Arial"><img src="/img/quay.jpg" alt="The quay"><br><br>{"<br> <br>".join(PARAGRAPHS)}</font></div>
+      </div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    font = tree.css_first("font")
+    assert found.raw.get(font.mem_id) == 38

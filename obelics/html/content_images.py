@@ -12,7 +12,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
-   scores are scaled by ``1 - link density``;
+   scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
+   as Readability rewrites it (:func:`_segments`): the pieces score into the element holding the
+   breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent;
 3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score), then through parents that hold nothing else;
@@ -41,13 +43,17 @@ from operator import itemgetter
 from typing import Any
 
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
-from obelics.html.text_blocks import TextBlocks, nonspace
+from obelics.html.text_blocks import INLINE_IDS, TextBlocks, nonspace
 
 # Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
 WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section"))
 SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
+BR_ID = tag_id("br")
+DIV_ID = tag_id("div")
+DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
+DIV_SCORE = 5
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
 LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
@@ -181,6 +187,7 @@ class ContentImages:
     def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.links = links
+        self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -301,12 +308,29 @@ class ContentImages:
         scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
         climb, seen = self._climb, self.seen
+        split, paths = _break_pair_blocks(blocks.root)
         for block_key, (block, length, _, commas) in blocks.blocks.items():
             stripped, cells, _, up = climb(block, block_key)
             if stripped:
                 continue
-            if block.tag_id in SCORED_BLOCK_IDS:
+            tid = block.tag_id
+            nested: list[tuple[Any, list[tuple[str, bool]]]] = []
+            segments = _segments(block, paths, nested) if block_key in split else None
+            if segments is not None and any(paired for _, paired in segments):
+                # Readability's paragraphs of the block (split at <br><br>) score into it, one level down;
+                # a <p> cut so becomes a <div> (whose loose text Readability wraps in paragraphs too)
+                inside = (block_key, block, up)
+                retagged = tid in DIV_LIKE_IDS
+                if retagged and tid != DIV_ID:
+                    self.as_div.add(block_key)
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
+                if not retagged and tid in SCORED_BLOCK_IDS:
+                    scored.append((up, length, commas))
+            elif tid in SCORED_BLOCK_IDS:
                 scored.append((up, length, commas))
+            for element, inner in nested:  # paragraphs inside an inline element score into it
+                inside = (element.mem_id, element, climb(element)[3])
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(inner, True))
             for key in cells:
                 entry = whole.get(key)
                 if entry is None:
@@ -327,7 +351,7 @@ class ContentImages:
                 key, ancestor, up = up
                 found = scores.get(key)
                 if found is None:
-                    found = _initial_score(ancestor)
+                    found = _initial_score(ancestor) + (DIV_SCORE if key in self.as_div else 0)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -424,6 +448,85 @@ class ContentImages:
             elif sibling.tag == "p" and _prose(sibling, self.links):
                 out.append(sibling)
         return out
+
+
+def _break_pair_blocks(root: Any) -> tuple[set[int], set[int]]:
+    """Where ``<br><br>`` (two line breaks or more, only spaces between) cut text: the blocks
+    (:class:`TextBlocks`' nearest non-inline ancestor) holding such a pair, and the inline elements
+    between a pair and its block (their ``mem_id``). One selector query for the page."""
+    blocks: set[int] = set()
+    paths: set[int] = set()
+    for br in root.css("br + br"):  # (the selector skips text between them: checked below)
+        before = br.prev
+        while before is not None and before.tag_id in (TEXT_ID, COMMENT_ID) and not (before.text_content or "").strip():
+            before = before.prev
+        if before is None or before.tag_id != BR_ID:
+            continue
+        node = br.parent
+        while node is not None and node.tag_id in INLINE_IDS:
+            paths.add(node.mem_id)
+            node = node.parent
+        if node is not None:
+            blocks.add(node.mem_id)
+    return blocks, paths
+
+
+def _segments(
+    container: Any, paths: set[int], nested: list[tuple[Any, list[tuple[str, bool]]]]
+) -> list[tuple[str, bool]]:
+    """The inline content of an element cut where Readability makes paragraphs of it: at each
+    ``<br><br>`` (two line breaks or more, only spaces between) and at each block element.
+    ``(text, after a break pair)`` per segment, the first one what comes before any cut. An inline
+    child cut by its own pairs keeps its segments after the first pair (``nested``, with it):
+    Readability's paragraphs inside it; its text before them joins the segment around it."""
+    segments: list[tuple[str, bool]] = []
+    parts: list[str] = []
+    paired = False
+    child = container.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            parts.append(child.text_content or "")
+        elif tid == BR_ID:
+            after = _next_non_space(child.next)
+            if after is not None and after.tag_id == BR_ID:
+                segments.append(("".join(parts), paired))
+                parts, paired = [], True
+                while after is not None and after.tag_id == BR_ID:
+                    child = after
+                    after = _next_non_space(after.next)
+        elif tid in INLINE_IDS:
+            if child.mem_id in paths:  # a pair is inside
+                inner = _segments(child, paths, nested)
+                parts.append(inner[0][0])
+                if len(inner) > 1:
+                    nested.append((child, inner[1:]))
+            else:
+                parts.append(child.text())
+        elif tid != COMMENT_ID:
+            segments.append(("".join(parts), paired))
+            parts, paired = [], False
+        child = child.next
+    segments.append(("".join(parts), paired))
+    return segments
+
+
+def _next_non_space(node: Any) -> Any | None:
+    """The node, or the first after it, that is no blank text or comment."""
+    while node is not None and node.tag_id in (TEXT_ID, COMMENT_ID) and not (node.text_content or "").strip():
+        node = node.next
+    return node
+
+
+def _paragraph_scores(segments: list[tuple[str, bool]], all_of_them: bool) -> list[tuple[int, int]]:
+    """``(length, commas)`` of the segments that score (long enough; after a break pair unless ``all_of_them``)."""
+    out = []
+    for text, paired in segments:
+        if paired or all_of_them:
+            length = nonspace(text)
+            if length >= MIN_SCORED_TEXT:
+                out.append((length, text.count(",") + text.count("\uff0c")))
+    return out
 
 
 def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
