@@ -43,7 +43,8 @@ def paragraphs(items: list[str]) -> str:
 # (the table, whose cells score with their whole text) also holds the rows of pictures between them.
 TABLE_STORY = f"""<html><body><div id="site"><div class="nav"><a href="/">Home</a> <a href="/news">News</a></div>
   <table class="layout"><tr><td>{paragraphs(PARAGRAPHS[0:3])}</td></tr>
-  <tr><td><div class="strip"><img src="/thumbs/a.jpg"> <img src="/thumbs/b.jpg"></div></td></tr>
+  <tr><td><ul class="strip"><li><img src="/thumbs/a.jpg"> <span>Quay</span></li>
+    <li><img src="/thumbs/b.jpg"> <span>Basin</span></li></ul></td></tr>
   <tr><td><p><img src="/img/quay.jpg" alt="The quay"></p><p>The quay at dawn, seen from the wall.</p></td></tr>
   <tr><td>{paragraphs(PARAGRAPHS[3:6])}</td></tr></table></div></body></html>"""
 
@@ -60,9 +61,17 @@ def test_a_photo_beside_the_text_in_the_articles_container_is_kept_at_its_place(
 
 
 def test_a_strip_of_images_without_paragraphs_in_the_container_is_cleaned_away():
-    # Readability's conditional cleaning: a block with more images than paragraphs (a strip of
-    # thumbnails) goes, with its images, while the captioned photo stays.
+    # Readability's conditional cleaning: a block with more images than paragraphs (a list of
+    # captioned thumbnails) goes, with its images, while the captioned photo stays.
     assert main_images(TABLE_STORY) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_a_div_of_images_alone_is_a_paragraph_that_the_cleaning_keeps():
+    # Readability wraps a div's inline content (linked covers, no text) in a paragraph and puts
+    # that paragraph in the div's place: no block is left to clean, and the covers stay.
+    covers = " ".join(f'<a href="#book{n}"><img src="/img/cover-{n}.jpg" alt="Cover {n}"></a>' for n in range(4))
+    images = main_images(_table_story_with(f'<div align="center">{covers}</div>'))
+    assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/cover-{n}.jpg" for n in range(4))]
 
 
 def test_a_photo_in_a_layout_cell_named_like_a_menu_is_kept():
@@ -103,6 +112,18 @@ def _table_story_with(row: str) -> str:
     return TABLE_STORY.replace(
         "<tr><td>" + paragraphs(PARAGRAPHS[3:6]), f"<tr><td>{row}</td></tr><tr><td>{paragraphs(PARAGRAPHS[3:6])}"
     )
+
+
+def test_loose_text_around_images_in_a_div_counts_as_paragraphs_for_the_cleaning():
+    # Readability wraps each run of a div's loose text in a paragraph before it cleans: two photos
+    # with a line of text each are no strip of images without paragraphs, and stay.
+    row = (
+        '<div class="photos"><img src="/img/dawn.jpg" alt="Dawn"> The quay at dawn, seen from the wall. '
+        '<div class="credit">Photo: the harbour office</div> <img src="/img/tide.jpg" alt="Low tide"> '
+        "The inner basin at low tide.</div>"
+    )
+    images = main_images(_table_story_with(row))
+    assert images == [f"{BASE}/img/quay.jpg", f"{BASE}/img/dawn.jpg", f"{BASE}/img/tide.jpg"]
 
 
 def test_a_single_row_of_linked_icons_in_the_container_is_no_data_table_and_goes():

@@ -21,7 +21,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
    sibling paragraphs of prose, join it;
 5. an image of the container outside the text regions joins them unless a block around it is one
-   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`): a negative class
+   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`; a div of inline
+   content alone is a paragraph for Readability, not judged, and each run of a div's loose inline
+   content counts as a paragraph): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
    list of images), link-heavy, a tiny linked box; a data table (not a single row or column) and
    what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
@@ -112,6 +114,22 @@ DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
 MIN_CONTAINER_SHARE = 0.5
+# Readability's phrasing content (a <font> becomes a <span>; a link, <del> or <ins> taken as one),
+# which it wraps in paragraphs inside a div; and the link share under which such a div becomes one.
+PHRASING_IDS = frozenset(
+    i
+    for i in map(
+        tag_id,
+        (
+            "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em",
+            "embed", "i", "img", "input", "kbd", "label", "mark", "math", "meter", "noscript", "object",
+            "output", "progress", "q", "ruby", "samp", "script", "select", "small", "span", "strong", "sub",
+            "sup", "textarea", "time", "var", "wbr", "font", "a", "del", "ins",
+        ),
+    )
+    if i is not None
+)  # fmt: skip
+PARAGRAPH_LINKS = 0.25
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -612,6 +630,7 @@ class Cleaning:
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
+        self.div_runs: dict[int, tuple[int, bool]] = {}
 
     def text_len(self, node: Any) -> int:
         key = node.mem_id
@@ -651,7 +670,9 @@ class Cleaning:
                 if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
                 elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
-                    if self.dropped_block(node, _in_figure(node)):
+                    if tid == DIV_ID and self.paragraph(node):
+                        pass  # Readability made a paragraph of it: not judged
+                    elif self.dropped_block(node, _in_figure(node)):
                         removing = node
             outcomes[key] = (removing, exempt)
         return None if exempt else removing
@@ -672,11 +693,17 @@ class Cleaning:
         if length < 40 and AD_WORDS.match(text.strip()):
             return not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
         density = self.links(node) / length if length else 0.0
-        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0}
-        for element in node.css("p,img,li,ul,ol,noscript"):  # one query (Lexbor's selectors cost)
-            counts[element.tag] += 1
-        counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
-        images, paragraphs = counts["img"], counts["p"]
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0}
+        wrapped = 0  # the paragraphs Readability wraps the loose inline content of divs in
+        for element in node.css("p,img,li,ul,ol,noscript,div"):  # one query (Lexbor's selectors cost)
+            tag = element.tag
+            if tag == "div":
+                wrapped += self.runs(element)[0]
+            else:
+                counts[tag] += 1
+        if node.tag != "div":
+            counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        images, paragraphs = counts["img"], counts["p"] + wrapped
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
         is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
@@ -694,6 +721,24 @@ class Cleaning:
                 return False
         return not self._holds_data_table(node)
 
+    def runs(self, div: Any) -> tuple[int, bool]:
+        """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
+        it hold more than spaces and line breaks, and whether the div holds nothing else."""
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            found = self.div_runs[key] = _inline_runs(div)
+        return found
+
+    def paragraph(self, div: Any) -> bool:
+        """Whether Readability turns the div into a paragraph: inline content only, in one run,
+        with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`)."""
+        runs, only = self.runs(div)
+        if not only or runs != 1:
+            return False
+        length = self.text_len(div)
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
+
     def _holds_data_table(self, node: Any) -> bool:
         return any(self.data_table(table) for table in node.css("table"))
 
@@ -701,6 +746,30 @@ class Cleaning:
         """Whether the block's text is nearly all in lists."""
         listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
         return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+def _inline_runs(div: Any) -> tuple[int, bool]:
+    """The runs of a div's inline children (Readability's phrasing content) that hold more than
+    spaces and line breaks, split by its other children; and whether it has no other child."""
+    runs = 0
+    in_run = False
+    only = True
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            if not in_run and not (child.text_content or "").isspace():
+                runs += 1
+                in_run = True
+        elif tid in PHRASING_IDS:
+            if not in_run and tid != BR_ID:
+                runs += 1
+                in_run = True
+        elif tid != COMMENT_ID:
+            only = False
+            in_run = False
+        child = child.next
+    return runs, only
 
 
 def _cleaned_out(img: Any, top: Any) -> bool:
