@@ -252,3 +252,21 @@ def test_double_line_breaks_inside_an_inline_element_make_paragraphs_of_it():
     found = ContentImages(TextBlocks(tree.body), lambda node: 0)
     font = tree.css_first("font")
     assert found.raw.get(font.mem_id) == 38
+
+
+def test_divs_score_as_readability_rewrites_them():
+    # A div holding one paragraph alone gives way to it (the paragraph scores into the div's
+    # parent), and the loose text of a div that also holds blocks is wrapped in paragraphs that
+    # score into that div. Readability.js scores this page 24 (div.mixed) and 21.5 (div.col).
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><div class="box"><p>{PARAGRAPHS[0]}</p></div>
+      <div class="mixed">{PARAGRAPHS[1]} <p>{PARAGRAPHS[2]}</p> {PARAGRAPHS[3]}</div></div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    assert tree.css_first("div.box").mem_id not in found.raw
+    assert found.raw[tree.css_first("div.mixed").mem_id] == 24
+    assert found.raw[tree.css_first("div.col").mem_id] == 21.5

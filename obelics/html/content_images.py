@@ -14,7 +14,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
    scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:func:`_segments`): the pieces score into the element holding the
-   breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent;
+   breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
+   text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
+   paragraph alone gives way to it;
 3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score), then through parents that hold nothing else;
@@ -54,6 +56,7 @@ TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
 BR_ID = tag_id("br")
 DIV_ID = tag_id("div")
+P_ID = tag_id("p")
 DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
 DIV_SCORE = 5
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
@@ -344,7 +347,13 @@ class ContentImages:
                 scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
                 if not retagged and tid in SCORED_BLOCK_IDS:
                     scored.append((up, length, commas))
+            elif tid == DIV_ID and not _inline_runs(block)[1]:
+                # a div of text and blocks: Readability wraps each run of its text in a paragraph
+                segments = _segments(block, paths, nested)
+                scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
             elif tid in SCORED_BLOCK_IDS:
+                if tid == P_ID and up is not None and up[1].tag_id == DIV_ID and self._paragraph_box(up[1], block):
+                    up = up[2]  # Readability puts the paragraph in its div's place
                 scored.append((up, length, commas))
             for element, inner in nested:  # paragraphs inside an inline element score into it
                 inside = (element.mem_id, element, climb(element)[3])
@@ -415,6 +424,21 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _paragraph_box(self, div: Any, paragraph: Any) -> bool:
+        """Whether Readability puts a paragraph in its div's place: the div holds it alone (but
+        spaces), with under :data:`PARAGRAPH_LINKS` of its text in links."""
+        key = paragraph.mem_id
+        first = _next_non_space(div.first_child)
+        if first is None or first.mem_id != key:
+            return False
+        last = div.last_child
+        while last is not None and last.tag_id in (TEXT_ID, COMMENT_ID) and not (last.text_content or "").strip():
+            last = last.prev
+        if last is None or last.mem_id != key:
+            return False
+        length = _text_length(div.text())
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
 
     def _ancestor_keys(self, key: int) -> set[int]:
         """A candidate's ancestors (the page's root left out), from its climb."""
