@@ -270,3 +270,12 @@ def test_divs_score_as_readability_rewrites_them():
     assert tree.css_first("div.box").mem_id not in found.raw
     assert found.raw[tree.css_first("div.mixed").mem_id] == 24
     assert found.raw[tree.css_first("div.col").mem_id] == 21.5
+
+
+def test_when_names_strip_every_text_the_container_is_found_again_without_them():
+    # Readability strips "extra" boxes; when that leaves no article it tries again without
+    # stripping names, and takes the story's container: its photo is the article's.
+    html = f"""<html><body><div class="extra-wrap"><div class="masthead-box"><img src="/img/town-crest.png"
+      alt="Town crest"></div><div class="story">{paragraphs(PARAGRAPHS)}<p><img src="/img/wall.jpg"
+      alt="The wall"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

@@ -21,7 +21,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score), then through parents that hold nothing else;
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
-   sibling paragraphs of prose, join it;
+   sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
+   none: every text stripped) is Readability's failed attempt, and steps 1-4 run again with less
+   (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`; a div of inline
    content alone is a paragraph for Readability, not judged, and each run of a div's loose inline
@@ -117,6 +119,10 @@ DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
 MIN_CONTAINER_SHARE = 0.5
+# Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
+# an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
+ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+ARTICLE_TEXT = 420
 # Readability's phrasing content (a <font> becomes a <span>; a link, <del> or <ins> taken as one),
 # which it wraps in paragraphs inside a div; and the link share under which such a div becomes one.
 PHRASING_IDS = frozenset(
@@ -161,20 +167,20 @@ def class_weight(node: Any) -> int:
     return weight
 
 
-def _initial_score(node: Any) -> float:
+def _initial_score(node: Any, weights: bool = True) -> float:
     tag = node.tag
     base = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
-    return base + class_weight(node)
+    return base + class_weight(node) if weights else base
 
 
-NAMES_ONLY, ALWAYS = 1, 2
+NAMES_ONLY, ALWAYS, ROLE = 1, 2, 3
 _UNLIKELY_NAMES: dict[str, bool] = {}
 
 
 def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
     """Whether Readability strips the element (``attrs``: its attributes, not empty) before scoring:
-    0 no, :data:`ALWAYS` (hidden, or of a menu or dialog role), :data:`NAMES_ONLY` (named as
-    boilerplate: not inside a table)."""
+    0 no, :data:`ALWAYS` (hidden), :data:`ROLE` (of a menu or dialog role), :data:`NAMES_ONLY`
+    (named as boilerplate: not inside a table)."""
     get = attrs.get
     aria = get("aria-hidden")
     if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
@@ -186,7 +192,7 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
             return ALWAYS
     role = get("role")
     if role and role.strip().lower() in UNLIKELY_ROLES:
-        return ALWAYS
+        return ROLE
     name, ident = get("class"), get("id")
     if not name and not ident:
         return 0  # (a single space: too short to name anything)
@@ -205,9 +211,13 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
 class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
-    def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
+    def __init__(
+        self, blocks: TextBlocks, links: Callable[[Any], int], strip_names: bool = True, weights: bool = True
+    ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.links = links
+        self.strip_names = strip_names  # Readability's first attempt: names and roles of boilerplate strip
+        self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
@@ -315,7 +325,9 @@ class ContentImages:
                 attrs = node.attributes
                 if attrs:
                     strip = _unlikely(node, attrs)
-                    stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+                    stripped = strip == ALWAYS or (
+                        self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, key)
             if parent is not None:
@@ -378,7 +390,7 @@ class ContentImages:
                 key, ancestor, up = up
                 found = scores.get(key)
                 if found is None:
-                    found = _initial_score(ancestor) + (DIV_SCORE if key in self.as_div else 0)
+                    found = _initial_score(ancestor, self.weights) + (DIV_SCORE if key in self.as_div else 0)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -404,7 +416,7 @@ class ContentImages:
                     break
                 parent = parent.parent
         if top.mem_id not in self.raw:
-            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top)
+            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top, self.weights)
             nodes[top.mem_id] = top
         last = self.score(top.mem_id) or 0.0
         threshold = last / 3
@@ -648,9 +660,13 @@ def _in_figure(node: Any) -> bool:
 class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
-    def __init__(self, links: Callable[[Any], int], names_only: bool = False) -> None:
+    def __init__(
+        self, links: Callable[[Any], int], names_only: bool = False, weights: bool = True, active: bool = True
+    ) -> None:
         self.links = links
         self.names_only = names_only  # judge by class weight alone (the text regions' own images)
+        self.weights = weights  # class weights count (Readability's first two attempts)
+        self.active = active  # cleaning at all (all attempts but the last)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
@@ -673,6 +689,8 @@ class Cleaning:
     def removing_block(self, start: Any, top: Any) -> Any | None:
         """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
         that the cleaning removes (None: it stays). Each element is judged once."""
+        if not self.active:
+            return None
         outcomes = self.outcomes
         top_key = top.mem_id
         chain = []
@@ -704,7 +722,7 @@ class Cleaning:
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
         holding a data table stays."""
-        weight = class_weight(node)
+        weight = class_weight(node) if self.weights else 0
         if weight < 0:
             return not self._holds_data_table(node)
         if self.names_only:
@@ -838,7 +856,7 @@ class ChosenImages:
         self.regions = regions
         self.trusted = True
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
-        self.named = Cleaning(cleaning.links, names_only=True)
+        self.named = Cleaning(cleaning.links, names_only=True, weights=cleaning.weights, active=cleaning.active)
 
     def fits(self, group: list[Any]) -> bool:
         """Whether the container may decide the images of the text regions ``group``: not when it
@@ -893,9 +911,21 @@ class ChosenImages:
 
 def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], int]) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
-    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known."""
-    found = ContentImages(blocks, links)
-    return ChosenImages(found, Cleaning(links), found.regions() or [body])
+    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
+    under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
+    stripping boilerplate names, then without class weights, then without the cleaning, and keeps
+    the first long enough (else the longest, the first of equals)."""
+    attempts: list[tuple[int, ChosenImages]] = []
+    for strip_names, weights, active in ATTEMPTS:
+        found = ContentImages(blocks, links, strip_names, weights)
+        regions = found.regions() or [body]
+        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active), regions)
+        # (no candidate at all: every text stripped, no article)
+        length = sum(found.length(region, region.mem_id) for region in regions) if found.raw else 0
+        if length >= ARTICLE_TEXT:
+            return chosen
+        attempts.append((length, chosen))
+    return max(attempts, key=itemgetter(0))[1]
 
 
 def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
