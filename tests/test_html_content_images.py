@@ -279,3 +279,21 @@ def test_when_names_strip_every_text_the_container_is_found_again_without_them()
       alt="Town crest"></div><div class="story">{paragraphs(PARAGRAPHS)}<p><img src="/img/wall.jpg"
       alt="The wall"></p></div></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_paragraph_scores_with_all_its_text_even_a_tables_in_it():
+    # Old pages put a table in a <p> (browsers nest it there without a doctype): Readability
+    # scores the paragraph with all its text, the table's included, into the element around it;
+    # its best candidates here: center (21), div.col (14.5), then the table's rows.
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><center><p><table><tr><td>{PARAGRAPHS[0]} {PARAGRAPHS[1]}</td></tr>
+      <tr><td>{PARAGRAPHS[2]} {PARAGRAPHS[3]}</td></tr></table></p></center></div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    ranked = [(found.nodes[key].tag, round(score, 1)) for key, score in found.ranked()[:2]]
+    assert ranked[0][0] == "center" and 20 < ranked[0][1] < 22
+    assert ranked[1] == ("div", 14.5)

@@ -8,8 +8,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 
 1. elements Readability strips before it looks (:meth:`ContentImages.stripped`: hidden ones,
    menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
-2. every text block (``p``, ``pre``, ``h2``-``h6``, a ``div`` of text; a table cell or a section
-   with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
+2. every text block (``pre``, ``h2``-``h6``, a ``div`` of text; a ``p``, a table cell or a section
+   with all its text, a table nested in a ``p`` included) of at least :data:`MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
    scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
@@ -52,7 +52,7 @@ from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import INLINE_IDS, TextBlocks, nonspace
 
 # Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
-WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section"))
+WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section", "p"))
 SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
@@ -363,9 +363,7 @@ class ContentImages:
                 # a div of text and blocks: Readability wraps each run of its text in a paragraph
                 segments = _segments(block, paths, nested)
                 scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
-            elif tid in SCORED_BLOCK_IDS:
-                if tid == P_ID and up is not None and up[1].tag_id == DIV_ID and self._paragraph_box(up[1], block):
-                    up = up[2]  # Readability puts the paragraph in its div's place
+            elif tid in SCORED_BLOCK_IDS and tid != P_ID:  # (a paragraph scores with all its text, below)
                 scored.append((up, length, commas))
             for element, inner in nested:  # paragraphs inside an inline element score into it
                 inside = (element.mem_id, element, climb(element)[3])
@@ -373,11 +371,15 @@ class ContentImages:
             for key in cells:
                 entry = whole.get(key)
                 if entry is None:
-                    whole[key] = [seen[key][3], length, commas]  # a cell at or above the block: climbed
+                    above = seen[key][3]  # (a cell at or above the block: climbed)
+                    if above is not None and above[1].tag_id == DIV_ID and self._paragraph_box(above[1], key):
+                        above = above[2]  # Readability puts the paragraph in its div's place
+                    whole[key] = [above, length, commas]
                 else:
                     entry[1] += length
                     entry[2] += commas
-        scored.extend((up, length, commas) for up, length, commas in whole.values())
+        as_div = self.as_div
+        scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
         for up, length, commas in scored:
@@ -437,12 +439,12 @@ class ContentImages:
             parent = top.parent
         return top
 
-    def _paragraph_box(self, div: Any, paragraph: Any) -> bool:
-        """Whether Readability puts a paragraph in its div's place: the div holds it alone (but
-        spaces), with under :data:`PARAGRAPH_LINKS` of its text in links."""
-        key = paragraph.mem_id
+    def _paragraph_box(self, div: Any, key: int) -> bool:
+        """Whether Readability puts a paragraph (``key``: its ``mem_id``; a table cell or section:
+        never) in its div's place: the div holds it alone (but spaces), with under
+        :data:`PARAGRAPH_LINKS` of its text in links."""
         first = _next_non_space(div.first_child)
-        if first is None or first.mem_id != key:
+        if first is None or first.mem_id != key or first.tag_id != P_ID:
             return False
         last = div.last_child
         while last is not None and last.tag_id in (TEXT_ID, COMMENT_ID) and not (last.text_content or "").strip():
