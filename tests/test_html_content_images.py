@@ -297,3 +297,55 @@ def test_a_paragraph_scores_with_all_its_text_even_a_tables_in_it():
     ranked = [(found.nodes[key].tag, round(score, 1)) for key, score in found.ranked()[:2]]
     assert ranked[0][0] == "center" and 20 < ranked[0][1] < 22
     assert ranked[1] == ("div", 14.5)
+
+
+def test_the_text_regions_images_go_where_readabilitys_cleaning_removes_their_block():
+    # A box of logos among the article's paragraphs: more images than paragraphs (its loose
+    # images make one), so Readability's conditional cleaning removes it, logos and all.
+    logos = " ".join(f'<img src="/logos/{n}.png" alt="{n}">' for n in ("port", "ferry", "museum"))
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}<p><img src="/img/wall.jpg" alt="The wall"></p>
+      <div class="partners"><h4>Our partners</h4>{logos}</div>{paragraphs(PARAGRAPHS[3:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_lightbox_gallery_among_the_text_regions_keeps_its_images():
+    # The same cleaning would remove a gallery (images, no paragraphs); a lightbox gallery (each
+    # picture linked to its full-size file) is the article's, as the text regions' rules say.
+    gallery = "".join(
+        f'<figure><a href="/img/boat-{n}.jpg"><img src="/img/boat-{n}-300.jpg" alt="Boat {n}"></a></figure>'
+        for n in range(4)
+    )
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}<div class="photos">{gallery}</div>
+      {paragraphs(PARAGRAPHS[3:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/boat-{n}-300.jpg" for n in range(4)]
+
+
+def test_an_attempt_whose_cleaning_removes_its_whole_container_finds_no_article():
+    # Paragraphs of pictures with few commas: Readability's cleaning removes the whole story (more
+    # images than paragraphs), so each attempt finds nothing until the one without cleaning, which
+    # keeps every picture.
+    lines = [
+        "The boats came in at dawn and the market opened early for the town",
+        "The quay was busy all morning with crates and carts and buyers",
+        "By noon the last of the catch was sold and the stalls were packed away",
+    ]
+    pictures = [[f"/img/day-{n}-{k}.jpg" for k in range(3)] for n in range(3)]
+    body = "".join(
+        f"<p>{lines[n]} on day {n + 1} of the festival in the old harbour of the town"
+        + "".join(f'<br><img src="{src}" alt="A picture">' for src in pictures[n])
+        + "</p>"
+        for n in range(3)
+    )
+    html = f"""<html><body><div class="col"><div class="story">{body}</div></div></body></html>"""
+    assert main_images(html) == [BASE + src for day in pictures for src in day]
+
+
+def test_an_infobox_among_the_text_regions_keeps_its_images():
+    # A one-column table of ten rows is layout for Readability, whose cleaning removes it (three
+    # images, no paragraph); for the text regions it is an infobox (ten rows), and its photo stays.
+    rows = "".join(f"<tr><td>Fact {n}: {n * 10} boats</td></tr>" for n in range(8))
+    infobox = f"""<table class="box"><tr><td><img src="/img/church.jpg" alt="The church"></td></tr>
+      <tr><td><img src="/icons/flag.png" alt="Flag"> <img src="/icons/arms.png" alt="Arms"></td></tr>{rows}</table>"""
+    html = f"""<html><body><div id="story">{infobox}{paragraphs(PARAGRAPHS)}</div></body></html>"""
+    images = main_images(html)
+    assert f"{BASE}/img/church.jpg" in images

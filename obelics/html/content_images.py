@@ -22,7 +22,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    keep a third of its score), then through parents that hold nothing else;
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
    sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
-   none: every text stripped) is Readability's failed attempt, and steps 1-4 run again with less
+   none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
+   Readability's failed attempt, and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`; a div of inline
@@ -35,7 +36,7 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 :func:`choose_content_images` runs once the text regions are chosen, on the page they were
 chosen on; :func:`with_content_images` places the container's images outside them among them, at
 their place in the page, and :func:`drop_other_images` removes the text regions' images outside
-the container. Before the project's named boilerplate is removed, :func:`rescue_table_images`
+the container or in a block of it that the cleaning of step 5 removes (but a lightbox gallery). Before the project's named boilerplate is removed, :func:`rescue_table_images`
 copies out the images of removed layout-table cells (inside a table a cell's name says where it
 is, not what it holds: Readability keeps it).
 """
@@ -139,6 +140,7 @@ PHRASING_IDS = frozenset(
     if i is not None
 )  # fmt: skip
 PARAGRAPH_LINKS = 0.25
+IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -663,10 +665,17 @@ class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
     def __init__(
-        self, links: Callable[[Any], int], names_only: bool = False, weights: bool = True, active: bool = True
+        self,
+        links: Callable[[Any], int],
+        strips: bool = True,
+        weights: bool = True,
+        active: bool = True,
+        verdicts: dict[int, tuple[bool, bool]] | None = None,
     ) -> None:
         self.links = links
-        self.names_only = names_only  # judge by class weight alone (the text regions' own images)
+        self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
+        # element -> whether it goes (with the strips rule, without it), shared by the cleanings of a page
+        self.verdicts: dict[int, tuple[bool, bool]] = {} if verdicts is None else verdicts
         self.weights = weights  # class weights count (Readability's first two attempts)
         self.active = active  # cleaning at all (all attempts but the last)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
@@ -723,31 +732,43 @@ class Cleaning:
 
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
-        holding a data table stays."""
+        holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
+        gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
+        what holds one (:func:`_holds_infobox`): the text regions' galleries and infoboxes are theirs."""
+        key = node.mem_id
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self._verdict(node, in_figure)
+        return verdict[0] if self.strips else verdict[1]
+
+    def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
+        """:meth:`dropped_block`'s answers, with and without the strips rule."""
         weight = class_weight(node) if self.weights else 0
         if weight < 0:
-            return not self._holds_data_table(node)
-        if self.names_only:
-            return False
+            gone = not self._holds_data_table(node)
+            return gone, gone
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
-            return False
+            return False, False
         length = nonspace(text)
         self.lengths[node.mem_id] = length
         if length < 40 and AD_WORDS.match(text.strip()):
-            return not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            return gone, gone
         density = self.links(node) / length if length else 0.0
         counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0}
-        wrapped = 0  # the paragraphs Readability wraps the loose inline content of divs in
+        divs = []
         for element in node.css("p,img,li,ul,ol,noscript,div"):  # one query (Lexbor's selectors cost)
             tag = element.tag
+            counts[tag] += 1
             if tag == "div":
-                wrapped += self.runs(element)[0]
-            else:
-                counts[tag] += 1
-        if node.tag != "div":
-            counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
-        images, paragraphs = counts["img"], counts["p"] + wrapped
+                divs.append(element)
+        counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        images, paragraphs = counts["img"], counts["p"]
+        for div in divs:  # (while it matters) the paragraphs Readability wraps divs' loose inline content in
+            if images <= 1 or paragraphs >= 0.5 * images:
+                break
+            paragraphs += self.runs(div)[0]
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
         is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
@@ -758,12 +779,14 @@ class Cleaning:
             or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
         )
         if not remove:
-            return False
+            return False, False
         if is_list:
             # a simple list of images stays: every item a single element, each holding an image
             if all(_element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
-                return False
-        return not self._holds_data_table(node)
+                return False, False
+        if self._holds_data_table(node):
+            return False, False
+        return True, not (_lightbox(node) or _holds_infobox(node))
 
     def runs(self, div: Any) -> tuple[int, bool]:
         """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
@@ -777,7 +800,13 @@ class Cleaning:
     def paragraph(self, div: Any) -> bool:
         """Whether Readability turns the div into a paragraph: inline content only, in one run,
         with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`)."""
-        runs, only = self.runs(div)
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            if not _inline_only(div):
+                return False
+            found = self.runs(div)
+        runs, only = found
         if not only or runs != 1:
             return False
         length = self.text_len(div)
@@ -790,6 +819,36 @@ class Cleaning:
         """Whether the block's text is nearly all in lists."""
         listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
         return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+def _holds_infobox(node: Any) -> bool:
+    """Whether the block is or holds a table of data as the text regions' rules see one (an
+    infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows, its nested tables' too)."""
+    return any(
+        table.css_first("caption,th,thead,colgroup,tfoot") is not None or len(table.css("tr")) >= DATA_TABLE_ROWS
+        for table in node.css("table")
+    )
+
+
+def _lightbox(node: Any) -> bool:
+    """Whether the block's links all open image files (a lightbox gallery), and it has some."""
+    links = node.css("a")
+    for link in links:
+        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
+        if not href.endswith(IMAGE_FILE_SUFFIXES):
+            return False
+    return bool(links)
+
+
+def _inline_only(div: Any) -> bool:
+    """Whether a div's children are all inline (Readability's phrasing content), text and comments."""
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid not in PHRASING_IDS and tid != TEXT_ID and tid != COMMENT_ID:
+            return False
+        child = child.next
+    return True
 
 
 def _inline_runs(div: Any) -> tuple[int, bool]:
@@ -858,7 +917,10 @@ class ChosenImages:
         self.regions = regions
         self.trusted = True
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
-        self.named = Cleaning(cleaning.links, names_only=True, weights=cleaning.weights, active=cleaning.active)
+        # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
+        self.inner = Cleaning(
+            cleaning.links, strips=False, weights=cleaning.weights, active=cleaning.active, verdicts=cleaning.verdicts
+        )
 
     def fits(self, group: list[Any]) -> bool:
         """Whether the container may decide the images of the text regions ``group``: not when it
@@ -873,11 +935,11 @@ class ChosenImages:
 
     def allows(self, img: Any) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
-        and in no block of it that the cleaning removes for its name (a negative class weight)."""
+        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`)."""
         region = self._region(img)
         if region is None or self.found.stripped(img):
             return False
-        return region.mem_id == img.mem_id or self.named.removing_block(img.parent, region) is None
+        return region.mem_id == img.mem_id or self.inner.removing_block(img.parent, region) is None
 
     def _region(self, node: Any) -> Any | None:
         """The container's region that holds an element (itself included; None: outside the
@@ -922,12 +984,21 @@ def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], 
         found = ContentImages(blocks, links, strip_names, weights)
         regions = found.regions() or [body]
         chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active), regions)
-        # (no candidate at all: every text stripped, no article)
-        length = sum(found.length(region, region.mem_id) for region in regions) if found.raw else 0
+        length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:
             return chosen
         attempts.append((length, chosen))
     return max(attempts, key=itemgetter(0))[1]
+
+
+def _article_length(chosen: ChosenImages) -> int:
+    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole."""
+    found, cleaning = chosen.found, chosen.cleaning
+    return sum(
+        found.length(region, region.mem_id)
+        for region in chosen.regions
+        if cleaning.removing_block(region, region) is None
+    )
 
 
 def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
