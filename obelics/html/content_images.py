@@ -756,6 +756,11 @@ class Cleaning:
             gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
             return gone, gone
         density = self.links(node) / length if length else 0.0
+        if length >= SHORT_BOX_TEXT and density <= (NAMED_LINKED_SHARE if weight >= STRONG_WEIGHT else LINKED_SHARE):
+            # only the strips rule can remove it: cheap counts first (a container holds many elements)
+            images = len(node.css("img")) - (node.tag == "img")
+            if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
+                return False, False
         counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0}
         divs = []
         for element in node.css("p,img,li,ul,ol,noscript,div"):  # one query (Lexbor's selectors cost)
