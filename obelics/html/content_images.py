@@ -723,9 +723,8 @@ class Cleaning:
                 if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
                 elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
-                    if tid == DIV_ID and self.paragraph(node):
-                        pass  # Readability made a paragraph of it: not judged
-                    elif self.dropped_block(node, _in_figure(node)):
+                    # (but a div Readability made a paragraph of: not judged)
+                    if self.dropped_block(node, _in_figure(node)) and not (tid == DIV_ID and self.paragraph(node)):
                         removing = node
             outcomes[key] = (removing, exempt)
         return None if exempt else removing
@@ -761,14 +760,15 @@ class Cleaning:
             images = len(node.css("img")) - (node.tag == "img")
             if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
                 return False, False
-        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0}
-        divs = []
-        for element in node.css("p,img,li,ul,ol,noscript,div"):  # one query (Lexbor's selectors cost)
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
+        found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
+        for element in node.css("p,img,li,ul,ol,noscript,div,a,table"):  # one query (Lexbor's selectors cost)
             tag = element.tag
             counts[tag] += 1
-            if tag == "div":
-                divs.append(element)
+            if tag in found:
+                found[tag].append(element)
         counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        divs, tables = found["div"], found["table"]
         images, paragraphs = counts["img"], counts["p"]
         for div in divs:  # (while it matters) the paragraphs Readability wraps divs' loose inline content in
             if images <= 1 or paragraphs >= 0.5 * images:
@@ -789,9 +789,9 @@ class Cleaning:
             # a simple list of images stays: every item a single element, each holding an image
             if all(_element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
                 return False, False
-        if self._holds_data_table(node):
+        if any(self.data_table(table) for table in tables):
             return False, False
-        return True, not (_lightbox(node) or _holds_infobox(node))
+        return True, not (_lightbox(found["a"]) or _holds_infobox(tables))
 
     def runs(self, div: Any) -> tuple[int, bool]:
         """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
@@ -826,18 +826,18 @@ class Cleaning:
         return length > 0 and listed > LIST_TEXT_SHARE * length
 
 
-def _holds_infobox(node: Any) -> bool:
-    """Whether the block is or holds a table of data as the text regions' rules see one (an
-    infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows, its nested tables' too)."""
+def _holds_infobox(tables: list[Any]) -> bool:
+    """Whether a block's tables (``tables``, itself included) hold a table of data as the text
+    regions' rules see one (an infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows,
+    its nested tables' too)."""
     return any(
         table.css_first("caption,th,thead,colgroup,tfoot") is not None or len(table.css("tr")) >= DATA_TABLE_ROWS
-        for table in node.css("table")
+        for table in tables
     )
 
 
-def _lightbox(node: Any) -> bool:
-    """Whether the block's links all open image files (a lightbox gallery), and it has some."""
-    links = node.css("a")
+def _lightbox(links: list[Any]) -> bool:
+    """Whether a block's links (``links``) all open image files (a lightbox gallery), and it has some."""
     for link in links:
         href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
         if not href.endswith(IMAGE_FILE_SUFFIXES):
