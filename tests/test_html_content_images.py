@@ -43,7 +43,8 @@ def paragraphs(items: list[str]) -> str:
 # (the table, whose cells score with their whole text) also holds the rows of pictures between them.
 TABLE_STORY = f"""<html><body><div id="site"><div class="nav"><a href="/">Home</a> <a href="/news">News</a></div>
   <table class="layout"><tr><td>{paragraphs(PARAGRAPHS[0:3])}</td></tr>
-  <tr><td><div class="strip"><img src="/thumbs/a.jpg"> <img src="/thumbs/b.jpg"></div></td></tr>
+  <tr><td><ul class="strip"><li><img src="/thumbs/a.jpg"> <span>Quay</span></li>
+    <li><img src="/thumbs/b.jpg"> <span>Basin</span></li></ul></td></tr>
   <tr><td><p><img src="/img/quay.jpg" alt="The quay"></p><p>The quay at dawn, seen from the wall.</p></td></tr>
   <tr><td>{paragraphs(PARAGRAPHS[3:6])}</td></tr></table></div></body></html>"""
 
@@ -60,9 +61,17 @@ def test_a_photo_beside_the_text_in_the_articles_container_is_kept_at_its_place(
 
 
 def test_a_strip_of_images_without_paragraphs_in_the_container_is_cleaned_away():
-    # Readability's conditional cleaning: a block with more images than paragraphs (a strip of
-    # thumbnails) goes, with its images, while the captioned photo stays.
+    # Readability's conditional cleaning: a block with more images than paragraphs (a list of
+    # captioned thumbnails) goes, with its images, while the captioned photo stays.
     assert main_images(TABLE_STORY) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_a_div_of_images_alone_is_a_paragraph_that_the_cleaning_keeps():
+    # Readability wraps a div's inline content (linked covers, no text) in a paragraph and puts
+    # that paragraph in the div's place: no block is left to clean, and the covers stay.
+    covers = " ".join(f'<a href="#book{n}"><img src="/img/cover-{n}.jpg" alt="Cover {n}"></a>' for n in range(4))
+    images = main_images(_table_story_with(f'<div align="center">{covers}</div>'))
+    assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/cover-{n}.jpg" for n in range(4))]
 
 
 def test_a_photo_in_a_layout_cell_named_like_a_menu_is_kept():
@@ -103,6 +112,18 @@ def _table_story_with(row: str) -> str:
     return TABLE_STORY.replace(
         "<tr><td>" + paragraphs(PARAGRAPHS[3:6]), f"<tr><td>{row}</td></tr><tr><td>{paragraphs(PARAGRAPHS[3:6])}"
     )
+
+
+def test_loose_text_around_images_in_a_div_counts_as_paragraphs_for_the_cleaning():
+    # Readability wraps each run of a div's loose text in a paragraph before it cleans: two photos
+    # with a line of text each are no strip of images without paragraphs, and stay.
+    row = (
+        '<div class="photos"><img src="/img/dawn.jpg" alt="Dawn"> The quay at dawn, seen from the wall. '
+        '<div class="credit">Photo: the harbour office</div> <img src="/img/tide.jpg" alt="Low tide"> '
+        "The inner basin at low tide.</div>"
+    )
+    images = main_images(_table_story_with(row))
+    assert images == [f"{BASE}/img/quay.jpg", f"{BASE}/img/dawn.jpg", f"{BASE}/img/tide.jpg"]
 
 
 def test_a_single_row_of_linked_icons_in_the_container_is_no_data_table_and_goes():
@@ -202,3 +223,128 @@ def test_container_lengths_summed_from_measured_children_equal_their_whole_text(
         assert found.length(node, node.mem_id) == _text_length(node.text())
     middle = tree.css_first("#mid")
     assert found.lengths[middle.mem_id] == _text_length(middle.text())  # summed on the way down
+
+
+def test_lines_cut_by_double_line_breaks_score_as_paragraphs_of_their_block():
+    # Readability makes a paragraph of each run of text between <br><br> (and a <div> of the <p>
+    # holding them): the paragraphs score into that block, which outscores the column around it,
+    # so the column's promotional picture is no part of the article.
+    html = f"""<html><body><div class="col"><h1>The harbour</h1>
+      <div class="box"><img src="/promo/ferry.jpg" alt="Ferry timetable"></div>
+      <p><img src="/img/quay.jpg" alt="The quay"><br><br>{"<br><br>".join(PARAGRAPHS)}</p>
+      </div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_double_line_breaks_inside_an_inline_element_make_paragraphs_of_it():
+    # The same cut inside a <font> (old pages): the paragraphs go into the <font>, as Readability
+    # puts them, which becomes a candidate scoring what they score (Readability.js: 38 here).
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><h1>The harbour</h1>
+      <div><font face="Arial"><img src="/img/quay.jpg" alt="The quay"><br><br>{"<br> <br>".join(PARAGRAPHS)}</font></div>
+      </div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    font = tree.css_first("font")
+    assert found.raw.get(font.mem_id) == 38
+
+
+def test_divs_score_as_readability_rewrites_them():
+    # A div holding one paragraph alone gives way to it (the paragraph scores into the div's
+    # parent), and the loose text of a div that also holds blocks is wrapped in paragraphs that
+    # score into that div. Readability.js scores this page 24 (div.mixed) and 21.5 (div.col).
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><div class="box"><p>{PARAGRAPHS[0]}</p></div>
+      <div class="mixed">{PARAGRAPHS[1]} <p>{PARAGRAPHS[2]}</p> {PARAGRAPHS[3]}</div></div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    assert tree.css_first("div.box").mem_id not in found.raw
+    assert found.raw[tree.css_first("div.mixed").mem_id] == 24
+    assert found.raw[tree.css_first("div.col").mem_id] == 21.5
+
+
+def test_when_names_strip_every_text_the_container_is_found_again_without_them():
+    # Readability strips "extra" boxes; when that leaves no article it tries again without
+    # stripping names, and takes the story's container: its photo is the article's.
+    html = f"""<html><body><div class="extra-wrap"><div class="masthead-box"><img src="/img/town-crest.png"
+      alt="Town crest"></div><div class="story">{paragraphs(PARAGRAPHS)}<p><img src="/img/wall.jpg"
+      alt="The wall"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_paragraph_scores_with_all_its_text_even_a_tables_in_it():
+    # Old pages put a table in a <p> (browsers nest it there without a doctype): Readability
+    # scores the paragraph with all its text, the table's included, into the element around it;
+    # its best candidates here: center (21), div.col (14.5), then the table's rows.
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    html = f"""<html><body><div class="col"><center><p><table><tr><td>{PARAGRAPHS[0]} {PARAGRAPHS[1]}</td></tr>
+      <tr><td>{PARAGRAPHS[2]} {PARAGRAPHS[3]}</td></tr></table></p></center></div></body></html>"""
+    tree = LexborHTMLParser(html)
+    found = ContentImages(TextBlocks(tree.body), lambda node: 0)
+    ranked = [(found.nodes[key].tag, round(score, 1)) for key, score in found.ranked()[:2]]
+    assert ranked[0][0] == "center" and 20 < ranked[0][1] < 22
+    assert ranked[1] == ("div", 14.5)
+
+
+def test_the_text_regions_images_go_where_readabilitys_cleaning_removes_their_block():
+    # A box of logos among the article's paragraphs: more images than paragraphs (its loose
+    # images make one), so Readability's conditional cleaning removes it, logos and all.
+    logos = " ".join(f'<img src="/logos/{n}.png" alt="{n}">' for n in ("port", "ferry", "museum"))
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}<p><img src="/img/wall.jpg" alt="The wall"></p>
+      <div class="partners"><h4>Our partners</h4>{logos}</div>{paragraphs(PARAGRAPHS[3:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_lightbox_gallery_among_the_text_regions_keeps_its_images():
+    # The same cleaning would remove a gallery (images, no paragraphs); a lightbox gallery (each
+    # picture linked to its full-size file) is the article's, as the text regions' rules say.
+    gallery = "".join(
+        f'<figure><a href="/img/boat-{n}.jpg"><img src="/img/boat-{n}-300.jpg" alt="Boat {n}"></a></figure>'
+        for n in range(4)
+    )
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}<div class="photos">{gallery}</div>
+      {paragraphs(PARAGRAPHS[3:6])}</div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/boat-{n}-300.jpg" for n in range(4)]
+
+
+def test_an_attempt_whose_cleaning_removes_its_whole_container_finds_no_article():
+    # Paragraphs of pictures with few commas: Readability's cleaning removes the whole story (more
+    # images than paragraphs), so each attempt finds nothing until the one without cleaning, which
+    # keeps every picture.
+    lines = [
+        "The boats came in at dawn and the market opened early for the town",
+        "The quay was busy all morning with crates and carts and buyers",
+        "By noon the last of the catch was sold and the stalls were packed away",
+    ]
+    pictures = [[f"/img/day-{n}-{k}.jpg" for k in range(3)] for n in range(3)]
+    body = "".join(
+        f"<p>{lines[n]} on day {n + 1} of the festival in the old harbour of the town"
+        + "".join(f'<br><img src="{src}" alt="A picture">' for src in pictures[n])
+        + "</p>"
+        for n in range(3)
+    )
+    html = f"""<html><body><div class="col"><div class="story">{body}</div></div></body></html>"""
+    assert main_images(html) == [BASE + src for day in pictures for src in day]
+
+
+def test_an_infobox_among_the_text_regions_keeps_its_images():
+    # A one-column table of ten rows is layout for Readability, whose cleaning removes it (three
+    # images, no paragraph); for the text regions it is an infobox (ten rows), and its photo stays.
+    rows = "".join(f"<tr><td>Fact {n}: {n * 10} boats</td></tr>" for n in range(8))
+    infobox = f"""<table class="box"><tr><td><img src="/img/church.jpg" alt="The church"></td></tr>
+      <tr><td><img src="/icons/flag.png" alt="Flag"> <img src="/icons/arms.png" alt="Arms"></td></tr>{rows}</table>"""
+    html = f"""<html><body><div id="story">{infobox}{paragraphs(PARAGRAPHS)}</div></body></html>"""
+    images = main_images(html)
+    assert f"{BASE}/img/church.jpg" in images

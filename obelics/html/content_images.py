@@ -8,18 +8,27 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 
 1. elements Readability strips before it looks (:meth:`ContentImages.stripped`: hidden ones,
    menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
-2. every text block (``p``, ``pre``, ``h2``-``h6``, a ``div`` of text; a table cell or a section
-   with all its text) of at least :data:`MIN_SCORED_TEXT` characters scores
+2. every text block (``pre``, ``h2``-``h6``, a ``div`` of text; a ``p``, a table cell or a section
+   with all its text, a table nested in a ``p`` included) of at least :data:`MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`class_weight`);
-   scores are scaled by ``1 - link density``;
+   scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
+   as Readability rewrites it (:func:`_segments`): the pieces score into the element holding the
+   breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
+   text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
+   paragraph alone gives way to it;
 3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score), then through parents that hold nothing else;
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
-   sibling paragraphs of prose, join it;
+   sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
+   none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
+   Readability's failed attempt, and steps 1-4 run again with less
+   (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
-   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`): a negative class
+   Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`; a div of inline
+   content alone is a paragraph for Readability, not judged, and each run of a div's loose inline
+   content counts as a paragraph): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
    list of images), link-heavy, a tiny linked box; a data table (not a single row or column) and
    what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
@@ -27,7 +36,7 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 :func:`choose_content_images` runs once the text regions are chosen, on the page they were
 chosen on; :func:`with_content_images` places the container's images outside them among them, at
 their place in the page, and :func:`drop_other_images` removes the text regions' images outside
-the container. Before the project's named boilerplate is removed, :func:`rescue_table_images`
+the container or in a block of it that the cleaning of step 5 removes (but a lightbox gallery). Before the project's named boilerplate is removed, :func:`rescue_table_images`
 copies out the images of removed layout-table cells (inside a table a cell's name says where it
 is, not what it holds: Readability keeps it).
 """
@@ -41,13 +50,18 @@ from operator import itemgetter
 from typing import Any
 
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
-from obelics.html.text_blocks import TextBlocks, nonspace
+from obelics.html.text_blocks import INLINE_IDS, TextBlocks, nonspace
 
 # Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
-WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section"))
+WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section", "p"))
 SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
+BR_ID = tag_id("br")
+DIV_ID = tag_id("div")
+P_ID = tag_id("p")
+DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
+DIV_SCORE = 5
 MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
 SCORE_LEVELS = 5
 LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
@@ -106,6 +120,27 @@ DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
 MIN_CONTAINER_SHARE = 0.5
+# Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
+# an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
+ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+ARTICLE_TEXT = 420
+# Readability's phrasing content (a <font> becomes a <span>; a link, <del> or <ins> taken as one),
+# which it wraps in paragraphs inside a div; and the link share under which such a div becomes one.
+PHRASING_IDS = frozenset(
+    i
+    for i in map(
+        tag_id,
+        (
+            "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em",
+            "embed", "i", "img", "input", "kbd", "label", "mark", "math", "meter", "noscript", "object",
+            "output", "progress", "q", "ruby", "samp", "script", "select", "small", "span", "strong", "sub",
+            "sup", "textarea", "time", "var", "wbr", "font", "a", "del", "ins",
+        ),
+    )
+    if i is not None
+)  # fmt: skip
+PARAGRAPH_LINKS = 0.25
+IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -134,20 +169,20 @@ def class_weight(node: Any) -> int:
     return weight
 
 
-def _initial_score(node: Any) -> float:
+def _initial_score(node: Any, weights: bool = True) -> float:
     tag = node.tag
     base = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
-    return base + class_weight(node)
+    return base + class_weight(node) if weights else base
 
 
-NAMES_ONLY, ALWAYS = 1, 2
+NAMES_ONLY, ALWAYS, ROLE = 1, 2, 3
 _UNLIKELY_NAMES: dict[str, bool] = {}
 
 
 def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
     """Whether Readability strips the element (``attrs``: its attributes, not empty) before scoring:
-    0 no, :data:`ALWAYS` (hidden, or of a menu or dialog role), :data:`NAMES_ONLY` (named as
-    boilerplate: not inside a table)."""
+    0 no, :data:`ALWAYS` (hidden), :data:`ROLE` (of a menu or dialog role), :data:`NAMES_ONLY`
+    (named as boilerplate: not inside a table)."""
     get = attrs.get
     aria = get("aria-hidden")
     if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
@@ -159,7 +194,7 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
             return ALWAYS
     role = get("role")
     if role and role.strip().lower() in UNLIKELY_ROLES:
-        return ALWAYS
+        return ROLE
     name, ident = get("class"), get("id")
     if not name and not ident:
         return 0  # (a single space: too short to name anything)
@@ -178,9 +213,14 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
 class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
-    def __init__(self, blocks: TextBlocks, links: Callable[[Any], int]) -> None:
+    def __init__(
+        self, blocks: TextBlocks, links: Callable[[Any], int], strip_names: bool = True, weights: bool = True
+    ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.links = links
+        self.strip_names = strip_names  # Readability's first attempt: names and roles of boilerplate strip
+        self.weights = weights  # class weights count (all attempts but the last two)
+        self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -287,7 +327,9 @@ class ContentImages:
                 attrs = node.attributes
                 if attrs:
                     strip = _unlikely(node, attrs)
-                    stripped = strip == ALWAYS or (strip == NAMES_ONLY and not in_table)
+                    stripped = strip == ALWAYS or (
+                        self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, key)
             if parent is not None:
@@ -301,20 +343,45 @@ class ContentImages:
         scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
         climb, seen = self._climb, self.seen
+        split, paths = _break_pair_blocks(blocks.root)
         for block_key, (block, length, _, commas) in blocks.blocks.items():
             stripped, cells, _, up = climb(block, block_key)
             if stripped:
                 continue
-            if block.tag_id in SCORED_BLOCK_IDS:
+            tid = block.tag_id
+            nested: list[tuple[Any, list[tuple[str, bool]]]] = []
+            segments = _segments(block, paths, nested) if block_key in split else None
+            if segments is not None and any(paired for _, paired in segments):
+                # Readability's paragraphs of the block (split at <br><br>) score into it, one level down;
+                # a <p> cut so becomes a <div> (whose loose text Readability wraps in paragraphs too)
+                inside = (block_key, block, up)
+                retagged = tid in DIV_LIKE_IDS
+                if retagged and tid != DIV_ID:
+                    self.as_div.add(block_key)
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
+                if not retagged and tid in SCORED_BLOCK_IDS:
+                    scored.append((up, length, commas))
+            elif tid == DIV_ID and not _inline_runs(block)[1]:
+                # a div of text and blocks: Readability wraps each run of its text in a paragraph
+                segments = _segments(block, paths, nested)
+                scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
+            elif tid in SCORED_BLOCK_IDS and tid != P_ID:  # (a paragraph scores with all its text, below)
                 scored.append((up, length, commas))
+            for element, inner in nested:  # paragraphs inside an inline element score into it
+                inside = (element.mem_id, element, climb(element)[3])
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(inner, True))
             for key in cells:
                 entry = whole.get(key)
                 if entry is None:
-                    whole[key] = [seen[key][3], length, commas]  # a cell at or above the block: climbed
+                    above = seen[key][3]  # (a cell at or above the block: climbed)
+                    if above is not None and above[1].tag_id == DIV_ID and self._paragraph_box(above[1], key):
+                        above = above[2]  # Readability puts the paragraph in its div's place
+                    whole[key] = [above, length, commas]
                 else:
                     entry[1] += length
                     entry[2] += commas
-        scored.extend((up, length, commas) for up, length, commas in whole.values())
+        as_div = self.as_div
+        scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
         for up, length, commas in scored:
@@ -327,7 +394,7 @@ class ContentImages:
                 key, ancestor, up = up
                 found = scores.get(key)
                 if found is None:
-                    found = _initial_score(ancestor)
+                    found = _initial_score(ancestor, self.weights) + (DIV_SCORE if key in self.as_div else 0)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -353,7 +420,7 @@ class ContentImages:
                     break
                 parent = parent.parent
         if top.mem_id not in self.raw:
-            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top)
+            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top, self.weights)
             nodes[top.mem_id] = top
         last = self.score(top.mem_id) or 0.0
         threshold = last / 3
@@ -373,6 +440,21 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _paragraph_box(self, div: Any, key: int) -> bool:
+        """Whether Readability puts a paragraph (``key``: its ``mem_id``; a table cell or section:
+        never) in its div's place: the div holds it alone (but spaces), with under
+        :data:`PARAGRAPH_LINKS` of its text in links."""
+        first = _next_non_space(div.first_child)
+        if first is None or first.mem_id != key or first.tag_id != P_ID:
+            return False
+        last = div.last_child
+        while last is not None and last.tag_id in (TEXT_ID, COMMENT_ID) and not (last.text_content or "").strip():
+            last = last.prev
+        if last is None or last.mem_id != key:
+            return False
+        length = _text_length(div.text())
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
 
     def _ancestor_keys(self, key: int) -> set[int]:
         """A candidate's ancestors (the page's root left out), from its climb."""
@@ -424,6 +506,85 @@ class ContentImages:
             elif sibling.tag == "p" and _prose(sibling, self.links):
                 out.append(sibling)
         return out
+
+
+def _break_pair_blocks(root: Any) -> tuple[set[int], set[int]]:
+    """Where ``<br><br>`` (two line breaks or more, only spaces between) cut text: the blocks
+    (:class:`TextBlocks`' nearest non-inline ancestor) holding such a pair, and the inline elements
+    between a pair and its block (their ``mem_id``). One selector query for the page."""
+    blocks: set[int] = set()
+    paths: set[int] = set()
+    for br in root.css("br + br"):  # (the selector skips text between them: checked below)
+        before = br.prev
+        while before is not None and before.tag_id in (TEXT_ID, COMMENT_ID) and not (before.text_content or "").strip():
+            before = before.prev
+        if before is None or before.tag_id != BR_ID:
+            continue
+        node = br.parent
+        while node is not None and node.tag_id in INLINE_IDS:
+            paths.add(node.mem_id)
+            node = node.parent
+        if node is not None:
+            blocks.add(node.mem_id)
+    return blocks, paths
+
+
+def _segments(
+    container: Any, paths: set[int], nested: list[tuple[Any, list[tuple[str, bool]]]]
+) -> list[tuple[str, bool]]:
+    """The inline content of an element cut where Readability makes paragraphs of it: at each
+    ``<br><br>`` (two line breaks or more, only spaces between) and at each block element.
+    ``(text, after a break pair)`` per segment, the first one what comes before any cut. An inline
+    child cut by its own pairs keeps its segments after the first pair (``nested``, with it):
+    Readability's paragraphs inside it; its text before them joins the segment around it."""
+    segments: list[tuple[str, bool]] = []
+    parts: list[str] = []
+    paired = False
+    child = container.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            parts.append(child.text_content or "")
+        elif tid == BR_ID:
+            after = _next_non_space(child.next)
+            if after is not None and after.tag_id == BR_ID:
+                segments.append(("".join(parts), paired))
+                parts, paired = [], True
+                while after is not None and after.tag_id == BR_ID:
+                    child = after
+                    after = _next_non_space(after.next)
+        elif tid in INLINE_IDS:
+            if child.mem_id in paths:  # a pair is inside
+                inner = _segments(child, paths, nested)
+                parts.append(inner[0][0])
+                if len(inner) > 1:
+                    nested.append((child, inner[1:]))
+            else:
+                parts.append(child.text())
+        elif tid != COMMENT_ID:
+            segments.append(("".join(parts), paired))
+            parts, paired = [], False
+        child = child.next
+    segments.append(("".join(parts), paired))
+    return segments
+
+
+def _next_non_space(node: Any) -> Any | None:
+    """The node, or the first after it, that is no blank text or comment."""
+    while node is not None and node.tag_id in (TEXT_ID, COMMENT_ID) and not (node.text_content or "").strip():
+        node = node.next
+    return node
+
+
+def _paragraph_scores(segments: list[tuple[str, bool]], all_of_them: bool) -> list[tuple[int, int]]:
+    """``(length, commas)`` of the segments that score (long enough; after a break pair unless ``all_of_them``)."""
+    out = []
+    for text, paired in segments:
+        if paired or all_of_them:
+            length = nonspace(text)
+            if length >= MIN_SCORED_TEXT:
+                out.append((length, text.count(",") + text.count("\uff0c")))
+    return out
 
 
 def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
@@ -503,12 +664,24 @@ def _in_figure(node: Any) -> bool:
 class Cleaning:
     """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
 
-    def __init__(self, links: Callable[[Any], int], names_only: bool = False) -> None:
+    def __init__(
+        self,
+        links: Callable[[Any], int],
+        strips: bool = True,
+        weights: bool = True,
+        active: bool = True,
+        verdicts: dict[int, tuple[bool, bool]] | None = None,
+    ) -> None:
         self.links = links
-        self.names_only = names_only  # judge by class weight alone (the text regions' own images)
+        self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
+        # element -> whether it goes (with the strips rule, without it), shared by the cleanings of a page
+        self.verdicts: dict[int, tuple[bool, bool]] = {} if verdicts is None else verdicts
+        self.weights = weights  # class weights count (Readability's first two attempts)
+        self.active = active  # cleaning at all (all attempts but the last)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
+        self.div_runs: dict[int, tuple[int, bool]] = {}
 
     def text_len(self, node: Any) -> int:
         key = node.mem_id
@@ -527,6 +700,8 @@ class Cleaning:
     def removing_block(self, start: Any, top: Any) -> Any | None:
         """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
         that the cleaning removes (None: it stays). Each element is judged once."""
+        if not self.active:
+            return None
         outcomes = self.outcomes
         top_key = top.mem_id
         chain = []
@@ -548,32 +723,57 @@ class Cleaning:
                 if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
                 elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
-                    if self.dropped_block(node, _in_figure(node)):
+                    # (but a div Readability made a paragraph of: not judged)
+                    if self.dropped_block(node, _in_figure(node)) and not (tid == DIV_ID and self.paragraph(node)):
                         removing = node
             outcomes[key] = (removing, exempt)
         return None if exempt else removing
 
     def dropped_block(self, node: Any, in_figure: bool) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
-        holding a data table stays."""
-        weight = class_weight(node)
+        holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
+        gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
+        what holds one (:func:`_holds_infobox`): the text regions' galleries and infoboxes are theirs."""
+        key = node.mem_id
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self._verdict(node, in_figure)
+        return verdict[0] if self.strips else verdict[1]
+
+    def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
+        """:meth:`dropped_block`'s answers, with and without the strips rule."""
+        weight = class_weight(node) if self.weights else 0
         if weight < 0:
-            return not self._holds_data_table(node)
-        if self.names_only:
-            return False
+            gone = not self._holds_data_table(node)
+            return gone, gone
         text = node.text()
         if text.count(",") >= PROSE_COMMAS:
-            return False
+            return False, False
         length = nonspace(text)
         self.lengths[node.mem_id] = length
         if length < 40 and AD_WORDS.match(text.strip()):
-            return not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            return gone, gone
         density = self.links(node) / length if length else 0.0
-        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0}
-        for element in node.css("p,img,li,ul,ol,noscript"):  # one query (Lexbor's selectors cost)
-            counts[element.tag] += 1
+        if length >= SHORT_BOX_TEXT and density <= (NAMED_LINKED_SHARE if weight >= STRONG_WEIGHT else LINKED_SHARE):
+            # only the strips rule can remove it: cheap counts first (a container holds many elements)
+            images = len(node.css("img")) - (node.tag == "img")
+            if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
+                return False, False
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
+        found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
+        for element in node.css("p,img,li,ul,ol,noscript,div,a,table"):  # one query (Lexbor's selectors cost)
+            tag = element.tag
+            counts[tag] += 1
+            if tag in found:
+                found[tag].append(element)
         counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        divs, tables = found["div"], found["table"]
         images, paragraphs = counts["img"], counts["p"]
+        for div in divs:  # (while it matters) the paragraphs Readability wraps divs' loose inline content in
+            if images <= 1 or paragraphs >= 0.5 * images:
+                break
+            paragraphs += self.runs(div)[0]
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
         is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
@@ -584,12 +784,38 @@ class Cleaning:
             or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
         )
         if not remove:
-            return False
+            return False, False
         if is_list:
             # a simple list of images stays: every item a single element, each holding an image
             if all(_element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
+                return False, False
+        if any(self.data_table(table) for table in tables):
+            return False, False
+        return True, not (_lightbox(found["a"]) or _holds_infobox(tables))
+
+    def runs(self, div: Any) -> tuple[int, bool]:
+        """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
+        it hold more than spaces and line breaks, and whether the div holds nothing else."""
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            found = self.div_runs[key] = _inline_runs(div)
+        return found
+
+    def paragraph(self, div: Any) -> bool:
+        """Whether Readability turns the div into a paragraph: inline content only, in one run,
+        with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`)."""
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            if not _inline_only(div):
                 return False
-        return not self._holds_data_table(node)
+            found = self.runs(div)
+        runs, only = found
+        if not only or runs != 1:
+            return False
+        length = self.text_len(div)
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
 
     def _holds_data_table(self, node: Any) -> bool:
         return any(self.data_table(table) for table in node.css("table"))
@@ -598,6 +824,60 @@ class Cleaning:
         """Whether the block's text is nearly all in lists."""
         listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
         return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+def _holds_infobox(tables: list[Any]) -> bool:
+    """Whether a block's tables (``tables``, itself included) hold a table of data as the text
+    regions' rules see one (an infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows,
+    its nested tables' too)."""
+    return any(
+        table.css_first("caption,th,thead,colgroup,tfoot") is not None or len(table.css("tr")) >= DATA_TABLE_ROWS
+        for table in tables
+    )
+
+
+def _lightbox(links: list[Any]) -> bool:
+    """Whether a block's links (``links``) all open image files (a lightbox gallery), and it has some."""
+    for link in links:
+        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
+        if not href.endswith(IMAGE_FILE_SUFFIXES):
+            return False
+    return bool(links)
+
+
+def _inline_only(div: Any) -> bool:
+    """Whether a div's children are all inline (Readability's phrasing content), text and comments."""
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid not in PHRASING_IDS and tid != TEXT_ID and tid != COMMENT_ID:
+            return False
+        child = child.next
+    return True
+
+
+def _inline_runs(div: Any) -> tuple[int, bool]:
+    """The runs of a div's inline children (Readability's phrasing content) that hold more than
+    spaces and line breaks, split by its other children; and whether it has no other child."""
+    runs = 0
+    in_run = False
+    only = True
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            if not in_run and not (child.text_content or "").isspace():
+                runs += 1
+                in_run = True
+        elif tid in PHRASING_IDS:
+            if not in_run and tid != BR_ID:
+                runs += 1
+                in_run = True
+        elif tid != COMMENT_ID:
+            only = False
+            in_run = False
+        child = child.next
+    return runs, only
 
 
 def _cleaned_out(img: Any, top: Any) -> bool:
@@ -642,7 +922,10 @@ class ChosenImages:
         self.regions = regions
         self.trusted = True
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
-        self.named = Cleaning(cleaning.links, names_only=True)
+        # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
+        self.inner = Cleaning(
+            cleaning.links, strips=False, weights=cleaning.weights, active=cleaning.active, verdicts=cleaning.verdicts
+        )
 
     def fits(self, group: list[Any]) -> bool:
         """Whether the container may decide the images of the text regions ``group``: not when it
@@ -657,11 +940,11 @@ class ChosenImages:
 
     def allows(self, img: Any) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
-        and in no block of it that the cleaning removes for its name (a negative class weight)."""
+        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`)."""
         region = self._region(img)
         if region is None or self.found.stripped(img):
             return False
-        return region.mem_id == img.mem_id or self.named.removing_block(img.parent, region) is None
+        return region.mem_id == img.mem_id or self.inner.removing_block(img.parent, region) is None
 
     def _region(self, node: Any) -> Any | None:
         """The container's region that holds an element (itself included; None: outside the
@@ -697,9 +980,30 @@ class ChosenImages:
 
 def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], int]) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
-    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known."""
-    found = ContentImages(blocks, links)
-    return ChosenImages(found, Cleaning(links), found.regions() or [body])
+    step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
+    under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
+    stripping boilerplate names, then without class weights, then without the cleaning, and keeps
+    the first long enough (else the longest, the first of equals)."""
+    attempts: list[tuple[int, ChosenImages]] = []
+    for strip_names, weights, active in ATTEMPTS:
+        found = ContentImages(blocks, links, strip_names, weights)
+        regions = found.regions() or [body]
+        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active), regions)
+        length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
+        if length >= ARTICLE_TEXT:
+            return chosen
+        attempts.append((length, chosen))
+    return max(attempts, key=itemgetter(0))[1]
+
+
+def _article_length(chosen: ChosenImages) -> int:
+    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole."""
+    found, cleaning = chosen.found, chosen.cleaning
+    return sum(
+        found.length(region, region.mem_id)
+        for region in chosen.regions
+        if cleaning.removing_block(region, region) is None
+    )
 
 
 def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
