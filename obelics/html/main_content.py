@@ -53,6 +53,7 @@ from obelics.html.content_images import (
     rescue_table_images,
     with_content_images,
 )
+from obelics.html.kept_images import reader_view_keeps
 from obelics.html.plausibility import plausible, with_headline
 from obelics.html.pruning import drop_linked_block_images, prune
 from obelics.html.text_blocks import LinkText, TextBlocks
@@ -82,10 +83,11 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
         chosen = choose_content_images(blocks, root, links)
         groups = [with_content_images(groups[0], chosen)]
+    keeps = reader_view_keeps(chosen)  # images of pruned blocks that the reader view shows stay
     for group in groups:
         for region in group:
-            prune(region, links)
-            drop_linked_block_images(region, links)
+            prune(region, links, keeps)
+            drop_linked_block_images(region, links, keeps)
             if chosen is not None and (blocks.good.get(region.mem_id) or not lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups
