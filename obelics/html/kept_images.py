@@ -1,7 +1,8 @@
 """Which images of the article main-content mode keeps, and which make a block worth keeping.
 
 :func:`keep_image` drops only what no reader sees as content (spacers, tracking pixels, bare
-icons, avatars); :func:`content_image` is the stricter test of an image that looks like content.
+icons, avatars); :func:`content_image` is the stricter test of an image that looks like content;
+:func:`reader_view_keeps` tells which images of the blocks the pruning removes a reader view shows.
 """
 
 from __future__ import annotations

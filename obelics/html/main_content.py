@@ -34,7 +34,9 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    (:func:`obelics.html.pruning.drop_linked_block_images`); a ``<noscript>`` that holds an image
    stays for the walk, which keeps it when it is a lazy image's fallback;
 7. the images of the article's container as a reader view sees it join the article where they
-   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`).
+   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`);
+   the images of blocks that steps 5-6 remove stay when the container shows them
+   (:func:`obelics.html.kept_images.reader_view_keeps`).
 
 This module runs the steps in order (:func:`main_regions`).
 """
