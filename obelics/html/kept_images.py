@@ -1,16 +1,21 @@
 """Which images of the article main-content mode keeps, and which make a block worth keeping.
 
 :func:`keep_image` drops only what no reader sees as content (spacers, tracking pixels, bare
-icons, avatars); :func:`content_image` is the stricter test of an image that looks like content.
+icons, avatars); :func:`content_image` is the stricter test of an image that looks like content;
+:func:`reader_view_keeps` tells which images of the blocks the pruning removes a reader view shows.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from obelics.html.media import parse_size
 from obelics.html.simplify import tag_id
+
+if TYPE_CHECKING:
+    from obelics.html.content_images import ChosenImages
 
 IMG_WORDS = frozenset(
     {
@@ -114,3 +119,29 @@ def content_image(attrs: dict[str, Any], src: str) -> bool:
         alt = attrs.get("alt")
         return bool(alt and alt.strip())
     return True
+
+
+def reader_view_keeps(chosen: ChosenImages | None) -> Callable[[Any], bool] | None:
+    """The test of an image of the text regions that the reader view shows (None: no such test).
+
+    An image lies in the page's content container (:mod:`obelics.html.content_images`), in no
+    block of it that Readability's conditional cleaning removes: the block that holds it in the
+    text region may be a teaser list, a form or an author's box to the text rules, but the image
+    is the article's, as a reader view shows it. Only for a container that may decide the images
+    of the text regions (its ``trusted`` verdict)."""
+    if chosen is None or not chosen.trusted:
+        return None
+    tops = {region.mem_id for region in chosen.regions}
+    cleaning = chosen.cleaning
+
+    def keeps(img: Any) -> bool:
+        if img.mem_id in tops:
+            return True
+        if not chosen.allows(img):
+            return False
+        top = img.parent
+        while top is not None and top.mem_id not in tops:
+            top = top.parent
+        return top is not None and cleaning.removing_block(img.parent, top) is None
+
+    return keeps

@@ -34,7 +34,9 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    (:func:`obelics.html.pruning.drop_linked_block_images`); a ``<noscript>`` that holds an image
    stays for the walk, which keeps it when it is a lazy image's fallback;
 7. the images of the article's container as a reader view sees it join the article where they
-   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`).
+   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`);
+   the images of blocks that steps 5-6 remove stay when the container shows them
+   (:func:`obelics.html.kept_images.reader_view_keeps`).
 
 This module runs the steps in order (:func:`main_regions`).
 """
@@ -53,6 +55,7 @@ from obelics.html.content_images import (
     rescue_table_images,
     with_content_images,
 )
+from obelics.html.kept_images import reader_view_keeps
 from obelics.html.plausibility import plausible, with_headline
 from obelics.html.pruning import drop_linked_block_images, prune
 from obelics.html.text_blocks import LinkText, TextBlocks
@@ -82,13 +85,14 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
         chosen = choose_content_images(blocks, root, links)
         groups = [with_content_images(groups[0], chosen)]
+    keeps = reader_view_keeps(chosen)  # images of pruned blocks that the reader view shows stay
     for group in groups:
         lengths: dict[int, int] = {}  # text lengths of blocks, measured by the pruning and the link check
         for region in group:
             if region.tag != "img":  # (an image region has nothing to prune: what was measured stays true)
                 lengths = {}
-            prune(region, links, lengths)
-            drop_linked_block_images(region, links, lengths)
+            prune(region, links, lengths, keeps)
+            drop_linked_block_images(region, links, lengths, keeps)
             if chosen is not None and (blocks.good.get(region.mem_id) or not lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups

@@ -9,6 +9,7 @@ text stays to the text rules (:func:`drop_linked_block_images`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from obelics.html.article import is_gallery
@@ -30,11 +31,16 @@ P_ID = tag_id("p")
 NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
 
 
-def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -> None:
+def prune(
+    region: Any, links: LinkText, lengths: dict[int, int] | None = None, keeps: Callable[[Any], bool] | None = None
+) -> None:
     """Step 5: remove boilerplate labels (a heading or a title paragraph with its section), rows of
     links and the author's box first; then link-dense blocks, short link-only blocks, small forms
     and label blocks (an ad label with its banner), innermost first (``lengths`` gets the text
-    length of each of those blocks, by key)."""
+    length of each of those blocks, by key).
+
+    ``keeps`` (:func:`obelics.html.kept_images.reader_view_keeps`) says which images of a removed
+    block the reader view shows: those stay where the block stood, its text goes."""
     region_key = region.mem_id
     gone: set[int] = set()  # what went with the section of a heading before it
     lines = region.css("p," + HEADING_SELECTOR)
@@ -44,8 +50,11 @@ def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -
             continue  # (a region's siblings are no section of it; the choice judged the region itself)
         text = node.text()
         label = " ".join(text.split()) if len(text) < 250 else ""
+        spared = keeps  # the images of a removed line the reader view shows stay, but an ad's
         if label and is_label(label):
             opens = node.tag != "p" or opens_section(label)
+            if keeps is not None and is_ad_label(label):
+                spared = None
         elif node.tag_id == P_ID and (  # (the cheap conditions of a link row and an author box first)
             (label and links(node) and _link_row(node, nonspace(text), links))
             or (index >= notices_from and is_legal_notice(text) and _notice_box(node, text))
@@ -61,9 +70,9 @@ def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -
         if node.css_first("table") is not None:
             continue  # a paragraph that holds a table is an old page's layout cell, not a line of text
         if opens:
-            gone.update(_remove_section(node, links))
+            gone.update(_remove_section(node, links, spared))
         links.removed(node)
-        detach(node)
+        _detach_block(node, spared)
     measured = {} if lengths is None else lengths
     for index, node in enumerate(reversed(region.css(PRUNE_SELECTOR))):
         key = node.mem_id
@@ -74,27 +83,34 @@ def prune(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -
         if text_len == 0:
             continue  # yields nothing but the images it may hold
         density = links(node) / text_len
+        spared = keeps  # as above: an ad label's banner goes with it
         if _author_box(node, text_len):
             remove = True  # the box about the author: a bio, a photo, links to profiles
         elif node.tag == "form" and text_len < FORM_TEXT:
             remove = True  # a comment, search or sign-up form: what is left of it is its labels
         elif density <= 0.25:
             label = " ".join(text.split()) if text_len < 170 else ""  # (a long text is no label)
-            remove = text_len < 170 and is_label(label) and (is_ad_label(label) or not has_article_image(node))
+            labelled = text_len < 170 and is_label(label)
+            if labelled and is_ad_label(label):
+                remove, spared = True, None
+            else:
+                remove = labelled and not has_article_image(node)
             if not remove and index < LEGAL_NOTICE_TAIL and text_len <= LEGAL_NOTICE_MAX_TEXT and is_legal_notice(text):
                 # a site's copyright, reprint or disclaimer notice (one in paragraphs is judged by them)
                 remove = node.css_first("p") is None and not has_article_image(node)
         elif density > 0.8:
             remove = not is_gallery(node)  # a lightbox gallery's captions link to its images
+            if node.tag in ("ul", "ol"):
+                spared = None  # a list of linked pictures is a teaser list, whatever a reader view shows
         elif density > (0.5 if text_len < 250 or node.tag in ("ul", "ol", "dl") else 0.65) or text_len < 85:
             remove = not has_article_image(node) and not _annotated_links(node, links) and not _article_header(node)
         else:
             remove = False
         if remove:
             if text_len < 60 and node.tag in ("div", "section", "center") and opens_section(" ".join(text.split())):
-                _remove_section(node, links)  # a "Related articles" box title in a div, and its teasers
+                _remove_section(node, links, spared)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
-            detach(node)
+            _detach_block(node, spared)
 
 
 # A box of at most this much text that holds an <h1> is the article's header: its title links to
@@ -206,7 +222,16 @@ def _annotated_links(node: Any, links: LinkText) -> bool:
     return True
 
 
-def _remove_section(heading: Any, links: LinkText) -> list[int]:
+def _detach_block(node: Any, keeps: Callable[[Any], bool] | None) -> None:
+    """Remove a block; the images of it that ``keeps`` accepts are moved out first, in its place."""
+    if keeps is not None and node.tag != "img":
+        for img in node.css("img"):
+            if keeps(img):
+                node.insert_before(img)
+    detach(node)
+
+
+def _remove_section(heading: Any, links: LinkText, keeps: Callable[[Any], bool] | None = None) -> list[int]:
     """A boilerplate heading ("Related posts", "Comments") takes its section with it: the siblings
     after it up to the next heading of the same or a higher level, or up to a paragraph of prose
     right after a link list (a "read also" box set inside an article, whose text resumes after it).
@@ -229,7 +254,7 @@ def _remove_section(heading: Any, links: LinkText) -> list[int]:
             removed.append(sibling.mem_id)
             removed.extend(node.mem_id for node in sibling.css("p," + HEADING_SELECTOR))
             links.removed(sibling)
-            detach(sibling)
+            _detach_block(sibling, keeps)
         sibling = following
     return removed
 
@@ -250,13 +275,16 @@ def _data_table(node: Any) -> bool:
     return node.css_first("caption,th,thead,colgroup,tfoot") is not None or len(node.css("tr")) >= DATA_TABLE_ROWS
 
 
-def drop_linked_block_images(region: Any, links: LinkText, lengths: dict[int, int] | None = None) -> None:
+def drop_linked_block_images(
+    region: Any, links: LinkText, lengths: dict[int, int] | None = None, keeps: Callable[[Any], bool] | None = None
+) -> None:
     """Step 6's link blocks: inside the article, the images of a block that is more than a fifth
     link text (a row of share or feed buttons, a teaser box, a "more from" strip) go, while its
     text stays to the text rules. A block of prose (ten commas or more), one named as content only,
     a figure's, a data table's (an infobox), a lightbox gallery (:func:`is_gallery`) and a list
-    keep theirs. Each block is judged once, from the images up (``lengths``: text lengths of blocks
-    by key, as :func:`prune` left them)."""
+    keep theirs, and so does an image that ``keeps`` accepts (the reader view shows it,
+    :func:`obelics.html.kept_images.reader_view_keeps`). Each block is judged once, from the
+    images up (``lengths``: text lengths of blocks by key, as :func:`prune` left them)."""
     region_key = region.mem_id
     verdicts: dict[int, bool] = {}
     measured = {} if lengths is None else lengths
@@ -269,7 +297,8 @@ def drop_linked_block_images(region: Any, links: LinkText, lengths: dict[int, in
                 if verdict is None:
                     verdict = verdicts[key] = _linked_block(node, links, measured)
                 if verdict:
-                    detach(img)
+                    if keeps is None or not keeps(img):
+                        detach(img)
                     break
             node = node.parent
 
