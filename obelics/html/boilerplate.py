@@ -2,10 +2,10 @@
 
 Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
 ``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
-the page stays); hidden elements go unless they hold the article. Step 2: elements whose class or
-id names boilerplate (:mod:`obelics.html.names`) go, unless the name is also a content one and
-the boilerplate word a weak one, or the element holds the article, half of the page's
-article-like text, or is a figure.
+the page stays); hidden elements go unless they hold the article (a hidden lazy image gives way to
+its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
+(:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
+weak one, or the element holds the article, half of the page's article-like text, or is a figure.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from obelics.html.names import (
     names_layout_only,
     names_of,
 )
-from obelics.html.simplify import HEADING_IDS, detach
+from obelics.html.simplify import COMMENT_ID, HEADING_IDS, TEXT_ID, detach
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, TextBlocks, text_length
 
 JUNK_TAGS = [
@@ -62,6 +62,7 @@ _STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [tag for tag in 
 # so one cheap selector finds every element with a telling attribute and Python decides.
 ATTRIBUTE_SELECTOR = "[class],[id],[hidden],[aria-hidden],[style],[role]"
 PROSE_BLOCK = 200
+_IMAGE_TAGS = ("img", "picture")  # a hidden one may be a lazy image with a <noscript> twin
 
 
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
@@ -125,9 +126,14 @@ def remove_boilerplate(
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
+    twins: list[Any] = []
     for node, names in suspects:
         key = node.mem_id
         if names is None:
+            if node.tag in _IMAGE_TAGS:
+                twin = _noscript_twin(node)
+                if twin is not None:
+                    twins.append(twin)  # a lazy image: its plain twin takes its place
             # Hidden boxes are menus, dialogs and templates; but one that holds most of the page's
             # article-like text is the article behind a script (a paywall, a tab, "read more").
             if blocks.total_good < MIN_ARTICLE_TEXT or blocks.good.get(key, 0) < 0.5 * blocks.total_good:
@@ -164,6 +170,8 @@ def remove_boilerplate(
         blocks.drop_under(removed)
         for node in reversed(removed):  # innermost first
             detach(node)
+    for noscript in twins:
+        noscript.unwrap()
     return blocks
 
 
@@ -197,6 +205,21 @@ def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set
             if hard or soft:
                 suspects.append((node, names))
     return suspects, protected
+
+
+def _noscript_twin(image: Any) -> Any | None:
+    """The ``<noscript>`` that follows a hidden ``<img>``/``<picture>`` (whitespace and comments
+    between) and holds one image and no text: the plain twin of a lazy image hidden until a script
+    loads it (Cloudflare's ``style="display:none;visibility:hidden"`` and ``data-cfsrc``). It is
+    what a reader without scripts sees, and Readability.js puts it in the hidden image's place."""
+    sibling = image.next
+    while sibling is not None and sibling.tag_id in (TEXT_ID, COMMENT_ID):
+        if sibling.tag_id == TEXT_ID and (sibling.text_content or "").strip():
+            return None
+        sibling = sibling.next
+    if sibling is None or sibling.tag != "noscript" or len(sibling.css("img")) != 1:
+        return None
+    return None if (sibling.text() or "").strip() else sibling
 
 
 def hard_boilerplate(node: Any) -> bool:
