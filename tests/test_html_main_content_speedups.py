@@ -313,3 +313,76 @@ def test_junk_stripped_big_containers_first_leaves_the_same_page():
         pages.append(tree.html)
     assert pages[0] == pages[1]
     assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]
+
+
+CONTENT_IMAGES_PAGE = """<html><body>
+<div class="gallery"><figure><a href="/a.jpg"><img src="/a.jpg"></a></figure>
+  <figure><a href="/b.jpg"><img src="/b.jpg"></a></figure><noscript><img src="/c.jpg"></noscript></div>
+<div id="box"> <p>A paragraph alone in its div, long enough to be scored as a block of text.</p> <!-- c --> </div>
+<div id="two"><p>First paragraph of two in a div, long enough to be scored as a text block.</p>
+  <p>Second paragraph of two in a div, long enough to be scored as a text block too.</p></div>
+<div class="sidebar"><ul><li><a href="/x">Link</a></li><li>Item</li></ul>
+  <table><tr><td class="menu"><img src="/t.png"><span hidden><img src="/h.png"></span></td></tr></table></div>
+<div style="display: none"><div><img src="/hidden.png"></div></div>
+<svg><a href="/s"><text>svg link</text></a></svg>
+<article><div role="navigation"><p>Menu text</p></div><DIV class="Post"><IMG src="/u.png"><P>Upper case tags.</P></DIV></article>
+</body></html>"""
+
+
+def test_judged_elements_equal_what_the_selector_of_their_tags_finds():
+    from obelics.html.content_images import JUDGED_TAGS, _judged_elements
+
+    tree = parse(CONTENT_IMAGES_PAGE)
+    query = ",".join(JUDGED_TAGS)
+    nodes = tree.css("div,article,body,figure,table")
+    assert len(nodes) > 8
+    for node in nodes:
+        walked = [(element.mem_id, tag) for element, tag in _judged_elements(node)]
+        assert walked == [(element.mem_id, element.tag) for element in node.css(query)]
+    assert any(tag == "a" for _, tag in _judged_elements(tree.body))
+
+
+def test_stripped_alone_equals_the_full_climb_of_each_element():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    for strip_names in (True, False):
+        tree = parse(CONTENT_IMAGES_PAGE)
+        blocks = TextBlocks(tree.body)
+        links = LinkText(tree.body)
+        light = ContentImages(blocks, links, strip_names)  # its blocks climbed; the rest by :meth:`stripped`
+        full = ContentImages(blocks, links, strip_names)
+        elements = tree.body.css("*")
+        answers = [light.stripped(node) for node in elements]
+        assert answers == [full._climb(node)[0] for node in elements]
+        assert light.flags and any(answers) and not all(answers)
+        assert all(light._flags(node) == (full.seen[node.mem_id][0], full.seen[node.mem_id][2]) for node in elements)
+
+
+def test_the_paragraph_boxed_by_a_div_is_what_the_check_of_each_child_finds():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(CONTENT_IMAGES_PAGE)
+    found = ContentImages(TextBlocks(tree.body), LinkText(tree.body))
+    divs = tree.css("div")
+    boxed = 0
+    for div in divs:
+        box = found._boxed(div.mem_id, div)
+        for child in div.iter():
+            assert found._paragraph_box(div, child.mem_id) == (box == child.mem_id)
+        boxed += box is not None
+    assert boxed == 2 and found._boxed(tree.css_first("#box").mem_id, tree.css_first("#box")) is not None
+
+
+def test_unlikely_names_cached_by_class_and_id_give_the_plain_verdicts():
+    from obelics.html.content_images import ALWAYS, NAMES_ONLY, ROLE, _unlikely, _unlikely_names
+
+    tree = parse(
+        '<div class="sidebar" id="x"></div><a class="sidebar"></a><div class="sidebar main"></div>'
+        '<div hidden class="fallback-image"></div><div aria-hidden=" TRUE "></div><p style="Display: None"></p>'
+        '<div role="Dialog"></div><div class="" id=""></div><div id="comment-1"></div>'
+    )
+    verdicts = [_unlikely(node, node.attributes) for node in tree.body.iter()]
+    assert verdicts == [NAMES_ONLY, 0, 0, 0, ALWAYS, ALWAYS, ROLE, 0, NAMES_ONLY]
+    assert _unlikely_names(None, None) is False and _unlikely_names("footer", None) is True

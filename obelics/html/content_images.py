@@ -109,6 +109,9 @@ UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
 CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
 UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
 TABLE_ID = tag_id("table")
+# The elements a judged block's counts are made of.
+JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table")
+_JUDGED_NAMES = {tag_id(name): name for name in JUDGED_TAGS}
 PROSE_COMMAS = 10
 LINKED_SHARE = 0.2
 NAMED_LINKED_SHARE = 0.5
@@ -176,7 +179,7 @@ def _initial_score(node: Any, weights: bool = True) -> float:
 
 
 NAMES_ONLY, ALWAYS, ROLE = 1, 2, 3
-_UNLIKELY_NAMES: dict[str, bool] = {}
+_UNLIKELY_NAMES: dict[tuple[str | None, str | None], bool] = {}
 
 
 def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
@@ -184,30 +187,38 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
     0 no, :data:`ALWAYS` (hidden), :data:`ROLE` (of a menu or dialog role), :data:`NAMES_ONLY`
     (named as boilerplate: not inside a table)."""
     get = attrs.get
-    aria = get("aria-hidden")
-    if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
-        return 0 if "fallback-image" in (get("class") or "") else ALWAYS
-    style = get("style")
-    if style:
-        style = style.lower().replace(" ", "")
-        if "display:none" in style or "visibility:hidden" in style:
-            return ALWAYS
-    role = get("role")
-    if role and role.strip().lower() in UNLIKELY_ROLES:
-        return ROLE
-    name, ident = get("class"), get("id")
-    if not name and not ident:
-        return 0  # (a single space: too short to name anything)
-    names = f"{name or ''} {ident or ''}"[:500]
-    if len(names) < 2 or node.tag_id == A_ID:
-        return 0
-    found = _UNLIKELY_NAMES.get(names)
+    if "hidden" in attrs or "aria-hidden" in attrs:
+        aria = get("aria-hidden")
+        if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
+            return 0 if "fallback-image" in (get("class") or "") else ALWAYS
+    if "style" in attrs:
+        style = get("style")
+        if style:
+            style = style.lower().replace(" ", "")
+            if "display:none" in style or "visibility:hidden" in style:
+                return ALWAYS
+    if "role" in attrs:
+        role = get("role")
+        if role and role.strip().lower() in UNLIKELY_ROLES:
+            return ROLE
+    key = (get("class"), get("id"))
+    found = _UNLIKELY_NAMES.get(key)
     if found is None:
-        found = UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
-        if len(_UNLIKELY_NAMES) > 50_000:
+        found = _unlikely_names(*key)
+        if len(_UNLIKELY_NAMES) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
             _UNLIKELY_NAMES.clear()
-        _UNLIKELY_NAMES[names] = found
-    return NAMES_ONLY if found else 0
+        _UNLIKELY_NAMES[key] = found
+    return NAMES_ONLY if found and node.tag_id != A_ID else 0
+
+
+def _unlikely_names(name: str | None, ident: str | None) -> bool:
+    """Whether an element's class and id name boilerplate for Readability (and no likely content)."""
+    if not name and not ident:
+        return False  # (a single space: too short to name anything)
+    names = f"{name or ''} {ident or ''}"[:500]
+    if len(names) < 2:
+        return False
+    return UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
 
 
 class ContentImages:
@@ -217,10 +228,12 @@ class ContentImages:
         self, blocks: TextBlocks, links: Callable[[Any], int], strip_names: bool = True, weights: bool = True
     ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
+        self.flags: dict[int, tuple[bool, bool]] = {}  # elements :meth:`stripped` climbed alone: (stripped, in a table)
         self.links = links
         self.strip_names = strip_names  # Readability's first attempt: names and roles of boilerplate strip
         self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
+        self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -293,7 +306,50 @@ class ContentImages:
 
     def stripped(self, node: Any) -> bool:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
-        return self._climb(node)[0]
+        return self._flags(node)[0]
+
+    def _flags(self, node: Any) -> tuple[bool, bool]:
+        """The first and third of :meth:`_climb`'s answers (stripped; a table or code at or above it),
+        without the ancestors' chains that only scored blocks need: what an image or a sibling asks."""
+        seen, flags = self.seen, self.flags
+        key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known[0], known[2]
+        found = flags.get(key)
+        if found is not None:
+            return found
+        chain = []
+        above: tuple[bool, bool] | None = (False, False)
+        while True:
+            chain.append((key, node))
+            node = node.parent
+            if node is None:
+                above = (False, False)
+                break
+            key = node.mem_id
+            known = seen.get(key)
+            if known is not None:
+                above = (known[0], known[2])
+                break
+            above = flags.get(key)
+            if above is not None:
+                break
+        stripped, in_table = above
+        strip_names = self.strip_names
+        for key, node in reversed(chain):
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (
+                        strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
+            if tid in TABLE_OR_CODE_IDS:
+                in_table = True
+            flags[key] = found = (stripped, in_table)
+        return found  # type: ignore[return-value]
 
     def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
@@ -361,7 +417,7 @@ class ContentImages:
                 scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
                 if not retagged and tid in SCORED_BLOCK_IDS:
                     scored.append((up, length, commas))
-            elif tid == DIV_ID and not _inline_runs(block)[1]:
+            elif tid == DIV_ID and not _inline_only(block):  # (its first block child ends the look)
                 # a div of text and blocks: Readability wraps each run of its text in a paragraph
                 segments = _segments(block, paths, nested)
                 scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
@@ -374,7 +430,7 @@ class ContentImages:
                 entry = whole.get(key)
                 if entry is None:
                     above = seen[key][3]  # (a cell at or above the block: climbed)
-                    if above is not None and above[1].tag_id == DIV_ID and self._paragraph_box(above[1], key):
+                    if above is not None and above[1].tag_id == DIV_ID and self._boxed(above[0], above[1]) == key:
                         above = above[2]  # Readability puts the paragraph in its div's place
                     whole[key] = [above, length, commas]
                 else:
@@ -440,6 +496,18 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _boxed(self, div_key: int, div: Any) -> int | None:
+        """The paragraph (its ``mem_id``) that Readability puts in its div's place (``div_key``: the
+        div's ``mem_id``; None: none), looked at once per div: :meth:`_paragraph_box` of its first
+        child that is no blank text or comment."""
+        boxes = self.boxes
+        if div_key in boxes:
+            return boxes[div_key]
+        first = _next_non_space(div.first_child)
+        found = first.mem_id if first is not None and self._paragraph_box(div, first.mem_id) else None
+        boxes[div_key] = found
+        return found
 
     def _paragraph_box(self, div: Any, key: int) -> bool:
         """Whether Readability puts a paragraph (``key``: its ``mem_id``; a table cell or section:
@@ -724,12 +792,12 @@ class Cleaning:
                     exempt, removing = True, None  # a data table and all it holds stay
                 elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
                     # (but a div Readability made a paragraph of: not judged)
-                    if self.dropped_block(node, _in_figure(node)) and not (tid == DIV_ID and self.paragraph(node)):
+                    if self.dropped_block(node) and not (tid == DIV_ID and self.paragraph(node)):
                         removing = node
             outcomes[key] = (removing, exempt)
         return None if exempt else removing
 
-    def dropped_block(self, node: Any, in_figure: bool) -> bool:
+    def dropped_block(self, node: Any) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
         holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
         gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
@@ -737,7 +805,7 @@ class Cleaning:
         key = node.mem_id
         verdict = self.verdicts.get(key)
         if verdict is None:
-            verdict = self.verdicts[key] = self._verdict(node, in_figure)
+            verdict = self.verdicts[key] = self._verdict(node, _in_figure(node))
         return verdict[0] if self.strips else verdict[1]
 
     def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
@@ -762,8 +830,7 @@ class Cleaning:
                 return False, False
         counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
         found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
-        for element in node.css("p,img,li,ul,ol,noscript,div,a,table"):  # one query (Lexbor's selectors cost)
-            tag = element.tag
+        for element, tag in _judged_elements(node):
             counts[tag] += 1
             if tag in found:
                 found[tag].append(element)
@@ -824,6 +891,19 @@ class Cleaning:
         """Whether the block's text is nearly all in lists."""
         listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
         return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+def _judged_elements(node: Any) -> list[tuple[Any, str]]:
+    """The elements the conditional cleaning counts in a block (:data:`JUDGED_TAGS`; the block
+    itself included), each with its tag, in document order: what the selector of these tags
+    finds, by one walk of the block (a selector list costs Lexbor more than the walk)."""
+    names = _JUDGED_NAMES
+    out = []
+    for element in node.traverse():
+        tag = names.get(element.tag_id)
+        if tag is not None:
+            out.append((element, tag))
+    return out
 
 
 def _holds_infobox(tables: list[Any]) -> bool:
@@ -944,7 +1024,9 @@ class ChosenImages:
         region = self._region(img)
         if region is None or self.found.stripped(img):
             return False
-        return region.mem_id == img.mem_id or self.inner.removing_block(img.parent, region) is None
+        if region.mem_id == img.mem_id:
+            return True
+        return self.inner.removing_block(img.parent, region) is None
 
     def _region(self, node: Any) -> Any | None:
         """The container's region that holds an element (itself included; None: outside the
