@@ -386,3 +386,21 @@ def test_unlikely_names_cached_by_class_and_id_give_the_plain_verdicts():
     verdicts = [_unlikely(node, node.attributes) for node in tree.body.iter()]
     assert verdicts == [NAMES_ONLY, 0, 0, 0, ALWAYS, ALWAYS, ROLE, 0, NAMES_ONLY]
     assert _unlikely_names(None, None) is False and _unlikely_names("footer", None) is True
+
+
+def test_tag_scores_by_tag_id_equal_those_by_tag_name():
+    from obelics.html.content_images import HEADING_TAGS, NEGATIVE_TAG_SCORES, TAG_SCORES, _initial_score
+
+    names = [*TAG_SCORES, *NEGATIVE_TAG_SCORES, *HEADING_TAGS, "span", "article", "p", "custom-tag"]
+    tree = parse(
+        "<table><tr><th>h</th><td>c</td></tr></table><dl><dt>t</dt><dd>d</dd></dl><ul><li>i</li></ul>"
+        + "".join(f'<{name} class="post"></{name}>' for name in names if name not in ("td", "th", "dd", "dt", "li"))
+    )
+    checked = set()
+    for node in tree.body.traverse():
+        tag = node.tag
+        plain = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
+        assert _initial_score(node, False) == plain
+        assert _initial_score(node) == plain + (25 if node.attributes.get("class") == "post" else 0)
+        checked.add(tag)
+    assert set(names) <= checked
