@@ -404,3 +404,49 @@ def test_tag_scores_by_tag_id_equal_those_by_tag_name():
         assert _initial_score(node) == plain + (25 if node.attributes.get("class") == "post" else 0)
         checked.add(tag)
     assert set(names) <= checked
+
+
+def test_climbs_from_blocks_whose_parent_is_judged_equal_climbs_from_the_root_down():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(CONTENT_IMAGES_PAGE + NESTED_PAGE)
+    blocks = TextBlocks(tree.body)
+    found = ContentImages(blocks, LinkText(tree.body))  # its blocks climbed one by one, parents first judged
+    elements = tree.root.css("*")
+    for node in elements:
+        plain = ContentImages.__new__(ContentImages)
+        plain.seen, plain.strip_names = {}, True  # nothing judged: the climb takes the general path
+        theirs = plain._climb(node)
+        ours = found._climb(node)
+        assert ours[:3] == theirs[:3]
+        assert _keys(ours[3]) == _keys(theirs[3])
+    assert len(blocks.blocks) > 4
+
+
+def _keys(up):
+    keys = []
+    while up is not None:
+        keys.append(up[0])
+        up = up[2]
+    return keys
+
+
+def test_images_of_a_container_region_are_allowed_as_when_their_region_is_looked_up():
+    from obelics.html.content_images import ChosenImages, Cleaning, ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    page = """<html><body><article id="a"><p>Some words of the article, long enough to be a block of text.</p>
+      <div class="gallery"><a href="/1.jpg"><img src="/1.jpg"></a><a href="/2.jpg"><img src="/2.jpg"></a></div>
+      <div class="share"><a href="/s"><img src="/s.png"></a><a href="/t"><img src="/t.png"></a></div>
+      <figure hidden><img src="/h.png"></figure><img src="/alone.png"></article></body></html>"""
+    answers = []
+    for known in (False, True):
+        tree = parse(page)
+        links = LinkText(tree.body)
+        found = ContentImages(TextBlocks(tree.body), links)
+        region = tree.css_first("article")
+        chosen = ChosenImages(found, Cleaning(links), [region])
+        assert region.mem_id in chosen.region_keys
+        answers.append([chosen.allows(img, region if known else None) for img in region.css("img")])
+    assert answers[0] == answers[1] and any(answers[0]) and not all(answers[0])

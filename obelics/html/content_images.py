@@ -367,16 +367,36 @@ class ContentImages:
         known = seen.get(key)
         if known is not None:
             return known
-        chain = []
-        while True:
-            chain.append((key, node))
-            node = node.parent
-            if node is None:
-                break
-            key = node.mem_id
-            known = seen.get(key)
-            if known is not None:
-                break
+        chain = [(key, node)]
+        node = node.parent
+        if node is not None:
+            parent_key = node.mem_id
+            known = seen.get(parent_key)
+            if known is not None and node.tag_id != HTML_ID:  # (most blocks: the parent is judged)
+                key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
+                tid = node.tag_id
+                if not stripped and tid != HTML_ID and tid != BODY_ID:
+                    attrs = node.attributes
+                    if attrs:
+                        strip = _unlikely(node, attrs)
+                        stripped = strip == ALWAYS or (
+                            self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                        )
+                found = seen[key] = (
+                    stripped,
+                    (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
+                    in_table or tid in TABLE_OR_CODE_IDS,
+                    (parent_key, parent, up),
+                )
+                return found
+            key = parent_key
+            while known is None:
+                chain.append((key, node))
+                node = node.parent
+                if node is None:
+                    break
+                key = node.mem_id
+                known = seen.get(key)
         above = known if known is not None else (False, (), False, None)
         parent = node if node is not None and node.tag_id != HTML_ID else None
         parent_key = key
@@ -444,17 +464,19 @@ class ContentImages:
         scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
+        get, weights = scores.get, self.weights
         for up, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
-            score = 2 + commas + min(length // LENGTH_UNIT, 3)
+            units = length // LENGTH_UNIT
+            score = 2 + commas + (units if units < 3 else 3)
             for divisor in LEVEL_DIVISORS:
                 if up is None:
                     break
                 key, ancestor, up = up
-                found = scores.get(key)
+                found = get(key)
                 if found is None:
-                    found = _initial_score(ancestor, self.weights) + (DIV_SCORE if key in self.as_div else 0)
+                    found = _initial_score(ancestor, weights) + (DIV_SCORE if key in as_div else 0)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -1006,6 +1028,7 @@ class ChosenImages:
         self.regions = regions
         self.trusted = True
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
+        self.region_keys = frozenset(self.holders)
         # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
         self.inner = Cleaning(
             cleaning.links, strips=False, weights=cleaning.weights, active=cleaning.active, verdicts=cleaning.verdicts
@@ -1022,10 +1045,12 @@ class ChosenImages:
         self.trusted = inner >= MIN_CONTAINER_SHARE * outer
         return self.trusted
 
-    def allows(self, img: Any) -> bool:
+    def allows(self, img: Any, region: Any | None = None) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
-        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`)."""
-        region = self._region(img)
+        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`).
+        ``region``: the container's region that holds the image, when known (else looked up)."""
+        if region is None:
+            region = self._region(img)
         if region is None or self.found.stripped(img):
             return False
         if region.mem_id == img.mem_id:
@@ -1211,6 +1236,8 @@ def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
     if region.tag == "img" or not chosen.trusted:
         return
+    # a text region that is one of the container's holds its images in it (the regions are siblings)
+    holder = region if region.mem_id in chosen.region_keys else None
     for img in region.css("img"):
-        if not chosen.allows(img):
+        if not chosen.allows(img, holder):
             img.decompose()
