@@ -450,3 +450,32 @@ def test_images_of_a_container_region_are_allowed_as_when_their_region_is_looked
         assert region.mem_id in chosen.region_keys
         answers.append([chosen.allows(img, region if known else None) for img in region.css("img")])
     assert answers[0] == answers[1] and any(answers[0]) and not all(answers[0])
+
+
+def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_fresh_reads():
+    from obelics.html.content_images import Cleaning, ContentImages, _text_length, choose_content_images
+    from obelics.html.text_blocks import TextBlocks
+
+    page = CONTENT_IMAGES_PAGE.replace("<article>", "<article><div class='post'>" + "<p>Words, more words.</p>" * 12)
+    page = page.replace("</article>", "</div></article>")
+    tree = parse(page)
+    links = LinkText(tree.body)
+    blocks = TextBlocks(tree.body)
+    chosen = choose_content_images(blocks, tree.body, links)
+    found = chosen.found
+    assert found.texts and chosen.cleaning.texts is found.texts and chosen.inner.texts is not found.texts
+    for key, text in found.texts.items():
+        node = next(node for node in tree.root.traverse() if node.mem_id == key)
+        assert text == node.text() and found.lengths[key] == _text_length(text)
+    fresh = Cleaning(links)
+    for node in tree.css("div,article,table,ul"):
+        assert chosen.cleaning._verdict(node, False) == fresh._verdict(node, False)
+    no_images = parse(page.replace("<img", "<span").replace("<IMG", "<span"))
+    links = LinkText(no_images.body)
+    chosen = choose_content_images(TextBlocks(no_images.body), no_images.body, links)
+    for group in ([no_images.css_first("article")], [no_images.css_first("#two")], [no_images.body]):
+        inner = sum(_text_length(region.text()) for region in chosen.regions)
+        outer = sum(_text_length(region.text()) for region in group)
+        assert chosen.fits(group) == (inner >= 0.5 * outer)
+    assert not chosen.fits([no_images.body]) and chosen.fits([no_images.css_first("#two")])
+    assert isinstance(found, ContentImages)

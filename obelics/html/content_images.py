@@ -241,6 +241,7 @@ class ContentImages:
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
+        self.texts: dict[int, str] = {}  # element -> its text, when read whole to measure it (the page unchanged since)
         self.holds_measured: set[int] = set()  # elements holding one measured
 
     def score(self, key: int) -> float | None:
@@ -266,7 +267,8 @@ class ContentImages:
         if key in self.holds_measured:
             found = self._summed_length(node)
         if found is None:
-            found = _text_length(node.text())
+            text = self.texts[key] = node.text()
+            found = _text_length(text)
         lengths[key] = found
         known = self.seen.get(key)
         up = known[3] if known is not None else None
@@ -765,6 +767,7 @@ class Cleaning:
         weights: bool = True,
         active: bool = True,
         verdicts: dict[int, tuple[bool, bool]] | None = None,
+        texts: dict[int, str] | None = None,
     ) -> None:
         self.links = links
         self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
@@ -776,6 +779,8 @@ class Cleaning:
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
         self.div_runs: dict[int, tuple[int, bool]] = {}
+        # element -> its text, already read (only while the page is as it was read: not after the pruning)
+        self.texts: dict[int, str] = {} if texts is None else texts
 
     def text_len(self, node: Any) -> int:
         key = node.mem_id
@@ -840,7 +845,9 @@ class Cleaning:
         if weight < 0:
             gone = not self._holds_data_table(node)
             return gone, gone
-        text = node.text()
+        text = self.texts.get(node.mem_id)
+        if text is None:
+            text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False, False
         length = nonspace(text)
@@ -1040,7 +1047,7 @@ class ChosenImages:
         paragraph of a longer article: not the reader view's article). Remembered in ``trusted``."""
         if any(region.css_first("img") is not None for region in self.regions):
             return True
-        inner = sum(_text_length(region.text()) for region in self.regions)
+        inner = sum(self.found.length(region, region.mem_id) for region in self.regions)  # (the page unchanged)
         outer = sum(_text_length(region.text()) for region in group)
         self.trusted = inner >= MIN_CONTAINER_SHARE * outer
         return self.trusted
@@ -1099,7 +1106,7 @@ def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], 
     for strip_names, weights, active in ATTEMPTS:
         found = ContentImages(blocks, links, strip_names, weights)
         regions = found.regions() or [body]
-        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active), regions)
+        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:
             return chosen
