@@ -479,3 +479,14 @@ def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_f
         assert chosen.fits(group) == (inner >= 0.5 * outer)
     assert not chosen.fits([no_images.body]) and chosen.fits([no_images.css_first("#two")])
     assert isinstance(found, ContentImages)
+
+
+def test_positions_sharing_their_ancestors_paths_equal_each_ones_own_path():
+    from obelics.html.content_images import _position
+
+    tree = parse(CONTENT_IMAGES_PAGE + NESTED_PAGE)
+    nodes = list(tree.root.traverse(include_text=True))
+    known: dict[int, list[int]] = {}
+    shared = [_position(node, known) for node in reversed(nodes)][::-1]
+    assert shared == [_position(node) for node in nodes]
+    assert sorted(shared) == shared and len(known) >= len(nodes)  # (the document node too)

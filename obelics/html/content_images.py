@@ -114,6 +114,7 @@ UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
 CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
 UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
 TABLE_ID = tag_id("table")
+NOSCRIPT_ID = tag_id("noscript")
 # The elements a judged block's counts are made of.
 JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table")
 _JUDGED_NAMES = {tag_id(name): name for name in JUDGED_TAGS}
@@ -999,7 +1000,7 @@ def _cleaned_out(img: Any, top: Any) -> bool:
     node = img.parent
     top_key = top.mem_id
     while node is not None:
-        if node.tag == "noscript" and not _image_twin(node):
+        if node.tag_id == NOSCRIPT_ID and not _image_twin(node):
             return True
         if node.mem_id == top_key:
             return False
@@ -1190,18 +1191,29 @@ def _inside_final(img: Any, holder: Any, keys: set[int], final: Callable[[Any], 
     return False
 
 
-def _position(node: Any) -> list[int]:
-    """The node's path of sibling indexes from the root: sorting by it sorts in document order."""
-    path = []
+def _position(node: Any, known: dict[int, list[int]] | None = None) -> list[int]:
+    """The node's path of sibling indexes from the root: sorting by it sorts in document order.
+    ``known``: paths already found (of the nodes' ancestors too), shared by the nodes of a page."""
+    if known is None:
+        known = {}
+    chain = []
+    path: list[int] = []
     while node is not None:
+        key = node.mem_id
+        found = known.get(key)
+        if found is not None:
+            path = found
+            break
         index = 0
         sibling = node.prev
         while sibling is not None:
             index += 1
             sibling = sibling.prev
-        path.append(index)
+        chain.append((key, index))
         node = node.parent
-    return path[::-1]
+    for key, index in reversed(chain):
+        path = known[key] = [*path, index]
+    return path
 
 
 class Inside:
@@ -1234,7 +1246,8 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
     extra = chosen.extras(group)
     if not extra:
         return group
-    placed = [(_position(node), n, node) for n, node in enumerate([*group, *extra])]
+    known: dict[int, list[int]] = {}
+    placed = [(_position(node, known), n, node) for n, node in enumerate([*group, *extra])]
     placed.sort(key=lambda item: (item[0], item[1]))
     return [node for _, _, node in placed]
 
