@@ -313,3 +313,180 @@ def test_junk_stripped_big_containers_first_leaves_the_same_page():
         pages.append(tree.html)
     assert pages[0] == pages[1]
     assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]
+
+
+CONTENT_IMAGES_PAGE = """<html><body>
+<div class="gallery"><figure><a href="/a.jpg"><img src="/a.jpg"></a></figure>
+  <figure><a href="/b.jpg"><img src="/b.jpg"></a></figure><noscript><img src="/c.jpg"></noscript></div>
+<div id="box"> <p>A paragraph alone in its div, long enough to be scored as a block of text.</p> <!-- c --> </div>
+<div id="two"><p>First paragraph of two in a div, long enough to be scored as a text block.</p>
+  <p>Second paragraph of two in a div, long enough to be scored as a text block too.</p></div>
+<div class="sidebar"><ul><li><a href="/x">Link</a></li><li>Item</li></ul>
+  <table><tr><td class="menu"><img src="/t.png"><span hidden><img src="/h.png"></span></td></tr></table></div>
+<div style="display: none"><div><img src="/hidden.png"></div></div>
+<svg><a href="/s"><text>svg link</text></a></svg>
+<article><div role="navigation"><p>Menu text</p></div><DIV class="Post"><IMG src="/u.png"><P>Upper case tags.</P></DIV></article>
+</body></html>"""
+
+
+def test_judged_elements_equal_what_the_selector_of_their_tags_finds():
+    from obelics.html.content_images import JUDGED_TAGS, _judged_elements
+
+    tree = parse(CONTENT_IMAGES_PAGE)
+    query = ",".join(JUDGED_TAGS)
+    nodes = tree.css("div,article,body,figure,table")
+    assert len(nodes) > 8
+    for node in nodes:
+        walked = [(element.mem_id, tag) for element, tag in _judged_elements(node)]
+        assert walked == [(element.mem_id, element.tag) for element in node.css(query)]
+    assert any(tag == "a" for _, tag in _judged_elements(tree.body))
+
+
+def test_stripped_alone_equals_the_full_climb_of_each_element():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    for strip_names in (True, False):
+        tree = parse(CONTENT_IMAGES_PAGE)
+        blocks = TextBlocks(tree.body)
+        links = LinkText(tree.body)
+        light = ContentImages(blocks, links, strip_names)  # its blocks climbed; the rest by :meth:`stripped`
+        full = ContentImages(blocks, links, strip_names)
+        elements = tree.body.css("*")
+        answers = [light.stripped(node) for node in elements]
+        assert answers == [full._climb(node)[0] for node in elements]
+        assert light.flags and any(answers) and not all(answers)
+        assert all(light._flags(node) == (full.seen[node.mem_id][0], full.seen[node.mem_id][2]) for node in elements)
+
+
+def test_the_paragraph_boxed_by_a_div_is_what_the_check_of_each_child_finds():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(CONTENT_IMAGES_PAGE)
+    found = ContentImages(TextBlocks(tree.body), LinkText(tree.body))
+    divs = tree.css("div")
+    boxed = 0
+    for div in divs:
+        box = found._boxed(div.mem_id, div)
+        for child in div.iter():
+            assert found._paragraph_box(div, child.mem_id) == (box == child.mem_id)
+        boxed += box is not None
+    assert boxed == 2 and found._boxed(tree.css_first("#box").mem_id, tree.css_first("#box")) is not None
+
+
+def test_unlikely_names_cached_by_class_and_id_give_the_plain_verdicts():
+    from obelics.html.content_images import ALWAYS, NAMES_ONLY, ROLE, _unlikely, _unlikely_names
+
+    tree = parse(
+        '<div class="sidebar" id="x"></div><a class="sidebar"></a><div class="sidebar main"></div>'
+        '<div hidden class="fallback-image"></div><div aria-hidden=" TRUE "></div><p style="Display: None"></p>'
+        '<div role="Dialog"></div><div class="" id=""></div><div id="comment-1"></div>'
+    )
+    verdicts = [_unlikely(node, node.attributes) for node in tree.body.iter()]
+    assert verdicts == [NAMES_ONLY, 0, 0, 0, ALWAYS, ALWAYS, ROLE, 0, NAMES_ONLY]
+    assert _unlikely_names(None, None) is False and _unlikely_names("footer", None) is True
+
+
+def test_tag_scores_by_tag_id_equal_those_by_tag_name():
+    from obelics.html.content_images import HEADING_TAGS, NEGATIVE_TAG_SCORES, TAG_SCORES, _initial_score
+
+    names = [*TAG_SCORES, *NEGATIVE_TAG_SCORES, *HEADING_TAGS, "span", "article", "p", "custom-tag"]
+    tree = parse(
+        "<table><tr><th>h</th><td>c</td></tr></table><dl><dt>t</dt><dd>d</dd></dl><ul><li>i</li></ul>"
+        + "".join(f'<{name} class="post"></{name}>' for name in names if name not in ("td", "th", "dd", "dt", "li"))
+    )
+    checked = set()
+    for node in tree.body.traverse():
+        tag = node.tag
+        plain = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
+        assert _initial_score(node, False) == plain
+        assert _initial_score(node) == plain + (25 if node.attributes.get("class") == "post" else 0)
+        checked.add(tag)
+    assert set(names) <= checked
+
+
+def test_climbs_from_blocks_whose_parent_is_judged_equal_climbs_from_the_root_down():
+    from obelics.html.content_images import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(CONTENT_IMAGES_PAGE + NESTED_PAGE)
+    blocks = TextBlocks(tree.body)
+    found = ContentImages(blocks, LinkText(tree.body))  # its blocks climbed one by one, parents first judged
+    elements = tree.root.css("*")
+    for node in elements:
+        plain = ContentImages.__new__(ContentImages)
+        plain.seen, plain.strip_names = {}, True  # nothing judged: the climb takes the general path
+        theirs = plain._climb(node)
+        ours = found._climb(node)
+        assert ours[:3] == theirs[:3]
+        assert _keys(ours[3]) == _keys(theirs[3])
+    assert len(blocks.blocks) > 4
+
+
+def _keys(up):
+    keys = []
+    while up is not None:
+        keys.append(up[0])
+        up = up[2]
+    return keys
+
+
+def test_images_of_a_container_region_are_allowed_as_when_their_region_is_looked_up():
+    from obelics.html.content_images import ChosenImages, Cleaning, ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    page = """<html><body><article id="a"><p>Some words of the article, long enough to be a block of text.</p>
+      <div class="gallery"><a href="/1.jpg"><img src="/1.jpg"></a><a href="/2.jpg"><img src="/2.jpg"></a></div>
+      <div class="share"><a href="/s"><img src="/s.png"></a><a href="/t"><img src="/t.png"></a></div>
+      <figure hidden><img src="/h.png"></figure><img src="/alone.png"></article></body></html>"""
+    answers = []
+    for known in (False, True):
+        tree = parse(page)
+        links = LinkText(tree.body)
+        found = ContentImages(TextBlocks(tree.body), links)
+        region = tree.css_first("article")
+        chosen = ChosenImages(found, Cleaning(links), [region])
+        assert region.mem_id in chosen.region_keys
+        answers.append([chosen.allows(img, region if known else None) for img in region.css("img")])
+    assert answers[0] == answers[1] and any(answers[0]) and not all(answers[0])
+
+
+def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_fresh_reads():
+    from obelics.html.content_images import Cleaning, ContentImages, _text_length, choose_content_images
+    from obelics.html.text_blocks import TextBlocks
+
+    page = CONTENT_IMAGES_PAGE.replace("<article>", "<article><div class='post'>" + "<p>Words, more words.</p>" * 12)
+    page = page.replace("</article>", "</div></article>")
+    tree = parse(page)
+    links = LinkText(tree.body)
+    blocks = TextBlocks(tree.body)
+    chosen = choose_content_images(blocks, tree.body, links)
+    found = chosen.found
+    assert found.texts and chosen.cleaning.texts is found.texts and chosen.inner.texts is not found.texts
+    for key, text in found.texts.items():
+        node = next(node for node in tree.root.traverse() if node.mem_id == key)
+        assert text == node.text() and found.lengths[key] == _text_length(text)
+    fresh = Cleaning(links)
+    for node in tree.css("div,article,table,ul"):
+        assert chosen.cleaning._verdict(node, False) == fresh._verdict(node, False)
+    no_images = parse(page.replace("<img", "<span").replace("<IMG", "<span"))
+    links = LinkText(no_images.body)
+    chosen = choose_content_images(TextBlocks(no_images.body), no_images.body, links)
+    for group in ([no_images.css_first("article")], [no_images.css_first("#two")], [no_images.body]):
+        inner = sum(_text_length(region.text()) for region in chosen.regions)
+        outer = sum(_text_length(region.text()) for region in group)
+        assert chosen.fits(group) == (inner >= 0.5 * outer)
+    assert not chosen.fits([no_images.body]) and chosen.fits([no_images.css_first("#two")])
+    assert isinstance(found, ContentImages)
+
+
+def test_positions_sharing_their_ancestors_paths_equal_each_ones_own_path():
+    from obelics.html.content_images import _position
+
+    tree = parse(CONTENT_IMAGES_PAGE + NESTED_PAGE)
+    nodes = list(tree.root.traverse(include_text=True))
+    known: dict[int, list[int]] = {}
+    shared = [_position(node, known) for node in reversed(nodes)][::-1]
+    assert shared == [_position(node) for node in nodes]
+    assert sorted(shared) == shared and len(known) >= len(nodes)  # (the document node too)

@@ -96,6 +96,11 @@ POSITIVE_NAMES = re.compile(
 TAG_SCORES = {"div": 5, "pre": 3, "td": 3, "blockquote": 3}
 NEGATIVE_TAG_SCORES = {"address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3}
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th"})
+# An element's tag score by its tag id (the three tables above in one: no tag name to build).
+TAG_ID_SCORES = {
+    tag_id(name): score
+    for name, score in [*NEGATIVE_TAG_SCORES.items(), *TAG_SCORES.items(), *dict.fromkeys(HEADING_TAGS, -5).items()]
+}
 
 # Conditional cleaning: the blocks it judges, and its limits.
 AD_WORDS = re.compile(
@@ -109,6 +114,10 @@ UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
 CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
 UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
 TABLE_ID = tag_id("table")
+NOSCRIPT_ID = tag_id("noscript")
+# The elements a judged block's counts are made of.
+JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table")
+_JUDGED_NAMES = {tag_id(name): name for name in JUDGED_TAGS}
 PROSE_COMMAS = 10
 LINKED_SHARE = 0.2
 NAMED_LINKED_SHARE = 0.5
@@ -170,13 +179,12 @@ def class_weight(node: Any) -> int:
 
 
 def _initial_score(node: Any, weights: bool = True) -> float:
-    tag = node.tag
-    base = -5 if tag in HEADING_TAGS else TAG_SCORES.get(tag, NEGATIVE_TAG_SCORES.get(tag, 0))
+    base = TAG_ID_SCORES.get(node.tag_id, 0)
     return base + class_weight(node) if weights else base
 
 
 NAMES_ONLY, ALWAYS, ROLE = 1, 2, 3
-_UNLIKELY_NAMES: dict[str, bool] = {}
+_UNLIKELY_NAMES: dict[tuple[str | None, str | None], bool] = {}
 
 
 def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
@@ -184,30 +192,38 @@ def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
     0 no, :data:`ALWAYS` (hidden), :data:`ROLE` (of a menu or dialog role), :data:`NAMES_ONLY`
     (named as boilerplate: not inside a table)."""
     get = attrs.get
-    aria = get("aria-hidden")
-    if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
-        return 0 if "fallback-image" in (get("class") or "") else ALWAYS
-    style = get("style")
-    if style:
-        style = style.lower().replace(" ", "")
-        if "display:none" in style or "visibility:hidden" in style:
-            return ALWAYS
-    role = get("role")
-    if role and role.strip().lower() in UNLIKELY_ROLES:
-        return ROLE
-    name, ident = get("class"), get("id")
-    if not name and not ident:
-        return 0  # (a single space: too short to name anything)
-    names = f"{name or ''} {ident or ''}"[:500]
-    if len(names) < 2 or node.tag_id == A_ID:
-        return 0
-    found = _UNLIKELY_NAMES.get(names)
+    if "hidden" in attrs or "aria-hidden" in attrs:
+        aria = get("aria-hidden")
+        if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
+            return 0 if "fallback-image" in (get("class") or "") else ALWAYS
+    if "style" in attrs:
+        style = get("style")
+        if style:
+            style = style.lower().replace(" ", "")
+            if "display:none" in style or "visibility:hidden" in style:
+                return ALWAYS
+    if "role" in attrs:
+        role = get("role")
+        if role and role.strip().lower() in UNLIKELY_ROLES:
+            return ROLE
+    key = (get("class"), get("id"))
+    found = _UNLIKELY_NAMES.get(key)
     if found is None:
-        found = UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
-        if len(_UNLIKELY_NAMES) > 50_000:
+        found = _unlikely_names(*key)
+        if len(_UNLIKELY_NAMES) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
             _UNLIKELY_NAMES.clear()
-        _UNLIKELY_NAMES[names] = found
-    return NAMES_ONLY if found else 0
+        _UNLIKELY_NAMES[key] = found
+    return NAMES_ONLY if found and node.tag_id != A_ID else 0
+
+
+def _unlikely_names(name: str | None, ident: str | None) -> bool:
+    """Whether an element's class and id name boilerplate for Readability (and no likely content)."""
+    if not name and not ident:
+        return False  # (a single space: too short to name anything)
+    names = f"{name or ''} {ident or ''}"[:500]
+    if len(names) < 2:
+        return False
+    return UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
 
 
 class ContentImages:
@@ -217,13 +233,16 @@ class ContentImages:
         self, blocks: TextBlocks, links: Callable[[Any], int], strip_names: bool = True, weights: bool = True
     ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
+        self.flags: dict[int, tuple[bool, bool]] = {}  # elements :meth:`stripped` climbed alone: (stripped, in a table)
         self.links = links
         self.strip_names = strip_names  # Readability's first attempt: names and roles of boilerplate strip
         self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
+        self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
+        self.texts: dict[int, str] = {}  # element -> its text, when read whole to measure it (the page unchanged since)
         self.holds_measured: set[int] = set()  # elements holding one measured
 
     def score(self, key: int) -> float | None:
@@ -249,7 +268,8 @@ class ContentImages:
         if key in self.holds_measured:
             found = self._summed_length(node)
         if found is None:
-            found = _text_length(node.text())
+            text = self.texts[key] = node.text()
+            found = _text_length(text)
         lengths[key] = found
         known = self.seen.get(key)
         up = known[3] if known is not None else None
@@ -293,7 +313,50 @@ class ContentImages:
 
     def stripped(self, node: Any) -> bool:
         """Whether the element lies in one Readability strips before it looks (step 1)."""
-        return self._climb(node)[0]
+        return self._flags(node)[0]
+
+    def _flags(self, node: Any) -> tuple[bool, bool]:
+        """The first and third of :meth:`_climb`'s answers (stripped; a table or code at or above it),
+        without the ancestors' chains that only scored blocks need: what an image or a sibling asks."""
+        seen, flags = self.seen, self.flags
+        key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known[0], known[2]
+        found = flags.get(key)
+        if found is not None:
+            return found
+        chain = []
+        above: tuple[bool, bool] | None = (False, False)
+        while True:
+            chain.append((key, node))
+            node = node.parent
+            if node is None:
+                above = (False, False)
+                break
+            key = node.mem_id
+            known = seen.get(key)
+            if known is not None:
+                above = (known[0], known[2])
+                break
+            above = flags.get(key)
+            if above is not None:
+                break
+        stripped, in_table = above
+        strip_names = self.strip_names
+        for key, node in reversed(chain):
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (
+                        strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
+            if tid in TABLE_OR_CODE_IDS:
+                in_table = True
+            flags[key] = found = (stripped, in_table)
+        return found  # type: ignore[return-value]
 
     def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
@@ -307,16 +370,36 @@ class ContentImages:
         known = seen.get(key)
         if known is not None:
             return known
-        chain = []
-        while True:
-            chain.append((key, node))
-            node = node.parent
-            if node is None:
-                break
-            key = node.mem_id
-            known = seen.get(key)
-            if known is not None:
-                break
+        chain = [(key, node)]
+        node = node.parent
+        if node is not None:
+            parent_key = node.mem_id
+            known = seen.get(parent_key)
+            if known is not None and node.tag_id != HTML_ID:  # (most blocks: the parent is judged)
+                key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
+                tid = node.tag_id
+                if not stripped and tid != HTML_ID and tid != BODY_ID:
+                    attrs = node.attributes
+                    if attrs:
+                        strip = _unlikely(node, attrs)
+                        stripped = strip == ALWAYS or (
+                            self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                        )
+                found = seen[key] = (
+                    stripped,
+                    (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
+                    in_table or tid in TABLE_OR_CODE_IDS,
+                    (parent_key, parent, up),
+                )
+                return found
+            key = parent_key
+            while known is None:
+                chain.append((key, node))
+                node = node.parent
+                if node is None:
+                    break
+                key = node.mem_id
+                known = seen.get(key)
         above = known if known is not None else (False, (), False, None)
         parent = node if node is not None and node.tag_id != HTML_ID else None
         parent_key = key
@@ -361,7 +444,7 @@ class ContentImages:
                 scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
                 if not retagged and tid in SCORED_BLOCK_IDS:
                     scored.append((up, length, commas))
-            elif tid == DIV_ID and not _inline_runs(block)[1]:
+            elif tid == DIV_ID and not _inline_only(block):  # (its first block child ends the look)
                 # a div of text and blocks: Readability wraps each run of its text in a paragraph
                 segments = _segments(block, paths, nested)
                 scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
@@ -374,7 +457,7 @@ class ContentImages:
                 entry = whole.get(key)
                 if entry is None:
                     above = seen[key][3]  # (a cell at or above the block: climbed)
-                    if above is not None and above[1].tag_id == DIV_ID and self._paragraph_box(above[1], key):
+                    if above is not None and above[1].tag_id == DIV_ID and self._boxed(above[0], above[1]) == key:
                         above = above[2]  # Readability puts the paragraph in its div's place
                     whole[key] = [above, length, commas]
                 else:
@@ -384,17 +467,19 @@ class ContentImages:
         scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
+        get, weights = scores.get, self.weights
         for up, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
-            score = 2 + commas + min(length // LENGTH_UNIT, 3)
+            units = length // LENGTH_UNIT
+            score = 2 + commas + (units if units < 3 else 3)
             for divisor in LEVEL_DIVISORS:
                 if up is None:
                     break
                 key, ancestor, up = up
-                found = scores.get(key)
+                found = get(key)
                 if found is None:
-                    found = _initial_score(ancestor, self.weights) + (DIV_SCORE if key in self.as_div else 0)
+                    found = _initial_score(ancestor, weights) + (DIV_SCORE if key in as_div else 0)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -440,6 +525,18 @@ class ContentImages:
             top = parent
             parent = top.parent
         return top
+
+    def _boxed(self, div_key: int, div: Any) -> int | None:
+        """The paragraph (its ``mem_id``) that Readability puts in its div's place (``div_key``: the
+        div's ``mem_id``; None: none), looked at once per div: :meth:`_paragraph_box` of its first
+        child that is no blank text or comment."""
+        boxes = self.boxes
+        if div_key in boxes:
+            return boxes[div_key]
+        first = _next_non_space(div.first_child)
+        found = first.mem_id if first is not None and self._paragraph_box(div, first.mem_id) else None
+        boxes[div_key] = found
+        return found
 
     def _paragraph_box(self, div: Any, key: int) -> bool:
         """Whether Readability puts a paragraph (``key``: its ``mem_id``; a table cell or section:
@@ -671,6 +768,7 @@ class Cleaning:
         weights: bool = True,
         active: bool = True,
         verdicts: dict[int, tuple[bool, bool]] | None = None,
+        texts: dict[int, str] | None = None,
     ) -> None:
         self.links = links
         self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
@@ -682,6 +780,8 @@ class Cleaning:
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
         self.div_runs: dict[int, tuple[int, bool]] = {}
+        # element -> its text, already read (only while the page is as it was read: not after the pruning)
+        self.texts: dict[int, str] = {} if texts is None else texts
 
     def text_len(self, node: Any) -> int:
         key = node.mem_id
@@ -724,12 +824,12 @@ class Cleaning:
                     exempt, removing = True, None  # a data table and all it holds stay
                 elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
                     # (but a div Readability made a paragraph of: not judged)
-                    if self.dropped_block(node, _in_figure(node)) and not (tid == DIV_ID and self.paragraph(node)):
+                    if self.dropped_block(node) and not (tid == DIV_ID and self.paragraph(node)):
                         removing = node
             outcomes[key] = (removing, exempt)
         return None if exempt else removing
 
-    def dropped_block(self, node: Any, in_figure: bool) -> bool:
+    def dropped_block(self, node: Any) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
         holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
         gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
@@ -737,7 +837,7 @@ class Cleaning:
         key = node.mem_id
         verdict = self.verdicts.get(key)
         if verdict is None:
-            verdict = self.verdicts[key] = self._verdict(node, in_figure)
+            verdict = self.verdicts[key] = self._verdict(node, _in_figure(node))
         return verdict[0] if self.strips else verdict[1]
 
     def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
@@ -746,7 +846,9 @@ class Cleaning:
         if weight < 0:
             gone = not self._holds_data_table(node)
             return gone, gone
-        text = node.text()
+        text = self.texts.get(node.mem_id)
+        if text is None:
+            text = node.text()
         if text.count(",") >= PROSE_COMMAS:
             return False, False
         length = nonspace(text)
@@ -762,8 +864,7 @@ class Cleaning:
                 return False, False
         counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
         found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
-        for element in node.css("p,img,li,ul,ol,noscript,div,a,table"):  # one query (Lexbor's selectors cost)
-            tag = element.tag
+        for element, tag in _judged_elements(node):
             counts[tag] += 1
             if tag in found:
                 found[tag].append(element)
@@ -826,6 +927,19 @@ class Cleaning:
         return length > 0 and listed > LIST_TEXT_SHARE * length
 
 
+def _judged_elements(node: Any) -> list[tuple[Any, str]]:
+    """The elements the conditional cleaning counts in a block (:data:`JUDGED_TAGS`; the block
+    itself included), each with its tag, in document order: what the selector of these tags
+    finds, by one walk of the block (a selector list costs Lexbor more than the walk)."""
+    names = _JUDGED_NAMES
+    out = []
+    for element in node.traverse():
+        tag = names.get(element.tag_id)
+        if tag is not None:
+            out.append((element, tag))
+    return out
+
+
 def _holds_infobox(tables: list[Any]) -> bool:
     """Whether a block's tables (``tables``, itself included) hold a table of data as the text
     regions' rules see one (an infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows,
@@ -886,7 +1000,7 @@ def _cleaned_out(img: Any, top: Any) -> bool:
     node = img.parent
     top_key = top.mem_id
     while node is not None:
-        if node.tag == "noscript" and not _image_twin(node):
+        if node.tag_id == NOSCRIPT_ID and not _image_twin(node):
             return True
         if node.mem_id == top_key:
             return False
@@ -922,6 +1036,7 @@ class ChosenImages:
         self.regions = regions
         self.trusted = True
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
+        self.region_keys = frozenset(self.holders)
         # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
         self.inner = Cleaning(
             cleaning.links, strips=False, weights=cleaning.weights, active=cleaning.active, verdicts=cleaning.verdicts
@@ -933,18 +1048,22 @@ class ChosenImages:
         paragraph of a longer article: not the reader view's article). Remembered in ``trusted``."""
         if any(region.css_first("img") is not None for region in self.regions):
             return True
-        inner = sum(_text_length(region.text()) for region in self.regions)
+        inner = sum(self.found.length(region, region.mem_id) for region in self.regions)  # (the page unchanged)
         outer = sum(_text_length(region.text()) for region in group)
         self.trusted = inner >= MIN_CONTAINER_SHARE * outer
         return self.trusted
 
-    def allows(self, img: Any) -> bool:
+    def allows(self, img: Any, region: Any | None = None) -> bool:
         """Whether an image of the text regions is the article's: in the container, not stripped,
-        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`)."""
-        region = self._region(img)
+        and in no block of it that the cleaning removes (but a lightbox gallery: :attr:`inner`).
+        ``region``: the container's region that holds the image, when known (else looked up)."""
+        if region is None:
+            region = self._region(img)
         if region is None or self.found.stripped(img):
             return False
-        return region.mem_id == img.mem_id or self.inner.removing_block(img.parent, region) is None
+        if region.mem_id == img.mem_id:
+            return True
+        return self.inner.removing_block(img.parent, region) is None
 
     def _region(self, node: Any) -> Any | None:
         """The container's region that holds an element (itself included; None: outside the
@@ -988,7 +1107,7 @@ def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], 
     for strip_names, weights, active in ATTEMPTS:
         found = ContentImages(blocks, links, strip_names, weights)
         regions = found.regions() or [body]
-        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active), regions)
+        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:
             return chosen
@@ -1072,18 +1191,29 @@ def _inside_final(img: Any, holder: Any, keys: set[int], final: Callable[[Any], 
     return False
 
 
-def _position(node: Any) -> list[int]:
-    """The node's path of sibling indexes from the root: sorting by it sorts in document order."""
-    path = []
+def _position(node: Any, known: dict[int, list[int]] | None = None) -> list[int]:
+    """The node's path of sibling indexes from the root: sorting by it sorts in document order.
+    ``known``: paths already found (of the nodes' ancestors too), shared by the nodes of a page."""
+    if known is None:
+        known = {}
+    chain = []
+    path: list[int] = []
     while node is not None:
+        key = node.mem_id
+        found = known.get(key)
+        if found is not None:
+            path = found
+            break
         index = 0
         sibling = node.prev
         while sibling is not None:
             index += 1
             sibling = sibling.prev
-        path.append(index)
+        chain.append((key, index))
         node = node.parent
-    return path[::-1]
+    for key, index in reversed(chain):
+        path = known[key] = [*path, index]
+    return path
 
 
 class Inside:
@@ -1116,7 +1246,8 @@ def with_content_images(group: list[Any], chosen: ChosenImages) -> list[Any]:
     extra = chosen.extras(group)
     if not extra:
         return group
-    placed = [(_position(node), n, node) for n, node in enumerate([*group, *extra])]
+    known: dict[int, list[int]] = {}
+    placed = [(_position(node, known), n, node) for n, node in enumerate([*group, *extra])]
     placed.sort(key=lambda item: (item[0], item[1]))
     return [node for _, _, node in placed]
 
@@ -1125,6 +1256,8 @@ def drop_other_images(region: Any, chosen: ChosenImages) -> None:
     """Remove the images of a text region that the article does not show (outside the container)."""
     if region.tag == "img" or not chosen.trusted:
         return
+    # a text region that is one of the container's holds its images in it (the regions are siblings)
+    holder = region if region.mem_id in chosen.region_keys else None
     for img in region.css("img"):
-        if not chosen.allows(img):
+        if not chosen.allows(img, holder):
             img.decompose()
