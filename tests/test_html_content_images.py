@@ -348,3 +348,34 @@ def test_an_infobox_among_the_text_regions_keeps_its_images():
     html = f"""<html><body><div id="story">{infobox}{paragraphs(PARAGRAPHS)}</div></body></html>"""
     images = main_images(html)
     assert f"{BASE}/img/church.jpg" in images
+
+
+def test_tabs_of_an_indented_page_do_not_make_a_short_article_long_enough():
+    # Two paragraphs indented with tabs: under Readability's 500 characters without them, so it
+    # tries again without stripping "extra" boxes, and its container then shows both photos.
+    tabs = "\n" + "\t" * 250
+    story = tabs.join(f"<p>{p}</p>" for p in PARAGRAPHS[0:2])
+    html = f"""<html><body><div id="page"><div class="story">{tabs}{story}{tabs}<p><img src="/img/wall.jpg"
+      alt="The wall"></p>{tabs}</div><div class="extra-photos">{paragraphs(PARAGRAPHS[2:6])}<p><img
+      src="/img/boats.jpg" alt="Boats"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def test_text_the_cleaning_removes_does_not_make_a_short_article_long_enough():
+    # The same short story with a box of links: Readability's cleaning removes the box before it
+    # measures the article (and the stripped "extra" box was never in it), so it tries again.
+    more = " ".join(f'<a href="/news/{n}">Harbour news story number {n}</a>' for n in range(8))
+    html = f"""<html><body><div id="page"><div class="story">{paragraphs(PARAGRAPHS[0:2])}<div class="more">{more}</div>
+      <p><img src="/img/wall.jpg" alt="The wall"></p></div><div class="extra-photos">{paragraphs(PARAGRAPHS[2:6])}
+      <p><img src="/img/boats.jpg" alt="Boats"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def test_a_sibling_removed_as_boilerplate_still_keeps_the_container_from_climbing():
+    # The story's only sibling is a menu that the text path removes by its name; Readability keeps
+    # it, so its container stops at the story (which holds one box alone): the captioned photo
+    # beside the story's wrapper is no sibling of the container and stays out.
+    html = f"""<html><body><div id="page"><div id="wrap"><div class="nav"><a href="/">Home</a>
+      <a href="/news">News</a></div><div class="story"><div class="text">{paragraphs(PARAGRAPHS)}</div></div></div>
+      <p><img src="/img/quay.jpg" alt="The quay"> The quay at dawn.</p></div></body></html>"""
+    assert main_images(html) == []
