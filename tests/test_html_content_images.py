@@ -379,3 +379,13 @@ def test_a_sibling_removed_as_boilerplate_still_keeps_the_container_from_climbin
       <a href="/news">News</a></div><div class="story"><div class="text">{paragraphs(PARAGRAPHS)}</div></div></div>
       <p><img src="/img/quay.jpg" alt="The quay"> The quay at dawn.</p></div></body></html>"""
     assert main_images(html) == []
+
+
+def test_an_inline_best_candidate_climbs_through_the_paragraph_readability_wraps_it_in():
+    # The story is one <span> cut by <br><br>: its paragraphs make it the best candidate, but
+    # Readability first wraps it in a <p> (its div also holds blocks), a parent scoring half of
+    # it, so the div above, scoring more than that, becomes the container with the photo in it.
+    html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="article"><h2>The harbour</h2>
+      <p><img src="/img/quay.jpg" alt="The quay"></p>
+      <span class="story">{"<br><br>".join(PARAGRAPHS)}</span><p>Photos by the harbour office.</p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]

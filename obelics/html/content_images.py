@@ -19,7 +19,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    paragraph alone gives way to it;
 3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
-   keep a third of its score), then through parents that hold nothing else (an element the
+   keep a third of its score; an inline candidate in a div that also holds blocks first passes
+   through the paragraph Readability wraps it in, scoring half of it), then through parents that hold nothing else (an element the
    page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
    sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
@@ -436,6 +437,8 @@ class ContentImages:
         last = self.score(top.mem_id) or 0.0
         threshold = last / 3
         parent = top.parent
+        if top.tag_id in INLINE_IDS and parent is not None and parent.tag_id == DIV_ID and not _inline_runs(parent)[1]:
+            last /= 2  # Readability wrapped it in a paragraph first, a parent scoring half of it
         while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
             score = self.score(parent.mem_id)
             if score is not None:
