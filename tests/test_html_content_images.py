@@ -348,3 +348,44 @@ def test_an_infobox_among_the_text_regions_keeps_its_images():
     html = f"""<html><body><div id="story">{infobox}{paragraphs(PARAGRAPHS)}</div></body></html>"""
     images = main_images(html)
     assert f"{BASE}/img/church.jpg" in images
+
+
+def test_tabs_of_an_indented_page_do_not_make_a_short_article_long_enough():
+    # Two paragraphs indented with tabs: under Readability's 500 characters without them, so it
+    # tries again without stripping "extra" boxes, and its container then shows both photos.
+    tabs = "\n" + "\t" * 250
+    story = tabs.join(f"<p>{p}</p>" for p in PARAGRAPHS[0:2])
+    html = f"""<html><body><div id="page"><div class="story">{tabs}{story}{tabs}<p><img src="/img/wall.jpg"
+      alt="The wall"></p>{tabs}</div><div class="extra-photos">{paragraphs(PARAGRAPHS[2:6])}<p><img
+      src="/img/boats.jpg" alt="Boats"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def test_text_the_cleaning_removes_does_not_make_a_short_article_long_enough():
+    # The same short story with a box of links: Readability's cleaning removes the box before it
+    # measures the article (and the stripped "extra" box was never in it), so it tries again.
+    more = " ".join(f'<a href="/news/{n}">Harbour news story number {n}</a>' for n in range(8))
+    html = f"""<html><body><div id="page"><div class="story">{paragraphs(PARAGRAPHS[0:2])}<div class="more">{more}</div>
+      <p><img src="/img/wall.jpg" alt="The wall"></p></div><div class="extra-photos">{paragraphs(PARAGRAPHS[2:6])}
+      <p><img src="/img/boats.jpg" alt="Boats"></p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg", f"{BASE}/img/boats.jpg"]
+
+
+def test_a_sibling_removed_as_boilerplate_still_keeps_the_container_from_climbing():
+    # The story's only sibling is a menu that the text path removes by its name; Readability keeps
+    # it, so its container stops at the story (which holds one box alone): the captioned photo
+    # beside the story's wrapper is no sibling of the container and stays out.
+    html = f"""<html><body><div id="page"><div id="wrap"><div class="nav"><a href="/">Home</a>
+      <a href="/news">News</a></div><div class="story"><div class="text">{paragraphs(PARAGRAPHS)}</div></div></div>
+      <p><img src="/img/quay.jpg" alt="The quay"> The quay at dawn.</p></div></body></html>"""
+    assert main_images(html) == []
+
+
+def test_an_inline_best_candidate_climbs_through_the_paragraph_readability_wraps_it_in():
+    # The story is one <span> cut by <br><br>: its paragraphs make it the best candidate, but
+    # Readability first wraps it in a <p> (its div also holds blocks), a parent scoring half of
+    # it, so the div above, scoring more than that, becomes the container with the photo in it.
+    html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="article"><h2>The harbour</h2>
+      <p><img src="/img/quay.jpg" alt="The quay"></p>
+      <span class="story">{"<br><br>".join(PARAGRAPHS)}</span><p>Photos by the harbour office.</p></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]

@@ -19,11 +19,14 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    paragraph alone gives way to it;
 3. the best candidate moves to the ancestor it shares with at least :data:`MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
-   keep a third of its score), then through parents that hold nothing else;
+   keep a third of its score; an inline candidate in a div that also holds blocks first passes
+   through the paragraph Readability wraps it in, scoring half of it), then through parents that hold nothing else (an element the
+   page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`SIBLING_SHARE` of the best, or :data:`SIBLING_SCORE`), and
    sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
-   Readability's failed attempt, and steps 1-4 run again with less
+   Readability's failed attempt (what it strips and, for a short one, what step 5's cleaning
+   removes inside it not counted: :func:`_article_length`), and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`Cleaning.dropped_block`; a div of inline
@@ -133,6 +136,7 @@ MIN_CONTAINER_SHARE = 0.5
 # an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
 ARTICLE_TEXT = 420
+MEASURED_ARTICLE = 3  # a container under this many ARTICLE_TEXT has the text its cleaning removes taken off
 # Readability's phrasing content (a <font> becomes a <span>; a link, <del> or <ins> taken as one),
 # which it wraps in paragraphs inside a div; and the link share under which such a div becomes one.
 PHRASING_IDS = frozenset(
@@ -149,6 +153,7 @@ PHRASING_IDS = frozenset(
     if i is not None
 )  # fmt: skip
 PARAGRAPH_LINKS = 0.25
+EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"})
 IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
@@ -230,7 +235,12 @@ class ContentImages:
     """The candidates of a page, scored as Readability scores them, and the container they elect."""
 
     def __init__(
-        self, blocks: TextBlocks, links: Callable[[Any], int], strip_names: bool = True, weights: bool = True
+        self,
+        blocks: TextBlocks,
+        links: Callable[[Any], int],
+        strip_names: bool = True,
+        weights: bool = True,
+        removed: dict[int, list[Any]] | None = None,
     ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.flags: dict[int, tuple[bool, bool]] = {}  # elements :meth:`stripped` climbed alone: (stripped, in a table)
@@ -239,6 +249,8 @@ class ContentImages:
         self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
+        # element -> the children the page's boilerplate removal took (:func:`removed_children`)
+        self.removed = removed or {}
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -510,6 +522,8 @@ class ContentImages:
         last = self.score(top.mem_id) or 0.0
         threshold = last / 3
         parent = top.parent
+        if top.tag_id in INLINE_IDS and parent is not None and parent.tag_id == DIV_ID and not _inline_runs(parent)[1]:
+            last /= 2  # Readability wrapped it in a paragraph first, a parent scoring half of it
         while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
             score = self.score(parent.mem_id)
             if score is not None:
@@ -563,8 +577,11 @@ class ContentImages:
         return keys
 
     def _children(self, node: Any) -> int:
-        """Element children Readability sees (the stripped ones gone)."""
+        """Element children Readability sees (the stripped ones gone), those the page's boilerplate
+        removal took (:attr:`removed`) included."""
         count = 0
+        for child in self.removed.get(node.mem_id, ()):
+            count += _seen_removed(child, node, self.strip_names)
         child = node.first_child
         while child is not None:
             if child.tag_id not in (TEXT_ID, COMMENT_ID) and not self.stripped(child):
@@ -697,9 +714,10 @@ def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
 
 
 def _text_length(text: str) -> int:
-    """The text's characters but spaces and line breaks: :func:`nonspace` to a few tabs, at half its cost
-    (this runs on whole containers)."""
-    return len(text) - text.count(" ") - text.count("\n")
+    """The text's characters but spaces, line breaks and tabs (an indented page's tabs would make a short
+    article long): :func:`nonspace` but for carriage returns and no-break spaces, at less cost (this
+    runs on whole containers)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
 
 
 def _element_children(node: Any) -> int:
@@ -1097,7 +1115,12 @@ class ChosenImages:
         return out
 
 
-def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], int]) -> ChosenImages:
+def choose_content_images(
+    blocks: TextBlocks,
+    body: Any,
+    links: Callable[[Any], int],
+    removed: dict[int, list[Any]] | None = None,
+) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
     step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
     under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
@@ -1105,7 +1128,7 @@ def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], 
     the first long enough (else the longest, the first of equals)."""
     attempts: list[tuple[int, ChosenImages]] = []
     for strip_names, weights, active in ATTEMPTS:
-        found = ContentImages(blocks, links, strip_names, weights)
+        found = ContentImages(blocks, links, strip_names, weights, removed)
         regions = found.regions() or [body]
         chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
@@ -1116,13 +1139,43 @@ def choose_content_images(blocks: TextBlocks, body: Any, links: Callable[[Any], 
 
 
 def _article_length(chosen: ChosenImages) -> int:
-    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole."""
+    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole;
+    for a container under :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it
+    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
-    return sum(
-        found.length(region, region.mem_id)
-        for region in chosen.regions
-        if cleaning.removing_block(region, region) is None
-    )
+    kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
+    length = sum(found.length(region, region.mem_id) for region in kept)
+    if ARTICLE_TEXT <= length < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
+        length -= sum(_cleaned_text(region, found, cleaning) for region in kept)
+    return length
+
+
+def _cleaned_text(region: Any, found: ContentImages, cleaning: Cleaning) -> int:
+    """The text of a container's region that Readability removes before it measures the article:
+    its stripped elements and the blocks its cleaning removes (a data table stays whole)."""
+    region_key = region.mem_id
+    out: set[int] = set()  # removed elements, and data tables (all they hold stays)
+    gone = 0
+    for node in region.css("*"):
+        key = node.mem_id
+        if key == region_key:
+            continue
+        parent = node.parent
+        while parent is not None and parent.mem_id != region_key and parent.mem_id not in out:
+            parent = parent.parent
+        if parent is None or parent.mem_id != region_key:
+            continue  # inside one removed, or in a data table
+        tid = node.tag_id
+        if tid == TABLE_ID and cleaning.data_table(node):
+            out.add(key)
+        elif found.stripped(node) or (
+            tid in CLEANED_IDS
+            and cleaning.dropped_block(node, _in_figure(node))
+            and not (tid == DIV_ID and cleaning.paragraph(node))
+        ):
+            out.add(key)
+            gone += _text_length(node.text())
+    return gone
 
 
 def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bool] | None = None) -> list[Any]:
@@ -1150,6 +1203,38 @@ def rescue_table_images(body: Any, removed: list[Any], final: Callable[[Any], bo
         if copy is not None and copy.tag == "img":
             copies.append(copy)
     return copies
+
+
+def removed_children(removed: list[Any]) -> dict[int, list[Any]]:
+    """The elements about to be removed (``removed``) by their parent's ``mem_id`` (cheap: judged
+    only where :meth:`ContentImages.top` needs them, by :func:`_seen_removed`)."""
+    out: dict[int, list[Any]] = {}
+    for node in removed:
+        parent = node.parent
+        if parent is not None:
+            out.setdefault(parent.mem_id, []).append(node)
+    return out
+
+
+def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
+    """Whether Readability sees a removed element (``parent``: where it stood) as a child: not an
+    empty box it drops itself (a div, section, header or heading without text, or elements but
+    line breaks), nor one it strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
+    if (
+        node.tag in EMPTY_DROPPED_TAGS
+        and all(child.tag in ("br", "hr") for child in node.iter())
+        and not node.text().strip()
+    ):
+        return False
+    attrs = node.attributes
+    strip = _unlikely(node, attrs) if attrs else 0
+    if strip == ALWAYS:
+        return False
+    if strip == ROLE:
+        return not strip_names
+    if strip == NAMES_ONLY:
+        return not strip_names or parent.tag_id in TABLE_OR_CODE_IDS or _in_table(parent)
+    return True
 
 
 def _in_table(node: Any) -> bool:

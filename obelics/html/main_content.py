@@ -52,6 +52,7 @@ from obelics.html.boilerplate import hard_boilerplate, remove_boilerplate
 from obelics.html.content_images import (
     choose_content_images,
     drop_other_images,
+    removed_children,
     rescue_table_images,
     with_content_images,
 )
@@ -67,7 +68,8 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    blocks = remove_boilerplate(tree, _rescue_table_images)
+    removed: dict[int, list[Any]] = {}  # what Readability would still see of it, by parent
+    blocks = remove_boilerplate(tree, lambda blocks, nodes: _before_removal(blocks, nodes, removed))
     root = tree.body
     if root is None or blocks is None:
         return [] if tree.root is None else [[tree.root]]
@@ -83,7 +85,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     groups = [with_galleries(group) for group in groups]
     chosen = None
     if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
-        chosen = choose_content_images(blocks, root, links)
+        chosen = choose_content_images(blocks, root, links, removed)
         groups = [with_content_images(groups[0], chosen)]
     keeps = reader_view_keeps(chosen)  # images of pruned blocks that the reader view shows stay
     for group in groups:
@@ -98,6 +100,8 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     return groups
 
 
-def _rescue_table_images(blocks: TextBlocks, removed: list[Any]) -> None:
-    """Before the named boilerplate goes: the images of a removed layout-table cell are copied out."""
+def _before_removal(blocks: TextBlocks, removed: list[Any], children: dict[int, list[Any]]) -> None:
+    """Before the named boilerplate goes: the images of a removed layout-table cell are copied out,
+    and the removed elements noted by parent (``children``) for the content images."""
+    children.update(removed_children(removed))
     rescue_table_images(blocks.root, removed, hard_boilerplate)
