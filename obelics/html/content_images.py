@@ -1170,7 +1170,7 @@ def _cleaned_text(region: Any, found: ContentImages, cleaning: Cleaning) -> int:
             out.add(key)
         elif found.stripped(node) or (
             tid in CLEANED_IDS
-            and cleaning.dropped_block(node, _in_figure(node))
+            and cleaning.dropped_block(node)
             and not (tid == DIV_ID and cleaning.paragraph(node))
         ):
             out.add(key)
