@@ -159,7 +159,8 @@ def _chosen(html: str, container_id: str):
     """The content-image decisions of a page, with its container forced to one element."""
     from selectolax.lexbor import LexborHTMLParser
 
-    from obelics.html.content_images import ChosenImages, Cleaning, choose_content_images
+    from obelics.html.content_images import ChosenImages, choose_content_images
+    from obelics.html.reader_cleaning import Cleaning
     from obelics.html.text_blocks import LinkText, TextBlocks
 
     tree = LexborHTMLParser(html)
@@ -208,7 +209,7 @@ def test_an_image_of_the_text_regions_in_a_block_named_as_boilerplate_goes():
 def test_container_lengths_summed_from_measured_children_equal_their_whole_text():
     from selectolax.lexbor import LexborHTMLParser
 
-    from obelics.html.content_images import ContentImages, _text_length
+    from obelics.html.reader_container import ContentImages, reader_length
     from obelics.html.text_blocks import TextBlocks
 
     html = (
@@ -220,9 +221,9 @@ def test_container_lengths_summed_from_measured_children_equal_their_whole_text(
     found = ContentImages(TextBlocks(tree.body), lambda node: 0)
     for selector in ("#inner", "#outer"):  # the innermost first: the outer one is summed
         node = tree.css_first(selector)
-        assert found.length(node, node.mem_id) == _text_length(node.text())
+        assert found.length(node, node.mem_id) == reader_length(node.text())
     middle = tree.css_first("#mid")
-    assert found.lengths[middle.mem_id] == _text_length(middle.text())  # summed on the way down
+    assert found.lengths[middle.mem_id] == reader_length(middle.text())  # summed on the way down
 
 
 def test_lines_cut_by_double_line_breaks_score_as_paragraphs_of_their_block():
@@ -241,7 +242,7 @@ def test_double_line_breaks_inside_an_inline_element_make_paragraphs_of_it():
     # puts them, which becomes a candidate scoring what they score (Readability.js: 38 here).
     from selectolax.lexbor import LexborHTMLParser
 
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     html = f"""<html><body><div class="col"><h1>The harbour</h1>
@@ -259,7 +260,7 @@ def test_divs_score_as_readability_rewrites_them():
     # score into that div. Readability.js scores this page 24 (div.mixed) and 21.5 (div.col).
     from selectolax.lexbor import LexborHTMLParser
 
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     html = f"""<html><body><div class="col"><div class="box"><p>{PARAGRAPHS[0]}</p></div>
@@ -286,7 +287,7 @@ def test_a_paragraph_scores_with_all_its_text_even_a_tables_in_it():
     # its best candidates here: center (21), div.col (14.5), then the table's rows.
     from selectolax.lexbor import LexborHTMLParser
 
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     html = f"""<html><body><div class="col"><center><p><table><tr><td>{PARAGRAPHS[0]} {PARAGRAPHS[1]}</td></tr>

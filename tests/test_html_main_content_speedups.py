@@ -330,7 +330,7 @@ CONTENT_IMAGES_PAGE = """<html><body>
 
 
 def test_judged_elements_equal_what_the_selector_of_their_tags_finds():
-    from obelics.html.content_images import JUDGED_TAGS, _judged_elements
+    from obelics.html.reader_cleaning import JUDGED_TAGS, _judged_elements
 
     tree = parse(CONTENT_IMAGES_PAGE)
     query = ",".join(JUDGED_TAGS)
@@ -343,7 +343,7 @@ def test_judged_elements_equal_what_the_selector_of_their_tags_finds():
 
 
 def test_stripped_alone_equals_the_full_climb_of_each_element():
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     for strip_names in (True, False):
@@ -360,7 +360,7 @@ def test_stripped_alone_equals_the_full_climb_of_each_element():
 
 
 def test_the_paragraph_boxed_by_a_div_is_what_the_check_of_each_child_finds():
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     tree = parse(CONTENT_IMAGES_PAGE)
@@ -376,7 +376,7 @@ def test_the_paragraph_boxed_by_a_div_is_what_the_check_of_each_child_finds():
 
 
 def test_unlikely_names_cached_by_class_and_id_give_the_plain_verdicts():
-    from obelics.html.content_images import ALWAYS, NAMES_ONLY, ROLE, _unlikely, _unlikely_names
+    from obelics.html.reader_container import ALWAYS, NAMES_ONLY, ROLE, _unlikely, _unlikely_names
 
     tree = parse(
         '<div class="sidebar" id="x"></div><a class="sidebar"></a><div class="sidebar main"></div>'
@@ -389,7 +389,7 @@ def test_unlikely_names_cached_by_class_and_id_give_the_plain_verdicts():
 
 
 def test_tag_scores_by_tag_id_equal_those_by_tag_name():
-    from obelics.html.content_images import HEADING_TAGS, NEGATIVE_TAG_SCORES, TAG_SCORES, _initial_score
+    from obelics.html.reader_container import HEADING_TAGS, NEGATIVE_TAG_SCORES, TAG_SCORES, _initial_score
 
     names = [*TAG_SCORES, *NEGATIVE_TAG_SCORES, *HEADING_TAGS, "span", "article", "p", "custom-tag"]
     tree = parse(
@@ -407,7 +407,7 @@ def test_tag_scores_by_tag_id_equal_those_by_tag_name():
 
 
 def test_climbs_from_blocks_whose_parent_is_judged_equal_climbs_from_the_root_down():
-    from obelics.html.content_images import ContentImages
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     tree = parse(CONTENT_IMAGES_PAGE + NESTED_PAGE)
@@ -433,7 +433,9 @@ def _keys(up):
 
 
 def test_images_of_a_container_region_are_allowed_as_when_their_region_is_looked_up():
-    from obelics.html.content_images import ChosenImages, Cleaning, ContentImages
+    from obelics.html.content_images import ChosenImages
+    from obelics.html.reader_cleaning import Cleaning
+    from obelics.html.reader_container import ContentImages
     from obelics.html.text_blocks import TextBlocks
 
     page = """<html><body><article id="a"><p>Some words of the article, long enough to be a block of text.</p>
@@ -453,7 +455,9 @@ def test_images_of_a_container_region_are_allowed_as_when_their_region_is_looked
 
 
 def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_fresh_reads():
-    from obelics.html.content_images import Cleaning, ContentImages, _text_length, choose_content_images
+    from obelics.html.content_images import choose_content_images
+    from obelics.html.reader_cleaning import Cleaning
+    from obelics.html.reader_container import ContentImages, reader_length
     from obelics.html.text_blocks import TextBlocks
 
     page = CONTENT_IMAGES_PAGE.replace("<article>", "<article><div class='post'>" + "<p>Words, more words.</p>" * 12)
@@ -466,7 +470,7 @@ def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_f
     assert found.texts and chosen.cleaning.texts is found.texts and chosen.inner.texts is not found.texts
     for key, text in found.texts.items():
         node = next(node for node in tree.root.traverse() if node.mem_id == key)
-        assert text == node.text() and found.lengths[key] == _text_length(text)
+        assert text == node.text() and found.lengths[key] == reader_length(text)
     fresh = Cleaning(links)
     for node in tree.css("div,article,table,ul"):
         assert chosen.cleaning._verdict(node, False) == fresh._verdict(node, False)
@@ -474,8 +478,8 @@ def test_texts_read_to_measure_the_container_give_the_cleaning_the_verdicts_of_f
     links = LinkText(no_images.body)
     chosen = choose_content_images(TextBlocks(no_images.body), no_images.body, links)
     for group in ([no_images.css_first("article")], [no_images.css_first("#two")], [no_images.body]):
-        inner = sum(_text_length(region.text()) for region in chosen.regions)
-        outer = sum(_text_length(region.text()) for region in group)
+        inner = sum(reader_length(region.text()) for region in chosen.regions)
+        outer = sum(reader_length(region.text()) for region in group)
         assert chosen.fits(group) == (inner >= 0.5 * outer)
     assert not chosen.fits([no_images.body]) and chosen.fits([no_images.css_first("#two")])
     assert isinstance(found, ContentImages)

@@ -52,13 +52,13 @@ from obelics.html.boilerplate import hard_boilerplate, remove_boilerplate
 from obelics.html.content_images import (
     choose_content_images,
     drop_other_images,
-    removed_children,
     rescue_table_images,
     with_content_images,
 )
 from obelics.html.kept_images import reader_view_keeps
 from obelics.html.plausibility import plausible, with_headline
 from obelics.html.pruning import drop_linked_block_images, prune
+from obelics.html.reader_container import removed_children
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 

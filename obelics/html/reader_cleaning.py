@@ -1,0 +1,332 @@
+"""Readability's conditional cleaning: which blocks of the container go with their images.
+
+A negative class weight, "Advertisement" alone, more images than twice its paragraphs outside a
+figure (but a list of images), link-heavy blocks, tiny linked boxes; a data table and what holds
+one stay (:class:`Cleaning`). Step 5 of :mod:`obelics.html.content_images`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from obelics.html.reader_container import (
+    DIV_ID,
+    PARAGRAPH_LINKS,
+    TABLE_ID,
+    class_weight,
+    element_children,
+    inline_only,
+    inline_runs,
+)
+from obelics.html.simplify import COMMENT_ID, TEXT_ID, tag_id
+from obelics.html.text_blocks import nonspace
+
+# Conditional cleaning: the blocks it judges, and its limits.
+AD_WORDS = re.compile(
+    r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio|"
+    r"(loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$",
+    re.IGNORECASE,
+)
+CLEANED_TAGS = frozenset({"div", "table", "ul", "form", "fieldset"})
+# Parts of the container that keep their tag; the others become a <div>, cleaned as one.
+UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
+CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
+UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
+NOSCRIPT_ID = tag_id("noscript")
+# The elements a judged block's counts are made of.
+JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table")
+_JUDGED_NAMES = {tag_id(name): name for name in JUDGED_TAGS}
+PROSE_COMMAS = 10
+LINKED_SHARE = 0.2
+NAMED_LINKED_SHARE = 0.5
+STRONG_WEIGHT = 25
+SHORT_BOX_TEXT = 22  # Readability's 25 characters, spaces not counted
+LIST_TEXT_SHARE = 0.9
+FIGURE_LEVELS = 3
+DATA_TABLE_ROWS = 10
+DATA_TABLE_COLUMNS = 4
+DATA_TABLE_CELLS = 10
+IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
+# How many elements may wrap alone the lazy image a <noscript> follows.
+MAX_TWIN_WRAPPERS = 3
+
+
+def _data_table(table: Any) -> bool:
+    """Readability's data table: a summary, caption or header cells, or a grid of many cells (not a
+    single row or column: those lay out a page)."""
+    attrs = table.attributes
+    if (attrs.get("role") or "") == "presentation" or attrs.get("datatable") == "0":
+        return False
+    if attrs.get("summary") or table.css_first("caption,col,colgroup,tfoot,thead,th") is not None:
+        return True
+    if len(table.css("table")) > 1:  # Lexbor's selectors match the element itself too
+        return False
+    rows = _rows(table)
+    count = sum(_span(row, "rowspan") for row in rows)
+    columns = max((sum(_span(cell, "colspan") for cell in row.iter() if cell.tag == "td") for row in rows), default=0)
+    if count == 1 or columns == 1:
+        return False  # a single row or column lays out a page
+    return count >= DATA_TABLE_ROWS or columns > DATA_TABLE_COLUMNS or count * columns > DATA_TABLE_CELLS
+
+
+def _span(node: Any, name: str) -> int:
+    """A row's ``rowspan`` or a cell's ``colspan`` (1 when absent or unreadable)."""
+    match = re.match(r"\s*(\d+)", node.attributes.get(name) or "")
+    return int(match.group(1)) or 1 if match else 1
+
+
+def _rows(table: Any) -> list[Any]:
+    """The table's own rows (not those of the tables in its cells)."""
+    rows = []
+    for child in table.iter():
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("tbody", "thead", "tfoot"):
+            rows.extend(row for row in child.iter() if row.tag == "tr")
+    return rows
+
+
+def _in_figure(node: Any) -> bool:
+    """Whether a ``<figure>`` holds the element, a few levels up."""
+    for _ in range(FIGURE_LEVELS):
+        node = node.parent
+        if node is None:
+            return False
+        if node.tag == "figure":
+            return True
+    return False
+
+
+class Cleaning:
+    """Readability's conditional cleaning, judged on the blocks around the images only, each once."""
+
+    def __init__(
+        self,
+        links: Callable[[Any], int],
+        strips: bool = True,
+        weights: bool = True,
+        active: bool = True,
+        verdicts: dict[int, tuple[bool, bool]] | None = None,
+        texts: dict[int, str] | None = None,
+    ) -> None:
+        self.links = links
+        self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
+        # element -> whether it goes (with the strips rule, without it), shared by the cleanings of a page
+        self.verdicts: dict[int, tuple[bool, bool]] = {} if verdicts is None else verdicts
+        self.weights = weights  # class weights count (Readability's first two attempts)
+        self.active = active  # cleaning at all (all attempts but the last)
+        self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
+        self.lengths: dict[int, int] = {}
+        self.tables: dict[int, bool] = {}
+        self.div_runs: dict[int, tuple[int, bool]] = {}
+        # element -> its text, already read (only while the page is as it was read: not after the pruning)
+        self.texts: dict[int, str] = {} if texts is None else texts
+
+    def text_len(self, node: Any) -> int:
+        key = node.mem_id
+        length = self.lengths.get(key)
+        if length is None:
+            length = self.lengths[key] = nonspace(node.text())
+        return length
+
+    def data_table(self, table: Any) -> bool:
+        key = table.mem_id
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = _data_table(table)
+        return found
+
+    def removing_block(self, start: Any, top: Any) -> Any | None:
+        """The outermost block from ``start`` (an image's parent) up to the container's root ``top``
+        that the cleaning removes (None: it stays). Each element is judged once."""
+        if not self.active:
+            return None
+        outcomes = self.outcomes
+        top_key = top.mem_id
+        chain = []
+        node = start
+        found = None
+        while node is not None:
+            key = node.mem_id
+            found = outcomes.get(key)
+            if found is not None:
+                break
+            chain.append((key, node))
+            if key == top_key:
+                break
+            node = node.parent
+        removing, exempt = found if found is not None else (None, False)
+        for key, node in reversed(chain):
+            if not exempt:
+                tid = node.tag_id
+                if tid == TABLE_ID and self.data_table(node):
+                    exempt, removing = True, None  # a data table and all it holds stay
+                elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
+                    # (but a div Readability made a paragraph of: not judged)
+                    if self.dropped_block(node) and not (tid == DIV_ID and self.paragraph(node)):
+                        removing = node
+            outcomes[key] = (removing, exempt)
+        return None if exempt else removing
+
+    def dropped_block(self, node: Any) -> bool:
+        """Whether Readability's conditional cleaning removes a block (its images with it); a block
+        holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
+        gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
+        what holds one (:func:`_holds_infobox`): the text regions' galleries and infoboxes are theirs."""
+        key = node.mem_id
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self._verdict(node, _in_figure(node))
+        return verdict[0] if self.strips else verdict[1]
+
+    def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
+        """:meth:`dropped_block`'s answers, with and without the strips rule."""
+        weight = class_weight(node) if self.weights else 0
+        if weight < 0:
+            gone = not self._holds_data_table(node)
+            return gone, gone
+        text = self.texts.get(node.mem_id)
+        if text is None:
+            text = node.text()
+        if text.count(",") >= PROSE_COMMAS:
+            return False, False
+        length = nonspace(text)
+        self.lengths[node.mem_id] = length
+        if length < 40 and AD_WORDS.match(text.strip()):
+            gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            return gone, gone
+        density = self.links(node) / length if length else 0.0
+        if length >= SHORT_BOX_TEXT and density <= (NAMED_LINKED_SHARE if weight >= STRONG_WEIGHT else LINKED_SHARE):
+            # only the strips rule can remove it: cheap counts first (a container holds many elements)
+            images = len(node.css("img")) - (node.tag == "img")
+            if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
+                return False, False
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
+        found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
+        for element, tag in _judged_elements(node):
+            counts[tag] += 1
+            if tag in found:
+                found[tag].append(element)
+        counts[node.tag] = counts.get(node.tag, 1) - 1  # the selectors match the element itself too
+        divs, tables = found["div"], found["table"]
+        images, paragraphs = counts["img"], counts["p"]
+        for div in divs:  # (while it matters) the paragraphs Readability wraps divs' loose inline content in
+            if images <= 1 or paragraphs >= 0.5 * images:
+                break
+            paragraphs += self.runs(div)[0]
+        if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
+            images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
+        is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
+        remove = (
+            (not in_figure and images > 1 and paragraphs / images < 0.5)
+            or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
+            or (not is_list and weight < STRONG_WEIGHT and density > LINKED_SHARE)
+            or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
+        )
+        if not remove:
+            return False, False
+        if is_list:
+            # a simple list of images stays: every item a single element, each holding an image
+            if all(element_children(child) <= 1 for child in node.iter()) and images == counts["li"]:
+                return False, False
+        if any(self.data_table(table) for table in tables):
+            return False, False
+        return True, not (_lightbox(found["a"]) or _holds_infobox(tables))
+
+    def runs(self, div: Any) -> tuple[int, bool]:
+        """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
+        it hold more than spaces and line breaks, and whether the div holds nothing else."""
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            found = self.div_runs[key] = inline_runs(div)
+        return found
+
+    def paragraph(self, div: Any) -> bool:
+        """Whether Readability turns the div into a paragraph: inline content only, in one run,
+        with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`)."""
+        key = div.mem_id
+        found = self.div_runs.get(key)
+        if found is None:
+            if not inline_only(div):
+                return False
+            found = self.runs(div)
+        runs, only = found
+        if not only or runs != 1:
+            return False
+        length = self.text_len(div)
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
+
+    def _holds_data_table(self, node: Any) -> bool:
+        return any(self.data_table(table) for table in node.css("table"))
+
+    def _listed(self, node: Any, length: int) -> bool:
+        """Whether the block's text is nearly all in lists."""
+        listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
+        return length > 0 and listed > LIST_TEXT_SHARE * length
+
+
+def _judged_elements(node: Any) -> list[tuple[Any, str]]:
+    """The elements the conditional cleaning counts in a block (:data:`JUDGED_TAGS`; the block
+    itself included), each with its tag, in document order: what the selector of these tags
+    finds, by one walk of the block (a selector list costs Lexbor more than the walk)."""
+    names = _JUDGED_NAMES
+    out = []
+    for element in node.traverse():
+        tag = names.get(element.tag_id)
+        if tag is not None:
+            out.append((element, tag))
+    return out
+
+
+def _holds_infobox(tables: list[Any]) -> bool:
+    """Whether a block's tables (``tables``, itself included) hold a table of data as the text
+    regions' rules see one (an infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows,
+    its nested tables' too)."""
+    return any(
+        table.css_first("caption,th,thead,colgroup,tfoot") is not None or len(table.css("tr")) >= DATA_TABLE_ROWS
+        for table in tables
+    )
+
+
+def _lightbox(links: list[Any]) -> bool:
+    """Whether a block's links (``links``) all open image files (a lightbox gallery), and it has some."""
+    for link in links:
+        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
+        if not href.endswith(IMAGE_FILE_SUFFIXES):
+            return False
+    return bool(links)
+
+
+def cleaned_out(img: Any, top: Any) -> bool:
+    """Whether a ``<noscript>`` between the image and the container's root ``top`` (included) is
+    no lazy image's twin: Readability removes every other ``<noscript>`` (an ad behind a script)."""
+    node = img.parent
+    top_key = top.mem_id
+    while node is not None:
+        if node.tag_id == NOSCRIPT_ID and not _image_twin(node):
+            return True
+        if node.mem_id == top_key:
+            return False
+        node = node.parent
+    return False
+
+
+def _image_twin(noscript: Any) -> bool:
+    """Whether the element before a ``<noscript>`` is an image or wraps one alone (its lazy twin)."""
+    sibling = noscript.prev
+    while sibling is not None and sibling.tag_id in (TEXT_ID, COMMENT_ID) and not (sibling.text() or "").strip():
+        sibling = sibling.prev
+    for _ in range(MAX_TWIN_WRAPPERS + 1):
+        if sibling is None or sibling.tag_id in (TEXT_ID, COMMENT_ID):
+            return False
+        if sibling.tag in ("img", "picture"):
+            return True
+        if element_children(sibling) != 1 or nonspace(sibling.text()):
+            return False
+        sibling = sibling.first_child
+        while sibling is not None and sibling.tag_id in (TEXT_ID, COMMENT_ID):
+            sibling = sibling.next
+    return False

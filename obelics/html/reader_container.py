@@ -1,0 +1,733 @@
+"""The article's container as Mozilla Readability's reader view picks it (its ``_grabArticle``).
+
+Text blocks score their ancestors, with Readability's tag and class weights and its DOM rewriting
+approximated (``<br><br>`` splits, a div's loose text wrapped in paragraphs, a div holding one
+paragraph alone giving way to it); the best candidate climbs as Readability's does and its good
+siblings join it (:class:`ContentImages`). Steps 1-4 of :mod:`obelics.html.content_images`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID, tag_id
+from obelics.html.text_blocks import INLINE_IDS, TextBlocks, nonspace
+
+# Elements whose whole text scores (not only the text they hold directly), and the other scored blocks.
+WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section", "p"))
+SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
+TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
+A_ID = tag_id("a")
+BR_ID = tag_id("br")
+DIV_ID = tag_id("div")
+P_ID = tag_id("p")
+DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
+DIV_SCORE = 5
+MIN_SCORED_TEXT = 22  # Readability's 25 characters, spaces not counted
+SCORE_LEVELS = 5
+LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
+LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
+TOP_CANDIDATES = 5
+MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
+MAX_SUMMED_CHILDREN = 16  # children measured to sum an element's text length, at most
+TOP_ALTERNATIVE_SHARE = 0.75
+MIN_TOP_ALTERNATIVES = 3
+SIBLING_SCORE = 10.0
+SIBLING_SHARE = 0.2
+PROSE_SIBLING_TEXT = 70  # Readability's 80 characters, spaces not counted
+PROSE_SIBLING_LINKS = 0.25
+
+# Readability's names of boilerplate, its "maybe a candidate" exceptions, and its class-name weights.
+UNLIKELY_NAMES = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
+    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
+    r"ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.IGNORECASE,
+)
+MAYBE_CANDIDATE_NAMES = re.compile(r"and|article|body|column|content|main|shadow", re.IGNORECASE)
+UNLIKELY_ROLES = frozenset({"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"})
+NEGATIVE_NAMES = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|"
+    r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
+    re.IGNORECASE,
+)
+POSITIVE_NAMES = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.IGNORECASE
+)
+TAG_SCORES = {"div": 5, "pre": 3, "td": 3, "blockquote": 3}
+NEGATIVE_TAG_SCORES = {"address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3}
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th"})
+# An element's tag score by its tag id (the three tables above in one: no tag name to build).
+TAG_ID_SCORES = {
+    tag_id(name): score
+    for name, score in [*NEGATIVE_TAG_SCORES.items(), *TAG_SCORES.items(), *dict.fromkeys(HEADING_TAGS, -5).items()]
+}
+TABLE_ID = tag_id("table")
+# Readability's phrasing content (a <font> becomes a <span>; a link, <del> or <ins> taken as one),
+# which it wraps in paragraphs inside a div; and the link share under which such a div becomes one.
+PHRASING_IDS = frozenset(
+    i
+    for i in map(
+        tag_id,
+        (
+            "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em",
+            "embed", "i", "img", "input", "kbd", "label", "mark", "math", "meter", "noscript", "object",
+            "output", "progress", "q", "ruby", "samp", "script", "select", "small", "span", "strong", "sub",
+            "sup", "textarea", "time", "var", "wbr", "font", "a", "del", "ins",
+        ),
+    )
+    if i is not None
+)  # fmt: skip
+PARAGRAPH_LINKS = 0.25
+EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+_WEIGHTS: dict[tuple[str, str], int] = {}
+# An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
+Up = tuple[int, Any, Any] | None
+
+
+def class_weight(node: Any) -> int:
+    """Readability's class weight: -25 for a class or an id that names boilerplate, +25 for one naming content."""
+    attrs = node.attributes
+    key = (attrs.get("class") or "", attrs.get("id") or "")
+    weight = _WEIGHTS.get(key)
+    if weight is None:
+        weight = 0
+        for name in key:
+            if name:
+                name = name[:500]
+                if NEGATIVE_NAMES.search(name):
+                    weight -= 25
+                if POSITIVE_NAMES.search(name):
+                    weight += 25
+        if len(_WEIGHTS) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
+            _WEIGHTS.clear()
+        _WEIGHTS[key] = weight
+    return weight
+
+
+def _initial_score(node: Any, weights: bool = True) -> float:
+    base = TAG_ID_SCORES.get(node.tag_id, 0)
+    return base + class_weight(node) if weights else base
+
+
+NAMES_ONLY, ALWAYS, ROLE = 1, 2, 3
+_UNLIKELY_NAMES: dict[tuple[str | None, str | None], bool] = {}
+
+
+def _unlikely(node: Any, attrs: dict[str, str | None]) -> int:
+    """Whether Readability strips the element (``attrs``: its attributes, not empty) before scoring:
+    0 no, :data:`ALWAYS` (hidden), :data:`ROLE` (of a menu or dialog role), :data:`NAMES_ONLY`
+    (named as boilerplate: not inside a table)."""
+    get = attrs.get
+    if "hidden" in attrs or "aria-hidden" in attrs:
+        aria = get("aria-hidden")
+        if "hidden" in attrs or (aria and aria.strip().lower() == "true"):
+            return 0 if "fallback-image" in (get("class") or "") else ALWAYS
+    if "style" in attrs:
+        style = get("style")
+        if style:
+            style = style.lower().replace(" ", "")
+            if "display:none" in style or "visibility:hidden" in style:
+                return ALWAYS
+    if "role" in attrs:
+        role = get("role")
+        if role and role.strip().lower() in UNLIKELY_ROLES:
+            return ROLE
+    key = (get("class"), get("id"))
+    found = _UNLIKELY_NAMES.get(key)
+    if found is None:
+        found = _unlikely_names(*key)
+        if len(_UNLIKELY_NAMES) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
+            _UNLIKELY_NAMES.clear()
+        _UNLIKELY_NAMES[key] = found
+    return NAMES_ONLY if found and node.tag_id != A_ID else 0
+
+
+def _unlikely_names(name: str | None, ident: str | None) -> bool:
+    """Whether an element's class and id name boilerplate for Readability (and no likely content)."""
+    if not name and not ident:
+        return False  # (a single space: too short to name anything)
+    names = f"{name or ''} {ident or ''}"[:500]
+    if len(names) < 2:
+        return False
+    return UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
+
+
+class ContentImages:
+    """The candidates of a page, scored as Readability scores them, and the container they elect."""
+
+    def __init__(
+        self,
+        blocks: TextBlocks,
+        links: Callable[[Any], int],
+        strip_names: bool = True,
+        weights: bool = True,
+        removed: dict[int, list[Any]] | None = None,
+    ) -> None:
+        self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
+        self.flags: dict[int, tuple[bool, bool]] = {}  # elements :meth:`stripped` climbed alone: (stripped, in a table)
+        self.links = links
+        self.strip_names = strip_names  # Readability's first attempt: names and roles of boilerplate strip
+        self.weights = weights  # class weights count (all attempts but the last two)
+        self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
+        self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
+        # element -> the children the page's boilerplate removal took (:func:`removed_children`)
+        self.removed = removed or {}
+        self.raw, self.nodes = self._score(blocks)
+        self.scaled: dict[int, float] = {}
+        self.lengths: dict[int, int] = {}  # element -> its text length, once measured
+        self.texts: dict[int, str] = {}  # element -> its text, when read whole to measure it (the page unchanged since)
+        self.holds_measured: set[int] = set()  # elements holding one measured
+
+    def score(self, key: int) -> float | None:
+        """A candidate's score scaled by its link density (None: not a candidate), computed on first need."""
+        found = self.scaled.get(key)
+        if found is None:
+            raw = self.raw.get(key)
+            if raw is None:
+                return None
+            node = self.nodes[key]
+            length = self.length(node, key)
+            found = self.scaled[key] = raw * (1 - self.links(node) / length) if length else raw
+        return found
+
+    def length(self, node: Any, key: int) -> int:
+        """A container's :func:`reader_length` (``key``: its ``mem_id``), remembered. An element's text is
+        its children's end to end, so one holding a container already measured sums its children's
+        (when they are few) rather than reading its whole text again."""
+        lengths = self.lengths
+        found = lengths.get(key)
+        if found is not None:
+            return found
+        if key in self.holds_measured:
+            found = self._summed_length(node)
+        if found is None:
+            text = self.texts[key] = node.text()
+            found = reader_length(text)
+        lengths[key] = found
+        known = self.seen.get(key)
+        up = known[3] if known is not None else None
+        holds = self.holds_measured
+        while up is not None and up[0] not in holds:
+            holds.add(up[0])
+            up = up[2]
+        return found
+
+    def _summed_length(self, node: Any) -> int | None:
+        """The element's text length from its children's (None: too many to measure)."""
+        lengths, holds = self.lengths, self.holds_measured
+        total = 0
+        measured = 0
+        child = node.first_child
+        while child is not None:
+            key = child.mem_id
+            part = lengths.get(key)
+            if part is None:
+                measured += 1
+                if measured > MAX_SUMMED_CHILDREN:
+                    return None
+                part = self.length(child, key) if key in holds else reader_length(child.text())
+            total += part
+            child = child.next
+        return total
+
+    def ranked(self) -> list[tuple[int, float]]:
+        """The :data:`TOP_CANDIDATES` best candidates and their scores, best first. A scaled score is
+        at most the raw one, so candidates are scaled in raw order until no raw score can enter
+        (or :data:`MAX_SCALED` are)."""
+        best: list[tuple[int, float]] = []
+        for key, raw in heapq.nlargest(MAX_SCALED, self.raw.items(), key=itemgetter(1)):  # ties in raw order
+            if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
+                break
+            score = self.score(key)
+            best.append((key, raw if score is None else score))
+            best.sort(key=lambda item: item[1], reverse=True)
+            del best[TOP_CANDIDATES:]
+        return best
+
+    def stripped(self, node: Any) -> bool:
+        """Whether the element lies in one Readability strips before it looks (step 1)."""
+        return self._flags(node)[0]
+
+    def _flags(self, node: Any) -> tuple[bool, bool]:
+        """The first and third of :meth:`_climb`'s answers (stripped; a table or code at or above it),
+        without the ancestors' chains that only scored blocks need: what an image or a sibling asks."""
+        seen, flags = self.seen, self.flags
+        key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known[0], known[2]
+        found = flags.get(key)
+        if found is not None:
+            return found
+        chain = []
+        above: tuple[bool, bool] | None = (False, False)
+        while True:
+            chain.append((key, node))
+            node = node.parent
+            if node is None:
+                above = (False, False)
+                break
+            key = node.mem_id
+            known = seen.get(key)
+            if known is not None:
+                above = (known[0], known[2])
+                break
+            above = flags.get(key)
+            if above is not None:
+                break
+        stripped, in_table = above
+        strip_names = self.strip_names
+        for key, node in reversed(chain):
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (
+                        strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
+            if tid in TABLE_OR_CODE_IDS:
+                in_table = True
+            flags[key] = found = (stripped, in_table)
+        return found  # type: ignore[return-value]
+
+    def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
+        """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
+        down, each element judged once: ``(stripped, the table cells and sections at or above it (their
+        ``mem_id``), a
+        table or code at or above it, its ancestors nearest first as a linked :data:`Up`, the
+        page's root left out)``."""
+        seen = self.seen
+        if key is None:
+            key = node.mem_id
+        known = seen.get(key)
+        if known is not None:
+            return known
+        chain = [(key, node)]
+        node = node.parent
+        if node is not None:
+            parent_key = node.mem_id
+            known = seen.get(parent_key)
+            if known is not None and node.tag_id != HTML_ID:  # (most blocks: the parent is judged)
+                key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
+                tid = node.tag_id
+                if not stripped and tid != HTML_ID and tid != BODY_ID:
+                    attrs = node.attributes
+                    if attrs:
+                        strip = _unlikely(node, attrs)
+                        stripped = strip == ALWAYS or (
+                            self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                        )
+                found = seen[key] = (
+                    stripped,
+                    (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
+                    in_table or tid in TABLE_OR_CODE_IDS,
+                    (parent_key, parent, up),
+                )
+                return found
+            key = parent_key
+            while known is None:
+                chain.append((key, node))
+                node = node.parent
+                if node is None:
+                    break
+                key = node.mem_id
+                known = seen.get(key)
+        above = known if known is not None else (False, (), False, None)
+        parent = node if node is not None and node.tag_id != HTML_ID else None
+        parent_key = key
+        for key, node in reversed(chain):
+            stripped, whole, in_table, up = above
+            tid = node.tag_id
+            if not stripped and tid != HTML_ID and tid != BODY_ID:
+                attrs = node.attributes
+                if attrs:
+                    strip = _unlikely(node, attrs)
+                    stripped = strip == ALWAYS or (
+                        self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
+                    )
+            if tid in WHOLE_TEXT_IDS:
+                whole = (*whole, key)
+            if parent is not None:
+                up = (parent_key, parent, up)
+            above = seen[key] = (stripped, whole, in_table or tid in TABLE_OR_CODE_IDS, up)
+            parent, parent_key = (node if tid != HTML_ID else None), key
+        return above
+
+    def _score(self, blocks: TextBlocks) -> tuple[dict[int, float], dict[int, Any]]:
+        """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
+        scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
+        whole: dict[int, list[Any]] = {}
+        climb, seen = self._climb, self.seen
+        split, paths = _break_pair_blocks(blocks.root)
+        for block_key, (block, length, _, commas) in blocks.blocks.items():
+            stripped, cells, _, up = climb(block, block_key)
+            if stripped:
+                continue
+            tid = block.tag_id
+            nested: list[tuple[Any, list[tuple[str, bool]]]] = []
+            segments = _segments(block, paths, nested) if block_key in split else None
+            if segments is not None and any(paired for _, paired in segments):
+                # Readability's paragraphs of the block (split at <br><br>) score into it, one level down;
+                # a <p> cut so becomes a <div> (whose loose text Readability wraps in paragraphs too)
+                inside = (block_key, block, up)
+                retagged = tid in DIV_LIKE_IDS
+                if retagged and tid != DIV_ID:
+                    self.as_div.add(block_key)
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(segments, retagged))
+                if not retagged and tid in SCORED_BLOCK_IDS:
+                    scored.append((up, length, commas))
+            elif tid == DIV_ID and not inline_only(block):  # (its first block child ends the look)
+                # a div of text and blocks: Readability wraps each run of its text in a paragraph
+                segments = _segments(block, paths, nested)
+                scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
+            elif tid in SCORED_BLOCK_IDS and tid != P_ID:  # (a paragraph scores with all its text, below)
+                scored.append((up, length, commas))
+            for element, inner in nested:  # paragraphs inside an inline element score into it
+                inside = (element.mem_id, element, climb(element)[3])
+                scored.extend((inside, n, c) for n, c in _paragraph_scores(inner, True))
+            for key in cells:
+                entry = whole.get(key)
+                if entry is None:
+                    above = seen[key][3]  # (a cell at or above the block: climbed)
+                    if above is not None and above[1].tag_id == DIV_ID and self._boxed(above[0], above[1]) == key:
+                        above = above[2]  # Readability puts the paragraph in its div's place
+                    whole[key] = [above, length, commas]
+                else:
+                    entry[1] += length
+                    entry[2] += commas
+        as_div = self.as_div
+        scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
+        scores: dict[int, float] = {}
+        nodes: dict[int, Any] = {}
+        get, weights = scores.get, self.weights
+        for up, length, commas in scored:
+            if length < MIN_SCORED_TEXT:
+                continue
+            units = length // LENGTH_UNIT
+            score = 2 + commas + (units if units < 3 else 3)
+            for divisor in LEVEL_DIVISORS:
+                if up is None:
+                    break
+                key, ancestor, up = up
+                found = get(key)
+                if found is None:
+                    found = _initial_score(ancestor, weights) + (DIV_SCORE if key in as_div else 0)
+                    nodes[key] = ancestor
+                scores[key] = found + score / divisor
+        return scores, nodes
+
+    def top(self) -> Any | None:
+        """Step 3: the candidate elected as the article's container (None: the whole body)."""
+        ranked = self.ranked()
+        if not ranked or ranked[0][1] <= 0:
+            return None
+        nodes = self.nodes
+        top = nodes[ranked[0][0]]
+        top_score = ranked[0][1]
+        if top.tag_id == BODY_ID:
+            return None
+        alternatives = [
+            self._ancestor_keys(key) for key, score in ranked[1:] if score >= TOP_ALTERNATIVE_SHARE * top_score
+        ]
+        if len(alternatives) >= MIN_TOP_ALTERNATIVES:
+            parent = top.parent
+            while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
+                if sum(parent.mem_id in keys for keys in alternatives) >= MIN_TOP_ALTERNATIVES:
+                    top = parent
+                    break
+                parent = parent.parent
+        if top.mem_id not in self.raw:
+            self.raw[top.mem_id] = self.scaled[top.mem_id] = _initial_score(top, self.weights)
+            nodes[top.mem_id] = top
+        last = self.score(top.mem_id) or 0.0
+        threshold = last / 3
+        parent = top.parent
+        if top.tag_id in INLINE_IDS and parent is not None and parent.tag_id == DIV_ID and not inline_runs(parent)[1]:
+            last /= 2  # Readability wrapped it in a paragraph first, a parent scoring half of it
+        while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID):
+            score = self.score(parent.mem_id)
+            if score is not None:
+                if score < threshold:
+                    break
+                if score > last:
+                    top = parent
+                    break
+                last = score
+            parent = parent.parent
+        parent = top.parent
+        while parent is not None and parent.tag_id not in (BODY_ID, HTML_ID) and self._children(parent) == 1:
+            top = parent
+            parent = top.parent
+        return top
+
+    def _boxed(self, div_key: int, div: Any) -> int | None:
+        """The paragraph (its ``mem_id``) that Readability puts in its div's place (``div_key``: the
+        div's ``mem_id``; None: none), looked at once per div: :meth:`_paragraph_box` of its first
+        child that is no blank text or comment."""
+        boxes = self.boxes
+        if div_key in boxes:
+            return boxes[div_key]
+        first = _next_non_space(div.first_child)
+        found = first.mem_id if first is not None and self._paragraph_box(div, first.mem_id) else None
+        boxes[div_key] = found
+        return found
+
+    def _paragraph_box(self, div: Any, key: int) -> bool:
+        """Whether Readability puts a paragraph (``key``: its ``mem_id``; a table cell or section:
+        never) in its div's place: the div holds it alone (but spaces), with under
+        :data:`PARAGRAPH_LINKS` of its text in links."""
+        first = _next_non_space(div.first_child)
+        if first is None or first.mem_id != key or first.tag_id != P_ID:
+            return False
+        last = div.last_child
+        while last is not None and last.tag_id in (TEXT_ID, COMMENT_ID) and not (last.text_content or "").strip():
+            last = last.prev
+        if last is None or last.mem_id != key:
+            return False
+        length = reader_length(div.text())
+        return not length or self.links(div) < PARAGRAPH_LINKS * length
+
+    def _ancestor_keys(self, key: int) -> set[int]:
+        """A candidate's ancestors (the page's root left out), from its climb."""
+        keys = set()
+        up = self.seen[key][3]
+        while up is not None:
+            keys.add(up[0])
+            up = up[2]
+        return keys
+
+    def _children(self, node: Any) -> int:
+        """Element children Readability sees (the stripped ones gone), those the page's boilerplate
+        removal took (:attr:`removed`) included."""
+        count = 0
+        for child in self.removed.get(node.mem_id, ()):
+            count += _seen_removed(child, node, self.strip_names)
+        child = node.first_child
+        while child is not None:
+            if child.tag_id not in (TEXT_ID, COMMENT_ID) and not self.stripped(child):
+                count += 1
+                if count > 1:
+                    break
+            child = child.next
+        return count
+
+    def regions(self) -> list[Any] | None:
+        """Step 4: the container with the siblings that join it, in document order (None: the whole body)."""
+        top = self.top()
+        if top is None:
+            return None
+        parent = top.parent
+        if parent is None:
+            return [top]
+        top_score = self.score(top.mem_id) or 0.0
+        threshold = max(SIBLING_SCORE, SIBLING_SHARE * top_score)
+        top_class = top.attributes.get("class") or ""
+        out = []
+        for sibling in parent.iter():
+            if sibling.mem_id == top.mem_id:
+                out.append(sibling)
+                continue
+            if self.stripped(sibling):
+                continue
+            bonus = SIBLING_SHARE * top_score if top_class and sibling.attributes.get("class") == top_class else 0.0
+            raw = self.raw.get(sibling.mem_id)
+            if (
+                raw is not None
+                and raw + bonus >= threshold
+                and (self.score(sibling.mem_id) or 0.0) + bonus >= threshold
+            ):
+                out.append(sibling)
+            elif sibling.tag == "p" and _prose(sibling, self.links):
+                out.append(sibling)
+        return out
+
+
+def _break_pair_blocks(root: Any) -> tuple[set[int], set[int]]:
+    """Where ``<br><br>`` (two line breaks or more, only spaces between) cut text: the blocks
+    (:class:`TextBlocks`' nearest non-inline ancestor) holding such a pair, and the inline elements
+    between a pair and its block (their ``mem_id``). One selector query for the page."""
+    blocks: set[int] = set()
+    paths: set[int] = set()
+    for br in root.css("br + br"):  # (the selector skips text between them: checked below)
+        before = br.prev
+        while before is not None and before.tag_id in (TEXT_ID, COMMENT_ID) and not (before.text_content or "").strip():
+            before = before.prev
+        if before is None or before.tag_id != BR_ID:
+            continue
+        node = br.parent
+        while node is not None and node.tag_id in INLINE_IDS:
+            paths.add(node.mem_id)
+            node = node.parent
+        if node is not None:
+            blocks.add(node.mem_id)
+    return blocks, paths
+
+
+def _segments(
+    container: Any, paths: set[int], nested: list[tuple[Any, list[tuple[str, bool]]]]
+) -> list[tuple[str, bool]]:
+    """The inline content of an element cut where Readability makes paragraphs of it: at each
+    ``<br><br>`` (two line breaks or more, only spaces between) and at each block element.
+    ``(text, after a break pair)`` per segment, the first one what comes before any cut. An inline
+    child cut by its own pairs keeps its segments after the first pair (``nested``, with it):
+    Readability's paragraphs inside it; its text before them joins the segment around it."""
+    segments: list[tuple[str, bool]] = []
+    parts: list[str] = []
+    paired = False
+    child = container.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            parts.append(child.text_content or "")
+        elif tid == BR_ID:
+            after = _next_non_space(child.next)
+            if after is not None and after.tag_id == BR_ID:
+                segments.append(("".join(parts), paired))
+                parts, paired = [], True
+                while after is not None and after.tag_id == BR_ID:
+                    child = after
+                    after = _next_non_space(after.next)
+        elif tid in INLINE_IDS:
+            if child.mem_id in paths:  # a pair is inside
+                inner = _segments(child, paths, nested)
+                parts.append(inner[0][0])
+                if len(inner) > 1:
+                    nested.append((child, inner[1:]))
+            else:
+                parts.append(child.text())
+        elif tid != COMMENT_ID:
+            segments.append(("".join(parts), paired))
+            parts, paired = [], False
+        child = child.next
+    segments.append(("".join(parts), paired))
+    return segments
+
+
+def _next_non_space(node: Any) -> Any | None:
+    """The node, or the first after it, that is no blank text or comment."""
+    while node is not None and node.tag_id in (TEXT_ID, COMMENT_ID) and not (node.text_content or "").strip():
+        node = node.next
+    return node
+
+
+def _paragraph_scores(segments: list[tuple[str, bool]], all_of_them: bool) -> list[tuple[int, int]]:
+    """``(length, commas)`` of the segments that score (long enough; after a break pair unless ``all_of_them``)."""
+    out = []
+    for text, paired in segments:
+        if paired or all_of_them:
+            length = nonspace(text)
+            if length >= MIN_SCORED_TEXT:
+                out.append((length, text.count(",") + text.count("\uff0c")))
+    return out
+
+
+def _prose(paragraph: Any, links: Callable[[Any], int]) -> bool:
+    """A paragraph Readability joins to its container: long with few links, or a short linkless sentence."""
+    text = paragraph.text()
+    length = nonspace(text)
+    if not length:
+        return False
+    density = links(paragraph) / length
+    if length > PROSE_SIBLING_TEXT:
+        return density < PROSE_SIBLING_LINKS
+    return density == 0 and re.search(r"\.( |$)", text.strip()) is not None
+
+
+def reader_length(text: str) -> int:
+    """The text's characters but spaces, line breaks and tabs (an indented page's tabs would make a short
+    article long): :func:`nonspace` but for carriage returns and no-break spaces, at less cost (this
+    runs on whole containers)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
+
+
+def element_children(node: Any) -> int:
+    count = 0
+    child = node.first_child
+    while child is not None:
+        if child.tag_id not in (TEXT_ID, COMMENT_ID):
+            count += 1
+        child = child.next
+    return count
+
+
+def inline_only(div: Any) -> bool:
+    """Whether a div's children are all inline (Readability's phrasing content), text and comments."""
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid not in PHRASING_IDS and tid != TEXT_ID and tid != COMMENT_ID:
+            return False
+        child = child.next
+    return True
+
+
+def inline_runs(div: Any) -> tuple[int, bool]:
+    """The runs of a div's inline children (Readability's phrasing content) that hold more than
+    spaces and line breaks, split by its other children; and whether it has no other child."""
+    runs = 0
+    in_run = False
+    only = True
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            if not in_run and not (child.text_content or "").isspace():
+                runs += 1
+                in_run = True
+        elif tid in PHRASING_IDS:
+            if not in_run and tid != BR_ID:
+                runs += 1
+                in_run = True
+        elif tid != COMMENT_ID:
+            only = False
+            in_run = False
+        child = child.next
+    return runs, only
+
+
+def removed_children(removed: list[Any]) -> dict[int, list[Any]]:
+    """The elements about to be removed (``removed``) by their parent's ``mem_id`` (cheap: judged
+    only where :meth:`ContentImages.top` needs them, by :func:`_seen_removed`)."""
+    out: dict[int, list[Any]] = {}
+    for node in removed:
+        parent = node.parent
+        if parent is not None:
+            out.setdefault(parent.mem_id, []).append(node)
+    return out
+
+
+def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
+    """Whether Readability sees a removed element (``parent``: where it stood) as a child: not an
+    empty box it drops itself (a div, section, header or heading without text, or elements but
+    line breaks), nor one it strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
+    if (
+        node.tag in EMPTY_DROPPED_TAGS
+        and all(child.tag in ("br", "hr") for child in node.iter())
+        and not node.text().strip()
+    ):
+        return False
+    attrs = node.attributes
+    strip = _unlikely(node, attrs) if attrs else 0
+    if strip == ALWAYS:
+        return False
+    if strip == ROLE:
+        return not strip_names
+    if strip == NAMES_ONLY:
+        return not strip_names or parent.tag_id in TABLE_OR_CODE_IDS or within_table(parent)
+    return True
+
+
+def within_table(node: Any) -> bool:
+    node = node.parent
+    while node is not None:
+        if node.tag_id in TABLE_OR_CODE_IDS:
+            return True
+        node = node.parent
+    return False
