@@ -282,20 +282,24 @@ class ContentImages:
             if above is not None:
                 break
         stripped, in_table = above
-        strip_names = self.strip_names
         for key, node in reversed(chain):
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
-                attrs = node.attributes
-                if attrs:
-                    strip = _unlikely(node, attrs)
-                    stripped = strip == ALWAYS or (
-                        strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
-                    )
+                stripped = self._strips(node, in_table)
             if tid in TABLE_OR_CODE_IDS:
                 in_table = True
             flags[key] = found = (stripped, in_table)
         return found  # type: ignore[return-value]
+
+    def _strips(self, node: Any, in_table: bool) -> bool:
+        """Whether this attempt strips an element whose ancestors it keeps: a hidden one always; on
+        the first attempt, one of a menu or dialog role, or named as boilerplate outside a table or
+        code (:func:`_unlikely`)."""
+        attrs = node.attributes
+        if not attrs:
+            return False
+        strip = _unlikely(node, attrs)
+        return strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table)))
 
     def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
@@ -318,12 +322,7 @@ class ContentImages:
                 key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
                 tid = node.tag_id
                 if not stripped and tid != HTML_ID and tid != BODY_ID:
-                    attrs = node.attributes
-                    if attrs:
-                        strip = _unlikely(node, attrs)
-                        stripped = strip == ALWAYS or (
-                            self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
-                        )
+                    stripped = self._strips(node, in_table)
                 found = seen[key] = (
                     stripped,
                     (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
@@ -346,12 +345,7 @@ class ContentImages:
             stripped, whole, in_table, up = above
             tid = node.tag_id
             if not stripped and tid != HTML_ID and tid != BODY_ID:
-                attrs = node.attributes
-                if attrs:
-                    strip = _unlikely(node, attrs)
-                    stripped = strip == ALWAYS or (
-                        self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))
-                    )
+                stripped = self._strips(node, in_table)
             if tid in WHOLE_TEXT_IDS:
                 whole = (*whole, key)
             if parent is not None:
