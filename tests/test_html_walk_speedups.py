@@ -149,5 +149,8 @@ def test_formatted_filename_equals_the_plain_steps():
         "https://example.com/a%20b%2Bc.png",
         "https://example.com/img?id=42",
         "https://example.com/Lead_Photo.v2.jpg",
+        "https://example.com/caf\u00e9\u2003menu\x1cd\u0663.png",
+        "https://example.com/a\nb\x85c-\u00a0-12x3x4.png",
     ):
         assert formatted_filename(src) == _plain_formatted_filename(src), src
+    assert formatted_filename("https://example.com/lead-3-1600.jpg") == "lead"
