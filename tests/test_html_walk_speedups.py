@@ -154,3 +154,44 @@ def test_formatted_filename_equals_the_plain_steps():
     ):
         assert formatted_filename(src) == _plain_formatted_filename(src), src
     assert formatted_filename("https://example.com/lead-3-1600.jpg") == "lead"
+
+
+WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+def test_collapsed_spaces_equal_splitting_and_joining_for_every_whitespace_character():
+    from obelics.html.extract import _collapsed_spaces
+
+    samples = [
+        "",
+        " ",
+        "word",
+        "two words",
+        " lead",
+        "tail ",
+        "a  b",
+        "zero\u200bwidth",
+        "soft\xadhyphen",
+        "caf\u00e9 \u4e2d\u6587",
+    ]
+    for ws in WHITESPACE:
+        samples += [f"a{ws}b", f"{ws}a b", f"a b{ws}", f"a {ws}b", f"{ws}", f"a{ws}{ws}b"]
+    for text in samples:
+        assert _collapsed_spaces(text) == " ".join(text.split()), repr(text)
+    assert _collapsed_spaces(" a\xa0 b\t") == "a b"
+
+
+def test_the_walk_collapses_whitespace_as_splitting_and_joining_does():
+    from obelics.html.extract import extract_document
+
+    paragraphs = [
+        "plain words here",
+        "no\xa0break\u2003em  double\tTab",
+        "zero\u200bwidth ends ",
+        " lead\nline\r\nbreaks",
+    ]
+    html = "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
+    for mode in ("obelics", "main-content"):
+        doc = extract_document(html, "https://example.com/", mode=mode)
+        assert doc is not None
+        assert doc.texts == ["\n\n".join(" ".join(p.split()) for p in paragraphs)], mode

@@ -183,6 +183,12 @@ def _pre_text(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+def _collapsed_spaces(text: str) -> str:
+    """Whitespace runs as one space, none at either end: the walk's text, done as it does it."""
+    core = text.strip()
+    return core if "  " not in core and core.isprintable() else " ".join(text.split())
+
+
 def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
     src, raw = found
     alt = attrs.get("alt")
@@ -257,7 +263,14 @@ def walk(
             if kind == k_text:
                 text = node.text_content
                 if text:
-                    core = _pre_text(text) if pre else " ".join(text.split())
+                    if pre:
+                        core = _pre_text(text)
+                    else:
+                        # (= " ".join(text.split()) when no whitespace but single spaces is inside: every
+                        # other whitespace character is unprintable; _collapsed_spaces says so)
+                        core = text.strip()
+                        if "  " in core or not core.isprintable():
+                            core = " ".join(text.split())
                     if core:
                         if parts:
                             r = pending
