@@ -195,3 +195,17 @@ def test_the_walk_collapses_whitespace_as_splitting_and_joining_does():
         doc = extract_document(html, "https://example.com/", mode=mode)
         assert doc is not None
         assert doc.texts == ["\n\n".join(" ".join(p.split()) for p in paragraphs)], mode
+
+
+def test_alt_texts_collapse_whitespace_as_splitting_and_joining_does():
+    from obelics.html.extract import extract_document
+
+    alts = ["", "   ", "plain alt", " a\xa0 b\t", "line\nbreak  and\u2003em"]
+    story = "<p>" + "A paragraph of the story that holds the pictures, long enough to be the article. " * 4 + "</p>"
+    images = "".join(f'<img src="/i{k}.jpg" alt="{alt}">' for k, alt in enumerate(alts))
+    html = f"<html><body><article>{story}<p>{images}<img src=/none.jpg></p>{story}</article></body></html>"
+    for mode in ("obelics", "main-content"):
+        doc = extract_document(html, "https://example.com/", mode=mode)
+        assert doc is not None
+        found = [meta["alt_text"] for meta in doc.metadata if meta is not None]
+        assert found == [" ".join(alt.split()) for alt in alts] + [""], mode

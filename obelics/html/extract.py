@@ -192,6 +192,8 @@ def _collapsed_spaces(text: str) -> str:
 def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
     src, raw = found
     alt = attrs.get("alt")
+    if alt:
+        alt = _collapsed_spaces(alt)
     width, height = attrs.get("width"), attrs.get("height")
     # The fields of obelics.document.image_metadata (HUB_IMAGE_KEYS, in order; a test checks), built inline
     # as this runs for every image.
@@ -200,7 +202,7 @@ def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) ->
         "unformatted_src": raw,
         "src": src,
         "formatted_filename": formatted_filename(src),
-        "alt_text": " ".join(alt.split()) if alt else "",
+        "alt_text": alt or "",
         "rendered_width": int(width) if width and width.isdecimal() and len(width) < 8 else parse_size(width),
         "rendered_height": int(height) if height and height.isdecimal() and len(height) < 8 else parse_size(height),
         "original_width": None,
