@@ -183,9 +183,17 @@ def _pre_text(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+def _collapsed_spaces(text: str) -> str:
+    """Whitespace runs as one space, none at either end: the walk's text, done as it does it."""
+    core = text.strip()
+    return core if "  " not in core and core.isprintable() else " ".join(text.split())
+
+
 def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) -> dict[str, Any]:
     src, raw = found
     alt = attrs.get("alt")
+    if alt:
+        alt = _collapsed_spaces(alt)
     width, height = attrs.get("width"), attrs.get("height")
     # The fields of obelics.document.image_metadata (HUB_IMAGE_KEYS, in order; a test checks), built inline
     # as this runs for every image.
@@ -194,7 +202,7 @@ def _image_meta(found: tuple[str, str], attrs: dict[str, Any], page_url: str) ->
         "unformatted_src": raw,
         "src": src,
         "formatted_filename": formatted_filename(src),
-        "alt_text": " ".join(alt.split()) if alt else "",
+        "alt_text": alt or "",
         "rendered_width": int(width) if width and width.isdecimal() and len(width) < 8 else parse_size(width),
         "rendered_height": int(height) if height and height.isdecimal() and len(height) < 8 else parse_size(height),
         "original_width": None,
@@ -257,7 +265,14 @@ def walk(
             if kind == k_text:
                 text = node.text_content
                 if text:
-                    core = _pre_text(text) if pre else " ".join(text.split())
+                    if pre:
+                        core = _pre_text(text)
+                    else:
+                        # (= " ".join(text.split()) when no whitespace but single spaces is inside: every
+                        # other whitespace character is unprintable; _collapsed_spaces says so)
+                        core = text.strip()
+                        if "  " in core or not core.isprintable():
+                            core = " ".join(text.split())
                     if core:
                         if parts:
                             r = pending

@@ -57,6 +57,8 @@ MAX_URL_LENGTH = 4096
 
 _HTML_WS = " \t\n\r\f"
 _STRIP_URL_CHARS = re.compile(r"[\t\n\r]")
+_ODD_PATH = re.compile(r"[\t\n\r ]|/\.").search  # what the slow path of a /path changes or checks
+_HAS_SPACE = re.compile(r"[ \t\n\r\f]").search  # a character of _HTML_WS
 _LOOKS_LIKE_SRCSET = re.compile(r"\S\s+\d+(?:\.\d+)?[wx]\s*(?:,|$)")
 _CANDIDATE_URL = re.compile(r"[\s,]*(\S*)")
 _DESCRIPTORS = re.compile(r"((?:[^,(]|\([^)]*\)?)*),?")
@@ -101,6 +103,9 @@ class Resolver:
         v = value.strip(_HTML_WS)
         if not v or len(v) > MAX_URL_LENGTH:
             return None
+        # The common ``/path`` (no whitespace, no dot segment): what the steps below give it.
+        if v[0] == "/" and v[1:2] != "/" and self.origin and _ODD_PATH(v) is None:
+            return self.origin + v
         head = v[:8].lower()
         if head.startswith("data:"):
             return None
@@ -219,7 +224,17 @@ def img_source(attrs: dict[str, str | None], base: str | Resolver) -> tuple[str,
     """
     resolve = _resolver(base)
     # Most images carry no lazy-load attribute: one set operation spares their eleven lookups.
-    for name in _PLAIN_SOURCE_ATTRS if _LAZY_SET.isdisjoint(attrs) else IMG_SOURCE_ATTRS:
+    if _LAZY_SET.isdisjoint(attrs):
+        # The common plain ``src`` (no whitespace, not data:): what the loop below does with it.
+        value = attrs.get("src")
+        if value and not _HAS_SPACE(value) and value[:5].lower() != "data:":
+            absolute = resolve(value)
+            if absolute:
+                return absolute, value
+        names = _PLAIN_SOURCE_ATTRS
+    else:
+        names = IMG_SOURCE_ATTRS
+    for name in names:
         value = attrs.get(name)
         if not value:
             continue
@@ -600,15 +615,14 @@ def parse_size(value: str | None) -> int | None:
 
 _FN_QUERY = re.compile(r"\?[A-Za-z0-9]+=")
 _FN_DIMENSIONS = re.compile(r"[0-9]+x[0-9]+")
-_FN_SPACES = str.maketrans(dict.fromkeys("_-+\n0123456789", " "))
+# The words left once _, -, + and digits are spaces: runs of what is neither those nor whitespace
+# (re's \s is str.split()'s whitespace), found in one pass instead of a translation and a split.
+_FN_WORDS = re.compile(r"[^\s_\-+0-9]+").findall
 
 
 def formatted_filename(src: str) -> str:
     """A readable name from the image URL's file name (OBELICS ``formatted_filename``), or ``""``."""
-    name = src[src.rfind("/") + 1 :]
-    dot = name.find(".")
-    if dot != -1:
-        name = name[:dot]
+    name = src.rpartition("/")[2].partition(".")[0]  # the last segment, up to its first dot
     if name.isalpha():  # the common plain name: nothing below changes it
         return name if len(name) > 1 else ""
     if "?" in name and _FN_QUERY.search(name):
@@ -617,5 +631,5 @@ def formatted_filename(src: str) -> str:
         name = name.replace("%20", " ").replace("%2B", " ").replace("%2", " ").replace("%B", " ").replace("%", " ")
     if "x" in name:
         name = _FN_DIMENSIONS.sub("", name)
-    name = " ".join(name.translate(_FN_SPACES).split())
+    name = " ".join(_FN_WORDS(name))
     return name if len(name) > 1 else ""
