@@ -496,33 +496,6 @@ def test_positions_sharing_their_ancestors_paths_equal_each_ones_own_path():
     assert sorted(shared) == shared and len(known) >= len(nodes)  # (the document node too)
 
 
-LINKS_PAGE = """<html><body>
-<nav><ul><li><a href="/1">Home page</a></li><li><a href="/2">News <b>today</b></a></li><li><a href="/3"> </a></li></ul></nav>
-<div id="post"><p>Text with <a href="/4">an inline link</a> and <span><a href="/5">one in a span</a></span>.</p>
-  <a href="/6"><div class="card"><h3>A card title</h3><p>Its teaser\xa0text</p></div></a>
-  <table><tr><td><a href="/7">cell link</a></td><td>plain</td></tr></table></div>
-<footer><a href="/8">Imprint</a> <a href="/9"><img src="x.png"></a></footer></body></html>"""
-
-
-def _plain_link_lengths(root) -> dict[int, int]:
-    lengths: dict[int, int] = {}
-    for link in root.css("a"):
-        n = text_length(link)
-        node = link
-        while n and node is not None:
-            lengths[node.mem_id] = lengths.get(node.mem_id, 0) + n
-            node = node.parent
-    return lengths
-
-
-def test_link_lengths_passed_up_a_stack_equal_each_links_own_climb():
-    tree = parse(LINKS_PAGE)
-    for root in (tree.body, tree.root, tree.css_first("#post")):
-        lengths = LinkText(root).lengths
-        assert lengths == _plain_link_lengths(root)
-    assert LinkText(tree.body)(tree.css_first("#post")) > LinkText(tree.body)(tree.css_first("p")) > 0
-
-
 PROTECT_PAGE = """<html><body>
 <div class="wrap"><div itemprop="articleBody"><p class="share">Shared text</p></div></div>
 <div itemprop="articlebody"><p>Not the case-matched value</p></div>

@@ -188,7 +188,15 @@ class LinkText:
     """Length of the link text under every element, gathered once from the ``<a>`` elements up."""
 
     def __init__(self, root: Any) -> None:
-        self.lengths = _link_lengths(root)
+        self.lengths: dict[int, int] = {}
+        lengths = self.lengths
+        for link in root.css("a"):
+            n = nonspace(link.text())
+            node = link
+            while n and node is not None:
+                key = node.mem_id
+                lengths[key] = lengths.get(key, 0) + n
+                node = node.parent
 
     def __call__(self, node: Any) -> int:
         return self.lengths.get(node.mem_id, 0)
@@ -205,45 +213,6 @@ class LinkText:
             key = ancestor.mem_id
             self.lengths[key] = self.lengths.get(key, 0) - n
             ancestor = ancestor.parent
-
-
-def _link_lengths(root: Any) -> dict[int, int]:
-    """Link text under every element that has some: each ``<a>``'s text added to it and to all its
-    ancestors. The links come in document order, so the ancestors of the last one form a stack:
-    a link climbs only to the first ancestor on it, and an element leaving it passes its sum on
-    to its parent (each element is visited once, not once per link below it)."""
-    lengths: dict[int, int] = {}
-    keys: list[int] = []  # the last link and its ancestors, outermost first
-    sums: list[int] = []  # link text found so far under each of them
-    depth: dict[int, int] = {}  # key -> its place in the stack
-    for link in root.css("a"):
-        n = nonspace(link.text())
-        if not n:
-            continue
-        node, fresh = link, []
-        while node is not None:
-            key = node.mem_id
-            if key in depth:
-                break
-            fresh.append(key)
-            node = node.parent
-        _pop_to(depth[key] + 1 if node is not None else 0, keys, sums, depth, lengths)
-        for key in reversed(fresh):
-            depth[key] = len(keys)
-            keys.append(key)
-            sums.append(0)
-        sums[-1] += n
-    _pop_to(0, keys, sums, depth, lengths)
-    return lengths
-
-
-def _pop_to(size: int, keys: list[int], sums: list[int], depth: dict[int, int], lengths: dict[int, int]) -> None:
-    while len(keys) > size:
-        key, total = keys.pop(), sums.pop()
-        del depth[key]
-        lengths[key] = total
-        if sums:
-            sums[-1] += total
 
 
 # The plausibility check: the chosen region must hold at least this share of the article-like text
