@@ -6,7 +6,7 @@ import gc
 import sys
 
 from obelics.html.article import _text_lengths, find_article
-from obelics.html.boilerplate import _suspects, remove_boilerplate
+from obelics.html.boilerplate import PROTECT_SELECTOR, _suspects, remove_boilerplate
 from obelics.html.names import _classify, classify_name
 from obelics.html.simplify import parse
 from obelics.html.text_blocks import LinkText, text_length
@@ -494,3 +494,24 @@ def test_positions_sharing_their_ancestors_paths_equal_each_ones_own_path():
     shared = [_position(node, known) for node in reversed(nodes)][::-1]
     assert shared == [_position(node) for node in nodes]
     assert sorted(shared) == shared and len(known) >= len(nodes)  # (the document node too)
+
+
+PROTECT_PAGE = """<html><body>
+<div class="wrap"><div itemprop="articleBody"><p class="share">Shared text</p></div></div>
+<div itemprop="articlebody"><p>Not the case-matched value</p></div>
+<section role="main"><div id="sidebar">Side</div></section><div role=" main">padded</div>
+<article><div class="comments">c</div></article><main><p>m</p></main>
+<div data-x="1"><p itemprop="articleBody">plain holder without class</p></div></body></html>"""
+
+
+def test_protected_holders_found_in_the_attribute_scan_equal_the_selectors_matches():
+    tree = parse(PROTECT_PAGE)
+    _, protected = _suspects(tree)
+    plain: set[int] = set()
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None:
+            plain.add(holder.mem_id)
+            holder = holder.parent
+    assert protected == plain
+    assert tree.css_first('[itemprop="articlebody"]').mem_id not in protected
+    assert tree.css_first('p[itemprop="articleBody"]').mem_id in protected
