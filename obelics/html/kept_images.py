@@ -78,6 +78,7 @@ def in_figure(node: Any) -> bool:
 
 
 def has_article_image(node: Any) -> bool:
+    """Whether an element holds an image that looks like content (:func:`content_image`)."""
     for img in node.css("img"):
         attrs = img.attributes
         src = attrs.get("src") or attrs.get("data-src") or ""

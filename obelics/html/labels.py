@@ -101,6 +101,8 @@ _LABEL_PREFIXES = (
 
 
 def is_label(text: str) -> bool:
+    """Whether a short line is a boilerplate label: a known label, a known opening, a counted
+    comments heading ("3 Comments") or a blog post's "| Permalink |" footer."""
     low = text.lower().strip(" \u00a0|:-\u2022")
     if low in BOILERPLATE_LABELS:
         return True
@@ -132,6 +134,7 @@ AD_LABELS = frozenset(
 
 
 def is_ad_label(text: str) -> bool:
+    """Whether a line only says "Advertisement" (or "Anzeige", "Publicité" ...)."""
     return text.lower().strip(" \u00a0|:-\u2022") in AD_LABELS
 
 
@@ -161,6 +164,7 @@ SECTION_LABELS = frozenset(
 
 
 def opens_section(label: str) -> bool:
+    """Whether a label titles a list of other pages, an ad or the author's box: its section goes with it."""
     low = label.lower().strip(" \u00a0|:-\u2022!?")
     return low in SECTION_LABELS
 

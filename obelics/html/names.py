@@ -122,6 +122,7 @@ def names_layout_only(name: str) -> bool:
 
 
 def names_of(node: Any) -> str:
+    """An element's class and id as one string (:func:`attribute_names`), a space without either."""
     return attribute_names(node.attributes) or " "
 
 
@@ -135,11 +136,14 @@ def attribute_names(attrs: dict[str, Any]) -> str | None:
 
 
 def name_weight(node: Any) -> int:
+    """+25 for a content name, -25 for a boilerplate one (both: 0), as readability weighs classes."""
     hard, soft, positive = classify_name(names_of(node))
     return (25 if positive else 0) - (25 if hard or soft else 0)
 
 
 def is_hidden(attrs: dict[str, Any]) -> bool:
+    """Whether an element's attributes hide it (``hidden``, ``aria-hidden``, ``display:none``,
+    ``visibility:hidden``) or give it a role of page chrome (:data:`JUNK_ROLES`)."""
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True
     role = attrs.get("role")

@@ -642,6 +642,7 @@ def reader_length(text: str) -> int:
 
 
 def element_children(node: Any) -> int:
+    """How many element children a node has (text and comments not counted)."""
     count = 0
     child = node.first_child
     while child is not None:
@@ -719,6 +720,7 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
 
 
 def within_table(node: Any) -> bool:
+    """Whether an ancestor of the node is a table or a code element (Readability strips no name there)."""
     node = node.parent
     while node is not None:
         if node.tag_id in TABLE_OR_CODE_IDS:

@@ -178,8 +178,9 @@ def parse(html: str) -> LexborHTMLParser:
 
 
 def detach(node: Any) -> None:
-    # Detach only: the subtree stays in memory until the parser goes, so nodes from an earlier
-    # selector result that sit inside it stay valid (a deep decompose would free them).
+    """Remove a node from the tree. Detach only: the subtree stays in memory until the parser goes,
+    so nodes from an earlier selector result that sit inside it stay valid (a deep decompose
+    would free them)."""
     node.decompose(recursive=False)
 
 

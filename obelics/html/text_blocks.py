@@ -181,6 +181,7 @@ class TextBlocks:
 
 
 def text_length(node: Any) -> int:
+    """An element's text length, spaces not counted (:func:`nonspace`)."""
     return nonspace(node.text())
 
 
