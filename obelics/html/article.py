@@ -204,13 +204,18 @@ def is_gallery(node: Any) -> bool:
     images = node.css("img")
     if not images or text_length(node) > GALLERY_MAX_TEXT * len(images):
         return False
-    to_files = 0
-    for link in node.css("a"):
+    if not links_open_image_files(node.css("a")):
+        return False
+    return any(has_article_image(img.parent) for img in images if img.parent is not None)
+
+
+def links_open_image_files(links: list[Any]) -> bool:
+    """Whether there are links and every one opens an image file (a lightbox gallery's)."""
+    for link in links:
         href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
         if not href.endswith(IMAGE_FILE_SUFFIXES):
             return False
-        to_files += 1
-    return to_files > 0 and any(has_article_image(img.parent) for img in images if img.parent is not None)
+    return bool(links)
 
 
 def with_galleries(group: list[Any]) -> list[Any]:

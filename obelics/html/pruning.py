@@ -267,7 +267,7 @@ LINKED_BLOCK_COMMAS = 10
 DATA_TABLE_ROWS = 10
 
 
-def _data_table(node: Any) -> bool:
+def infobox_table(node: Any) -> bool:
     """A table of data (an infobox, a spec sheet), not of layout: it has a caption, header cells or
     many rows."""
     if node.tag != "table":
@@ -317,4 +317,4 @@ def _linked_block(node: Any, links: LinkText, lengths: dict[int, int]) -> bool:
         return False
     if (node.text() if text is None else text).count(",") >= LINKED_BLOCK_COMMAS:
         return False
-    return not (name_weight(node) > 0 or in_figure(node) or _data_table(node) or is_gallery(node))
+    return not (name_weight(node) > 0 or in_figure(node) or infobox_table(node) or is_gallery(node))

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from obelics.html.article import links_open_image_files
+from obelics.html.pruning import infobox_table
 from obelics.html.reader_container import (
     DIV_ID,
     PARAGRAPH_LINKS,
@@ -48,7 +50,6 @@ FIGURE_LEVELS = 3
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
-IMAGE_FILE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -173,7 +174,7 @@ class Cleaning:
     def dropped_block(self, node: Any) -> bool:
         """Whether Readability's conditional cleaning removes a block (its images with it); a block
         holding a data table stays. Without :attr:`strips` (the text regions' own images), a lightbox
-        gallery (:func:`_lightbox`) stays whatever its images and links, and so does an infobox and
+        gallery (:func:`~obelics.html.article.links_open_image_files`) stays whatever its images and links, and so does an infobox and
         what holds one (:func:`_holds_infobox`): the text regions' galleries and infoboxes are theirs."""
         key = node.mem_id
         verdict = self.verdicts.get(key)
@@ -233,7 +234,7 @@ class Cleaning:
                 return False, False
         if any(self.data_table(table) for table in tables):
             return False, False
-        return True, not (_lightbox(found["a"]) or _holds_infobox(tables))
+        return True, not (links_open_image_files(found["a"]) or _holds_infobox(tables))
 
     def runs(self, div: Any) -> tuple[int, bool]:
         """Readability's paragraphs of a div's loose inline content (remembered): how many runs of
@@ -282,22 +283,9 @@ def _judged_elements(node: Any) -> list[tuple[Any, str]]:
 
 
 def _holds_infobox(tables: list[Any]) -> bool:
-    """Whether a block's tables (``tables``, itself included) hold a table of data as the text
-    regions' rules see one (an infobox: a caption, header cells or :data:`DATA_TABLE_ROWS` rows,
-    its nested tables' too)."""
-    return any(
-        table.css_first("caption,th,thead,colgroup,tfoot") is not None or len(table.css("tr")) >= DATA_TABLE_ROWS
-        for table in tables
-    )
-
-
-def _lightbox(links: list[Any]) -> bool:
-    """Whether a block's links (``links``) all open image files (a lightbox gallery), and it has some."""
-    for link in links:
-        href = (link.attributes.get("href") or "").split("?", 1)[0].split("#", 1)[0].strip().lower()
-        if not href.endswith(IMAGE_FILE_SUFFIXES):
-            return False
-    return bool(links)
+    """Whether a block's tables (``tables``, itself and its nested ones included) hold a table of
+    data as the text regions' rules see one (:func:`~obelics.html.pruning.infobox_table`)."""
+    return any(infobox_table(table) for table in tables)
 
 
 def cleaned_out(img: Any, top: Any) -> bool:
