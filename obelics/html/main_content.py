@@ -33,8 +33,9 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    (:func:`obelics.html.kept_images.keep_image`), or they sit in a link-dense block of the article
    (:func:`obelics.html.pruning.drop_linked_block_images`); a ``<noscript>`` that holds an image
    stays for the walk, which keeps it when it is a lazy image's fallback;
-7. the images of the article's container as a reader view sees it join the article where they
-   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`);
+7. the images of the article's container as a reader view sees it join the article (or the
+   posts) where they stand, and images of the text regions outside it go
+   (:mod:`obelics.html.content_images`);
    the images of blocks that steps 5-6 remove stay when the container shows them
    (:func:`obelics.html.kept_images.reader_view_keeps`).
 
@@ -50,6 +51,7 @@ from selectolax.lexbor import LexborHTMLParser
 from obelics.html.article import article_posts, find_article, lead_media, with_galleries, with_good_siblings
 from obelics.html.boilerplate import hard_boilerplate, remove_boilerplate
 from obelics.html.content_images import (
+    ChosenImages,
     choose_content_images,
     drop_other_images,
     rescue_table_images,
@@ -84,9 +86,9 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = [with_headline(groups[0], links)]
     groups = [with_galleries(group) for group in groups]
     chosen = None
-    if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
+    if root.css_first("img") is not None:  # the content images join the article (or the posts)
         chosen = choose_content_images(blocks, root, links, removed)
-        groups = [with_content_images(groups[0], chosen)]
+        groups = _with_content_images(groups, chosen)
     keeps = reader_view_keeps(chosen)  # images of pruned blocks that the reader view shows stay
     for group in groups:
         lengths: dict[int, int] = {}  # text lengths of blocks, measured by the pruning and the link check
@@ -98,6 +100,32 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
             if chosen is not None and (blocks.good.get(region.mem_id) or not lead_media(region, links)):
                 drop_other_images(region, chosen)
     return groups
+
+
+def _with_content_images(groups: list[list[Any]], chosen: ChosenImages) -> list[list[Any]]:
+    """The groups with the container's images outside them (step 9), each at its place in the page.
+
+    A list of posts is one text region per post; an image between two posts joins the post it
+    precedes (a post's lead picture stands above it), one after the last post joins the last."""
+    if len(groups) == 1:
+        return [with_content_images(groups[0], chosen)]
+    regions = [region for group in groups for region in group]
+    placed = with_content_images(regions, chosen)
+    if len(placed) == len(regions):
+        return groups
+    owner = {region.mem_id: n for n, group in enumerate(groups) for region in group}
+    out: list[list[Any]] = [[] for _ in groups]
+    waiting: list[Any] = []
+    for node in placed:
+        n = owner.get(node.mem_id)
+        if n is None:
+            waiting.append(node)
+        else:
+            out[n].extend(waiting)
+            out[n].append(node)
+            waiting = []
+    out[-1].extend(waiting)
+    return out
 
 
 def _before_removal(blocks: TextBlocks, removed: list[Any], children: dict[int, list[Any]]) -> None:
