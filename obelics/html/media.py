@@ -21,7 +21,8 @@ The rules (OBELICS stage 4, with the original's URL defects fixed):
   ``<img>`` and ``<source>`` elements belong to a picture is :func:`picture_parts`' decision, the
   one both the walk and the simplifier use;
 * relative URLs resolve like a browser (``urllib.parse.urljoin``) against ``<base href>`` (itself
-  resolved against the page URL) or the page URL: ``//host/x``, ``../x``, ``?q`` all work;
+  resolved against the page URL) or the page URL: ``//host/x``, ``../x``, ``?q`` all work; a
+  backslash before the query is a slash, as browsers read http(s) URLs (``\\img\\a.gif``);
 * ``data:``, ``javascript:``, ``blob:`` and every other non-http(s) URL is dropped;
 * declared ``width``/``height`` are integers (``"300"``, ``"300px"``, ``"300.5"``); ``"100%"``,
   ``"auto"`` and garbage give ``None``.
@@ -105,6 +106,8 @@ class Resolver:
         v = value.strip(_HTML_WS)
         if not v or len(v) > MAX_URL_LENGTH:
             return None
+        if "\\" in v:
+            v = _forward_slashes(v)
         # The common ``/path`` (no whitespace, no dot segment): what the steps below give it.
         if v[0] == "/" and v[1:2] != "/" and self.origin and _ODD_PATH(v) is None:
             return self.origin + v
@@ -135,6 +138,17 @@ class Resolver:
         except ValueError:  # e.g. a malformed IPv6 host or port
             return None
         return absolute
+
+
+def _forward_slashes(url: str) -> str:
+    """``url`` with each backslash before its query or fragment a slash, as a browser reads an
+    http(s) URL (``images\\photo.jpg`` is ``images/photo.jpg``, ``\\img\\a.gif`` is ``/img/a.gif``)."""
+    end = len(url)
+    for sep in "?#":
+        i = url.find(sep)
+        if i != -1 and i < end:
+            end = i
+    return url[:end].replace("\\", "/") + url[end:]
 
 
 def _plain_authority(url: str, start: int) -> bool:
