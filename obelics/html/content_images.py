@@ -12,7 +12,10 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    with all its text, a table nested in a ``p`` included) of at least :data:`~obelics.html.reader_container.MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`~obelics.html.reader_container.SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`~obelics.html.reader_container.class_weight`);
-   scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
+   scores are scaled by ``1 - link density``. The elements the page's boilerplate removal took
+   score from where they stood (:class:`~obelics.html.reader_container.RemovedContent`): their
+   blocks, and their text and links in their ancestors' link density, unless step 1 strips them
+   too. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:mod:`obelics.html.reader_container`): the pieces score into the element holding the
    breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
    text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
@@ -23,7 +26,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    through the paragraph Readability wraps it in, scoring half of it), then through parents that hold nothing else (an element the
    page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`~obelics.html.reader_container.SIBLING_SHARE` of the best, or :data:`~obelics.html.reader_container.SIBLING_SCORE`), and
-   sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
+   sibling paragraphs of prose, join it (a container inside a removed element adds no image:
+   the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
    Readability's failed attempt (what it strips and, for a short one, what step 5's cleaning
    removes inside it not counted: :func:`_article_length`), and steps 1-4 run again with less
@@ -51,7 +55,7 @@ from operator import itemgetter
 from typing import Any
 
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
-from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, reader_length, within_table
+from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
 from obelics.html.text_blocks import TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
@@ -120,6 +124,8 @@ class ChosenImages:
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
+        if self.found.detached:
+            return []  # (the page no longer holds them)
         in_group = Inside(group)
         out = []
         for region in self.regions:
@@ -137,7 +143,7 @@ def choose_content_images(
     blocks: TextBlocks,
     body: Any,
     links: Callable[[Any], int],
-    removed: dict[int, list[Any]] | None = None,
+    removed: RemovedContent | None = None,
 ) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
     step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
