@@ -444,3 +444,47 @@ def test_a_container_inside_removed_boilerplate_adds_none_of_its_images():
     doc = main_doc(html)
     assert PARAGRAPHS[5].replace(",", "") in " ".join(t for t in doc.texts if t)
     assert [image for image in doc.images if image] == []
+
+
+def test_a_photo_in_a_box_the_boilerplate_removal_took_from_the_container_comes_back_at_its_place():
+    # The story's photo sits in a "stories" box that the text path removes by its name;
+    # Readability strips no such name and its cleaning keeps the box: the photo comes back where
+    # it stood.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="stories"><img src="/img/quay.jpg" alt="The quay"><p>The quay at dawn, from the wall.</p></div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    doc = main_doc(html)
+    assert [image for image in doc.images if image] == [f"{BASE}/img/quay.jpg", f"{BASE}/img/wall.jpg"]
+    at = doc.images.index(f"{BASE}/img/quay.jpg")
+    assert PARAGRAPHS[2] in " ".join(t for t in doc.texts[:at] if t)
+    assert PARAGRAPHS[3] in " ".join(t for t in doc.texts[at:] if t)
+    assert not any("The quay at dawn" in t for t in doc.texts if t)  # the text path's choice stands
+
+
+def test_a_removed_menu_of_links_in_the_container_stays_out_with_its_images():
+    # A removed "toolbar" box of links with a logo: its links (which the page's link measure no
+    # longer sees) make it one that Readability's cleaning removes, so its logo stays out.
+    menu = " ".join(f'<a href="/topic/{n}">Harbour topic number {n}</a>' for n in range(6))
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="toolbar"><a href="/"><img src="/img/logo.png" alt="Harbour news"></a> {menu}</div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_removed_cells_image_copied_out_of_a_layout_table_comes_back_once():
+    # A layout cell named "menu" loses its image to the table rescue before it goes; the image
+    # is not copied back a second time with the removed elements of the container.
+    html = f"""<html><body><table id="layout"><tr><td>{paragraphs(PARAGRAPHS[0:3])}</td></tr>
+      <tr><td class="menu-bg"><img src="/img/quay.jpg" alt="The quay"></td></tr>
+      <tr><td>{paragraphs(PARAGRAPHS[3:6])}</td></tr></table></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_images_of_removed_ad_and_hard_boilerplate_boxes_do_not_come_back():
+    # Readability keeps an "ad-slot" of inline content and a "print-edition" box, but an ad's or
+    # a print promotion's picture is no content of the article: neither comes back.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="ad-slot"><img src="/img/banner.jpg" alt="Offer"> Buy a boat today, sail tomorrow.</div>
+      <div class="print-edition"><img src="/img/cover.jpg" alt="Cover"><p>This week in print, at your newsagent.</p></div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

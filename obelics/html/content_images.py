@@ -54,11 +54,14 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
+from obelics.html.boilerplate import hard_boilerplate
+from obelics.html.names import NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
 from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
-from obelics.html.text_blocks import TextBlocks
+from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
+AD_WORDS = frozenset({"ad", "ads", "adsense", "dfp"})
 # Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
 # an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
@@ -136,7 +139,64 @@ class ChosenImages:
                     continue
                 if self.cleaning.removing_block(img.parent, region) is None:
                     out.append(img)
+        return [*out, *self.restored(in_group)]
+
+    def restored(self, in_group: Callable[[Any], bool]) -> list[Any]:
+        """The images of elements the page's boilerplate removal took from the container that
+        Readability shows (it neither strips the element nor cleans it away, measured with the
+        element's own links; not in a table, whose images :func:`rescue_table_images` copied
+        out; not in ads, sharing or comments, as there): each copied back where the element
+        stood; those outside the text regions (``in_group``) are returned, the others lie in them."""
+        found = self.found
+        removed = found.removed
+        if removed is None or not found.kept_removed:
+            return []
+        out: list[Any] = []
+        links: dict[int, int] = {}  # the removed elements' link text (the page's LinkText no longer sees it)
+        live = self.cleaning.links
+        cleaning = Cleaning(
+            lambda node: links.get(node.mem_id) or live(node),
+            weights=self.cleaning.weights,
+            active=self.cleaning.active,
+        )
+        for node, parent in found.kept_removed:
+            region = self._region(parent)
+            if region is None or found.seen[node.mem_id][2]:
+                continue  # outside the container, or in a table or code
+            images = removed.inside(node)[4]
+            if not images or hard_boilerplate(node) or _ad_named(node):
+                continue  # (ads, sharing, comments: no image of theirs is content, whatever Readability keeps)
+            links.update(LinkText(node).lengths)
+            if self.cleaning.removing_block(parent, region) is not None:
+                continue
+            for img in images:
+                if found.stripped(img) or cleaned_out(img, node):
+                    continue
+                if img.mem_id != node.mem_id and cleaning.removing_block(img.parent, node) is not None:
+                    continue
+                copy = _copy_back(img, node, parent, removed.next.get(node.mem_id))
+                if copy is not None and not in_group(parent):
+                    out.append(copy)
         return out
+
+
+def _ad_named(node: Any) -> bool:
+    """Whether an element's class or id names an ad slot ("ad-slot", "dfp-ad"): a word of
+    :data:`AD_WORDS` (the project's names take them as soft boilerplate words, not hard ones)."""
+    names = names_of(node).lower()
+    return bool(names) and not AD_WORDS.isdisjoint(NAME_SPLIT.split(names))
+
+
+def _copy_back(img: Any, node: Any, parent: Any, anchor: Any | None) -> Any | None:
+    """A copy of an image of a removed element (``node``) put where the element stood: before the
+    node that followed it (``anchor``) if still in ``parent``, else at the end of ``parent``."""
+    if anchor is not None and anchor.parent is not None and anchor.parent.mem_id == parent.mem_id:
+        anchor.insert_before(img)
+        copy = anchor.prev
+    else:
+        parent.insert_child(img)
+        copy = parent.last_child
+    return copy if copy is not None and copy.tag == "img" else None
 
 
 def choose_content_images(

@@ -23,6 +23,7 @@ SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", 
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
 BR_ID = tag_id("br")
+IMG_ID = tag_id("img")
 DIV_ID = tag_id("div")
 P_ID = tag_id("p")
 DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
@@ -88,6 +89,9 @@ EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h
 _WEIGHTS: dict[tuple[str, str], int] = {}
 # An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
 Up = tuple[int, Any, Any] | None
+# What a removed element holds (:meth:`RemovedContent.inside`): text length, link text length,
+# text blocks, the blocks and inline elements <br><br> cut (None: none), images.
+Inside = tuple[int, int, list[tuple[int, list[Any]]], tuple[set[int], set[int]] | None, list[Any]]
 
 
 def class_weight(node: Any) -> int:
@@ -178,6 +182,7 @@ class ContentImages:
         self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
         # what the page's boilerplate removal took (Readability still sees it; None: nothing)
         self.removed = removed if removed is not None and removed.roots else None
+        self.kept_removed: list[tuple[Any, Any]] = []  # removed elements it does not strip, where they stood
         self.detached = False  # the container lies in an element the page's boilerplate removal took
         self.extra: dict[int, tuple[int, int]] = {}  # element -> (text, link text) of removed elements it held
         self.raw, self.nodes = self._score(blocks)
@@ -456,7 +461,8 @@ class ContentImages:
             )
             if stripped:
                 continue  # (nor does any block inside it score)
-            length, links, items, pairs = removed.inside(node)
+            self.kept_removed.append((node, parent))
+            length, links, items, pairs, _ = removed.inside(node)
             if not length:
                 continue
             ancestor: Up = (parent_key, parent, up)
@@ -749,9 +755,10 @@ class RemovedContent:
 
     def __init__(self) -> None:
         self.children: dict[int, list[Any]] = {}  # element -> its removed children, in order
+        self.next: dict[int, Any] = {}  # removed element -> the node after it
         self.roots: list[tuple[Any, Any]] = []  # (removed element, where it stood), outer ones first
         self._all_blocks: dict[int, list[Any]] | None = None  # the page's blocks before the removal
-        self._inside: dict[int, tuple[int, int, list[tuple[int, list[Any]]], tuple[set[int], set[int]] | None]] = {}
+        self._inside: dict[int, Inside] = {}
 
     def note(self, blocks: TextBlocks, removed: list[Any]) -> None:
         """Before the elements ``removed`` go: where each stands, and the page's blocks (``blocks``,
@@ -762,34 +769,37 @@ class RemovedContent:
             if parent is not None:
                 children.setdefault(parent.mem_id, []).append(node)
                 roots.append((node, parent))
+                self.next[node.mem_id] = node.next
         self._all_blocks = blocks.blocks
 
-    def inside(self, node: Any) -> tuple[int, int, list[tuple[int, list[Any]]], tuple[set[int], set[int]] | None]:
+    def inside(self, node: Any) -> Inside:
         """What a removed element holds (those removed inside it are theirs), remembered: its text
         length and link text length (spaces not counted), its text blocks (``(mem_id, entry)`` as
-        in :class:`TextBlocks`), and :func:`_break_pair_blocks` of it (None: no two line breaks)."""
+        in :class:`TextBlocks`), :func:`_break_pair_blocks` of it (None: no two line breaks), and
+        its images (itself, when it is one)."""
         key = node.mem_id
         found = self._inside.get(key)
         if found is None:
             length = reader_length(node.text())
-            links = 0
+            links = breaks = 0
             items: list[tuple[int, list[Any]]] = []
-            pairs = None
-            if length:
-                everything = self._all_blocks or {}
-                breaks = 0
-                for element in node.traverse():
-                    tid = element.tag_id
-                    if tid == A_ID:
-                        links += nonspace(element.text())
-                    elif tid == BR_ID:
-                        breaks += 1
-                    entry = everything.get(element.mem_id)
-                    if entry is not None:
-                        items.append((element.mem_id, entry))
-                if breaks > 1 and items:
-                    pairs = _break_pair_blocks(node)
-            found = self._inside[key] = (length, links, items, pairs)
+            images = []
+            everything = self._all_blocks or {}
+            for element in node.traverse():
+                tid = element.tag_id
+                if tid == IMG_ID:
+                    images.append(element)
+                elif not length:
+                    continue
+                elif tid == A_ID:
+                    links += nonspace(element.text())
+                elif tid == BR_ID:
+                    breaks += 1
+                entry = everything.get(element.mem_id)
+                if entry is not None:
+                    items.append((element.mem_id, entry))
+            pairs = _break_pair_blocks(node) if breaks > 1 and items else None
+            found = self._inside[key] = (length, links, items, pairs, images)
         return found
 
 
