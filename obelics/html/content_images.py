@@ -148,36 +148,36 @@ class ChosenImages:
         out; not in ads, sharing or comments, as there): each copied back where the element
         stood; those outside the text regions (``in_group``) are returned, the others lie in them."""
         found = self.found
-        removed = found.removed
-        if removed is None or not found.kept_removed:
+        if not found.kept_removed:
             return []
         out: list[Any] = []
         links: dict[int, int] = {}  # the removed elements' link text (the page's LinkText no longer sees it)
-        live = self.cleaning.links
-        cleaning = Cleaning(
-            lambda node: links.get(node.mem_id) or live(node),
-            weights=self.cleaning.weights,
-            active=self.cleaning.active,
-        )
-        for node, parent in found.kept_removed:
+        cleaning = None
+        for node, parent, after, images in found.kept_removed:
             region = self._region(parent)
-            if region is None or found.seen[node.mem_id][2]:
-                continue  # outside the container, or in a table or code
-            images = removed.inside(node)[4]
-            if not images or hard_boilerplate(node) or _ad_named(node):
-                continue  # (ads, sharing, comments: no image of theirs is content, whatever Readability keeps)
-            links.update(LinkText(node).lengths)
+            if region is None or found.seen[node.mem_id][2] or hard_boilerplate(node) or _ad_named(node):
+                continue  # outside the container, in a table or code; ads, sharing, comments (as there)
             if self.cleaning.removing_block(parent, region) is not None:
                 continue
+            if cleaning is None:
+                cleaning = Cleaning(
+                    _with_links(links, self.cleaning.links), weights=self.cleaning.weights, active=self.cleaning.active
+                )
+            links.update(LinkText(node).lengths)
             for img in images:
                 if found.stripped(img) or cleaned_out(img, node):
                     continue
                 if img.mem_id != node.mem_id and cleaning.removing_block(img.parent, node) is not None:
                     continue
-                copy = _copy_back(img, node, parent, removed.next.get(node.mem_id))
+                copy = _copy_back(img, parent, after)
                 if copy is not None and not in_group(parent):
                     out.append(copy)
         return out
+
+
+def _with_links(links: dict[int, int], live: Callable[[Any], int]) -> Callable[[Any], int]:
+    """A link measure that reads ``links`` (the removed elements' link text) before ``live`` (the page's)."""
+    return lambda node: links.get(node.mem_id) or live(node)
 
 
 def _ad_named(node: Any) -> bool:
@@ -187,9 +187,9 @@ def _ad_named(node: Any) -> bool:
     return bool(names) and not AD_WORDS.isdisjoint(NAME_SPLIT.split(names))
 
 
-def _copy_back(img: Any, node: Any, parent: Any, anchor: Any | None) -> Any | None:
-    """A copy of an image of a removed element (``node``) put where the element stood: before the
-    node that followed it (``anchor``) if still in ``parent``, else at the end of ``parent``."""
+def _copy_back(img: Any, parent: Any, anchor: Any | None) -> Any | None:
+    """A copy of an image of a removed element put where the element stood: before the node that
+    followed it (``anchor``) if still in ``parent``, else at the end of ``parent``."""
     if anchor is not None and anchor.parent is not None and anchor.parent.mem_id == parent.mem_id:
         anchor.insert_before(img)
         copy = anchor.prev

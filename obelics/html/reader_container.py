@@ -182,7 +182,9 @@ class ContentImages:
         self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
         # what the page's boilerplate removal took (Readability still sees it; None: nothing)
         self.removed = removed if removed is not None and removed.roots else None
-        self.kept_removed: list[tuple[Any, Any]] = []  # removed elements it does not strip, where they stood
+        # removed elements it does not strip that hold images: (element, where it stood, the node
+        # after it, its images)
+        self.kept_removed: list[tuple[Any, Any, Any, list[Any]]] = []
         self.detached = False  # the container lies in an element the page's boilerplate removal took
         self.extra: dict[int, tuple[int, int]] = {}  # element -> (text, link text) of removed elements it held
         self.raw, self.nodes = self._score(blocks)
@@ -442,7 +444,8 @@ class ContentImages:
         assert removed is not None
         seen, extra = self.seen, self.extra
         out: list[tuple[int, list[Any]]] = []
-        for node, parent in removed.roots:  # (outer ones first: an inner one's climb ends in its outer one)
+        under: dict[int, list[Any]] = {}  # parent -> [text, link text, its ancestors] of its removed children
+        for node, parent, after in removed.roots:  # (outer ones first: an inner one's climb ends in its outer one)
             parent_key = parent.mem_id
             key = node.mem_id
             known = seen.get(parent_key)
@@ -461,19 +464,26 @@ class ContentImages:
             )
             if stripped:
                 continue  # (nor does any block inside it score)
-            self.kept_removed.append((node, parent))
-            length, links, items, pairs, _ = removed.inside(node)
+            length, links, items, pairs, images = removed.inside(node)
+            if images:
+                self.kept_removed.append((node, parent, after, images))
             if not length:
                 continue
-            ancestor: Up = (parent_key, parent, up)
-            while ancestor is not None:
-                found = extra.get(ancestor[0])
-                extra[ancestor[0]] = (length, links) if found is None else (found[0] + length, found[1] + links)
-                ancestor = ancestor[2]
+            found = under.get(parent_key)
+            if found is None:
+                under[parent_key] = [length, links, (parent_key, parent, up)]
+            else:
+                found[0] += length
+                found[1] += links
             out.extend(items)
             if pairs is not None:
                 split.update(pairs[0])
                 paths.update(pairs[1])
+        for length, links, ancestor in under.values():  # (the removed elements of a parent added up first)
+            while ancestor is not None:
+                found = extra.get(ancestor[0])
+                extra[ancestor[0]] = (length, links) if found is None else (found[0] + length, found[1] + links)
+                ancestor = ancestor[2]
         return out
 
     def top(self) -> Any | None:
@@ -755,8 +765,8 @@ class RemovedContent:
 
     def __init__(self) -> None:
         self.children: dict[int, list[Any]] = {}  # element -> its removed children, in order
-        self.next: dict[int, Any] = {}  # removed element -> the node after it
-        self.roots: list[tuple[Any, Any]] = []  # (removed element, where it stood), outer ones first
+        # (removed element, where it stood, the node after it), outer ones first
+        self.roots: list[tuple[Any, Any, Any]] = []
         self._all_blocks: dict[int, list[Any]] | None = None  # the page's blocks before the removal
         self._inside: dict[int, Inside] = {}
 
@@ -768,8 +778,7 @@ class RemovedContent:
             parent = node.parent
             if parent is not None:
                 children.setdefault(parent.mem_id, []).append(node)
-                roots.append((node, parent))
-                self.next[node.mem_id] = node.next
+                roots.append((node, parent, node.next))
         self._all_blocks = blocks.blocks
 
     def inside(self, node: Any) -> Inside:
