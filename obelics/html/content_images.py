@@ -45,7 +45,9 @@ chosen on; :func:`with_content_images` places the container's images outside the
 their place in the page, and :func:`drop_other_images` removes the text regions' images outside
 the container or in a block of it that the cleaning of step 5 removes (but a lightbox gallery). Before the project's named boilerplate is removed, :func:`rescue_table_images`
 copies out the images of removed layout-table cells (inside a table a cell's name says where it
-is, not what it holds: Readability keeps it).
+is, not what it holds: Readability keeps it); after it, :meth:`ChosenImages.restored` copies back
+the images of the other removed elements of the container that Readability shows (step 5 judged
+with their own links), but for ads, sharing and comments.
 """
 
 from __future__ import annotations
