@@ -60,7 +60,7 @@ from obelics.html.content_images import (
 from obelics.html.kept_images import reader_view_keeps
 from obelics.html.plausibility import plausible, with_headline
 from obelics.html.pruning import drop_linked_block_images, prune
-from obelics.html.reader_container import removed_children
+from obelics.html.reader_container import RemovedContent
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 
@@ -70,7 +70,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    removed: dict[int, list[Any]] = {}  # what Readability would still see of it, by parent
+    removed = RemovedContent()  # what Readability would still see of it
     blocks = remove_boilerplate(tree, lambda blocks, nodes: _before_removal(blocks, nodes, removed))
     root = tree.body
     if root is None or blocks is None:
@@ -128,8 +128,8 @@ def _with_content_images(groups: list[list[Any]], chosen: ChosenImages) -> list[
     return out
 
 
-def _before_removal(blocks: TextBlocks, removed: list[Any], children: dict[int, list[Any]]) -> None:
+def _before_removal(blocks: TextBlocks, removed: list[Any], seen: RemovedContent) -> None:
     """Before the named boilerplate goes: the images of a removed layout-table cell are copied out,
-    and the removed elements noted by parent (``children``) for the content images."""
-    children.update(removed_children(removed))
+    and the removed elements noted where they stand (``seen``) for the content images."""
+    seen.note(blocks, removed)
     rescue_table_images(blocks.root, removed, hard_boilerplate)
