@@ -479,3 +479,19 @@ def test_the_article_header_with_a_linked_title_and_byline_is_kept():
     text = main_text(html)
     assert "The orchard above the village" in text and "By Ann Berg posted on June 2, 2024" in text
     assert "The chapel" not in text
+
+
+def test_the_trackbacks_after_a_post_go():
+    # Trackbacks are comments from other blogs: their box goes as a comments box does.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    excerpt = " ".join(PARAGRAPHS[:2])
+    html = f"""<html><body><div id="beta"><div class="entry"><h3>The orchard</h3>
+      <div class="entry-body">{body}</div></div>
+      <div class="trackbacks"><h3>TrackBack</h3><p>TrackBack URL for this entry:<br>
+      http://www.example.org/services/trackback/6a00e5503c</p>
+      <p>Listed below are links to weblogs that reference The orchard:</p>
+      <div class="trackback-content"><p>{excerpt}</p><p>{PARAGRAPHS[2]} {PARAGRAPHS[3]}</p></div></div>
+      </div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "TrackBack URL" not in text and "Listed below are links" not in text

@@ -24,11 +24,22 @@ HARD_WORDS = frozenset(
         "sharedaddy", "sharethis", "addthis", "social", "related", "recommend", "recommended", "cookie",
         "consent", "gdpr", "newsletter", "subscribe", "subscription", "signup", "breadcrumb", "pagination",
         "pager", "sponsor", "sponsored", "advert", "advertisement", "promo", "popup", "modal", "outbrain",
-        "taboola", "yarpp", "login", "print", "rss", "editsection",
+        "taboola", "yarpp", "login", "print", "rss", "editsection", "trackback", "pingback",
     }
 )  # fmt: skip
 # Name prefixes that are boilerplate whatever follows ("commentlist", "socialicons", "relatedposts").
-HARD_PREFIXES = ("comment", "share", "social", "related", "cookie", "advert", "sponsor", "newsletter")
+HARD_PREFIXES = (
+    "comment",
+    "share",
+    "social",
+    "related",
+    "cookie",
+    "advert",
+    "sponsor",
+    "newsletter",
+    "trackback",
+    "pingback",
+)
 SOFT_WORDS = frozenset(
     {
         "sidebar", "widget", "menu", "nav", "navbar", "navigation", "footer", "header", "masthead", "banner",
