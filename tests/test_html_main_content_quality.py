@@ -495,3 +495,20 @@ def test_the_trackbacks_after_a_post_go():
     text = main_text(html)
     assert PARAGRAPHS[-1] in text
     assert "TrackBack URL" not in text and "Listed below are links" not in text
+
+
+def test_the_comments_after_a_line_announcing_them_go():
+    # An older news template: the readers' comments follow the story in its cell as loose lines
+    # (a bold name, a line break, the comment), after a bold line that announces them.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    comments = "".join(
+        f"<br><b>{name}</b><br>{PARAGRAPHS[i][::-1]} {PARAGRAPHS[i + 1][::-1]}<br><br><hr>"
+        for i, name in enumerate(["Stephen B", "Lina", "Ralph"])
+    )
+    html = f"""<html><body><table><tr><td><a href="/">Home</a> | <a href="/news">News</a></td></tr>
+      <tr><td><h1>The orchard</h1>{body}<hr><a name="comments"></a>
+      <b>Comments are now closed for this story</b><br>{comments}</td></tr></table></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "Comments are now closed" not in text and "Stephen B" not in text
+    assert PARAGRAPHS[1][::-1] not in text

@@ -211,3 +211,26 @@ def is_legal_notice(text: str) -> bool:
         return True
     mentions = len(_LEGAL_NOTICE.findall(low))
     return mentions >= (2 if text_len <= LEGAL_NOTICE_TEXT else LEGAL_NOTICE_MENTIONS)
+
+
+# Lines that announce the readers' comments below an article ("Comments are now closed for this
+# story", "The following are comments from the readers", "Thanks for your comments - this feedback
+# is now closed"): what follows them in their box is the comments. (Not a count, "3 Comments":
+# a list of posts puts one under each post.)
+COMMENTS_OPENERS = (
+    "comments are closed", "comments are now closed", "comments have been closed", "comments for this",
+    "the following are comments", "the following comments", "thanks for your comments", "reader comments",
+    "readers' comments", "readers comments", "kommentare sind geschlossen", "les commentaires sont fermés",
+)  # fmt: skip
+_COMMENTS_OPENER_KEYS = ("comment", "kommentar")
+
+
+def may_open_comments(low: str) -> bool:
+    """Whether a lowered text may hold a line that announces comments (a cheap test before the search)."""
+    return any(key in low for key in _COMMENTS_OPENER_KEYS)
+
+
+def opens_comments(line: str) -> bool:
+    """Whether a short line announces the readers' comments below it."""
+    low = line.lower().lstrip(" \u00a0|:-\u2022")
+    return len(low) < 200 and low.startswith(COMMENTS_OPENERS)
