@@ -512,3 +512,17 @@ def test_the_comments_after_a_line_announcing_them_go():
     assert PARAGRAPHS[-1] in text
     assert "Comments are now closed" not in text and "Stephen B" not in text
     assert PARAGRAPHS[1][::-1] not in text
+
+
+def test_a_paragraph_saying_you_may_also_be_interested_in_takes_its_teasers():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p><b>The mill reopens, part {i}</b><br>After ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <p>You may also be interested in:</p>{teasers}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "interested in" not in text and "The mill reopens" not in text

@@ -53,6 +53,8 @@ BOILERPLATE_LABELS = frozenset(
         "join the discussion", "join the conversation", "discussion", "responses", "trackbacks",
         "trackback pings", "sponsored links", "ads by google", "related links", "related content",
         "related coverage", "related news", "related posts:", "related articles:", "related stories:",
+        "you may also be interested in", "you might also be interested in", "you may be interested in",
+        "you might be interested in", "you may also enjoy", "you might also enjoy", "recommended for you",
         "more news", "latest news", "more stories", "top stories", "also in the news", "most popular",
         "most read", "most viewed", "don't miss", "editor's picks", "popular posts", "recent posts",
         "recent comments", "about the author", "about the authors", "story tools", "article tools",
@@ -152,6 +154,8 @@ SECTION_LABELS = frozenset(
     {
         "related", "related posts", "related articles", "related stories", "related links", "related content",
         "related coverage", "related news", "you may also like", "you might also like", "recommended",
+        "you may also be interested in", "you might also be interested in", "you may be interested in",
+        "you might be interested in", "you may also enjoy", "you might also enjoy", "recommended for you",
         "more on this topic", "read also", "see also", "more news", "latest news", "more stories", "top stories",
         "also in the news", "most popular", "most read", "most viewed", "don't miss", "editor's picks",
         "popular posts", "recent posts", "sponsored links", "ads by google", "about the author",
