@@ -463,3 +463,23 @@ def test_a_date_heading_named_for_its_place_in_the_layout_is_kept():
     text = main_text(html)
     assert text.startswith("Monday, October 15, 2012")
     assert PARAGRAPHS[0] in text and "Orchard diary" not in text
+
+
+def test_the_sites_self_description_in_the_footer_widgets_does_not_join_a_short_post():
+    # A theme's footer widget area holds the site's "about" paragraph, longer than the short post
+    # above it: as a sidebar holding one block, it is no wrapper of the article.
+    about = (
+        "Glad you are here. We cover everything from the news of the orchards and the valley to the advice "
+        "of the growers and the recipes of the cooperative, and our weekly roundup is read in every village "
+        "of the region. Interested in our articles for your own site? Write to the editors of the journal."
+    )
+    html = (
+        "<html><body><div id='wrap'><div id='content'><div class='post'><h1>Orchard roundup</h1>"
+        "<div class='the-content'><p>Eighteen families pressed juice this week and the mill reopened.</p>"
+        "<p>Thirteen varieties were counted by the volunteers on the upper slope on Sunday.</p></div></div></div>"
+        f"<div id='secondary-content'><div id='footer_widget_areas'><div class='textwidget'><p>{about}</p>"
+        "</div></div></div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "Thirteen varieties" in text
+    assert "Glad you are here" not in text

@@ -250,9 +250,9 @@ def hard_boilerplate(node: Any) -> bool:
 
 
 def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
-    """An element named a sidebar whose article-like text is one block: the profile or the site's
-    self-description beside a short post, not a theme's wrapper ("one-sidebar-right") around
-    the paragraphs of an article."""
+    """An element named a sidebar or a footer whose article-like text is one block: the profile or
+    the site's self-description beside or below a short post, not a theme's wrapper
+    ("one-sidebar-right") around the paragraphs of an article."""
     if not any(t in SIDEBAR_WORDS for t in NAME_SPLIT.split(names_of(node).lower())):
         return False
     return len(blocks.blocks_under(node)) < 2

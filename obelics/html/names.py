@@ -105,7 +105,9 @@ def _token_flags(token: str) -> int:
 # box of prose: such an element that holds a long article-like block is misnamed (a CMS's
 # "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
 LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
-SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
+# Words of the boxes beside or below the article (a sidebar, a footer's widget area) whose one
+# article-like block is a blurb (a profile, the site's self-description), not the article.
+SIDEBAR_WORDS = frozenset({"sidebar", "sidebars", "footer", "footers"})
 
 
 # Hard words that name comments: a page's comments can hold more text than its article.
