@@ -526,3 +526,20 @@ def test_a_paragraph_saying_you_may_also_be_interested_in_takes_its_teasers():
     text = main_text(html)
     assert PARAGRAPHS[-1] in text
     assert "interested in" not in text and "The mill reopens" not in text
+
+
+def test_a_box_named_related_in_camel_case_goes():
+    # "articleRelated", "postRelated": one token for the name rules, "related" inside it.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p>The mill reopens, part {i}: after ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(2)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div id="articleRelated">{teasers}</div><div class="entry-unrelated"><p>{PARAGRAPHS[0][::-1]}</p></div>
+      </div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "The mill reopens" not in text
+    assert PARAGRAPHS[0][::-1] in text  # "unrelated" is no related box

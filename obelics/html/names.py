@@ -3,7 +3,8 @@
 A class/id string is split into tokens (anything but letters and digits separates them, a plural
 "s" is allowed): a *hard* boilerplate word (comments, share, related, ads ...) marks boilerplate
 even beside a content word, a *soft* one (sidebar, menu, header, widget ...) only alone, and a
-*positive* one (article, content, entry, post ...) marks content. Verdicts are cached per token.
+*positive* one (article, content, entry, post ...) marks content ("related" inside a camel-case
+token, "articleRelated", is hard too). Verdicts are cached per token.
 """
 
 from __future__ import annotations
@@ -92,13 +93,20 @@ def _token_flags(token: str) -> int:
         return 0
     stem = token[:-1] if token.endswith("s") else token
     flags = 0
-    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
+    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES) or _names_related(token):
         flags = _HARD
     elif token in SOFT_WORDS or stem in SOFT_WORDS:
         flags = _SOFT
     if token.startswith(POSITIVE_PREFIXES):
         flags |= _POSITIVE
     return flags
+
+
+def _names_related(token: str) -> bool:
+    """A camel-case name joined into one token that says "related" inside ("articleRelated",
+    "postRelated", "sectionRelatedLinks"; not "unrelated")."""
+    at = token.find("related")
+    return at > 0 and not token[:at].endswith(("un", "inter", "cor"))
 
 
 # Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
