@@ -77,7 +77,8 @@ def _opens_with_heading(region: Any) -> bool:
 
 def with_headline(group: list[Any], links: LinkText) -> list[Any]:
     """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
-    most, a level with nothing before the element not counted, :data:`HEADLINE_CLIMBS` in all) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
+    most, a level with nothing before the element not counted, :data:`HEADLINE_CLIMBS` in all;
+    past the first :data:`HEADLINE_LEVELS`, a box holding an image is no headline) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
     open with a heading; link-dense lines between (a share bar) are passed over."""
     for region in group:
         if region.tag == "h1" or region.css_first("h1") is not None:
@@ -99,7 +100,9 @@ def with_headline(group: list[Any], links: LinkText) -> list[Any]:
                 text = sibling.text_content
                 gap += nonspace(text) if text else 0
             elif tid != COMMENT_ID:
-                if _headline_box(sibling, links):
+                if _headline_box(sibling, links) and (
+                    climbs <= HEADLINE_LEVELS or sibling.css_first("img") is None
+                ):  # (past the first levels, a box with a picture is a site's banner with its logo)
                     return [sibling, *level[::-1], *between, *group]
                 length = text_length(sibling)
                 gap += length
