@@ -543,3 +543,17 @@ def test_a_box_named_related_in_camel_case_goes():
     assert PARAGRAPHS[-1] in text
     assert "The mill reopens" not in text
     assert PARAGRAPHS[0][::-1] in text  # "unrelated" is no related box
+
+
+def test_a_tool_link_standing_alone_goes_but_a_link_in_a_sentence_stays():
+    # Loose tool links after a story ("Email this story to a friend") go; a label-like link that
+    # is part of a sentence ("Follow us to stay up to date") is the sentence's.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><table><tr><td><div class="story"><h1>The orchard</h1>{body}
+      <p>At the cooperative, we grow apples. <a href="/social"><b>Follow us</b></a><b> to stay up to date on
+      the harvest.</b></p><br><a href="/mail?id=3">Email this story to a friend</a><br>
+      <a href="/print?id=3">Printer friendly page</a></div></td></tr></table></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "Email this story" not in text and "Printer friendly" not in text
+    assert "Follow us to stay up to date on" in " ".join(text.split())

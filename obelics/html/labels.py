@@ -98,7 +98,7 @@ _LABEL_PREFIXES = (
     "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
     "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
     "to view the full story", "to read this article in full", "for free access to this article",
-    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?",
+    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?", "have your say",
 )  # fmt: skip
 
 

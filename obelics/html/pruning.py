@@ -26,9 +26,10 @@ from obelics.html.labels import (
 )
 from obelics.html.names import NAME_SPLIT, name_weight, names_of
 from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach, tag_id
-from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, INLINE_IDS, LinkText, nonspace, text_length
 
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+LABEL_LINK_TEXT = 40
 P_ID = tag_id("p")
 NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
 
@@ -45,6 +46,12 @@ def prune(
     block the reader view shows: those stay where the block stood, its text goes."""
     region_key = region.mem_id
     _cut_comments(region, links, keeps)
+    for link in region.css("a"):  # a tool link standing alone ("Email this story to a friend")
+        if not 0 < links(link) < LABEL_LINK_TEXT:
+            continue  # (its text length, known without reading it)
+        text = link.text()
+        if is_label(" ".join(text.split())) and _stands_alone(link):
+            detach(link)  # (its link text still counts where it stood: the block stays as link-dense)
     gone: set[int] = set()  # what went with the section of a heading before it
     lines = region.css("p," + HEADING_SELECTOR)
     notices_from = len(lines) - LEGAL_NOTICE_TAIL  # (a site's legal notice closes the article)
@@ -114,6 +121,22 @@ def prune(
                 _remove_section(node, links, spared)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             _detach_block(node, spared)
+
+
+def _stands_alone(link: Any) -> bool:
+    """Whether a link is no part of a sentence (no words right before or after it) and holds no image."""
+    for sibling in (link.prev, link.next):
+        if sibling is None:
+            continue
+        if sibling.tag_id == TEXT_ID:
+            text = sibling.text_content or ""
+        elif sibling.tag_id in INLINE_IDS:  # the sentence going on in bold or in italics
+            text = sibling.text()
+        else:
+            continue
+        if _WORD.search(text):
+            return False
+    return link.css_first("img") is None
 
 
 def _cut_comments(region: Any, links: LinkText, keeps: Callable[[Any], bool] | None) -> None:
