@@ -431,3 +431,55 @@ def test_the_title_box_with_its_standfirst_above_the_story_joins_it():
     assert PARAGRAPHS[0] in text
     assert "A bonus for young farmers" in text and "they will meet again in March" in text
     assert "Share this article" not in text
+
+
+def test_a_headline_above_the_wrappers_of_the_story_joins_it():
+    # The story's text sits five wrappers below the box that holds its <h1> and date; a wrapper with
+    # nothing before it inside its parent is no layout level between the headline and the story.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div class="page">
+      <div class="wrap"><div class="headline-box"><ul><li>June 2, 2024</li></ul>
+      <h1>Volunteers count forty apple varieties</h1></div></div>
+      <div class="master"><div class="pad"><div class="col">
+      <div class="story"><div class="story-page">{body}</div>
+      <p><a href="/apples">apples</a>, <a href="/valley">valley</a></p></div>
+      <p><a href="/prev">Previous: the spring market</a></p></div>
+      <p><a href="/">Orchard news home</a></p></div></div>
+      <p>Orchard News, 12 Market Street, Valley Town</p></div></body></html>"""
+    text = main_text(html)
+    assert "Volunteers count forty apple varieties\n" in text
+    assert PARAGRAPHS[-1] in text and "Orchard News, 12 Market Street" not in text
+
+
+def test_a_date_heading_named_for_its_place_in_the_layout_is_kept():
+    # Blog themes name the day's heading above the posts "date-header" (a layout word): the heading
+    # is the post's date, no site header.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><div id="header"><h1><a href="/">Orchard diary</a></h1></div>
+      <div id="main"><h2 class="date-header">Monday, October 15, 2012</h2>
+      <div class="post"><div class="post-body">{body}</div></div></div>
+      <div id="sidebar"><h2>Archive</h2><ul><li><a href="/2012/09">September</a></li></ul></div>
+      </body></html>"""
+    text = main_text(html)
+    assert text.startswith("Monday, October 15, 2012")
+    assert PARAGRAPHS[0] in text and "Orchard diary" not in text
+
+
+def test_the_sites_self_description_in_the_footer_widgets_does_not_join_a_short_post():
+    # A theme's footer widget area holds the site's "about" paragraph, longer than the short post
+    # above it: as a sidebar holding one block, it is no wrapper of the article.
+    about = (
+        "Glad you are here. We cover everything from the news of the orchards and the valley to the advice "
+        "of the growers and the recipes of the cooperative, and our weekly roundup is read in every village "
+        "of the region. Interested in our articles for your own site? Write to the editors of the journal."
+    )
+    html = (
+        "<html><body><div id='wrap'><div id='content'><div class='post'><h1>Orchard roundup</h1>"
+        "<div class='the-content'><p>Eighteen families pressed juice this week and the mill reopened.</p>"
+        "<p>Thirteen varieties were counted by the volunteers on the upper slope on Sunday.</p></div></div></div>"
+        f"<div id='secondary-content'><div id='footer_widget_areas'><div class='textwidget'><p>{about}</p>"
+        "</div></div></div></div></body></html>"
+    )
+    text = main_text(html)
+    assert "Thirteen varieties" in text
+    assert "Glad you are here" not in text

@@ -479,3 +479,81 @@ def test_the_article_header_with_a_linked_title_and_byline_is_kept():
     text = main_text(html)
     assert "The orchard above the village" in text and "By Ann Berg posted on June 2, 2024" in text
     assert "The chapel" not in text
+
+
+def test_the_trackbacks_after_a_post_go():
+    # Trackbacks are comments from other blogs: their box goes as a comments box does.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    excerpt = " ".join(PARAGRAPHS[:2])
+    html = f"""<html><body><div id="beta"><div class="entry"><h3>The orchard</h3>
+      <div class="entry-body">{body}</div></div>
+      <div class="trackbacks"><h3>TrackBack</h3><p>TrackBack URL for this entry:<br>
+      http://www.example.org/services/trackback/6a00e5503c</p>
+      <p>Listed below are links to weblogs that reference The orchard:</p>
+      <div class="trackback-content"><p>{excerpt}</p><p>{PARAGRAPHS[2]} {PARAGRAPHS[3]}</p></div></div>
+      </div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "TrackBack URL" not in text and "Listed below are links" not in text
+
+
+def test_the_comments_after_a_line_announcing_them_go():
+    # An older news template: the readers' comments follow the story in its cell as loose lines
+    # (a bold name, a line break, the comment), after a bold line that announces them.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    comments = "".join(
+        f"<br><b>{name}</b><br>{PARAGRAPHS[i][::-1]} {PARAGRAPHS[i + 1][::-1]}<br><br><hr>"
+        for i, name in enumerate(["Stephen B", "Lina", "Ralph"])
+    )
+    html = f"""<html><body><table><tr><td><a href="/">Home</a> | <a href="/news">News</a></td></tr>
+      <tr><td><h1>The orchard</h1>{body}<hr><a name="comments"></a>
+      <b>Comments are now closed for this story</b><br>{comments}</td></tr></table></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "Comments are now closed" not in text and "Stephen B" not in text
+    assert PARAGRAPHS[1][::-1] not in text
+
+
+def test_a_paragraph_saying_you_may_also_be_interested_in_takes_its_teasers():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p><b>The mill reopens, part {i}</b><br>After ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(3)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <p>You may also be interested in:</p>{teasers}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "interested in" not in text and "The mill reopens" not in text
+
+
+def test_a_box_named_related_in_camel_case_goes():
+    # "articleRelated", "postRelated": one token for the name rules, "related" inside it.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f"<p>The mill reopens, part {i}: after ten years of repairs the wheel turns again and grinds flour"
+        f" for the bakery of the village, the miller says.</p>"
+        for i in range(2)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div id="articleRelated">{teasers}</div><div class="entry-unrelated"><p>{PARAGRAPHS[0][::-1]}</p></div>
+      </div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "The mill reopens" not in text
+    assert PARAGRAPHS[0][::-1] in text  # "unrelated" is no related box
+
+
+def test_a_tool_link_standing_alone_goes_but_a_link_in_a_sentence_stays():
+    # Loose tool links after a story ("Email this story to a friend") go; a label-like link that
+    # is part of a sentence ("Follow us to stay up to date") is the sentence's.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><table><tr><td><div class="story"><h1>The orchard</h1>{body}
+      <p>At the cooperative, we grow apples. <a href="/social"><b>Follow us</b></a><b> to stay up to date on
+      the harvest.</b></p><br><a href="/mail?id=3">Email this story to a friend</a><br>
+      <a href="/print?id=3">Printer friendly page</a></div></td></tr></table></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "Email this story" not in text and "Printer friendly" not in text
+    assert "Follow us to stay up to date on" in " ".join(text.split())

@@ -5,7 +5,8 @@ Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside`
 the page stays); hidden elements go unless they hold the article (a hidden lazy image gives way to
 its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
 (:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
-weak one, or the element holds the article, half of the page's article-like text, or is a figure.
+weak one, or the element holds the article, half of the page's article-like text, or is a figure
+(or a heading named for its place in the layout: a title or a date).
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def remove_boilerplate(
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
+    spared: list[Any] = []  # headings named for their place
     twins: list[Any] = []
     for node, names in suspects:
         key = node.mem_id
@@ -146,8 +148,15 @@ def remove_boilerplate(
             continue
         if in_figure(node):
             continue  # a figure is content whatever its class says ("figure__popup", "share-image")
-        if node.tag_id in HEADING_IDS and is_label(" ".join(node.text().split())):
-            continue  # a "Comments" heading stays for the pruning, which removes it with its section
+        if node.tag_id in HEADING_IDS:
+            line = " ".join(node.text().split())
+            if is_label(line):
+                continue  # a "Comments" heading stays for the pruning, which removes it with its section
+            if line and not hard and names_layout_only(names):
+                # a heading named for its place ("date-header", "asset-header"): a title or a date; it
+                # stays for the headline rules, but scores no container, as when it went
+                spared.append(node)
+                continue
         if positive or not hard:
             # A name is a weak clue against the text: an element that holds most of the page's
             # text, or of its article-like text, is not a sidebar or a menu whatever a theme
@@ -168,6 +177,8 @@ def remove_boilerplate(
         removed.append(node)
     if before_removal is not None:
         before_removal(blocks, removed)
+    if spared:
+        blocks.drop_under(spared)
     if removed:
         blocks.drop_under(removed)
         for node in reversed(removed):  # innermost first
@@ -239,9 +250,9 @@ def hard_boilerplate(node: Any) -> bool:
 
 
 def _sidebar_blurb(node: Any, blocks: TextBlocks) -> bool:
-    """An element named a sidebar whose article-like text is one block: the profile or the site's
-    self-description beside a short post, not a theme's wrapper ("one-sidebar-right") around
-    the paragraphs of an article."""
+    """An element named a sidebar or a footer whose article-like text is one block: the profile or
+    the site's self-description beside or below a short post, not a theme's wrapper
+    ("one-sidebar-right") around the paragraphs of an article."""
     if not any(t in SIDEBAR_WORDS for t in NAME_SPLIT.split(names_of(node).lower())):
         return False
     return len(blocks.blocks_under(node)) < 2

@@ -53,6 +53,8 @@ BOILERPLATE_LABELS = frozenset(
         "join the discussion", "join the conversation", "discussion", "responses", "trackbacks",
         "trackback pings", "sponsored links", "ads by google", "related links", "related content",
         "related coverage", "related news", "related posts:", "related articles:", "related stories:",
+        "you may also be interested in", "you might also be interested in", "you may be interested in",
+        "you might be interested in", "you may also enjoy", "you might also enjoy", "recommended for you",
         "more news", "latest news", "more stories", "top stories", "also in the news", "most popular",
         "most read", "most viewed", "don't miss", "editor's picks", "popular posts", "recent posts",
         "recent comments", "about the author", "about the authors", "story tools", "article tools",
@@ -96,7 +98,7 @@ _LABEL_PREFIXES = (
     "more articles by", "view all articles by", "about the author", "if you enjoyed this article",
     "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
     "to view the full story", "to read this article in full", "for free access to this article",
-    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?",
+    "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?", "have your say",
 )  # fmt: skip
 
 
@@ -152,6 +154,8 @@ SECTION_LABELS = frozenset(
     {
         "related", "related posts", "related articles", "related stories", "related links", "related content",
         "related coverage", "related news", "you may also like", "you might also like", "recommended",
+        "you may also be interested in", "you might also be interested in", "you may be interested in",
+        "you might be interested in", "you may also enjoy", "you might also enjoy", "recommended for you",
         "more on this topic", "read also", "see also", "more news", "latest news", "more stories", "top stories",
         "also in the news", "most popular", "most read", "most viewed", "don't miss", "editor's picks",
         "popular posts", "recent posts", "sponsored links", "ads by google", "about the author",
@@ -211,3 +215,26 @@ def is_legal_notice(text: str) -> bool:
         return True
     mentions = len(_LEGAL_NOTICE.findall(low))
     return mentions >= (2 if text_len <= LEGAL_NOTICE_TEXT else LEGAL_NOTICE_MENTIONS)
+
+
+# Lines that announce the readers' comments below an article ("Comments are now closed for this
+# story", "The following are comments from the readers", "Thanks for your comments - this feedback
+# is now closed"): what follows them in their box is the comments. (Not a count, "3 Comments":
+# a list of posts puts one under each post.)
+COMMENTS_OPENERS = (
+    "comments are closed", "comments are now closed", "comments have been closed", "comments for this",
+    "the following are comments", "the following comments", "thanks for your comments", "reader comments",
+    "readers' comments", "readers comments", "kommentare sind geschlossen", "les commentaires sont fermés",
+)  # fmt: skip
+_COMMENTS_OPENER_KEYS = ("comment", "kommentar")
+
+
+def may_open_comments(low: str) -> bool:
+    """Whether a lowered text may hold a line that announces comments (a cheap test before the search)."""
+    return any(key in low for key in _COMMENTS_OPENER_KEYS)
+
+
+def opens_comments(line: str) -> bool:
+    """Whether a short line announces the readers' comments below it."""
+    low = line.lower().lstrip(" \u00a0|:-\u2022")
+    return len(low) < 200 and low.startswith(COMMENTS_OPENERS)

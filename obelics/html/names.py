@@ -3,7 +3,8 @@
 A class/id string is split into tokens (anything but letters and digits separates them, a plural
 "s" is allowed): a *hard* boilerplate word (comments, share, related, ads ...) marks boilerplate
 even beside a content word, a *soft* one (sidebar, menu, header, widget ...) only alone, and a
-*positive* one (article, content, entry, post ...) marks content. Verdicts are cached per token.
+*positive* one (article, content, entry, post ...) marks content ("related" inside a camel-case
+token, "articleRelated", is hard too). Verdicts are cached per token.
 """
 
 from __future__ import annotations
@@ -24,11 +25,22 @@ HARD_WORDS = frozenset(
         "sharedaddy", "sharethis", "addthis", "social", "related", "recommend", "recommended", "cookie",
         "consent", "gdpr", "newsletter", "subscribe", "subscription", "signup", "breadcrumb", "pagination",
         "pager", "sponsor", "sponsored", "advert", "advertisement", "promo", "popup", "modal", "outbrain",
-        "taboola", "yarpp", "login", "print", "rss", "editsection",
+        "taboola", "yarpp", "login", "print", "rss", "editsection", "trackback", "pingback",
     }
 )  # fmt: skip
 # Name prefixes that are boilerplate whatever follows ("commentlist", "socialicons", "relatedposts").
-HARD_PREFIXES = ("comment", "share", "social", "related", "cookie", "advert", "sponsor", "newsletter")
+HARD_PREFIXES = (
+    "comment",
+    "share",
+    "social",
+    "related",
+    "cookie",
+    "advert",
+    "sponsor",
+    "newsletter",
+    "trackback",
+    "pingback",
+)
 SOFT_WORDS = frozenset(
     {
         "sidebar", "widget", "menu", "nav", "navbar", "navigation", "footer", "header", "masthead", "banner",
@@ -81,7 +93,7 @@ def _token_flags(token: str) -> int:
         return 0
     stem = token[:-1] if token.endswith("s") else token
     flags = 0
-    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES):
+    if token in HARD_WORDS or stem in HARD_WORDS or token.startswith(HARD_PREFIXES) or _names_related(token):
         flags = _HARD
     elif token in SOFT_WORDS or stem in SOFT_WORDS:
         flags = _SOFT
@@ -90,11 +102,20 @@ def _token_flags(token: str) -> int:
     return flags
 
 
+def _names_related(token: str) -> bool:
+    """A camel-case name joined into one token that says "related" inside ("articleRelated",
+    "postRelated", "sectionRelatedLinks"; not "unrelated")."""
+    at = token.find("related")
+    return at > 0 and not token[:at].endswith(("un", "inter", "cor"))
+
+
 # Soft words that name a place in the layout (a header, a menu bar, a line of metadata), never a
 # box of prose: such an element that holds a long article-like block is misnamed (a CMS's
 # "link_header" cell of news summaries). Sidebars and widgets do hold prose (an "about" blurb).
 LAYOUT_WORDS = frozenset({"header", "masthead", "banner", "menu", "nav", "navbar", "navigation", "meta", "toolbar"})
-SIDEBAR_WORDS = frozenset({"sidebar", "sidebars"})
+# Words of the boxes beside or below the article (a sidebar, a footer's widget area) whose one
+# article-like block is a blurb (a profile, the site's self-description), not the article.
+SIDEBAR_WORDS = frozenset({"sidebar", "sidebars", "footer", "footers"})
 
 
 # Hard words that name comments: a page's comments can hold more text than its article.

@@ -23,6 +23,7 @@ from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, LinkTe
 HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
 HEADLINE_SELECTOR = "h1,h2,h3"
 HEADLINE_LEVELS = 4
+HEADLINE_CLIMBS = HEADLINE_LEVELS + 2  # levels with nothing before the element (wrappers') included
 HEADLINE_BOX_TEXT = 300
 HEADLINE_LEAD_BOX_TEXT = 600
 HEADLINE_LINE_TEXT = 200
@@ -76,7 +77,8 @@ def _opens_with_heading(region: Any) -> bool:
 
 def with_headline(group: list[Any], links: LinkText) -> list[Any]:
     """The regions with the article's headline above them (:data:`HEADLINE_LEVELS` levels up at
-    most) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
+    most, a level with nothing before the element not counted, :data:`HEADLINE_CLIMBS` in all;
+    past the first :data:`HEADLINE_LEVELS`, a box holding an image is no headline) and the short lines between, when the regions hold no ``<h1>`` of their own and do not
     open with a heading; link-dense lines between (a share bar) are passed over."""
     for region in group:
         if region.tag == "h1" or region.css_first("h1") is not None:
@@ -86,16 +88,21 @@ def with_headline(group: list[Any], links: LinkText) -> list[Any]:
     node = group[0]
     between: list[Any] = []
     gap = 0
-    for _ in range(HEADLINE_LEVELS):
+    levels = climbs = 0
+    while levels < HEADLINE_LEVELS and climbs < HEADLINE_CLIMBS:
+        climbs += 1
         level: list[Any] = []
         sibling = node.prev
+        before = gap
         while sibling is not None:
             tid = sibling.tag_id
             if tid == TEXT_ID:
                 text = sibling.text_content
                 gap += nonspace(text) if text else 0
             elif tid != COMMENT_ID:
-                if _headline_box(sibling, links):
+                if _headline_box(sibling, links) and (
+                    climbs <= HEADLINE_LEVELS or sibling.css_first("img") is None
+                ):  # (past the first levels, a box with a picture is a site's banner with its logo)
                     return [sibling, *level[::-1], *between, *group]
                 length = text_length(sibling)
                 gap += length
@@ -104,6 +111,8 @@ def with_headline(group: list[Any], links: LinkText) -> list[Any]:
             if gap > HEADLINE_GAP_TEXT:
                 return group
             sibling = sibling.prev
+        if gap > before:
+            levels += 1  # (a level with no text before the node, a wrapper's, is passed for free)
         between = [*level[::-1], *between]
         node = node.parent
         if node is None or node.tag_id in (HTML_ID, BODY_ID):

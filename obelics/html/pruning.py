@@ -20,13 +20,16 @@ from obelics.html.labels import (
     is_ad_label,
     is_label,
     is_legal_notice,
+    may_open_comments,
+    opens_comments,
     opens_section,
 )
 from obelics.html.names import NAME_SPLIT, name_weight, names_of
 from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TEXT_ID, detach, tag_id
-from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, LinkText, nonspace, text_length
+from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, INLINE_IDS, LinkText, nonspace, text_length
 
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+LABEL_LINK_TEXT = 40
 P_ID = tag_id("p")
 NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
 
@@ -42,6 +45,13 @@ def prune(
     ``keeps`` (:func:`obelics.html.kept_images.reader_view_keeps`) says which images of a removed
     block the reader view shows: those stay where the block stood, its text goes."""
     region_key = region.mem_id
+    _cut_comments(region, links, keeps)
+    for link in region.css("a"):  # a tool link standing alone ("Email this story to a friend")
+        if not 0 < links(link) < LABEL_LINK_TEXT:
+            continue  # (its text length, known without reading it)
+        text = link.text()
+        if is_label(" ".join(text.split())) and _stands_alone(link):
+            detach(link)  # (its link text still counts where it stood: the block stays as link-dense)
     gone: set[int] = set()  # what went with the section of a heading before it
     lines = region.css("p," + HEADING_SELECTOR)
     notices_from = len(lines) - LEGAL_NOTICE_TAIL  # (a site's legal notice closes the article)
@@ -111,6 +121,64 @@ def prune(
                 _remove_section(node, links, spared)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             _detach_block(node, spared)
+
+
+def _stands_alone(link: Any) -> bool:
+    """Whether a link is no part of a sentence (no words right before or after it) and holds no image."""
+    for sibling in (link.prev, link.next):
+        if sibling is None:
+            continue
+        if sibling.tag_id == TEXT_ID:
+            text = sibling.text_content or ""
+        elif sibling.tag_id in INLINE_IDS:  # the sentence going on in bold or in italics
+            text = sibling.text()
+        else:
+            continue
+        if _WORD.search(text):
+            return False
+    return link.css_first("img") is None
+
+
+def _cut_comments(region: Any, links: LinkText, keeps: Callable[[Any], bool] | None) -> None:
+    """A line that announces the readers' comments (:func:`obelics.html.labels.opens_comments`)
+    goes with what follows it in its box, up to the next heading: the comments, whatever their
+    markup (loose lines of text and bold names between rules, a list of boxes); the images of
+    them that ``keeps`` accepts stay, as in :func:`prune`."""
+    if not may_open_comments(region.text().lower()):
+        return
+    region_key = region.mem_id
+    for node in region.traverse(include_text=True):
+        if node.tag_id != TEXT_ID:
+            continue
+        text = node.text_content
+        if not text or text.isspace() or not opens_comments(text.strip()):
+            continue
+        line = node  # the element that opens with the announcement (the text's own line)
+        parent = node.parent
+        while parent is not None and parent.mem_id != region_key:
+            if not " ".join(parent.text().split()).startswith(" ".join(text.split())):
+                break
+            line = parent
+            parent = parent.parent
+        if line.mem_id == region_key:
+            return
+        sibling = line.next
+        while sibling is not None:
+            if sibling.tag in HEADING_TAGS:
+                break
+            following = sibling.next
+            if sibling.tag_id == TEXT_ID or sibling.tag_id == COMMENT_ID:
+                detach(sibling)
+            else:
+                links.removed(sibling)
+                _detach_block(sibling, keeps)
+            sibling = following
+        if line.tag_id == TEXT_ID:
+            detach(line)
+        else:
+            links.removed(line)
+            _detach_block(line, keeps)
+        return
 
 
 # A box of at most this much text that holds an <h1> is the article's header: its title links to
