@@ -6,8 +6,13 @@ import gc
 import sys
 
 from obelics.html.article import _text_lengths, find_article
-from obelics.html.boilerplate import PROTECT_SELECTOR, _suspects, remove_boilerplate
-from obelics.html.names import _classify, classify_name
+from obelics.html.boilerplate import (
+    ATTRIBUTE_SELECTOR,
+    PROTECT_SELECTOR,
+    _suspects,
+    remove_boilerplate,
+)
+from obelics.html.names import _classify, attribute_names, classify_name, is_hidden
 from obelics.html.simplify import parse
 from obelics.html.text_blocks import LinkText, text_length
 
@@ -515,3 +520,46 @@ def test_protected_holders_found_in_the_attribute_scan_equal_the_selectors_match
     assert protected == plain
     assert tree.css_first('[itemprop="articlebody"]').mem_id not in protected
     assert tree.css_first('p[itemprop="articleBody"]').mem_id in protected
+
+
+SUSPECTS_PAGE = """<html><head><link id="sidebar-css" rel="stylesheet"></head><body class="menu">
+<div class="share" id="share-top" style="color: red" role="region" itemprop="x" hidden>hidden, named</div>
+<div class="comments" id="c1" style="display:none">styled away</div><div id="related">related</div>
+<div role="navigation" class="post">nav role</div><div aria-hidden="false" class="sidebar">kept open</div>
+<section itemprop="articleBody" class="ad-wrapper"><p class="widget" id="w" style="margin:0">text</p></section>
+<div role="main" class="sidebar"><span class="share" aria-hidden="true">icon</span></div>
+<p class="story" id="story">story</p><p style="visibility: hidden">gone</p></body></html>"""
+
+
+def _plain_suspects(tree):
+    """_suspects' scan as the plain steps: every element of the selector once, all its attributes read."""
+    protected: set[int] = set()
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None:
+            protected.add(holder.mem_id)
+            holder = holder.parent
+    seen = {tree.root.mem_id, tree.body.mem_id}
+    suspects = []
+    for node in tree.css(ATTRIBUTE_SELECTOR):
+        if node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        attrs = node.attributes
+        if is_hidden(attrs):
+            suspects.append((node.mem_id, None))
+            continue
+        names = attribute_names(attrs)
+        if names and any(classify_name(names)[:2]):
+            suspects.append((node.mem_id, names))
+    return suspects, protected
+
+
+def test_suspects_scanned_once_per_run_of_repeats_equal_the_plain_scan():
+    tree = parse(SUSPECTS_PAGE)
+    keys = [node.mem_id for node in tree.css(ATTRIBUTE_SELECTOR)]
+    assert len(keys) > len(set(keys))  # elements listed once per selector they match ...
+    runs = [key for n, key in enumerate(keys) if n == 0 or keys[n - 1] != key]
+    assert len(runs) == len(set(runs))  # ... one right after another
+    suspects, protected = _suspects(tree)
+    assert ([(node.mem_id, names) for node, names in suspects], protected) == _plain_suspects(tree)
+    assert len(suspects) == 11 and len(protected) > 3
