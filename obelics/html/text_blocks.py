@@ -56,11 +56,13 @@ class TextBlocks:
             if node.tag_id != text_id:
                 continue
             text = node.text_content
-            if not text or text.isspace():
+            if not text:
                 continue
             ascii_text = text.isascii()
-            # Unicode whitespace left out (as str.split() drops it)
+            # Unicode whitespace left out (as str.split() drops it); none left: a blank text
             n = len(text.encode().translate(None, _ASCII_WHITESPACE)) if ascii_text else len("".join(text.split()))
+            if not n:
+                continue
             parent = node.parent
             linked = False
             while parent is not None:
