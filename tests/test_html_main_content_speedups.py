@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from obelics.html.article import _text_lengths, find_article
+from obelics.html.article import _SCORED_IDS, _initial_score, _text_lengths, find_article
 from obelics.html.boilerplate import (
     ATTRIBUTE_SELECTOR,
     PROTECT_SELECTOR,
@@ -563,3 +563,41 @@ def test_suspects_scanned_once_per_run_of_repeats_equal_the_plain_scan():
     suspects, protected = _suspects(tree)
     assert ([(node.mem_id, names) for node, names in suspects], protected) == _plain_suspects(tree)
     assert len(suspects) == 11 and len(protected) > 3
+
+
+SCORES_PAGE = """<html><body><p>A paragraph right in the body, long enough to be a block, with commas, and more.</p>
+<div class="post"><div class="entry"><p>First paragraph of the entry, long enough to be scored, with a comma.</p>
+<p>Second paragraph of the entry, long enough to be scored too, and with <a href="/x">a link</a>.</p>
+<div>A div of text, long enough to be scored as a block of its own, after the paragraphs.</div></div>
+<ul><li><p>A paragraph in a list item, long enough to be scored but not into the list.</p></li></ul>
+<section><p>A section paragraph, long enough, that scores the section, the post and the body.</p></section></div>
+</body></html>"""
+
+
+def test_article_scores_climbed_once_per_parent_equal_each_blocks_own_climb():
+    tree = parse(SCORES_PAGE)
+    blocks = remove_boilerplate(tree)
+    assert blocks is not None
+    links = LinkText(tree.body)
+    _, _, scores = find_article(blocks, links)
+    plain: dict[int, float] = {}
+    nodes = {}
+    for block, length, _, commas in blocks.blocks.values():
+        if block.tag_id not in _SCORED_IDS:
+            continue
+        score = 1 + commas + min(length // 85, 3)
+        ancestor = block.parent
+        for level in range(3):
+            if ancestor is None or ancestor.tag == "html" or ancestor.tag == "li":
+                break
+            key = ancestor.mem_id
+            if key not in plain:
+                plain[key] = _initial_score(ancestor)
+                nodes[key] = ancestor
+            plain[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            ancestor = ancestor.parent
+    for key, node in nodes.items():
+        plain[key] *= 1 - links.density(node)
+    assert list(scores) == list(plain)
+    assert scores == plain and len(scores) == 4  # body, the post, its entry, the section
+    assert tree.css_first("ul").mem_id not in scores  # (a list item's paragraph scores nothing)
