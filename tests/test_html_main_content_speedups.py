@@ -14,7 +14,7 @@ from obelics.html.boilerplate import (
 )
 from obelics.html.names import _classify, attribute_names, classify_name, is_hidden
 from obelics.html.simplify import parse
-from obelics.html.text_blocks import LinkText, text_length
+from obelics.html.text_blocks import LinkText, nonspace, text_length
 
 NESTED_PAGE = """<html><body>
 <div id="outer"><!-- a comment holds no text -->
@@ -601,3 +601,21 @@ def test_article_scores_climbed_once_per_parent_equal_each_blocks_own_climb():
     assert list(scores) == list(plain)
     assert scores == plain and len(scores) == 4  # body, the post, its entry, the section
     assert tree.css_first("ul").mem_id not in scores  # (a list item's paragraph scores nothing)
+
+
+def test_link_text_climbed_through_shared_parents_equals_each_links_own_climb():
+    tree = parse(
+        '<html><body><div id="menu"><ul><li><a href="/a">Home page</a></li><li><a href="/b">News <b>now</b></a>'
+        '</li><li><a href="/c"> </a></li></ul></div><p>Text with <a href="/d">a link</a> and <span><a>another'
+        "</a></span>.</p><a href='/e'><div>A block inside a link</div></a></body></html>"
+    )
+    plain: dict[int, int] = {}
+    for link in tree.body.css("a"):
+        n = nonspace(link.text())
+        node = link
+        while n and node is not None:
+            plain[node.mem_id] = plain.get(node.mem_id, 0) + n
+            node = node.parent
+    links = LinkText(tree.body)
+    assert links.lengths == plain
+    assert links(tree.css_first("#menu")) == len("HomepageNewsnow") and links(tree.root) == links(tree.body) > 30

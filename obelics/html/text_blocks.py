@@ -193,13 +193,23 @@ class LinkText:
     def __init__(self, root: Any) -> None:
         self.lengths: dict[int, int] = {}
         lengths = self.lengths
+        # Links share their ancestors: each element's parent is looked up once, the climbs that
+        # follow go through this map.
+        parent_of: dict[int, int | None] = {}
         for link in root.css("a"):
             n = nonspace(link.text())
-            node = link
-            while n and node is not None:
-                key = node.mem_id
-                lengths[key] = lengths.get(key, 0) + n
+            if not n:
+                continue
+            key = link.mem_id
+            node, up = link, key
+            while up not in parent_of:
                 node = node.parent
+                parent_of[up] = up = None if node is None else node.mem_id
+                if up is None:
+                    break
+            while key is not None:
+                lengths[key] = lengths.get(key, 0) + n
+                key = parent_of[key]
 
     def __call__(self, node: Any) -> int:
         return self.lengths.get(node.mem_id, 0)
