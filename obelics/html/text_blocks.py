@@ -120,14 +120,31 @@ class TextBlocks:
     def drop_under(self, removed: list[Any]) -> None:
         """Forget the blocks inside the given elements (about to be removed; outer ones before the
         elements they hold); their article-like text leaves their ancestors' sums."""
-        inside: set[int] = set()  # every element inside a removed one (itself included)
-        for node in removed:
-            if node.mem_id not in inside:
-                inside.update(element.mem_id for element in node.traverse())
+        gone = {node.mem_id for node in removed}
+        # Whether an element lies in a removed one (itself included), for the blocks and their
+        # ancestors: each climb stops at an element already known (removed subtrees can be large,
+        # the blocks' ancestors are few).
+        inside: dict[int, bool] = {}
         kept: dict[int, list[Any]] = {}
         chains, good = self._chains, self.good
         for key, entry in self.blocks.items():
-            if key not in inside:
+            node, up, climbed = entry[0], key, []
+            while True:
+                found = inside.get(up)
+                if found is not None:
+                    break
+                climbed.append(up)
+                if up in gone:
+                    found = True
+                    break
+                node = node.parent
+                if node is None:
+                    found = False
+                    break
+                up = node.mem_id
+            for element in climbed:
+                inside[element] = found
+            if not found:
                 kept[key] = entry
                 continue
             chain = chains.pop(key, None)
