@@ -390,3 +390,101 @@ def test_an_inline_best_candidate_climbs_through_the_paragraph_readability_wraps
       <p><img src="/img/quay.jpg" alt="The quay"></p>
       <span class="story">{"<br><br>".join(PARAGRAPHS)}</span><p>Photos by the harbour office.</p></div></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/quay.jpg"]
+
+
+def _container_after_removal(html: str) -> list[str]:
+    """The content container's regions (their class or id) as main-content mode finds them: on the
+    page its boilerplate removal leaves, with what that removal took noted."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from obelics.html.boilerplate import remove_boilerplate
+    from obelics.html.content_images import choose_content_images
+    from obelics.html.reader_container import RemovedContent
+    from obelics.html.text_blocks import LinkText
+
+    tree = LexborHTMLParser(html)
+    removed = RemovedContent()
+    blocks = remove_boilerplate(tree, removed.note)
+    assert blocks is not None and tree.body is not None
+    chosen = choose_content_images(blocks, tree.body, LinkText(tree.body), removed)
+    return [node.attributes.get("id") or node.attributes.get("class") or node.tag for node in chosen.regions]
+
+
+def test_text_the_boilerplate_removal_took_still_scores_the_container():
+    # Two "widget" boxes go with the text path's named boilerplate; Readability strips no such name
+    # and their paragraphs score into the page's wrapper (the boxes themselves weigh -25), which
+    # so outscores the story: the wrapper is the container.
+    boxes = "".join(f'<div class="widget">{paragraphs(PARAGRAPHS[i : i + 2])}</div>' for i in (2, 4))
+    html = f"""<html><body><div id="page"><div id="story">{paragraphs(PARAGRAPHS[0:2])}<p>The end.</p></div>
+      <div class="photo"><img src="/img/quay.jpg" alt="The quay"></div>{boxes}</div></body></html>"""
+    assert _container_after_removal(html) == ["page"]
+
+
+def test_links_the_boilerplate_removal_took_still_count_in_the_containers_link_density():
+    # The removed share box's lines are links: they raise the wrapper's raw score, but for
+    # Readability its link density too, so the wrapper stays below the story.
+    links = "".join(
+        f'<p><a href="/share/{n}">Share it, send it, print it, post it on network {n}</a></p>' for n in range(8)
+    )
+    html = f"""<html><body><div id="page"><div id="story">{paragraphs(PARAGRAPHS[0:3])}</div>
+      <div class="photo"><img src="/img/quay.jpg" alt="The quay"></div>
+      <div class="share-links">{links}</div></div></body></html>"""
+    assert _container_after_removal(html) == ["story"]
+
+
+def test_a_container_inside_removed_boilerplate_adds_none_of_its_images():
+    # Readability elects a "newsletter" box of short lines full of commas over one long line without any;
+    # the text path removes the box (it holds under half of the text), so its photo, out of the
+    # page the text path keeps, does not come back with the container's images (and the story's
+    # photo, which the reader view does not show, goes).
+    story = " ".join(p.replace(",", "") for p in PARAGRAPHS)
+    html = f"""<html><body><div id="outer"><div id="col1"><p>{story}</p><p><img src="/img/wall.jpg" alt="The wall"></p></div>
+      <div class="newsletter">{paragraphs(PARAGRAPHS[1:4])}<p><img src="/img/promo.jpg" alt="Offer"></p></div></div></body></html>"""
+    assert _container_after_removal(html) == ["newsletter"]
+    doc = main_doc(html)
+    assert PARAGRAPHS[5].replace(",", "") in " ".join(t for t in doc.texts if t)
+    assert [image for image in doc.images if image] == []
+
+
+def test_a_photo_in_a_box_the_boilerplate_removal_took_from_the_container_comes_back_at_its_place():
+    # The story's photo sits in a "stories" box that the text path removes by its name;
+    # Readability strips no such name and its cleaning keeps the box: the photo comes back where
+    # it stood.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="stories"><img src="/img/quay.jpg" alt="The quay"><p>The quay at dawn, from the wall.</p></div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    doc = main_doc(html)
+    assert [image for image in doc.images if image] == [f"{BASE}/img/quay.jpg", f"{BASE}/img/wall.jpg"]
+    at = doc.images.index(f"{BASE}/img/quay.jpg")
+    assert PARAGRAPHS[2] in " ".join(t for t in doc.texts[:at] if t)
+    assert PARAGRAPHS[3] in " ".join(t for t in doc.texts[at:] if t)
+    assert not any("The quay at dawn" in t for t in doc.texts if t)  # the text path's choice stands
+
+
+def test_a_removed_menu_of_links_in_the_container_stays_out_with_its_images():
+    # A removed "toolbar" box of links with a logo: its links (which the page's link measure no
+    # longer sees) make it one that Readability's cleaning removes, so its logo stays out.
+    menu = " ".join(f'<a href="/topic/{n}">Harbour topic number {n}</a>' for n in range(6))
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="toolbar"><a href="/"><img src="/img/logo.png" alt="Harbour news"></a> {menu}</div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_removed_cells_image_copied_out_of_a_layout_table_comes_back_once():
+    # A layout cell named "menu" loses its image to the table rescue before it goes; the image
+    # is not copied back a second time with the removed elements of the container.
+    html = f"""<html><body><table id="layout"><tr><td>{paragraphs(PARAGRAPHS[0:3])}</td></tr>
+      <tr><td class="menu-bg"><img src="/img/quay.jpg" alt="The quay"></td></tr>
+      <tr><td>{paragraphs(PARAGRAPHS[3:6])}</td></tr></table></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_images_of_removed_ad_and_hard_boilerplate_boxes_do_not_come_back():
+    # Readability keeps an "ad-slot" of inline content and a "print-edition" box, but an ad's or
+    # a print promotion's picture is no content of the article: neither comes back.
+    html = f"""<html><body><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="ad-slot"><img src="/img/banner.jpg" alt="Offer"> Buy a boat today, sail tomorrow.</div>
+      <div class="print-edition"><img src="/img/cover.jpg" alt="Cover"><p>This week in print, at your newsagent.</p></div>
+      {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

@@ -150,3 +150,18 @@ def test_picture_with_lazy_sources_and_placeholder_img(mode):
         f"<img src='{PIXEL}' data-src='/p/fallback.jpg' alt='The bridge'></picture>",
         mode,
     ) == [url("/p/1280.jpg")]
+
+
+# ---- URLs written with backslashes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_backslashes_in_an_image_path_are_slashes_as_browsers_read_them(mode):
+    # Pages made on Windows write paths with backslashes; a browser fetches them with slashes
+    # (before the query only: a backslash in the query stays as written).
+    assert images("<img src='photos\\bridge.jpg' width='640' height='480'>", mode) == [
+        "https://example.org/news/photos/bridge.jpg"
+    ]
+    assert images("<img src='\\photos\\2024\\bridge.jpg?v=a\\b' width='640' height='480'>", mode) == [
+        "https://example.org/photos/2024/bridge.jpg?v=a\\b"
+    ]

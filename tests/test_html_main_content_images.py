@@ -61,3 +61,19 @@ def test_images_of_a_link_block_inside_the_article_go_and_its_prose_keeps_them()
         <a href="/2024/07/market"><img src="/thumbs/market.jpg"> Market day</a> and more</div>
       </article></body></html>"""
     assert main_images(html) == ["https://news.example.org/img/quay.jpg"]
+
+
+def test_a_photo_declared_at_content_size_stays_whatever_its_file_name_says():
+    # "eye-tracking" or "clear-sky" in a photo's file name is no tracking pixel or spacer when the
+    # page declares it at a content size; undeclared, or declared a pixel, such a name still goes,
+    # and an author's picture goes at any size.
+    html = f"""<html><body><article><h1>The harbour</h1><p>{PARAGRAPHS[0]}</p>
+      <p><img src="/files/eye-tracking-study-1920.jpg" width="1920" height="1280" alt="A reading study"></p>
+      <p>{PARAGRAPHS[1]}</p><p><img src="/files/clear-sky-over-the-bay.jpg" width="800" height="600"></p>
+      <p>{PARAGRAPHS[2]}</p><p><img src="/img/tracking/hit.gif"><img src="/img/clear.gif" width="40" height="2"></p>
+      <p>{PARAGRAPHS[3]}</p><p><img src="/uploads/avatars/ann-lee.jpg" width="150" height="150"> Ann Lee</p>
+      </article></body></html>"""
+    assert main_images(html) == [
+        "https://news.example.org/files/eye-tracking-study-1920.jpg",
+        "https://news.example.org/files/clear-sky-over-the-bay.jpg",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from obelics.html.extract import extract_document
+from obelics.html.simplify import END_OF_DOCUMENT
 
 URL = "https://news.example.com/2024/05/river-festival"
 
@@ -75,3 +76,34 @@ def test_obelics_mode_is_unchanged_by_the_reader_view_rule():
         "https://news.example.com/img/ann-berg.jpg",
         "https://news.example.com/img/route-map.jpg",
     ]
+
+
+# A blog's front page: a list of posts, each its own document. Between two posts, a paragraph
+# with a photo, which the reader view's container takes (a sibling paragraph of prose), and a
+# shop's linked banner, which it does not.
+def post(title: str, paragraphs: list[str], image: str = "") -> str:
+    return f"<article class='post'><h2>{title}</h2>{image}{''.join(f'<p>{p}</p>' for p in paragraphs)}</article>"
+
+
+def test_a_list_of_posts_takes_the_content_images_between_its_posts():
+    html = (
+        "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><div id='posts'>"
+        + post("Lanterns on the water", PARAGRAPHS * 2, "<img src='/img/lanterns.jpg' width='600' height='400'>")
+        + "<p><img src='/img/tractors.jpg' width='600' height='400' alt='Tractors'> The tractors lined up by the"
+        " church, their drivers waving, before the parade set off along the quay.</p>"
+        + "<div class='promo'><a href='/shop'><img src='/img/shop-banner.jpg' width='600' height='90'></a></div>"
+        + post("The market", PARAGRAPHS[:3], "<figure><img src='/img/market.jpg' width='600' height='400'></figure>")
+        + "</div><div class='footer'><a href='/privacy'>Privacy</a></div></body></html>"
+    )
+    doc = extract_document(html, URL, mode="main-content")
+    assert doc is not None
+    images = [i for i in doc.images if i]
+    assert images == [
+        "https://news.example.com/img/lanterns.jpg",
+        "https://news.example.com/img/tractors.jpg",
+        "https://news.example.com/img/market.jpg",
+    ]
+    # the posts stay two documents; the photo between them opens the second
+    marks = [n for n, t in enumerate(doc.texts) if t and END_OF_DOCUMENT in t]
+    assert len(marks) == 1
+    assert doc.images.index("https://news.example.com/img/tractors.jpg") > marks[0]

@@ -12,7 +12,10 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    with all its text, a table nested in a ``p`` included) of at least :data:`~obelics.html.reader_container.MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`~obelics.html.reader_container.SCORE_LEVELS` ancestors (divided by 1, 2,
    then 3 x level), each ancestor starting from its tag and class weight (:func:`~obelics.html.reader_container.class_weight`);
-   scores are scaled by ``1 - link density``. Text cut by ``<br><br>`` is a paragraph per piece,
+   scores are scaled by ``1 - link density``. The elements the page's boilerplate removal took
+   score from where they stood (:class:`~obelics.html.reader_container.RemovedContent`): their
+   blocks, and their text and links in their ancestors' link density, unless step 1 strips them
+   too. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:mod:`obelics.html.reader_container`): the pieces score into the element holding the
    breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
    text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
@@ -23,7 +26,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    through the paragraph Readability wraps it in, scoring half of it), then through parents that hold nothing else (an element the
    page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`~obelics.html.reader_container.SIBLING_SHARE` of the best, or :data:`~obelics.html.reader_container.SIBLING_SCORE`), and
-   sibling paragraphs of prose, join it; a container under :data:`ARTICLE_TEXT` characters (or
+   sibling paragraphs of prose, join it (a container inside a removed element adds no image:
+   the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
    Readability's failed attempt (what it strips and, for a short one, what step 5's cleaning
    removes inside it not counted: :func:`_article_length`), and steps 1-4 run again with less
@@ -41,7 +45,9 @@ chosen on; :func:`with_content_images` places the container's images outside the
 their place in the page, and :func:`drop_other_images` removes the text regions' images outside
 the container or in a block of it that the cleaning of step 5 removes (but a lightbox gallery). Before the project's named boilerplate is removed, :func:`rescue_table_images`
 copies out the images of removed layout-table cells (inside a table a cell's name says where it
-is, not what it holds: Readability keeps it).
+is, not what it holds: Readability keeps it); after it, :meth:`ChosenImages.restored` copies back
+the images of the other removed elements of the container that Readability shows (step 5 judged
+with their own links), but for ads, sharing and comments.
 """
 
 from __future__ import annotations
@@ -50,11 +56,14 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
+from obelics.html.boilerplate import hard_boilerplate
+from obelics.html.names import NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
-from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, reader_length, within_table
-from obelics.html.text_blocks import TextBlocks
+from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
+from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
+AD_WORDS = frozenset({"ad", "ads", "adsense", "dfp"})
 # Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
 # an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
@@ -120,6 +129,8 @@ class ChosenImages:
 
     def extras(self, group: list[Any]) -> list[Any]:
         """The container's images outside the text regions ``group`` that Readability's cleaning keeps."""
+        if self.found.detached:
+            return []  # (the page no longer holds them)
         in_group = Inside(group)
         out = []
         for region in self.regions:
@@ -130,14 +141,71 @@ class ChosenImages:
                     continue
                 if self.cleaning.removing_block(img.parent, region) is None:
                     out.append(img)
+        return [*out, *self.restored(in_group)]
+
+    def restored(self, in_group: Callable[[Any], bool]) -> list[Any]:
+        """The images of elements the page's boilerplate removal took from the container that
+        Readability shows (it neither strips the element nor cleans it away, measured with the
+        element's own links; not in a table, whose images :func:`rescue_table_images` copied
+        out; not in ads, sharing or comments, as there): each copied back where the element
+        stood; those outside the text regions (``in_group``) are returned, the others lie in them."""
+        found = self.found
+        if not found.kept_removed:
+            return []
+        out: list[Any] = []
+        links: dict[int, int] = {}  # the removed elements' link text (the page's LinkText no longer sees it)
+        cleaning = None
+        for node, parent, after, images in found.kept_removed:
+            region = self._region(parent)
+            if region is None or found.seen[node.mem_id][2] or hard_boilerplate(node) or _ad_named(node):
+                continue  # outside the container, in a table or code; ads, sharing, comments (as there)
+            if self.cleaning.removing_block(parent, region) is not None:
+                continue
+            if cleaning is None:
+                cleaning = Cleaning(
+                    _with_links(links, self.cleaning.links), weights=self.cleaning.weights, active=self.cleaning.active
+                )
+            links.update(LinkText(node).lengths)
+            for img in images:
+                if found.stripped(img) or cleaned_out(img, node):
+                    continue
+                if img.mem_id != node.mem_id and cleaning.removing_block(img.parent, node) is not None:
+                    continue
+                copy = _copy_back(img, parent, after)
+                if copy is not None and not in_group(parent):
+                    out.append(copy)
         return out
+
+
+def _with_links(links: dict[int, int], live: Callable[[Any], int]) -> Callable[[Any], int]:
+    """A link measure that reads ``links`` (the removed elements' link text) before ``live`` (the page's)."""
+    return lambda node: links.get(node.mem_id) or live(node)
+
+
+def _ad_named(node: Any) -> bool:
+    """Whether an element's class or id names an ad slot ("ad-slot", "dfp-ad"): a word of
+    :data:`AD_WORDS` (the project's names take them as soft boilerplate words, not hard ones)."""
+    names = names_of(node).lower()
+    return bool(names) and not AD_WORDS.isdisjoint(NAME_SPLIT.split(names))
+
+
+def _copy_back(img: Any, parent: Any, anchor: Any | None) -> Any | None:
+    """A copy of an image of a removed element put where the element stood: before the node that
+    followed it (``anchor``) if still in ``parent``, else at the end of ``parent``."""
+    if anchor is not None and anchor.parent is not None and anchor.parent.mem_id == parent.mem_id:
+        anchor.insert_before(img)
+        copy = anchor.prev
+    else:
+        parent.insert_child(img)
+        copy = parent.last_child
+    return copy if copy is not None and copy.tag == "img" else None
 
 
 def choose_content_images(
     blocks: TextBlocks,
     body: Any,
     links: Callable[[Any], int],
-    removed: dict[int, list[Any]] | None = None,
+    removed: RemovedContent | None = None,
 ) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
     step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container

@@ -26,7 +26,9 @@ from obelics.document import PARAGRAPH_SEP, Document
 from obelics.html.kept_images import keep_image as keep_article_image
 from obelics.html.main_content import main_regions
 from obelics.html.media import (
+    AMP_IMAGE_TAGS,
     Resolver,
+    amp_image,
     formatted_filename,
     has_noscript_images,
     image_holders,
@@ -93,6 +95,7 @@ class Kinds:
         for name in pre:
             by_name[name] = (K_PRE, 3)
         by_name.update({"img": (K_IMG, 0), "picture": (K_PICTURE, 0), "br": (K_BR, 0)})
+        by_name.update(dict.fromkeys(AMP_IMAGE_TAGS, (K_PICTURE, 0)))  # one image each, as a <picture>
         for name in skip:
             by_name[name] = (K_SKIP, 0)
         by_name["noscript"] = (K_NOSCRIPT, 0)
@@ -300,10 +303,13 @@ def walk(
                 if kind == k_img:
                     attrs = node.attributes
                     found = source_of(attrs, resolve)
-                else:
+                elif tid < limit:
                     img, sources = picture_parts(node)
                     attrs = img if img is not None else {}
                     found = picture_source(img, sources, resolve)
+                else:  # an AMP image (amp-img, amp-anim)
+                    amp = amp_image(node, resolve)
+                    found, attrs = amp if amp else (None, {})
                 if (
                     found
                     and (keep_image is None or keep_image(attrs, found[0]))

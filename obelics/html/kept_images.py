@@ -39,7 +39,12 @@ _INVISIBLE_HINTS = ("spacer", "pixel", "track", "beacon", "blank", "transparent"
 assert all(any(hint in word for hint in _INVISIBLE_HINTS) for word in INVISIBLE_IMG_WORDS)
 
 
-def _invisible_words(text: str) -> bool:
+# The words of INVISIBLE_IMG_WORDS that a declared content size does not contradict in a URL
+# (an author's picture may be large; a spacer, a pixel or a tracker is never declared so).
+AVATAR_WORDS = frozenset({"avatar", "gravatar"})
+
+
+def _invisible_words(text: str, words: frozenset[str] = INVISIBLE_IMG_WORDS) -> bool:
     low = text.lower()
     if not (  # a token is a part of the text: no hint, no word
         "pixel" in low
@@ -53,7 +58,7 @@ def _invisible_words(text: str) -> bool:
     ):
         return False
     for token in _IMG_SPLIT.split(low):
-        if token and (token in INVISIBLE_IMG_WORDS or (token[-1] == "s" and token[:-1] in INVISIBLE_IMG_WORDS)):
+        if token and (token in words or (token[-1] == "s" and token[:-1] in words)):
             return True
     return False
 
@@ -104,7 +109,8 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     whatever its name says (logo, icon, badge): a photo, a chart, a formula, an emoticon, a
     product's picture. What goes: a declared side of at most :data:`SPACER_SIDE` pixels, both
     sides under :data:`ICON_SIDE` without an alt text (bullets, arrows), or a name (class, id or
-    URL path) that says spacer, pixel, beacon, tracking or avatar.
+    URL path) that says spacer, pixel, beacon, tracking or avatar (of a URL declared at least
+    :data:`ICON_SIDE` on both sides, only avatar: the rest names no image of that size).
     """
     width, height = parse_size(attrs.get("width")), parse_size(attrs.get("height"))
     if (width is not None and width <= SPACER_SIDE) or (height is not None and height <= SPACER_SIDE):
@@ -116,7 +122,12 @@ def keep_image(attrs: dict[str, Any], src: str) -> bool:
     if _invisible_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"[:500]):
         return False
     path = src.split("?", 1)[0].split("#", 1)[0]
-    return not _invisible_words(path[path.find("/", 8) :] if "://" in path else path)
+    # A URL's words are a weaker clue than a declared size: a photo's file name may say "clear sky"
+    # or "eye tracking", but what is declared at least ICON_SIDE wide and high is no spacer or pixel.
+    sized = width is not None and height is not None and width >= ICON_SIDE and height >= ICON_SIDE
+    return not _invisible_words(
+        path[path.find("/", 8) :] if "://" in path else path, AVATAR_WORDS if sized else INVISIBLE_IMG_WORDS
+    )
 
 
 def content_image(attrs: dict[str, Any], src: str) -> bool:

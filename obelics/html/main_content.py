@@ -33,8 +33,9 @@ with a plausibility check (docs/extraction.md, "main-content mode"):
    (:func:`obelics.html.kept_images.keep_image`), or they sit in a link-dense block of the article
    (:func:`obelics.html.pruning.drop_linked_block_images`); a ``<noscript>`` that holds an image
    stays for the walk, which keeps it when it is a lazy image's fallback;
-7. the images of the article's container as a reader view sees it join the article where they
-   stand, and images of the text regions outside it go (:mod:`obelics.html.content_images`);
+7. the images of the article's container as a reader view sees it join the article (or the
+   posts) where they stand, and images of the text regions outside it go
+   (:mod:`obelics.html.content_images`);
    the images of blocks that steps 5-6 remove stay when the container shows them
    (:func:`obelics.html.kept_images.reader_view_keeps`).
 
@@ -50,6 +51,7 @@ from selectolax.lexbor import LexborHTMLParser
 from obelics.html.article import article_posts, find_article, lead_media, with_galleries, with_good_siblings
 from obelics.html.boilerplate import hard_boilerplate, remove_boilerplate
 from obelics.html.content_images import (
+    ChosenImages,
     choose_content_images,
     drop_other_images,
     rescue_table_images,
@@ -58,7 +60,7 @@ from obelics.html.content_images import (
 from obelics.html.kept_images import reader_view_keeps
 from obelics.html.plausibility import plausible, with_headline
 from obelics.html.pruning import drop_linked_block_images, prune
-from obelics.html.reader_container import removed_children
+from obelics.html.reader_container import RemovedContent
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 
@@ -68,7 +70,7 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     One group (the article, or the best container and its good siblings) for an article page;
     one group per post for a list of posts; the whole body when no container stands out.
     """
-    removed: dict[int, list[Any]] = {}  # what Readability would still see of it, by parent
+    removed = RemovedContent()  # what Readability would still see of it
     blocks = remove_boilerplate(tree, lambda blocks, nodes: _before_removal(blocks, nodes, removed))
     root = tree.body
     if root is None or blocks is None:
@@ -84,9 +86,9 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
         groups = [with_headline(groups[0], links)]
     groups = [with_galleries(group) for group in groups]
     chosen = None
-    if len(groups) == 1 and root.css_first("img") is not None:  # an article: its content images join it
+    if root.css_first("img") is not None:  # the content images join the article (or the posts)
         chosen = choose_content_images(blocks, root, links, removed)
-        groups = [with_content_images(groups[0], chosen)]
+        groups = _with_content_images(groups, chosen)
     keeps = reader_view_keeps(chosen)  # images of pruned blocks that the reader view shows stay
     for group in groups:
         lengths: dict[int, int] = {}  # text lengths of blocks, measured by the pruning and the link check
@@ -100,8 +102,34 @@ def main_regions(tree: LexborHTMLParser) -> list[list[Any]]:
     return groups
 
 
-def _before_removal(blocks: TextBlocks, removed: list[Any], children: dict[int, list[Any]]) -> None:
+def _with_content_images(groups: list[list[Any]], chosen: ChosenImages) -> list[list[Any]]:
+    """The groups with the container's images outside them (step 9), each at its place in the page.
+
+    A list of posts is one text region per post; an image between two posts joins the post it
+    precedes (a post's lead picture stands above it), one after the last post joins the last."""
+    if len(groups) == 1:
+        return [with_content_images(groups[0], chosen)]
+    regions = [region for group in groups for region in group]
+    placed = with_content_images(regions, chosen)
+    if len(placed) == len(regions):
+        return groups
+    owner = {region.mem_id: n for n, group in enumerate(groups) for region in group}
+    out: list[list[Any]] = [[] for _ in groups]
+    waiting: list[Any] = []
+    for node in placed:
+        n = owner.get(node.mem_id)
+        if n is None:
+            waiting.append(node)
+        else:
+            out[n].extend(waiting)
+            out[n].append(node)
+            waiting = []
+    out[-1].extend(waiting)
+    return out
+
+
+def _before_removal(blocks: TextBlocks, removed: list[Any], seen: RemovedContent) -> None:
     """Before the named boilerplate goes: the images of a removed layout-table cell are copied out,
-    and the removed elements noted by parent (``children``) for the content images."""
-    children.update(removed_children(removed))
+    and the removed elements noted where they stand (``seen``) for the content images."""
+    seen.note(blocks, removed)
     rescue_table_images(blocks.root, removed, hard_boilerplate)

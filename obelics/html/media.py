@@ -10,6 +10,8 @@ The rules (OBELICS stage 4, with the original's URL defects fixed):
 * a ``<noscript>`` beside a lazy image holds its plain twin: that one is kept, once
   (:func:`replaced_by_noscript`, :func:`noscript_is_fallback`); :func:`subtree_images` lists the
   images of an element whose text is dropped;
+* an AMP image (``<amp-img>``, ``<amp-anim>``) is one image: the plain ``<img>`` of its
+  ``<noscript>`` fallback, else its own ``src``/``srcset`` (:func:`amp_image`);
 * ``srcset``-style values are split into candidates as the HTML standard does (a URL is a run of
   non-whitespace, so commas inside a URL are kept; candidates end at a comma after the URL or its
   descriptors) and the largest candidate wins: the largest ``w`` descriptor, else the largest
@@ -19,7 +21,8 @@ The rules (OBELICS stage 4, with the original's URL defects fixed):
   ``<img>`` and ``<source>`` elements belong to a picture is :func:`picture_parts`' decision, the
   one both the walk and the simplifier use;
 * relative URLs resolve like a browser (``urllib.parse.urljoin``) against ``<base href>`` (itself
-  resolved against the page URL) or the page URL: ``//host/x``, ``../x``, ``?q`` all work;
+  resolved against the page URL) or the page URL: ``//host/x``, ``../x``, ``?q`` all work; a
+  backslash before the query is a slash, as browsers read http(s) URLs (``\\img\\a.gif``);
 * ``data:``, ``javascript:``, ``blob:`` and every other non-http(s) URL is dropped;
 * declared ``width``/``height`` are integers (``"300"``, ``"300px"``, ``"300.5"``); ``"100%"``,
   ``"auto"`` and garbage give ``None``.
@@ -103,6 +106,8 @@ class Resolver:
         v = value.strip(_HTML_WS)
         if not v or len(v) > MAX_URL_LENGTH:
             return None
+        if "\\" in v:
+            v = _forward_slashes(v)
         # The common ``/path`` (no whitespace, no dot segment): what the steps below give it.
         if v[0] == "/" and v[1:2] != "/" and self.origin and _ODD_PATH(v) is None:
             return self.origin + v
@@ -133,6 +138,17 @@ class Resolver:
         except ValueError:  # e.g. a malformed IPv6 host or port
             return None
         return absolute
+
+
+def _forward_slashes(url: str) -> str:
+    """``url`` with each backslash before its query or fragment a slash, as a browser reads an
+    http(s) URL (``images\\photo.jpg`` is ``images/photo.jpg``, ``\\img\\a.gif`` is ``/img/a.gif``)."""
+    end = len(url)
+    for sep in "?#":
+        i = url.find(sep)
+        if i != -1 and i < end:
+            end = i
+    return url[:end].replace("\\", "/") + url[end:]
 
 
 def _plain_authority(url: str, start: int) -> bool:
@@ -381,6 +397,10 @@ def picture_source(
 
 _TEXT_NODE, _COMMENT_NODE = 2, 4  # Lexbor's ids of text and comment nodes
 IMAGE_SELECTOR = "img,picture"
+# AMP's image elements: a script renders them; the page writes the image's URL on them (``src``,
+# ``srcset``) and the plain ``<img>`` in a ``<noscript>`` inside for readers without scripts.
+AMP_IMAGE_TAGS = frozenset({"amp-img", "amp-anim"})
+_MAX_STANDARD_ID = 1024  # Lexbor numbers custom elements (amp-img ...) from here on (simplify.MAX_STANDARD_TAG_ID)
 ImageFound = tuple[tuple[str, str], dict[str, Any]]
 
 
@@ -412,15 +432,37 @@ def _has_neighbour(node: Any, forward: bool) -> bool:
 
 
 def element_source(node: Any, resolve: Resolver) -> ImageFound | None:
-    """``((absolute, as_found), img attributes)`` of an ``<img>`` or a ``<picture>``, or None."""
-    if node.tag_id == _PICTURE_ID:
+    """``((absolute, as_found), img attributes)`` of an ``<img>``, a ``<picture>`` or an AMP image, or None."""
+    tid = node.tag_id
+    if tid == _PICTURE_ID:
         img, sources = picture_parts(node)
         found = picture_source(img, sources, resolve)
         attrs = img if img is not None else {}
+    elif tid >= _MAX_STANDARD_ID:
+        return amp_image(node, resolve)
     else:
         attrs = node.attributes
         found = img_source(attrs, resolve)
     return (found, attrs) if found else None
+
+
+def amp_image(node: Any, resolve: Resolver) -> ImageFound | None:
+    """``((absolute, as_found), attributes)`` of an ``<amp-img>``/``<amp-anim>``, or None.
+
+    The first image of a ``<noscript>`` child (the plain ``<img>`` a reader without scripts
+    sees: its own alt text and size), else the element's own ``src``/``srcset`` as an ``<img>``'s.
+    Nothing else inside counts (the sizer's placeholder, a nested ``fallback`` image): one image."""
+    child = node.first_child
+    while child is not None:
+        if child.tag_id == _NOSCRIPT_ID:
+            first = child.css_first(IMAGE_SELECTOR)
+            found = element_source(first, resolve) if first is not None else None
+            if found:
+                return found
+        child = child.next
+    attrs = node.attributes
+    own = img_source(attrs, resolve)
+    return (own, attrs) if own else None
 
 
 def _noscript_image(noscript: Any, resolve: Resolver) -> str | None:
@@ -525,14 +567,18 @@ def noscript_decisions(root: Any, resolve: Resolver) -> tuple[set[int], set[int]
 
 
 def page_images(root: Any) -> list[Any]:
-    """The ``<img>`` and ``<picture>`` elements of a parsed page (found by tag: fast) or under an element."""
+    """The ``<img>``, ``<picture>`` and AMP image elements of a parsed page (found by tag: fast) or
+    under an element."""
     if hasattr(root, "tags"):  # the parser: Lexbor's tag index, several times faster than a selector
-        return root.tags("img") + root.tags("picture")
-    return root.css(IMAGE_SELECTOR)
+        return root.tags("img") + root.tags("picture") + root.tags("amp-img") + root.tags("amp-anim")
+    return root.css(_ALL_IMAGES_SELECTOR)
+
+
+_ALL_IMAGES_SELECTOR = "img,picture,amp-img,amp-anim"
 
 
 def image_holders(root: Any) -> set[int]:
-    """The ``mem_id`` of every element that holds an ``<img>`` or ``<picture>`` (``root`` as in :func:`page_images`)."""
+    """The ``mem_id`` of every element that holds an image element (``root`` as in :func:`page_images`)."""
     holders: set[int] = set()
     for image in page_images(root):
         parent = image.parent
@@ -569,7 +615,7 @@ def subtree_images(
 ) -> list[ImageFound]:
     """The images under ``container`` in DOM order, its text ignored.
 
-    A ``<picture>`` is one image; an image replaced by a ``<noscript>`` beside it is skipped; a
+    A ``<picture>`` or an AMP image (:func:`amp_image`) is one image; an image replaced by a ``<noscript>`` beside it is skipped; a
     ``<noscript>`` counts only as a fallback (:func:`noscript_is_fallback`); nothing under an element
     named in ``never`` (not rendered, or not content) counts. ``holders`` is :func:`image_holders`;
     ``decided``, for a tree being changed, is :func:`noscript_decisions` made before the changes;
@@ -587,7 +633,7 @@ def subtree_images(
             continue
         tid = node.tag_id
         if tid > _COMMENT_NODE:  # an element
-            if tid == _IMG_ID or tid == _PICTURE_ID:
+            if tid == _IMG_ID or tid == _PICTURE_ID or (tid >= _MAX_STANDARD_ID and node.tag in AMP_IMAGE_TAGS):
                 if not noscripts or not (node.mem_id in decided[0] if decided else replaced_by_noscript(node, resolve)):
                     found = element_source(node, resolve)
                     if found:

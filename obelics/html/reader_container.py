@@ -23,6 +23,7 @@ SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", 
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
 A_ID = tag_id("a")
 BR_ID = tag_id("br")
+IMG_ID = tag_id("img")
 DIV_ID = tag_id("div")
 P_ID = tag_id("p")
 DIV_LIKE_IDS = frozenset(tag_id(name) for name in ("div", "p"))  # a <p> split by <br><br> becomes a <div>
@@ -88,6 +89,9 @@ EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h
 _WEIGHTS: dict[tuple[str, str], int] = {}
 # An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
 Up = tuple[int, Any, Any] | None
+# What a removed element holds (:meth:`RemovedContent.inside`): text length, link text length,
+# text blocks, the blocks and inline elements <br><br> cut (None: none), images.
+Inside = tuple[int, int, list[tuple[int, list[Any]]], tuple[set[int], set[int]] | None, list[Any]]
 
 
 def class_weight(node: Any) -> int:
@@ -167,7 +171,7 @@ class ContentImages:
         links: Callable[[Any], int],
         strip_names: bool = True,
         weights: bool = True,
-        removed: dict[int, list[Any]] | None = None,
+        removed: RemovedContent | None = None,
     ) -> None:
         self.seen: dict[int, tuple[bool, tuple[int, ...], bool, Up]] = {}
         self.flags: dict[int, tuple[bool, bool]] = {}  # elements :meth:`stripped` climbed alone: (stripped, in a table)
@@ -176,8 +180,13 @@ class ContentImages:
         self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
-        # element -> the children the page's boilerplate removal took (:func:`removed_children`)
-        self.removed = removed or {}
+        # what the page's boilerplate removal took (Readability still sees it; None: nothing)
+        self.removed = removed if removed is not None and removed.roots else None
+        # removed elements it does not strip that hold images: (element, where it stood, the node
+        # after it, its images)
+        self.kept_removed: list[tuple[Any, Any, Any, list[Any]]] = []
+        self.detached = False  # the container lies in an element the page's boilerplate removal took
+        self.extra: dict[int, tuple[int, int]] = {}  # element -> (text, link text) of removed elements it held
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -193,7 +202,12 @@ class ContentImages:
                 return None
             node = self.nodes[key]
             length = self.length(node, key)
-            found = self.scaled[key] = raw * (1 - self.links(node) / length) if length else raw
+            links = self.links(node)
+            extra = self.extra.get(key)
+            if extra is not None:
+                length += extra[0]
+                links += extra[1]
+            found = self.scaled[key] = raw * (1 - links / length) if length else raw
         return found
 
     def length(self, node: Any, key: int) -> int:
@@ -360,7 +374,10 @@ class ContentImages:
         whole: dict[int, list[Any]] = {}
         climb, seen = self._climb, self.seen
         split, paths = _break_pair_blocks(blocks.root)
-        for block_key, (block, length, _, commas) in blocks.blocks.items():
+        items: Any = blocks.blocks.items()
+        if self.removed is not None:
+            items = [*items, *self._seen_removed_blocks(split, paths)]
+        for block_key, (block, length, _, commas) in items:
             stripped, cells, _, up = climb(block, block_key)
             if stripped:
                 continue
@@ -416,6 +433,58 @@ class ContentImages:
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
+
+    def _seen_removed_blocks(self, split: set[int], paths: set[int]) -> list[tuple[int, list[Any]]]:
+        """The text blocks of the elements the page's boilerplate removal took, which Readability
+        scores as it scores the rest (its own stripping aside): each removed element is climbed
+        from where it stood, and the text and link text of those it does not strip count in their
+        ancestors' link density (:attr:`extra`). ``split``/``paths``: :func:`_break_pair_blocks`,
+        extended with the removed elements'."""
+        removed = self.removed
+        assert removed is not None
+        seen, extra = self.seen, self.extra
+        out: list[tuple[int, list[Any]]] = []
+        under: dict[int, list[Any]] = {}  # parent -> [text, link text, its ancestors] of its removed children
+        for node, parent, after in removed.roots:  # (outer ones first: an inner one's climb ends in its outer one)
+            parent_key = parent.mem_id
+            key = node.mem_id
+            known = seen.get(parent_key)
+            if known is not None and known[0]:
+                seen[key] = known  # in a stripped element (a comment in the comments): stripped too
+                continue
+            stripped, whole, in_table, up = self._climb(parent, parent_key)
+            tid = node.tag_id
+            if not stripped:
+                stripped = self._strips(node, in_table)
+            seen[key] = (
+                stripped,
+                (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
+                in_table or tid in TABLE_OR_CODE_IDS,
+                (parent_key, parent, up) if parent.tag_id != HTML_ID else None,
+            )
+            if stripped:
+                continue  # (nor does any block inside it score)
+            length, links, items, pairs, images = removed.inside(node)
+            if images:
+                self.kept_removed.append((node, parent, after, images))
+            if not length:
+                continue
+            found = under.get(parent_key)
+            if found is None:
+                under[parent_key] = [length, links, (parent_key, parent, up)]
+            else:
+                found[0] += length
+                found[1] += links
+            out.extend(items)
+            if pairs is not None:
+                split.update(pairs[0])
+                paths.update(pairs[1])
+        for length, links, ancestor in under.values():  # (the removed elements of a parent added up first)
+            while ancestor is not None:
+                found = extra.get(ancestor[0])
+                extra[ancestor[0]] = (length, links) if found is None else (found[0] + length, found[1] + links)
+                ancestor = ancestor[2]
+        return out
 
     def top(self) -> Any | None:
         """Step 3: the candidate elected as the article's container (None: the whole body)."""
@@ -501,8 +570,9 @@ class ContentImages:
         """Element children Readability sees (the stripped ones gone), those the page's boilerplate
         removal took (:attr:`removed`) included."""
         count = 0
-        for child in self.removed.get(node.mem_id, ()):
-            count += _seen_removed(child, node, self.strip_names)
+        if self.removed is not None:
+            for child in self.removed.children.get(node.mem_id, ()):
+                count += _seen_removed(child, node, self.strip_names)
         child = node.first_child
         while child is not None:
             if child.tag_id not in (TEXT_ID, COMMENT_ID) and not self.stripped(child):
@@ -517,6 +587,8 @@ class ContentImages:
         top = self.top()
         if top is None:
             return None
+        if self.removed is not None and _detached(top):
+            self.detached = True  # Readability's choice (the comments, a dialog) holds no image of the page
         parent = top.parent
         if parent is None:
             return [top]
@@ -687,15 +759,57 @@ def inline_runs(div: Any) -> tuple[int, bool]:
     return runs, only
 
 
-def removed_children(removed: list[Any]) -> dict[int, list[Any]]:
-    """The elements about to be removed (``removed``) by their parent's ``mem_id`` (cheap: judged
-    only where :meth:`ContentImages.top` needs them, by :func:`_seen_removed`)."""
-    out: dict[int, list[Any]] = {}
-    for node in removed:
-        parent = node.parent
-        if parent is not None:
-            out.setdefault(parent.mem_id, []).append(node)
-    return out
+class RemovedContent:
+    """What the page's boilerplate removal took, for the container's scores (Readability strips
+    less): the removed elements where they stood, and the text blocks they held."""
+
+    def __init__(self) -> None:
+        self.children: dict[int, list[Any]] = {}  # element -> its removed children, in order
+        # (removed element, where it stood, the node after it), outer ones first
+        self.roots: list[tuple[Any, Any, Any]] = []
+        self._all_blocks: dict[int, list[Any]] | None = None  # the page's blocks before the removal
+        self._inside: dict[int, Inside] = {}
+
+    def note(self, blocks: TextBlocks, removed: list[Any]) -> None:
+        """Before the elements ``removed`` go: where each stands, and the page's blocks (``blocks``,
+        whose later :meth:`~obelics.html.text_blocks.TextBlocks.drop_under` leaves this dict as it is)."""
+        children, roots = self.children, self.roots
+        for node in removed:
+            parent = node.parent
+            if parent is not None:
+                children.setdefault(parent.mem_id, []).append(node)
+                roots.append((node, parent, node.next))
+        self._all_blocks = blocks.blocks
+
+    def inside(self, node: Any) -> Inside:
+        """What a removed element holds (those removed inside it are theirs), remembered: its text
+        length and link text length (spaces not counted), its text blocks (``(mem_id, entry)`` as
+        in :class:`TextBlocks`), :func:`_break_pair_blocks` of it (None: no two line breaks), and
+        its images (itself, when it is one)."""
+        key = node.mem_id
+        found = self._inside.get(key)
+        if found is None:
+            length = reader_length(node.text())
+            links = breaks = 0
+            items: list[tuple[int, list[Any]]] = []
+            images = []
+            everything = self._all_blocks or {}
+            for element in node.traverse():
+                tid = element.tag_id
+                if tid == IMG_ID:
+                    images.append(element)
+                elif not length:
+                    continue
+                elif tid == A_ID:
+                    links += nonspace(element.text())
+                elif tid == BR_ID:
+                    breaks += 1
+                entry = everything.get(element.mem_id)
+                if entry is not None:
+                    items.append((element.mem_id, entry))
+            pairs = _break_pair_blocks(node) if breaks > 1 and items else None
+            found = self._inside[key] = (length, links, items, pairs, images)
+        return found
 
 
 def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
@@ -717,6 +831,13 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
     if strip == NAMES_ONLY:
         return not strip_names or parent.tag_id in TABLE_OR_CODE_IDS or within_table(parent)
     return True
+
+
+def _detached(node: Any) -> bool:
+    """Whether an element is out of the page (in a removed one): its topmost ancestor is no document."""
+    while node.parent is not None:
+        node = node.parent
+    return node.tag_id != HTML_ID and node.tag != "-document"
 
 
 def within_table(node: Any) -> bool:

@@ -41,6 +41,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import (
+    AMP_IMAGE_TAGS,
     ImageFound,
     Resolver,
     element_source,
@@ -387,7 +388,7 @@ def simplify_html(html: str, url: str = "") -> str:
                     detach(child)
                     continue
                 tag = child.tag
-                if tag == "img" or tag == "picture":
+                if tag == "img" or tag == "picture" or tag in AMP_IMAGE_TAGS:
                     found = None if child.mem_id in replaced else element_source(child, resolve)
                     if found:
                         child.replace_with(_image_node(tree, found))
