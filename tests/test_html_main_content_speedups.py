@@ -5,11 +5,16 @@ from __future__ import annotations
 import gc
 import sys
 
-from obelics.html.article import _text_lengths, find_article
-from obelics.html.boilerplate import PROTECT_SELECTOR, _suspects, remove_boilerplate
-from obelics.html.names import _classify, classify_name
+from obelics.html.article import _SCORED_IDS, _initial_score, _text_lengths, find_article
+from obelics.html.boilerplate import (
+    ATTRIBUTE_SELECTOR,
+    PROTECT_SELECTOR,
+    _suspects,
+    remove_boilerplate,
+)
+from obelics.html.names import _classify, attribute_names, classify_name, is_hidden
 from obelics.html.simplify import parse
-from obelics.html.text_blocks import LinkText, text_length
+from obelics.html.text_blocks import LinkText, nonspace, text_length
 
 NESTED_PAGE = """<html><body>
 <div id="outer"><!-- a comment holds no text -->
@@ -515,3 +520,102 @@ def test_protected_holders_found_in_the_attribute_scan_equal_the_selectors_match
     assert protected == plain
     assert tree.css_first('[itemprop="articlebody"]').mem_id not in protected
     assert tree.css_first('p[itemprop="articleBody"]').mem_id in protected
+
+
+SUSPECTS_PAGE = """<html><head><link id="sidebar-css" rel="stylesheet"></head><body class="menu">
+<div class="share" id="share-top" style="color: red" role="region" itemprop="x" hidden>hidden, named</div>
+<div class="comments" id="c1" style="display:none">styled away</div><div id="related">related</div>
+<div role="navigation" class="post">nav role</div><div aria-hidden="false" class="sidebar">kept open</div>
+<section itemprop="articleBody" class="ad-wrapper"><p class="widget" id="w" style="margin:0">text</p></section>
+<div role="main" class="sidebar"><span class="share" aria-hidden="true">icon</span></div>
+<p class="story" id="story">story</p><p style="visibility: hidden">gone</p></body></html>"""
+
+
+def _plain_suspects(tree):
+    """_suspects' scan as the plain steps: every element of the selector once, all its attributes read."""
+    protected: set[int] = set()
+    for holder in tree.css(PROTECT_SELECTOR):
+        while holder is not None:
+            protected.add(holder.mem_id)
+            holder = holder.parent
+    seen = {tree.root.mem_id, tree.body.mem_id}
+    suspects = []
+    for node in tree.css(ATTRIBUTE_SELECTOR):
+        if node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        attrs = node.attributes
+        if is_hidden(attrs):
+            suspects.append((node.mem_id, None))
+            continue
+        names = attribute_names(attrs)
+        if names and any(classify_name(names)[:2]):
+            suspects.append((node.mem_id, names))
+    return suspects, protected
+
+
+def test_suspects_scanned_once_per_run_of_repeats_equal_the_plain_scan():
+    tree = parse(SUSPECTS_PAGE)
+    keys = [node.mem_id for node in tree.css(ATTRIBUTE_SELECTOR)]
+    assert len(keys) > len(set(keys))  # elements listed once per selector they match ...
+    runs = [key for n, key in enumerate(keys) if n == 0 or keys[n - 1] != key]
+    assert len(runs) == len(set(runs))  # ... one right after another
+    suspects, protected = _suspects(tree)
+    assert ([(node.mem_id, names) for node, names in suspects], protected) == _plain_suspects(tree)
+    assert len(suspects) == 11 and len(protected) > 3
+
+
+SCORES_PAGE = """<html><body><p>A paragraph right in the body, long enough to be a block, with commas, and more.</p>
+<div class="post"><div class="entry"><p>First paragraph of the entry, long enough to be scored, with a comma.</p>
+<p>Second paragraph of the entry, long enough to be scored too, and with <a href="/x">a link</a>.</p>
+<div>A div of text, long enough to be scored as a block of its own, after the paragraphs.</div></div>
+<ul><li><p>A paragraph in a list item, long enough to be scored but not into the list.</p></li></ul>
+<section><p>A section paragraph, long enough, that scores the section, the post and the body.</p></section></div>
+</body></html>"""
+
+
+def test_article_scores_climbed_once_per_parent_equal_each_blocks_own_climb():
+    tree = parse(SCORES_PAGE)
+    blocks = remove_boilerplate(tree)
+    assert blocks is not None
+    links = LinkText(tree.body)
+    _, _, scores = find_article(blocks, links)
+    plain: dict[int, float] = {}
+    nodes = {}
+    for block, length, _, commas in blocks.blocks.values():
+        if block.tag_id not in _SCORED_IDS:
+            continue
+        score = 1 + commas + min(length // 85, 3)
+        ancestor = block.parent
+        for level in range(3):
+            if ancestor is None or ancestor.tag == "html" or ancestor.tag == "li":
+                break
+            key = ancestor.mem_id
+            if key not in plain:
+                plain[key] = _initial_score(ancestor)
+                nodes[key] = ancestor
+            plain[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            ancestor = ancestor.parent
+    for key, node in nodes.items():
+        plain[key] *= 1 - links.density(node)
+    assert list(scores) == list(plain)
+    assert scores == plain and len(scores) == 4  # body, the post, its entry, the section
+    assert tree.css_first("ul").mem_id not in scores  # (a list item's paragraph scores nothing)
+
+
+def test_link_text_climbed_through_shared_parents_equals_each_links_own_climb():
+    tree = parse(
+        '<html><body><div id="menu"><ul><li><a href="/a">Home page</a></li><li><a href="/b">News <b>now</b></a>'
+        '</li><li><a href="/c"> </a></li></ul></div><p>Text with <a href="/d">a link</a> and <span><a>another'
+        "</a></span>.</p><a href='/e'><div>A block inside a link</div></a></body></html>"
+    )
+    plain: dict[int, int] = {}
+    for link in tree.body.css("a"):
+        n = nonspace(link.text())
+        node = link
+        while n and node is not None:
+            plain[node.mem_id] = plain.get(node.mem_id, 0) + n
+            node = node.parent
+    links = LinkText(tree.body)
+    assert links.lengths == plain
+    assert links(tree.css_first("#menu")) == len("HomepageNewsnow") and links(tree.root) == links(tree.body) > 30

@@ -42,22 +42,34 @@ def find_article(blocks: TextBlocks, links: LinkText) -> tuple[Any | None, float
     """Step 3: the best-scoring container, its score, and every candidate's score."""
     scores: dict[int, float] = {}
     nodes: dict[int, Any] = {}
+    # The candidates a block scores and their divisors, by the block's parent: the paragraphs of a
+    # container share them, so each parent's ancestors are climbed once.
+    scored_by_parent: dict[int, list[tuple[int, int]]] = {}
     for block, length, _, commas in blocks.blocks.values():
         if block.tag_id not in _SCORED_IDS:
             continue
         score = 1 + commas + min(length // 85, 3)
         ancestor = block.parent
-        for level in range(3):
-            if ancestor is None or ancestor.tag_id == HTML_ID:
-                break
-            if ancestor.tag_id == _LI_ID:
-                break  # a list item's text scores no container: a list is a widget or a part of one
-            key = ancestor.mem_id
-            if key not in scores:
-                scores[key] = _initial_score(ancestor)
-                nodes[key] = ancestor
-            scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
-            ancestor = ancestor.parent
+        if ancestor is None:
+            continue
+        parent_key = ancestor.mem_id
+        scored = scored_by_parent.get(parent_key)
+        if scored is None:
+            scored = scored_by_parent[parent_key] = []
+            for level in range(3):
+                if ancestor is None:
+                    break
+                tid = ancestor.tag_id
+                if tid == HTML_ID or tid == _LI_ID:
+                    break  # a list item's text scores no container: a list is a widget or a part of one
+                key = ancestor.mem_id
+                if key not in scores:
+                    scores[key] = _initial_score(ancestor)
+                    nodes[key] = ancestor
+                scored.append((key, 1 if level == 0 else 2 if level == 1 else level * 3))
+                ancestor = ancestor.parent
+        for key, divisor in scored:
+            scores[key] += score / divisor
     best, best_score = None, 0.0
     # (a candidate without link text has no link density: its text length is not needed)
     lengths = _text_lengths({key: node for key, node in nodes.items() if links(node)})

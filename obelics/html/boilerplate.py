@@ -69,6 +69,8 @@ _IMAGE_TAGS = ("img", "picture")  # a hidden one may be a lazy image with a <nos
 
 PROTECT_SELECTOR = "article,main,[itemprop=articleBody],[role=main]"
 _PROTECT_TAGS = ("article", "main")  # PROTECT_SELECTOR's tags; its attributes are read in _suspects' scan
+# The attributes that protect an element or hide it: an element with none of them is judged by its names.
+_TELLING_ATTRIBUTES = HIDING_ATTRIBUTES | {"role", "itemprop"}
 
 
 # A <noscript> holding an image and at most this much text is an image's fallback.
@@ -197,20 +199,22 @@ def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set
         for holder in tree.tags(tag):
             _protect(holder, protected)
     suspects: list[tuple[Any, str | None]] = []
-    # Lexbor lists an element once per selector it matches; <html> and <body> are never judged.
-    seen = {tree.root.mem_id, tree.body.mem_id}
+    # <html> and <body> are never judged.
+    skip = {tree.root.mem_id, tree.body.mem_id}
+    last = None
     verdicts = NAME_VERDICTS
     for node in tree.css(ATTRIBUTE_SELECTOR):
         key = node.mem_id
-        if key in seen:
-            continue
-        seen.add(key)
+        if key == last or key in skip:
+            continue  # (Lexbor lists an element once per selector it matches, one right after another)
+        last = key
         attrs = node.attributes
-        if attrs.get("role") == "main" or attrs.get("itemprop") == "articleBody":
-            _protect(node, protected)  # (PROTECT_SELECTOR's attributes; <body> and <html> need none)
-        if not HIDING_ATTRIBUTES.isdisjoint(attrs) and is_hidden(attrs):
-            suspects.append((node, None))
-            continue
+        if not _TELLING_ATTRIBUTES.isdisjoint(attrs):  # (most elements have only a class or an id)
+            if attrs.get("role") == "main" or attrs.get("itemprop") == "articleBody":
+                _protect(node, protected)  # (PROTECT_SELECTOR's attributes; <body> and <html> need none)
+            if not HIDING_ATTRIBUTES.isdisjoint(attrs) and is_hidden(attrs):
+                suspects.append((node, None))
+                continue
         class_name = attrs.get("class")
         element_id = attrs.get("id")
         if class_name or element_id:  # (as attribute_names, inline: this loop sees most elements)

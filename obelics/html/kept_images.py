@@ -34,9 +34,9 @@ INVISIBLE_IMG_WORDS = frozenset(
 
 
 # Every word of INVISIBLE_IMG_WORDS holds one of these: a text without any has none of the words
-# (one search instead of splitting most names and paths into tokens).
-_INVISIBLE_HINT = re.compile(r"spacer|pixel|track|beacon|blank|transparent|clear|avatar")
-assert all(_INVISIBLE_HINT.search(word) for word in INVISIBLE_IMG_WORDS)
+# (substring checks instead of splitting most names and paths into tokens; faster than one regex).
+_INVISIBLE_HINTS = ("spacer", "pixel", "track", "beacon", "blank", "transparent", "clear", "avatar")
+assert all(any(hint in word for hint in _INVISIBLE_HINTS) for word in INVISIBLE_IMG_WORDS)
 
 
 # The words of INVISIBLE_IMG_WORDS that a declared content size does not contradict in a URL
@@ -46,7 +46,16 @@ AVATAR_WORDS = frozenset({"avatar", "gravatar"})
 
 def _invisible_words(text: str, words: frozenset[str] = INVISIBLE_IMG_WORDS) -> bool:
     low = text.lower()
-    if _INVISIBLE_HINT.search(low) is None:  # a token is a part of the text: no word, no token
+    if not (  # a token is a part of the text: no hint, no word
+        "pixel" in low
+        or "spacer" in low
+        or "track" in low
+        or "blank" in low
+        or "clear" in low
+        or "avatar" in low
+        or "beacon" in low
+        or "transparent" in low
+    ):
         return False
     for token in _IMG_SPLIT.split(low):
         if token and (token in words or (token[-1] == "s" and token[:-1] in words)):

@@ -56,11 +56,13 @@ class TextBlocks:
             if node.tag_id != text_id:
                 continue
             text = node.text_content
-            if not text or text.isspace():
+            if not text:
                 continue
             ascii_text = text.isascii()
-            # Unicode whitespace left out (as str.split() drops it)
+            # Unicode whitespace left out (as str.split() drops it); none left: a blank text
             n = len(text.encode().translate(None, _ASCII_WHITESPACE)) if ascii_text else len("".join(text.split()))
+            if not n:
+                continue
             parent = node.parent
             linked = False
             while parent is not None:
@@ -118,14 +120,31 @@ class TextBlocks:
     def drop_under(self, removed: list[Any]) -> None:
         """Forget the blocks inside the given elements (about to be removed; outer ones before the
         elements they hold); their article-like text leaves their ancestors' sums."""
-        inside: set[int] = set()  # every element inside a removed one (itself included)
-        for node in removed:
-            if node.mem_id not in inside:
-                inside.update(element.mem_id for element in node.traverse())
+        gone = {node.mem_id for node in removed}
+        # Whether an element lies in a removed one (itself included), for the blocks and their
+        # ancestors: each climb stops at an element already known (removed subtrees can be large,
+        # the blocks' ancestors are few).
+        inside: dict[int, bool] = {}
         kept: dict[int, list[Any]] = {}
         chains, good = self._chains, self.good
         for key, entry in self.blocks.items():
-            if key not in inside:
+            node, up, climbed = entry[0], key, []
+            while True:
+                found = inside.get(up)
+                if found is not None:
+                    break
+                climbed.append(up)
+                if up in gone:
+                    found = True
+                    break
+                node = node.parent
+                if node is None:
+                    found = False
+                    break
+                up = node.mem_id
+            for element in climbed:
+                inside[element] = found
+            if not found:
                 kept[key] = entry
                 continue
             chain = chains.pop(key, None)
@@ -191,13 +210,23 @@ class LinkText:
     def __init__(self, root: Any) -> None:
         self.lengths: dict[int, int] = {}
         lengths = self.lengths
+        # Links share their ancestors: each element's parent is looked up once, the climbs that
+        # follow go through this map.
+        parent_of: dict[int, int | None] = {}
         for link in root.css("a"):
             n = nonspace(link.text())
-            node = link
-            while n and node is not None:
-                key = node.mem_id
-                lengths[key] = lengths.get(key, 0) + n
+            if not n:
+                continue
+            key = link.mem_id
+            node, up = link, key
+            while up not in parent_of:
                 node = node.parent
+                parent_of[up] = up = None if node is None else node.mem_id
+                if up is None:
+                    break
+            while key is not None:
+                lengths[key] = lengths.get(key, 0) + n
+                key = parent_of[key]
 
     def __call__(self, node: Any) -> int:
         return self.lengths.get(node.mem_id, 0)
