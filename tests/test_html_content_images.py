@@ -488,17 +488,3 @@ def test_images_of_removed_ad_and_hard_boilerplate_boxes_do_not_come_back():
       <div class="print-edition"><img src="/img/cover.jpg" alt="Cover"><p>This week in print, at your newsagent.</p></div>
       {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
-
-
-def test_every_candidate_is_scaled_by_its_link_density_before_the_best_are_chosen():
-    # Ten members' boxes score high by their names ("text") but hold links only: scaled by their
-    # link density they score nothing. Readability scales every candidate before it ranks them, so
-    # the story, whose raw score is below theirs, is still found (not the whole body).
-    members = "".join(
-        f'<div class="user-text" id="text-{n}"><p><a href="/u/{n}">Profile page of member number {n}</a></p></div>'
-        for n in range(10)
-    )
-    parts = "".join(f'<div class="part-{n}">{paragraphs(PARAGRAPHS[n : n + 2])}</div>' for n in range(0, 6, 2))
-    html = f"""<html><body><div id="page"><div id="members">{members}</div>
-      <div id="story">{parts}<p><img src="/img/quay.jpg" alt="The quay"></p></div></div></body></html>"""
-    assert _container_after_removal(html) == ["story"]

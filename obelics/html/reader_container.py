@@ -33,8 +33,7 @@ SCORE_LEVELS = 5
 LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # a score's share in each of its SCORE_LEVELS ancestors: 1, 1/2, then 1/(3 x level)
 LENGTH_UNIT = 85  # Readability's 100 characters, spaces not counted
 TOP_CANDIDATES = 5
-MAX_SCALED = 64  # candidates scaled by their link density, in raw order, at most (Readability scales them all:
-# link-heavy ones named as content rank high by raw score and must not hide those below)
+MAX_SCALED = 8  # candidates scaled by their link density, in raw order, at most
 MAX_SUMMED_CHILDREN = 16  # children measured to sum an element's text length, at most
 TOP_ALTERNATIVE_SHARE = 0.75
 MIN_TOP_ALTERNATIVES = 3
