@@ -134,6 +134,7 @@ class Cleaning:
         self.div_runs: dict[int, tuple[int, bool]] = {}
         # block -> its text left once the blocks inside it are cleaned away, when that alone keeps it
         self.left: dict[int, int] = {}
+        self.commas: dict[int, int] = {}  # judged block -> the commas of its text
         # element -> its text, already read (only while the page is as it was read: not after the pruning)
         self.texts: dict[int, str] = {} if texts is None else texts
 
@@ -207,14 +208,16 @@ class Cleaning:
             text = node.text()
         length = nonspace(text)
         self.lengths[node.mem_id] = length
-        if text.count(",") < PROSE_COMMAS and length < 40 and AD_WORDS.match(text.strip()):
+        commas = self.commas[node.mem_id] = text.count(",")
+        if commas < PROSE_COMMAS and length < 40 and AD_WORDS.match(text.strip()):
             gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
             return gone, gone
-        verdict = self._counted(node, in_figure, weight, text.count(","), length, self.links(node), ())
+        verdict = self._counted(node, in_figure, weight, commas, length, self.links(node), ())
         if verdict[0] or verdict[1]:
             inside = self._cleaned_inside(node)
             if inside:
-                commas = text.count(",") - sum(part.text().count(",") for part in inside)
+                known = self.commas
+                commas -= sum(known.get(part.mem_id, None) or part.text().count(",") for part in inside)
                 length -= sum(self.text_len(part) for part in inside)
                 links = self.links(node) - sum(self.links(part) for part in inside)
                 verdict = self._counted(node, in_figure, weight, commas, length, links, inside)
