@@ -488,3 +488,46 @@ def test_images_of_removed_ad_and_hard_boilerplate_boxes_do_not_come_back():
       <div class="print-edition"><img src="/img/cover.jpg" alt="Cover"><p>This week in print, at your newsagent.</p></div>
       {paragraphs(PARAGRAPHS[3:6])}<p><img src="/img/wall.jpg" alt="The wall"></p></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_the_cleaning_judges_a_block_once_the_blocks_inside_it_are_gone():
+    # Each picture card holds a link-only overlay: judged with it, the cards and their row are
+    # link-heavy and go. Readability cleans inner blocks first: the overlays go, and what is
+    # left (a linked picture, a caption) stays with its pictures.
+    cards = "".join(
+        f'<div class="card"><a href="/boats/{n}"><img src="/img/boat-{n}.jpg" alt="Boat {n}"></a>'
+        f'<div class="overlay"><a href="/boats/{n}">Read the story of boat number {n}</a></div>'
+        f"<p>Boat {n} was built in the yard by the old quay in the spring.</p></div>"
+        for n in range(3)
+    )
+    html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="story">{paragraphs(PARAGRAPHS[0:3])}
+      <div class="cards">{cards}</div>{paragraphs(PARAGRAPHS[3:6])}</div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/boat-{n}.jpg" for n in range(3)]
+
+
+def test_a_container_kept_only_once_its_inner_blocks_are_cleaned_is_as_long_as_what_is_left():
+    # The story's text is nearly all in link-heavy items, which the cleaning removes before it
+    # keeps the story: what is left is short, so Readability tries again and keeps the attempt
+    # without cleaning, pictures and all.
+    items = "".join(
+        f'<div class="item"><p><a href="/walks/{n}">{" ".join(PARAGRAPHS[n : n + 3]).replace(",", "")}</a></p>'
+        f'<img src="/img/walk-{n}.jpg" alt="Walk {n}"></div>'
+        for n in range(4)
+    )
+    html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="story">
+      <p>Three walks from the harbour this week.</p>{items}</div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/walk-{n}.jpg" for n in range(4)]
+
+
+def test_a_div_of_headings_alone_is_a_paragraph_that_the_cleaning_does_not_judge_first():
+    # Readability makes a paragraph of a div holding neither inline content nor a block (a heading
+    # alone): the linked title is no block the cleaning removes first, so each related box is
+    # judged with it, all links, and goes with its thumbnail.
+    boxes = "".join(
+        f'<div class="resource"><div class="thumbnail"><a href="/walks/{n}"><img src="/img/walk-{n}.jpg" alt=""></a></div>'
+        f'<div class="info"><h5><a href="/walks/{n}">The coastal walk number {n} from the quay</a></h5></div></div>'
+        for n in range(2)
+    )
+    html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="story">{paragraphs(PARAGRAPHS)}
+      <h3>Walks</h3>{boxes}</div></div></body></html>"""
+    assert main_images(html) == []

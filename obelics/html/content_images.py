@@ -30,12 +30,15 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
    Readability's failed attempt (what it strips and, for a short one, what step 5's cleaning
-   removes inside it not counted: :func:`_article_length`), and steps 1-4 run again with less
+   removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
+   counts what is left: :func:`_article_length`), and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`~obelics.html.reader_cleaning.Cleaning.dropped_block`; a div of inline
-   content alone is a paragraph for Readability, not judged, and each run of a div's loose inline
-   content counts as a paragraph): a negative class
+   content alone, or a div of neither inline content nor blocks, is a paragraph for Readability,
+   not judged, and each run of a div's loose inline content counts as a paragraph; a block whose
+   counts would remove it is judged again without the blocks inside it that the cleaning removes
+   first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
    list of images), link-heavy, a tiny linked box; a data table (not a single row or column) and
    what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
@@ -225,14 +228,16 @@ def choose_content_images(
 
 
 def _article_length(chosen: ChosenImages) -> int:
-    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole;
+    """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
+    (and, of a part it keeps only once the blocks inside it are gone, what is left);
     for a container under :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it
     matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
-    length = sum(found.length(region, region.mem_id) for region in kept)
+    left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
+    length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
     if ARTICLE_TEXT <= length < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
-        length -= sum(_cleaned_text(region, found, cleaning) for region in kept)
+        length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
     return length
 
 

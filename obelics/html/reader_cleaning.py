@@ -2,7 +2,7 @@
 
 A negative class weight, "Advertisement" alone, more images than twice its paragraphs outside a
 figure (but a list of images), link-heavy blocks, tiny linked boxes; a data table and what holds
-one stay (:class:`Cleaning`). Step 5 of :mod:`obelics.html.content_images`.
+one stay (:class:`Cleaning`). Inner blocks are judged first: a block is judged by what they leave. Step 5 of :mod:`obelics.html.content_images`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Any
 from obelics.html.article import links_open_image_files
 from obelics.html.pruning import infobox_table
 from obelics.html.reader_container import (
+    BR_ID,
     DIV_ID,
     PARAGRAPH_LINKS,
+    PHRASING_IDS,
     TABLE_ID,
     class_weight,
     element_children,
@@ -50,6 +52,14 @@ FIGURE_LEVELS = 3
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
+# The elements that keep a div from becoming a paragraph, at any depth (Readability's blocks).
+BLOCK_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
+BLOCK_IDS = frozenset(tag_id(name) for name in BLOCK_TAGS)
+BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
+# The order in which Readability's cleaning judges blocks, by tag (a block not of these is judged as a div).
+CLEANING_ORDER = {tag_id(name): rank for rank, name in enumerate(("form", "fieldset", "table", "ul", "div"))}
+DIV_RANK = CLEANING_ORDER[tag_id("div")]
+CLEANED_SELECTOR = "form,fieldset,table,ul,div"
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -122,6 +132,9 @@ class Cleaning:
         self.lengths: dict[int, int] = {}
         self.tables: dict[int, bool] = {}
         self.div_runs: dict[int, tuple[int, bool]] = {}
+        # block -> its text left once the blocks inside it are cleaned away, when that alone keeps it
+        self.left: dict[int, int] = {}
+        self.commas: dict[int, int] = {}  # judged block -> the commas of its text
         # element -> its text, already read (only while the page is as it was read: not after the pruning)
         self.texts: dict[int, str] = {} if texts is None else texts
 
@@ -183,7 +196,9 @@ class Cleaning:
         return verdict[0] if self.strips else verdict[1]
 
     def _verdict(self, node: Any, in_figure: bool) -> tuple[bool, bool]:
-        """:meth:`dropped_block`'s answers, with and without the strips rule."""
+        """:meth:`dropped_block`'s answers, with and without the strips rule. Readability judges a
+        block once the blocks inside it that it judges first are gone (:meth:`_cleaned_inside`):
+        a block its counts would remove is judged again without them."""
         weight = class_weight(node) if self.weights else 0
         if weight < 0:
             gone = not self._holds_data_table(node)
@@ -191,22 +206,94 @@ class Cleaning:
         text = self.texts.get(node.mem_id)
         if text is None:
             text = node.text()
-        if text.count(",") >= PROSE_COMMAS:
-            return False, False
         length = nonspace(text)
         self.lengths[node.mem_id] = length
-        if length < 40 and AD_WORDS.match(text.strip()):
+        commas = self.commas[node.mem_id] = text.count(",")
+        if commas < PROSE_COMMAS and length < 40 and AD_WORDS.match(text.strip()):
             gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
             return gone, gone
-        density = self.links(node) / length if length else 0.0
-        if length >= SHORT_BOX_TEXT and density <= (NAMED_LINKED_SHARE if weight >= STRONG_WEIGHT else LINKED_SHARE):
+        verdict = self._counted(node, in_figure, weight, commas, length, self.links(node), ())
+        if verdict[0] or verdict[1]:
+            inside = self._cleaned_inside(node)
+            if inside:
+                known = self.commas
+                commas -= sum(known.get(part.mem_id, None) or part.text().count(",") for part in inside)
+                length -= sum(self.text_len(part) for part in inside)
+                links = self.links(node) - sum(self.links(part) for part in inside)
+                verdict = self._counted(node, in_figure, weight, commas, length, links, inside)
+                if not verdict[0]:
+                    self.left[node.mem_id] = length
+        return verdict
+
+    def _cleaned_inside(self, node: Any) -> list[Any]:
+        """The outermost blocks inside a block that Readability's cleaning removes before it judges
+        the block: it cleans forms, then fieldsets, tables, lists and divs last, each tag from
+        the page's end (inner blocks first); a data table and all it holds stay, and so does a div
+        it made a paragraph of."""
+        rank = CLEANING_ORDER.get(node.tag_id, DIV_RANK)
+        node_key = node.mem_id
+        links = self.links
+        gone: list[Any] = []
+        gone_keys: set[int] = set()
+        kept: set[int] = set()  # data tables
+        for element in node.css(CLEANED_SELECTOR):  # (in document order, the block itself too)
+            key = element.mem_id
+            tid = element.tag_id
+            if key == node_key or CLEANING_ORDER[tid] > rank:
+                continue
+            if gone_keys or kept:
+                ancestor = element.parent
+                while ancestor is not None and ancestor.mem_id != node_key:
+                    if ancestor.mem_id in gone_keys or ancestor.mem_id in kept:
+                        break
+                    ancestor = ancestor.parent
+                if ancestor is not None and ancestor.mem_id != node_key:
+                    continue  # inside one removed, or in a data table
+            if tid == TABLE_ID and self.data_table(element):
+                kept.add(key)
+            elif tid == DIV_ID and self.paragraph(element):
+                continue
+            elif links(element) or element.css_first("img") is not None:
+                if self._removed(element):
+                    gone.append(element)
+                    gone_keys.add(key)
+            elif self.weights and class_weight(element) < 0 and not self._holds_data_table(element):
+                gone.append(element)  # (no link, no image: only its name removes it)
+                gone_keys.add(key)
+        return gone
+
+    def _removed(self, node: Any) -> bool:
+        """Whether Readability's cleaning removes a block (its own strips rule, judged once)."""
+        key = node.mem_id
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self._verdict(node, _in_figure(node))
+        return verdict[0]
+
+    def _counted(
+        self, node: Any, in_figure: bool, weight: int, commas: int, length: int, links: int, inside: Any
+    ) -> tuple[bool, bool]:
+        """The verdicts by the block's counts: its commas, text and link text lengths, and the
+        elements it holds but those of the blocks ``inside`` it already removed."""
+        if commas >= PROSE_COMMAS:
+            return False, False
+        density = links / length if length > 0 else 0.0
+        if (
+            not inside
+            and length >= SHORT_BOX_TEXT
+            and density <= (NAMED_LINKED_SHARE if weight >= STRONG_WEIGHT else LINKED_SHARE)
+        ):
             # only the strips rule can remove it: cheap counts first (a container holds many elements)
             images = len(node.css("img")) - (node.tag == "img")
             if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
                 return False, False
         counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
         found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
-        for element, tag in _judged_elements(node):
+        elements = _judged_elements(node)
+        if inside:
+            dropped = {element.mem_id for part in inside for element, _ in _judged_elements(part)}
+            elements = [item for item in elements if item[0].mem_id not in dropped]
+        for element, tag in elements:
             counts[tag] += 1
             if tag in found:
                 found[tag].append(element)
@@ -218,8 +305,8 @@ class Cleaning:
                 break
             paragraphs += self.runs(div)[0]
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
-            images -= len(node.css("noscript img"))  # Readability unwraps a lazy image's twin
-        is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length))
+            images -= sum(1 for element, tag in elements if tag == "img" and _in_noscript(element, node))
+        is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length, inside))
         remove = (
             (not in_figure and images > 1 and paragraphs / images < 0.5)
             or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
@@ -247,12 +334,13 @@ class Cleaning:
 
     def paragraph(self, div: Any) -> bool:
         """Whether Readability turns the div into a paragraph: inline content only, in one run,
-        with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`)."""
+        with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`); or no inline content
+        and no block (:func:`_blockless`: headings alone, say)."""
         key = div.mem_id
         found = self.div_runs.get(key)
         if found is None:
             if not inline_only(div):
-                return False
+                return _blockless(div)
             found = self.runs(div)
         runs, only = found
         if not only or runs != 1:
@@ -263,9 +351,12 @@ class Cleaning:
     def _holds_data_table(self, node: Any) -> bool:
         return any(self.data_table(table) for table in node.css("table"))
 
-    def _listed(self, node: Any, length: int) -> bool:
-        """Whether the block's text is nearly all in lists."""
-        listed = sum(self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id)
+    def _listed(self, node: Any, length: int, inside: Any = ()) -> bool:
+        """Whether the block's text is nearly all in lists (but those ``inside`` removed blocks)."""
+        dropped = {lst.mem_id for part in inside for lst in part.css("ul,ol")}
+        listed = sum(
+            self.text_len(lst) for lst in node.css("ul,ol") if lst.mem_id != node.mem_id and lst.mem_id not in dropped
+        )
         return length > 0 and listed > LIST_TEXT_SHARE * length
 
 
@@ -280,6 +371,33 @@ def _judged_elements(node: Any) -> list[tuple[Any, str]]:
         if tag is not None:
             out.append((element, tag))
     return out
+
+
+def _blockless(div: Any) -> bool:
+    """Whether a div holds neither inline content (but spaces and line breaks) nor, at any depth,
+    an element Readability counts as a block (:data:`BLOCK_TAGS`): it makes a paragraph of it."""
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            if (child.text_content or "").strip():
+                return False
+        elif tid in BLOCK_IDS or (tid in PHRASING_IDS and tid != BR_ID):
+            return False
+        elif tid != COMMENT_ID and child.css_first(BLOCK_SELECTOR) is not None:
+            return False
+        child = child.next
+    return True
+
+
+def _in_noscript(img: Any, top: Any) -> bool:
+    """Whether a ``<noscript>`` below ``top`` holds the image."""
+    node = img.parent
+    while node is not None and node.mem_id != top.mem_id:
+        if node.tag_id == NOSCRIPT_ID:
+            return True
+        node = node.parent
+    return False
 
 
 def _holds_infobox(tables: list[Any]) -> bool:
