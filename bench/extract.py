@@ -12,8 +12,8 @@ Measured per core (one thread; CPU time, so that other work on the machine does 
    include_images=True, output_format="xml")`` and of a bare ``LexborHTMLParser(html)``, on the
    same records, with the ratios against the goals (OBELICS mode >= 10x trafilatura and >= 1/4 of
    the bare parse; main-content >= 5x trafilatura), twice: each method in its own fresh process
-   (as an extract worker runs; methods alternated twice, the best kept), and all methods in one
-   process in interleaved rounds. Each round runs a method for at least 0.3 s of CPU and the
+   (as an extract worker runs; methods alternated `--process-repeats` times, 2 by default, the
+   best kept), and all methods in one process in interleaved rounds. Each round runs a method for at least 0.3 s of CPU and the
    fastest round counts (the one least disturbed by other work on the machine). In one process
    every method, the bare parse included, runs 20-30% slower once trafilatura (lxml) has run;
 2. peak memory (ru_maxrss of a fresh subprocess) of the extract stage's task
@@ -505,6 +505,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=60, help="generated pages in the speed and cleanliness runs")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the fastest counts)")
+    ap.add_argument(
+        "--process-repeats",
+        type=int,
+        default=2,
+        help="fresh processes per method in the speed runs, methods alternated (the fastest counts)",
+    )
     ap.add_argument("--memory-records", type=int, default=200, help="records of the small WARC (the large has 10x)")
     ap.add_argument("--memory-child", nargs=3, metavar=("MODE", "WARC", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--limits", default="depth scan + child process", choices=list(LIMITS), help=argparse.SUPPRESS)
@@ -534,8 +540,11 @@ def main() -> int:
 
     print("\n1. documents/s per core")
     for label, title in (("generated", "generated pages"), ("cc", "Common Crawl record (x20)")):
-        separate = throughput_separate(label, args.pages, args.rounds)
-        print(f"   {title}, each method in its own fresh process (as an extract worker runs it; best of 2):")
+        separate = throughput_separate(label, args.pages, args.rounds, args.process_repeats)
+        print(
+            f"   {title}, each method in its own fresh process (as an extract worker runs it; "
+            f"best of {args.process_repeats}):"
+        )
         print_rates({m: r for m, (r, _) in separate.items()}, {m: p for m, (_, p) in separate.items()})
         recs = records if label == "generated" else [real] * 20
         print(f"   {title}, all methods in one process, interleaved rounds (trafilatura's heap slows every method):")
