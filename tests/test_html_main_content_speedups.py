@@ -619,3 +619,40 @@ def test_link_text_climbed_through_shared_parents_equals_each_links_own_climb():
     links = LinkText(tree.body)
     assert links.lengths == plain
     assert links(tree.css_first("#menu")) == len("HomepageNewsnow") and links(tree.root) == links(tree.body) > 30
+
+
+def test_name_patterns_searched_lowered_for_ascii_names_give_the_case_folding_answers():
+    import random
+
+    from obelics.html.reader_container import (
+        MAYBE_CANDIDATE_NAMES,
+        NEGATIVE_NAMES,
+        POSITIVE_NAMES,
+        UNLIKELY_NAMES,
+        names_match,
+    )
+
+    words = [
+        "SideBar",
+        "hid",
+        "HID",
+        "Main",
+        "x",
+        "-AD-",
+        "Ai2Html",
+        "com-",
+        "entry",
+        " ",
+        "\n",
+        "Story",
+        "ſ",
+        "İ",
+        "ad",
+    ]
+    rng = random.Random(7)
+    names = ["hid", "x hid", "HID y", "hid\n", "dİsqus", "ſhare", "KOMMENT", "Kelvin K", "and"]
+    names += ["".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(2000)]
+    for pattern in (UNLIKELY_NAMES, MAYBE_CANDIDATE_NAMES, NEGATIVE_NAMES, POSITIVE_NAMES):
+        for name in names:
+            assert names_match(pattern, name) == (pattern.search(name) is not None), (pattern.pattern, name)
+    assert names_match(NEGATIVE_NAMES, "a HID") and names_match(UNLIKELY_NAMES, "dİsqus")
