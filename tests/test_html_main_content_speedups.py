@@ -687,3 +687,23 @@ def test_the_attempt_without_cleaning_reusing_the_container_before_it_chooses_wh
     assert chosen.found.raw == best.found.raw and chosen.found.scaled == best.found.scaled
     group = [tree.css_first("#side")]
     assert [img.mem_id for img in chosen.extras(group)] == [img.mem_id for img in best.extras(group)]
+
+
+def test_spans_of_rows_and_cells_without_the_attribute_skip_the_pattern_with_the_plain_answers():
+    import re
+
+    from obelics.html.reader_cleaning import _span
+
+    tree = parse(
+        '<table><tr rowspan="2"><td colspan=" 3">a</td><td colspan="">b</td><td colspan="0">c</td>'
+        '<td colspan="x2">d</td><td colspan="4 wide">e</td><td>f</td></tr></table>'
+    )
+
+    def plain(node: object, name: str) -> int:
+        match = re.match(r"\s*(\d+)", node.attributes.get(name) or "")  # type: ignore[attr-defined]
+        return int(match.group(1)) or 1 if match else 1
+
+    nodes = tree.css("tr,td")
+    assert [_span(node, "colspan") for node in nodes] == [plain(node, "colspan") for node in nodes]
+    assert [_span(node, "colspan") for node in nodes] == [1, 3, 1, 1, 1, 4, 1]
+    assert _span(tree.css_first("tr"), "rowspan") == 2
