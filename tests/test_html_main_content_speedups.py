@@ -159,7 +159,7 @@ def test_dropping_blocks_under_removed_elements_equals_climbing_from_each_block(
 
 
 PRUNED_PAGE = """<html><body><div id="region">
-  <div class="box"><p>An article paragraph that is long enough, with commas, and without any links in it.</p>
+  <div class="box promo"><p>An article paragraph that is long enough, with commas, and without any links in it.</p>
     <div class="teasers"><a href="/1"><img src="/a.jpg" width="200" height="150"></a> <a href="/2">Read the next story here</a>
       <a href="/3">And another one</a></div></div>
   <section><h3>Share this</h3><a href="/s"><img src="/share.png" width="100" height="100"></a></section>
@@ -619,3 +619,91 @@ def test_link_text_climbed_through_shared_parents_equals_each_links_own_climb():
     links = LinkText(tree.body)
     assert links.lengths == plain
     assert links(tree.css_first("#menu")) == len("HomepageNewsnow") and links(tree.root) == links(tree.body) > 30
+
+
+def test_name_patterns_searched_lowered_for_ascii_names_give_the_case_folding_answers():
+    import random
+
+    from obelics.html.reader_container import (
+        MAYBE_CANDIDATE_NAMES,
+        NEGATIVE_NAMES,
+        POSITIVE_NAMES,
+        UNLIKELY_NAMES,
+        names_match,
+    )
+
+    words = [
+        "SideBar",
+        "hid",
+        "HID",
+        "Main",
+        "x",
+        "-AD-",
+        "Ai2Html",
+        "com-",
+        "entry",
+        " ",
+        "\n",
+        "Story",
+        "ſ",
+        "İ",
+        "ad",
+    ]
+    rng = random.Random(7)
+    names = ["hid", "x hid", "HID y", "hid\n", "dİsqus", "ſhare", "KOMMENT", "Kelvin K", "and"]
+    names += ["".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(2000)]
+    for pattern in (UNLIKELY_NAMES, MAYBE_CANDIDATE_NAMES, NEGATIVE_NAMES, POSITIVE_NAMES):
+        for name in names:
+            assert names_match(pattern, name) == (pattern.search(name) is not None), (pattern.pattern, name)
+    assert names_match(NEGATIVE_NAMES, "a HID") and names_match(UNLIKELY_NAMES, "dİsqus")
+
+
+def test_the_attempt_without_cleaning_reusing_the_container_before_it_chooses_what_a_fresh_attempt_chooses():
+    from obelics.html.content_images import ATTEMPTS, ChosenImages, _article_length, choose_content_images
+    from obelics.html.reader_cleaning import Cleaning
+    from obelics.html.reader_container import ContentImages
+    from obelics.html.text_blocks import TextBlocks
+
+    # a short article whose link-heavy box the cleaning removes: the attempt without cleaning is the longest
+    page = """<html><body><div id="x1"><p>A short article, with a few words, and commas, to score.</p>
+      <img src="/lead.jpg"><div class="box promo"><a href="/1">First linked story of the site</a>
+      <a href="/2">Second linked story of the site</a><a href="/3">Third linked story here</a>
+      <img src="/a.png"><img src="/b.png"></div><p>One more paragraph, of the same article.</p></div>
+      <div id="side"><p>Elsewhere, something else entirely, beside the article.</p></div></body></html>"""
+    tree = parse(page)
+    links = LinkText(tree.body)
+    blocks = TextBlocks(tree.body)
+    chosen = choose_content_images(blocks, tree.body, links)
+    assert not chosen.cleaning.active  # (the fourth attempt, which reused the third's container)
+    plain = []
+    for strip_names, weights, active in ATTEMPTS:
+        found = ContentImages(blocks, links, strip_names, weights)
+        regions = found.regions() or [tree.body]
+        attempt = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
+        plain.append((_article_length(attempt), attempt))
+    best = max(plain, key=lambda item: item[0])[1]
+    assert not best.cleaning.active and max(length for length, _ in plain) == _article_length(chosen)
+    assert [region.mem_id for region in chosen.regions] == [region.mem_id for region in best.regions]
+    assert chosen.found.raw == best.found.raw and chosen.found.scaled == best.found.scaled
+    group = [tree.css_first("#side")]
+    assert [img.mem_id for img in chosen.extras(group)] == [img.mem_id for img in best.extras(group)]
+
+
+def test_spans_of_rows_and_cells_without_the_attribute_skip_the_pattern_with_the_plain_answers():
+    import re
+
+    from obelics.html.reader_cleaning import _span
+
+    tree = parse(
+        '<table><tr rowspan="2"><td colspan=" 3">a</td><td colspan="">b</td><td colspan="0">c</td>'
+        '<td colspan="x2">d</td><td colspan="4 wide">e</td><td>f</td></tr></table>'
+    )
+
+    def plain(node: object, name: str) -> int:
+        match = re.match(r"\s*(\d+)", node.attributes.get(name) or "")  # type: ignore[attr-defined]
+        return int(match.group(1)) or 1 if match else 1
+
+    nodes = tree.css("tr,td")
+    assert [_span(node, "colspan") for node in nodes] == [plain(node, "colspan") for node in nodes]
+    assert [_span(node, "colspan") for node in nodes] == [1, 3, 1, 1, 1, 4, 1]
+    assert _span(tree.css_first("tr"), "rowspan") == 2

@@ -216,9 +216,14 @@ def choose_content_images(
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
     attempts: list[tuple[int, ChosenImages]] = []
+    found: ContentImages | None = None
+    regions: list[Any] = []
     for strip_names, weights, active in ATTEMPTS:
-        found = ContentImages(blocks, links, strip_names, weights, removed)
-        regions = found.regions() or [body]
+        if found is None or found.strip_names != strip_names or found.weights != weights:
+            found = ContentImages(blocks, links, strip_names, weights, removed)
+            regions = found.regions() or [body]
+        # (else the attempt without the cleaning: the scores and the container of the one before,
+        # which its cleaning changed nothing of)
         chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:

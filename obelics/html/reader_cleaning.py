@@ -60,6 +60,7 @@ BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
 CLEANING_ORDER = {tag_id(name): rank for rank, name in enumerate(("form", "fieldset", "table", "ul", "div"))}
 DIV_RANK = CLEANING_ORDER[tag_id("div")]
 CLEANED_SELECTOR = "form,fieldset,table,ul,div"
+SPAN_NUMBER = re.compile(r"\s*(\d+)")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
 
@@ -84,7 +85,10 @@ def _data_table(table: Any) -> bool:
 
 def _span(node: Any, name: str) -> int:
     """A row's ``rowspan`` or a cell's ``colspan`` (1 when absent or unreadable)."""
-    match = re.match(r"\s*(\d+)", node.attributes.get(name) or "")
+    value = node.attributes.get(name)
+    if not value:
+        return 1  # (nearly every row and cell: no regular expression to run)
+    match = SPAN_NUMBER.match(value)
     return int(match.group(1)) or 1 if match else 1
 
 

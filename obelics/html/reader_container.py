@@ -59,6 +59,23 @@ NEGATIVE_NAMES = re.compile(
 POSITIVE_NAMES = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.IGNORECASE
 )
+# The same patterns without case folding, for names already lowered: for ASCII names (nearly all)
+# a lowered name matches one exactly when the name matches the folding pattern, at a fraction of
+# the cost (Python's case-folding search of an alternation tries each branch at each character).
+_LOWERED = {
+    pattern: re.compile(pattern.pattern)
+    for pattern in (UNLIKELY_NAMES, MAYBE_CANDIDATE_NAMES, NEGATIVE_NAMES, POSITIVE_NAMES)
+}
+
+
+def names_match(pattern: re.Pattern[str], names: str) -> bool:
+    """Whether ``pattern`` (one of the name patterns above, case-folding) finds a match in ``names``:
+    an ASCII name is lowered and searched without folding (the same answer, faster)."""
+    if names.isascii():
+        return _LOWERED[pattern].search(names.lower()) is not None
+    return pattern.search(names) is not None
+
+
 TAG_SCORES = {"div": 5, "pre": 3, "td": 3, "blockquote": 3}
 NEGATIVE_TAG_SCORES = {"address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3}
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th"})
@@ -104,9 +121,9 @@ def class_weight(node: Any) -> int:
         for name in key:
             if name:
                 name = name[:500]
-                if NEGATIVE_NAMES.search(name):
+                if names_match(NEGATIVE_NAMES, name):
                     weight -= 25
-                if POSITIVE_NAMES.search(name):
+                if names_match(POSITIVE_NAMES, name):
                     weight += 25
         if len(_WEIGHTS) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
             _WEIGHTS.clear()
@@ -159,7 +176,7 @@ def _unlikely_names(name: str | None, ident: str | None) -> bool:
     names = f"{name or ''} {ident or ''}"[:500]
     if len(names) < 2:
         return False
-    return UNLIKELY_NAMES.search(names) is not None and MAYBE_CANDIDATE_NAMES.search(names) is None
+    return names_match(UNLIKELY_NAMES, names) and not names_match(MAYBE_CANDIDATE_NAMES, names)
 
 
 class ContentImages:
