@@ -557,3 +557,23 @@ def test_a_tool_link_standing_alone_goes_but_a_link_in_a_sentence_stays():
     assert PARAGRAPHS[-1] in text
     assert "Email this story" not in text and "Printer friendly" not in text
     assert "Follow us to stay up to date on" in " ".join(text.split())
+
+
+def test_a_run_of_dated_teasers_closing_the_article_goes_but_a_page_of_news_stays():
+    # Headlines linked to other stories, each with its date and a summary, that close the article
+    # are a list of other stories; a page made of news items (undated ones among them) is content.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    teasers = "".join(
+        f'<p>Markets - <a href="/news/{i}">Cider prices climb in week {i}</a> by Valley Post<br>'
+        f"Wed, Jan {10 + i} 2008, 06:4{i} GMT</p>"
+        for i in range(4)
+    )
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div class="box">{teasers}<p><a href="/news/all">[ View All ]</a></p></div></div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "Cider prices climb" not in text and "View All" not in text
+    undated = '<p><a href="/news/9">The new press arrives at the mill</a>: the cooperative paid for it.</p>'
+    news = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
+      <div class="box">{undated}{teasers}</div></div></body></html>"""
+    assert "Cider prices climb in week 3" in main_text(news)

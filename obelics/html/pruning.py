@@ -121,6 +121,95 @@ def prune(
                 _remove_section(node, links, spared)  # a "Related articles" box title in a div, and its teasers
             links.removed(node)
             _detach_block(node, spared)
+    _cut_dated_teasers(region, links, measured, keeps)
+
+
+# A teaser: a linked headline of at least TEASER_TITLE characters that opens a block of less than
+# TEASER_TEXT, with the date of the story it points to ("Jan 15", "16/01/2008", "06:49 GMT").
+TEASER_TITLE = 10
+TEASER_TEXT = 600
+TEASER_LEAD = 60
+TEASER_RUN = 3
+TEASER_DEPTH = 12
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s|\b\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b",
+    re.IGNORECASE,
+)
+
+
+def _cut_dated_teasers(
+    region: Any, links: LinkText, lengths: dict[int, int], keeps: Callable[[Any], bool] | None
+) -> None:
+    """The region's tail: a run of at least TEASER_RUN sibling blocks that closes it, each a dated
+    teaser (a linked headline near its start, a date; a summary may follow), is a list of other
+    stories ("Sonia Gandhi attends Army Day reception - New Delhi, Jan 15 (ANI): ..."), not the
+    article: it goes, with a short link that closes it ("[ View All ]"). Not when an undated
+    teaser stands right before the run: a page made of news items. Walks down the region's last
+    blocks, judging the closing children of each (``lengths``: text lengths of blocks by key, as
+    :func:`prune` measured them)."""
+    node = region
+    for _ in range(TEASER_DEPTH):
+        last = _last_block(node.last_child, lengths)
+        if last is None:
+            return
+        child = last
+        while child is not None and 0 < links(child) < LABEL_LINK_TEXT and links(child) == _length(child, lengths):
+            child = _last_block(child.prev, lengths)  # a "More" or "View all" link after the teasers
+        run: list[Any] = []
+        shape = 0
+        while child is not None:
+            shape = _teaser(child, links, lengths)
+            if shape != DATED:
+                break
+            run.append(child)
+            child = _last_block(child.prev, lengths)
+        if len(run) >= TEASER_RUN and shape != UNDATED:  # (undated teasers before them: a page of news)
+            while last is not None and last.mem_id != run[0].mem_id:
+                following = _last_block(last.prev, lengths)
+                links.removed(last)
+                _detach_block(last, keeps)
+                last = following
+            for teaser in run:
+                links.removed(teaser)
+                _detach_block(teaser, keeps)
+            return
+        node = last
+
+
+def _last_block(node: Any, lengths: dict[int, int]) -> Any:
+    """The element with text that is ``node`` or the closest before it among its siblings, or None."""
+    while node is not None and (node.tag_id == TEXT_ID or node.tag_id == COMMENT_ID or not _length(node, lengths)):
+        node = node.prev
+    return node
+
+
+def _length(node: Any, lengths: dict[int, int]) -> int:
+    known = lengths.get(node.mem_id)
+    return text_length(node) if known is None else known
+
+
+UNDATED, DATED = 1, 2
+
+
+def _teaser(node: Any, links: LinkText, lengths: dict[int, int]) -> int:
+    """DATED for a dated teaser, UNDATED for one without a date, 0 for another block."""
+    if node.tag in HEADING_TAGS or not TEASER_TITLE <= links(node) < TEASER_TEXT:
+        return 0
+    if lengths.get(node.mem_id, 0) >= TEASER_TEXT:
+        return 0  # (a large box, known without reading its text)
+    text = node.text()
+    if len(text) > 2 * TEASER_TEXT or nonspace(text) >= TEASER_TEXT:
+        return 0
+    link = node.css_first("a")
+    if link is None or link.css_first("img") is not None:
+        return 0
+    title = link.text().strip()
+    lead = text.find(title)  # (a teaser may name its series first: "Forex Report - <a>Yen firm</a>")
+    if nonspace(title) < TEASER_TITLE or lead < 0 or nonspace(text[:lead]) > TEASER_LEAD:
+        return 0
+    return DATED if _DATE.search(text) is not None else UNDATED
 
 
 def _stands_alone(link: Any) -> bool:
