@@ -577,3 +577,19 @@ def test_a_run_of_dated_teasers_closing_the_article_goes_but_a_page_of_news_stay
     news = f"""<html><body><div class="story"><h1>The orchard</h1>{body}
       <div class="box">{undated}{teasers}</div></div></body></html>"""
     assert "Cider prices climb in week 3" in main_text(news)
+
+
+def test_a_long_row_of_links_among_the_last_lines_goes_but_not_earlier():
+    # Related posts run into one paragraph ("- <a>..</a> - <a>..</a>") at the end of a post go even
+    # when longer than a row of tools; the same paragraph before the article's text is left alone.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    row = "<p>" + " ".join(
+        f'- <a href="/post/{i}">The mill of the valley reopens, part {i} of the story</a>' for i in range(6)
+    )
+    row += "</p>"
+    html = f"""<html><body><div class="story"><h1>The orchard</h1>{body}{row}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text
+    assert "The mill of the valley reopens" not in text
+    early = f"""<html><body><div class="story"><h1>The orchard</h1>{row}{body}{body}</div></body></html>"""
+    assert "part 5 of the story" in main_text(early)

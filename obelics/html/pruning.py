@@ -67,6 +67,7 @@ def prune(
                 spared = None
         elif node.tag_id == P_ID and (  # (the cheap conditions of a link row and an author box first)
             (label and links(node) and _link_row(node, nonspace(text), links))
+            or (index >= notices_from and not label and links(node) and _tail_link_row(node, text, links, region_key))
             or (index >= notices_from and is_legal_notice(text) and _notice_box(node, text))
             or (
                 AUTHOR_BOX_TEXT[0] <= len(text) < 2 * AUTHOR_BOX_TEXT[1]
@@ -328,14 +329,26 @@ FORM_TEXT = 500
 # ("E-mail | Print | Share on Facebook", "Source: Reuters | AP"), not a sentence.
 LINK_ROW_LINKS = 2
 LINK_ROW_TEXT = 200
+TAIL_LINK_ROW_TEXT = 600  # (among the region's last LEGAL_NOTICE_TAIL lines)
 LINK_ROW_DENSITY = 0.8
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def _link_row(node: Any, text_len: int, links: LinkText) -> bool:
-    if not text_len or text_len >= LINK_ROW_TEXT or links(node) <= LINK_ROW_DENSITY * text_len:
+def _tail_link_row(node: Any, text: str, links: LinkText, region_key: int) -> bool:
+    """A longer row of links (a list of related posts run into one paragraph) among the region's
+    last lines, unless the box around it is dense in links: that box goes whole, with its titles."""
+    if not _link_row(node, nonspace(text), links, TAIL_LINK_ROW_TEXT):
+        return False
+    parent = node.parent
+    if parent is None or parent.mem_id == region_key:
+        return True
+    return links(parent) <= 0.5 * text_length(parent)
+
+
+def _link_row(node: Any, text_len: int, links: LinkText, max_text: int = LINK_ROW_TEXT) -> bool:
+    if not text_len or text_len >= max_text or links(node) <= LINK_ROW_DENSITY * text_len:
         return False
     if len(node.css("a")) < LINK_ROW_LINKS or has_article_image(node):
         return False
