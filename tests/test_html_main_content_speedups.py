@@ -763,3 +763,26 @@ enough to be a block.</p><span>Loose <b>bold</b> words<br><br>after a break pair
         assert found[:4] == (length, links, items, pairs)
         assert [img.mem_id for img in found[4]] == [img.mem_id for img in images]
     assert seen.inside(removed[0])[2] and seen.inside(removed[0])[1] > 0 and len(seen.inside(removed[1])[4]) == 1
+
+
+def test_removed_elements_noted_with_their_keys_give_the_plain_places_and_children():
+    from obelics.html.reader_container import RemovedContent
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(
+        """<html><body><div id="a"><ul id="b"><li id="c"><a href="/x">x</a></li><li id="d">y</li></ul></div>
+<p>text</p><div id="e">z</div></body></html>"""
+    )
+    removed = [tree.css_first(f"#{name}") for name in "abcde"]
+    plain_children: dict[int, list[int]] = {}
+    for node in removed:
+        plain_children.setdefault(node.parent.mem_id, []).append(node.mem_id)
+    plain_roots = [(node.mem_id, node.parent.mem_id, node.next.mem_id if node.next else None) for node in removed]
+    seen = RemovedContent()
+    seen.note(TextBlocks(tree.body), removed)
+    assert {key: [node.mem_id for node in nodes] for key, nodes in seen.children.items()} == plain_children
+    assert [(key, parent_key, after.mem_id if after else None) for _, _, after, key, parent_key in seen.roots] == (
+        plain_roots
+    )
+    assert [(node.mem_id, parent.mem_id) for node, parent, _, _, _ in seen.roots] == [r[:2] for r in plain_roots]
+    assert len(seen.children[tree.body.mem_id]) == 2  # a and e stood in the body

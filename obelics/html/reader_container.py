@@ -464,17 +464,17 @@ class ContentImages:
         seen, extra = self.seen, self.extra
         out: list[tuple[int, list[Any]]] = []
         under: dict[int, list[Any]] = {}  # parent -> [text, link text, its ancestors] of its removed children
-        for node, parent, after in removed.roots:  # (outer ones first: an inner one's climb ends in its outer one)
-            parent_key = parent.mem_id
-            key = node.mem_id
+        kept, climb, strips = self.kept_removed, self._climb, self._strips
+        # (outer ones first: an inner one's climb ends in its outer one)
+        for node, parent, after, key, parent_key in removed.roots:
             known = seen.get(parent_key)
             if known is not None and known[0]:
                 seen[key] = known  # in a stripped element (a comment in the comments): stripped too
                 continue
-            stripped, whole, in_table, up = known if known is not None else self._climb(parent, parent_key)
+            stripped, whole, in_table, up = known if known is not None else climb(parent, parent_key)
             tid = node.tag_id
             if not stripped:
-                stripped = self._strips(node, in_table)
+                stripped = strips(node, in_table)
             seen[key] = (
                 stripped,
                 (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
@@ -485,7 +485,7 @@ class ContentImages:
                 continue  # (nor does any block inside it score)
             length, links, items, pairs, images = removed.inside(node)
             if images:
-                self.kept_removed.append((node, parent, after, images))
+                kept.append((node, parent, after, images))
             if not length:
                 continue
             found = under.get(parent_key)
@@ -784,8 +784,8 @@ class RemovedContent:
 
     def __init__(self) -> None:
         self.children: dict[int, list[Any]] = {}  # element -> its removed children, in order
-        # (removed element, where it stood, the node after it), outer ones first
-        self.roots: list[tuple[Any, Any, Any]] = []
+        # (removed element, where it stood, the node after it, their mem_ids), outer ones first
+        self.roots: list[tuple[Any, Any, Any, int, int]] = []
         self._all_blocks: dict[int, list[Any]] | None = None  # the page's blocks before the removal
         self._inside: dict[int, Inside] = {}
 
@@ -796,8 +796,13 @@ class RemovedContent:
         for node in removed:
             parent = node.parent
             if parent is not None:
-                children.setdefault(parent.mem_id, []).append(node)
-                roots.append((node, parent, node.next))
+                parent_key = parent.mem_id
+                found = children.get(parent_key)
+                if found is None:
+                    children[parent_key] = [node]
+                else:
+                    found.append(node)
+                roots.append((node, parent, node.next, node.mem_id, parent_key))
         self._all_blocks = blocks.blocks
 
     def inside(self, node: Any) -> Inside:
