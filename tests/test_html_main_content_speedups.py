@@ -707,3 +707,82 @@ def test_spans_of_rows_and_cells_without_the_attribute_skip_the_pattern_with_the
     assert [_span(node, "colspan") for node in nodes] == [plain(node, "colspan") for node in nodes]
     assert [_span(node, "colspan") for node in nodes] == [1, 3, 1, 1, 1, 4, 1]
     assert _span(tree.css_first("tr"), "rowspan") == 2
+
+
+def test_an_empty_box_found_by_tag_ids_is_what_the_plain_check_by_tag_names_finds():
+    from obelics.html.reader_container import EMPTY_DROPPED_TAGS, _breaks_only
+
+    tree = parse(
+        """<html><body>
+<div id="a"><br><br></div><div id="b"> <hr> text </div><div id="c"><!-- note --><br></div>
+<section id="d"></section><h2 id="e"><span>Title</span></h2><header id="f"><br><p>x</p></header>
+<div id="g"><br><hr>  </div><p id="h"><br></p></body></html>"""
+    )
+    boxes = 0
+    for node in tree.css("body *"):
+        plain = node.tag in EMPTY_DROPPED_TAGS and all(child.tag in ("br", "hr") for child in node.iter())
+        fast = node.tag_id in {n.tag_id for n in tree.css(",".join(EMPTY_DROPPED_TAGS))} and _breaks_only(node)
+        assert fast == plain, node.attributes
+        boxes += plain
+    assert boxes == 4  # a, b, d, g (c holds a comment, e a span, f a paragraph, h is no box tag)
+
+
+def test_the_walk_of_a_removed_element_skipping_inline_lookups_finds_what_the_plain_walk_finds():
+    from obelics.html.reader_container import IMG_ID, RemovedContent, _break_pair_blocks, reader_length
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(
+        """<html><body><div id="side"><p>A removed paragraph with <a href="/a">a link in it</a>, long
+enough to be a block.</p><span>Loose <b>bold</b> words<br><br>after a break pair, long enough too.</span>
+<img src="/a.jpg"><div><a href="/b"><img src="/b.jpg"> linked</a> and text of a div, long enough.</div>
+</div><div id="empty"><img src="/c.jpg"></div><p>Kept text of the page.</p></body></html>"""
+    )
+    blocks = TextBlocks(tree.body)
+    removed = [tree.css_first("#side"), tree.css_first("#empty")]
+    seen = RemovedContent()
+    seen.note(blocks, removed)
+    for node in removed:
+        length = reader_length(node.text())
+        links = breaks = 0
+        items, images = [], []
+        for element in node.traverse():
+            tid = element.tag_id
+            if tid == IMG_ID:
+                images.append(element)
+            elif not length:
+                continue
+            elif element.tag == "a":
+                links += nonspace(element.text())
+            elif element.tag == "br":
+                breaks += 1
+            entry = blocks.blocks.get(element.mem_id)
+            if entry is not None:
+                items.append((element.mem_id, entry))
+        pairs = _break_pair_blocks(node) if breaks > 1 and items else None
+        found = seen.inside(node)
+        assert found[:4] == (length, links, items, pairs)
+        assert [img.mem_id for img in found[4]] == [img.mem_id for img in images]
+    assert seen.inside(removed[0])[2] and seen.inside(removed[0])[1] > 0 and len(seen.inside(removed[1])[4]) == 1
+
+
+def test_removed_elements_noted_with_their_keys_give_the_plain_places_and_children():
+    from obelics.html.reader_container import RemovedContent
+    from obelics.html.text_blocks import TextBlocks
+
+    tree = parse(
+        """<html><body><div id="a"><ul id="b"><li id="c"><a href="/x">x</a></li><li id="d">y</li></ul></div>
+<p>text</p><div id="e">z</div></body></html>"""
+    )
+    removed = [tree.css_first(f"#{name}") for name in "abcde"]
+    plain_children: dict[int, list[int]] = {}
+    for node in removed:
+        plain_children.setdefault(node.parent.mem_id, []).append(node.mem_id)
+    plain_roots = [(node.mem_id, node.parent.mem_id, node.next.mem_id if node.next else None) for node in removed]
+    seen = RemovedContent()
+    seen.note(TextBlocks(tree.body), removed)
+    assert {key: [node.mem_id for node in nodes] for key, nodes in seen.children.items()} == plain_children
+    assert [(key, parent_key, after.mem_id if after else None) for _, _, after, key, parent_key in seen.roots] == (
+        plain_roots
+    )
+    assert [(node.mem_id, parent.mem_id) for node, parent, _, _, _ in seen.roots] == [r[:2] for r in plain_roots]
+    assert len(seen.children[tree.body.mem_id]) == 2  # a and e stood in the body

@@ -102,6 +102,8 @@ PHRASING_IDS = frozenset(
 )  # fmt: skip
 PARAGRAPH_LINKS = 0.25
 EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"})
+EMPTY_DROPPED_IDS = frozenset(tag_id(name) for name in EMPTY_DROPPED_TAGS)
+HR_ID = tag_id("hr")
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
 # An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
@@ -462,17 +464,17 @@ class ContentImages:
         seen, extra = self.seen, self.extra
         out: list[tuple[int, list[Any]]] = []
         under: dict[int, list[Any]] = {}  # parent -> [text, link text, its ancestors] of its removed children
-        for node, parent, after in removed.roots:  # (outer ones first: an inner one's climb ends in its outer one)
-            parent_key = parent.mem_id
-            key = node.mem_id
+        kept, climb, strips = self.kept_removed, self._climb, self._strips
+        # (outer ones first: an inner one's climb ends in its outer one)
+        for node, parent, after, key, parent_key in removed.roots:
             known = seen.get(parent_key)
             if known is not None and known[0]:
                 seen[key] = known  # in a stripped element (a comment in the comments): stripped too
                 continue
-            stripped, whole, in_table, up = self._climb(parent, parent_key)
+            stripped, whole, in_table, up = known if known is not None else climb(parent, parent_key)
             tid = node.tag_id
             if not stripped:
-                stripped = self._strips(node, in_table)
+                stripped = strips(node, in_table)
             seen[key] = (
                 stripped,
                 (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
@@ -483,7 +485,7 @@ class ContentImages:
                 continue  # (nor does any block inside it score)
             length, links, items, pairs, images = removed.inside(node)
             if images:
-                self.kept_removed.append((node, parent, after, images))
+                kept.append((node, parent, after, images))
             if not length:
                 continue
             found = under.get(parent_key)
@@ -782,8 +784,8 @@ class RemovedContent:
 
     def __init__(self) -> None:
         self.children: dict[int, list[Any]] = {}  # element -> its removed children, in order
-        # (removed element, where it stood, the node after it), outer ones first
-        self.roots: list[tuple[Any, Any, Any]] = []
+        # (removed element, where it stood, the node after it, their mem_ids), outer ones first
+        self.roots: list[tuple[Any, Any, Any, int, int]] = []
         self._all_blocks: dict[int, list[Any]] | None = None  # the page's blocks before the removal
         self._inside: dict[int, Inside] = {}
 
@@ -794,8 +796,13 @@ class RemovedContent:
         for node in removed:
             parent = node.parent
             if parent is not None:
-                children.setdefault(parent.mem_id, []).append(node)
-                roots.append((node, parent, node.next))
+                parent_key = parent.mem_id
+                found = children.get(parent_key)
+                if found is None:
+                    children[parent_key] = [node]
+                else:
+                    found.append(node)
+                roots.append((node, parent, node.next, node.mem_id, parent_key))
         self._all_blocks = blocks.blocks
 
     def inside(self, node: Any) -> Inside:
@@ -811,19 +818,22 @@ class RemovedContent:
             items: list[tuple[int, list[Any]]] = []
             images = []
             everything = self._all_blocks or {}
+            inline = INLINE_IDS
             for element in node.traverse():
                 tid = element.tag_id
-                if tid == IMG_ID:
-                    images.append(element)
-                elif not length:
-                    continue
-                elif tid == A_ID:
-                    links += nonspace(element.text())
-                elif tid == BR_ID:
-                    breaks += 1
-                entry = everything.get(element.mem_id)
-                if entry is not None:
-                    items.append((element.mem_id, entry))
+                if tid in inline:  # (never a text block: no lookup)
+                    if tid == IMG_ID:
+                        images.append(element)
+                    elif not length:
+                        continue
+                    elif tid == A_ID:
+                        links += nonspace(element.text())
+                    elif tid == BR_ID:
+                        breaks += 1
+                elif length:
+                    entry = everything.get(element.mem_id)
+                    if entry is not None:
+                        items.append((element.mem_id, entry))
             pairs = _break_pair_blocks(node) if breaks > 1 and items else None
             found = self._inside[key] = (length, links, items, pairs, images)
         return found
@@ -833,11 +843,7 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
     """Whether Readability sees a removed element (``parent``: where it stood) as a child: not an
     empty box it drops itself (a div, section, header or heading without text, or elements but
     line breaks), nor one it strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
-    if (
-        node.tag in EMPTY_DROPPED_TAGS
-        and all(child.tag in ("br", "hr") for child in node.iter())
-        and not node.text().strip()
-    ):
+    if node.tag_id in EMPTY_DROPPED_IDS and _breaks_only(node) and not node.text().strip():
         return False
     attrs = node.attributes
     strip = _unlikely(node, attrs) if attrs else 0
@@ -847,6 +853,18 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
         return not strip_names
     if strip == NAMES_ONLY:
         return not strip_names or parent.tag_id in TABLE_OR_CODE_IDS or within_table(parent)
+    return True
+
+
+def _breaks_only(node: Any) -> bool:
+    """Whether an element's children but texts are all line breaks or rules (none: true; a
+    comment is none)."""
+    child = node.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid != TEXT_ID and tid != BR_ID and tid != HR_ID:
+            return False
+        child = child.next
     return True
 
 
