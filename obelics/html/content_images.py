@@ -60,13 +60,12 @@ from operator import itemgetter
 from typing import Any
 
 from obelics.html.boilerplate import hard_boilerplate
-from obelics.html.names import NAME_SPLIT, names_of
+from obelics.html.names import AD_WORDS, NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
 from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
-AD_WORDS = frozenset({"ad", "ads", "adsense", "dfp"})
 # Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
 # an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
@@ -187,7 +186,7 @@ def _with_links(links: dict[int, int], live: Callable[[Any], int]) -> Callable[[
 
 def _ad_named(node: Any) -> bool:
     """Whether an element's class or id names an ad slot ("ad-slot", "dfp-ad"): a word of
-    :data:`AD_WORDS` (the project's names take them as soft boilerplate words, not hard ones)."""
+    :data:`~obelics.html.names.AD_WORDS` (soft boilerplate words for the project's names, not hard ones)."""
     names = names_of(node).lower()
     return bool(names) and not AD_WORDS.isdisjoint(NAME_SPLIT.split(names))
 

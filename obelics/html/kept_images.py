@@ -46,16 +46,10 @@ AVATAR_WORDS = frozenset({"avatar", "gravatar"})
 
 def _invisible_words(text: str, words: frozenset[str] = INVISIBLE_IMG_WORDS) -> bool:
     low = text.lower()
-    if not (  # a token is a part of the text: no hint, no word
-        "pixel" in low
-        or "spacer" in low
-        or "track" in low
-        or "blank" in low
-        or "clear" in low
-        or "avatar" in low
-        or "beacon" in low
-        or "transparent" in low
-    ):
+    for hint in _INVISIBLE_HINTS:
+        if hint in low:
+            break
+    else:  # a token is a part of the text: no hint, no word
         return False
     for token in _IMG_SPLIT.split(low):
         if token and (token in words or (token[-1] == "s" and token[:-1] in words)):

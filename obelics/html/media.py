@@ -400,7 +400,9 @@ IMAGE_SELECTOR = "img,picture"
 # AMP's image elements: a script renders them; the page writes the image's URL on them (``src``,
 # ``srcset``) and the plain ``<img>`` in a ``<noscript>`` inside for readers without scripts.
 AMP_IMAGE_TAGS = frozenset({"amp-img", "amp-anim"})
-_MAX_STANDARD_ID = 1024  # Lexbor numbers custom elements (amp-img ...) from here on (simplify.MAX_STANDARD_TAG_ID)
+# Lexbor numbers the tags it knows from 0 to a few hundred; any other name (a custom element such as
+# amp-img) gets an id that is only valid within one document, so such names are looked up by name.
+MAX_STANDARD_TAG_ID = 1024
 ImageFound = tuple[tuple[str, str], dict[str, Any]]
 
 
@@ -438,7 +440,7 @@ def element_source(node: Any, resolve: Resolver) -> ImageFound | None:
         img, sources = picture_parts(node)
         found = picture_source(img, sources, resolve)
         attrs = img if img is not None else {}
-    elif tid >= _MAX_STANDARD_ID:
+    elif tid >= MAX_STANDARD_TAG_ID:
         return amp_image(node, resolve)
     else:
         attrs = node.attributes
@@ -633,7 +635,7 @@ def subtree_images(
             continue
         tid = node.tag_id
         if tid > _COMMENT_NODE:  # an element
-            if tid == _IMG_ID or tid == _PICTURE_ID or (tid >= _MAX_STANDARD_ID and node.tag in AMP_IMAGE_TAGS):
+            if tid == _IMG_ID or tid == _PICTURE_ID or (tid >= MAX_STANDARD_TAG_ID and node.tag in AMP_IMAGE_TAGS):
                 if not noscripts or not (node.mem_id in decided[0] if decided else replaced_by_noscript(node, resolve)):
                     found = element_source(node, resolve)
                     if found:

@@ -41,11 +41,13 @@ HARD_PREFIXES = (
     "trackback",
     "pingback",
 )
-SOFT_WORDS = frozenset(
+# Words that name an ad slot ("ad-slot", "dfp-ad"): soft boilerplate words, not hard ones.
+AD_WORDS = frozenset({"ad", "ads", "adsense", "dfp"})
+SOFT_WORDS = AD_WORDS | frozenset(
     {
         "sidebar", "widget", "menu", "nav", "navbar", "navigation", "footer", "header", "masthead", "banner",
-        "byline", "meta", "tag", "tags", "taglist", "tagcloud", "author", "toolbar", "skip", "ad", "ads",
-        "adsense", "dfp", "stories", "next", "prev", "previous",
+        "byline", "meta", "tag", "tags", "taglist", "tagcloud", "author", "toolbar", "skip", "stories", "next",
+        "prev", "previous",
     }
 )  # fmt: skip
 POSITIVE_PREFIXES = ("article", "content", "entry", "main", "post", "story", "body", "text", "blog", "prose")

@@ -42,6 +42,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from obelics.html.media import (
     AMP_IMAGE_TAGS,
+    MAX_STANDARD_TAG_ID,
     ImageFound,
     Resolver,
     element_source,
@@ -145,11 +146,6 @@ REMOVE_CLASS_TOKENS = frozenset({"footer", "site-info"})
 MORE_LINK_TOKEN = "more-link"
 
 SEP_RANK = {"": 0, " ": 1, "\n": 2, "\n\n": 3}
-
-
-# Lexbor numbers the tags it knows from 0 to a few hundred; any other name (a custom element) gets an
-# id that is only valid within one document, so such names are looked up by name, never by id.
-MAX_STANDARD_TAG_ID = 1024
 
 
 def tag_id(name: str) -> int | None:
