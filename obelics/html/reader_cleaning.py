@@ -33,7 +33,9 @@ AD_WORDS = re.compile(
     r"(loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$",
     re.IGNORECASE,
 )
-CLEANED_TAGS = frozenset({"div", "table", "ul", "form", "fieldset"})
+# The blocks Readability's cleaning judges, in the order it judges them (a block not of these is
+# judged as a div).
+CLEANED_TAGS = ("form", "fieldset", "table", "ul", "div")
 # Parts of the container that keep their tag; the others become a <div>, cleaned as one.
 UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
 CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
@@ -56,10 +58,9 @@ DATA_TABLE_CELLS = 10
 BLOCK_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
 BLOCK_IDS = frozenset(tag_id(name) for name in BLOCK_TAGS)
 BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
-# The order in which Readability's cleaning judges blocks, by tag (a block not of these is judged as a div).
-CLEANING_ORDER = {tag_id(name): rank for rank, name in enumerate(("form", "fieldset", "table", "ul", "div"))}
+CLEANING_ORDER = {tag_id(name): rank for rank, name in enumerate(CLEANED_TAGS)}
 DIV_RANK = CLEANING_ORDER[tag_id("div")]
-CLEANED_SELECTOR = "form,fieldset,table,ul,div"
+CLEANED_SELECTOR = ",".join(CLEANED_TAGS)
 SPAN_NUMBER = re.compile(r"\s*(\d+)")
 # How many elements may wrap alone the lazy image a <noscript> follows.
 MAX_TWIN_WRAPPERS = 3
