@@ -531,3 +531,27 @@ def test_a_div_of_headings_alone_is_a_paragraph_that_the_cleaning_does_not_judge
     html = f"""<html><body><div id="page"><div class="nav"><a href="/">Home</a></div><div id="story">{paragraphs(PARAGRAPHS)}
       <h3>Walks</h3>{boxes}</div></div></body></html>"""
     assert main_images(html) == []
+
+
+def test_text_cut_by_double_line_breaks_counts_as_paragraphs_for_the_cleaning():
+    # Readability makes a paragraph of each <br><br> before it cleans: a box of three photos whose
+    # captions are cut by double line breaks is no strip of images without paragraphs, and stays.
+    row = (
+        '<table class="photos"><tr><td><img src="/img/dawn.jpg" alt="Dawn"> The quay at dawn, from the wall.'
+        '<br><br><img src="/img/tide.jpg" alt="Low tide"> The inner basin at low tide.<br> <br>'
+        '<img src="/img/boats.jpg" alt="Boats"> Boats waiting for the tide.</td></tr>'
+        "<tr><td>Photos: the harbour office</td></tr></table>"
+    )
+    images = main_images(_table_story_with(row))
+    assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/{n}.jpg" for n in ("dawn", "tide", "boats"))]
+
+
+def test_a_single_line_break_makes_no_paragraph_for_the_cleaning():
+    # One <br> cuts no paragraph: the same box with single line breaks is a strip of images, and goes.
+    row = (
+        '<table class="photos"><tr><td><img src="/img/dawn.jpg" alt="Dawn"> The quay at dawn, from the wall.'
+        '<br><img src="/img/tide.jpg" alt="Low tide"> The inner basin at low tide.<br>'
+        '<img src="/img/boats.jpg" alt="Boats"> Boats waiting for the tide.</td></tr>'
+        "<tr><td>Photos: the harbour office</td></tr></table>"
+    )
+    assert main_images(_table_story_with(row)) == [f"{BASE}/img/quay.jpg"]

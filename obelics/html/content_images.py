@@ -36,7 +36,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
 5. an image of the container outside the text regions joins them unless a block around it is one
    Readability's conditional cleaning removes (:meth:`~obelics.html.reader_cleaning.Cleaning.dropped_block`; a div of inline
    content alone, or a div of neither inline content nor blocks, is a paragraph for Readability,
-   not judged, and each run of a div's loose inline content counts as a paragraph; a block whose
+   not judged, and each run of a div's loose inline content counts as a paragraph, and so does
+   each ``<br><br>`` (Readability makes a paragraph of it); a block whose
    counts would remove it is judged again without the blocks inside it that the cleaning removes
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a

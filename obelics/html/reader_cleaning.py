@@ -309,6 +309,8 @@ class Cleaning:
             if images <= 1 or paragraphs >= 0.5 * images:
                 break
             paragraphs += self.runs(div)[0]
+        if images > 1 and paragraphs < 0.5 * images:  # the paragraphs Readability makes at <br><br>
+            paragraphs += _break_pairs(node, inside)
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= sum(1 for element, tag in elements if tag == "img" and _in_noscript(element, node))
         is_list = node.tag in ("ul", "ol") or ((counts["ul"] or counts["ol"]) and self._listed(node, length, inside))
@@ -376,6 +378,36 @@ def _judged_elements(node: Any) -> list[tuple[Any, str]]:
         if tag is not None:
             out.append((element, tag))
     return out
+
+
+def _break_pairs(node: Any, inside: Any = ()) -> int:
+    """How many paragraphs Readability makes of a block's ``<br><br>`` (a chain of two line breaks
+    or more, only spaces between: one paragraph each), but in the blocks ``inside`` it already removed."""
+    node_key = node.mem_id
+    dropped = {part.mem_id for part in inside}
+    count = 0
+    for br in node.css("br + br"):  # (the selector skips text between them: checked here)
+        before = _prev_non_space(br.prev)
+        if before is None or before.tag_id != BR_ID:
+            continue
+        first = _prev_non_space(before.prev)
+        if first is not None and first.tag_id == BR_ID:
+            continue  # (the chain's third break or later)
+        if dropped:
+            parent = br.parent
+            while parent is not None and parent.mem_id != node_key and parent.mem_id not in dropped:
+                parent = parent.parent
+            if parent is None or parent.mem_id != node_key:
+                continue
+        count += 1
+    return count
+
+
+def _prev_non_space(node: Any) -> Any | None:
+    """The node, or the first before it, that is no blank text or comment."""
+    while node is not None and node.tag_id in (TEXT_ID, COMMENT_ID) and not (node.text_content or "").strip():
+        node = node.prev
+    return node
 
 
 def _blockless(div: Any) -> bool:
