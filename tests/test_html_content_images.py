@@ -555,3 +555,19 @@ def test_a_single_line_break_makes_no_paragraph_for_the_cleaning():
         "<tr><td>Photos: the harbour office</td></tr></table>"
     )
     assert main_images(_table_story_with(row)) == [f"{BASE}/img/quay.jpg"]
+
+
+def test_cells_the_boilerplate_removal_took_still_make_a_data_table():
+    # Readability counts a table's cells before anything is removed from it: a grid of three rows
+    # of four cells is a data table whose images stay, even once the project's boilerplate removal
+    # has taken its "social" cells (three rows of three cells would be a layout table).
+    rows = "".join(
+        f'<tr><td class="photo_cell"><img src="/img/{name}.jpg" alt="{name}"></td><td class="title_cell">{name}</td>'
+        f'<td class="social_cell"><a href="https://social.example.com/{name}">@{name}</a></td>'
+        f'<td class="map_cell"><img src="/img/{name}-map.jpg" alt="Map of the {name}"></td></tr>'
+        for name in ("quay", "basin", "lighthouse")
+    )
+    html = f"""<html><body><div class="story">{paragraphs(PARAGRAPHS[0:4])}
+      <table class="places">{rows}</table>{paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
+    expected = [f"{BASE}/img/{name}{part}.jpg" for name in ("quay", "basin", "lighthouse") for part in ("", "-map")]
+    assert main_images(html) == expected

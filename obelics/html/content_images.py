@@ -41,8 +41,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    counts would remove it is judged again without the blocks inside it that the cleaning removes
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
-   list of images), link-heavy, a tiny linked box; a data table (not a single row or column) and
-   what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
+   list of images), link-heavy, a tiny linked box; a data table (not a single row or column; the
+   rows and cells the page's boilerplate removal took still count) and what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
 
 :func:`choose_content_images` runs once the text regions are chosen, on the page they were
 chosen on; :func:`with_content_images` places the container's images outside them among them, at
@@ -87,7 +87,12 @@ class ChosenImages:
         self.region_keys = frozenset(self.holders)
         # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
         self.inner = Cleaning(
-            cleaning.links, strips=False, weights=cleaning.weights, active=cleaning.active, verdicts=cleaning.verdicts
+            cleaning.links,
+            strips=False,
+            weights=cleaning.weights,
+            active=cleaning.active,
+            verdicts=cleaning.verdicts,
+            removed=cleaning.removed,
         )
 
     def fits(self, group: list[Any]) -> bool:
@@ -166,7 +171,10 @@ class ChosenImages:
                 continue
             if cleaning is None:
                 cleaning = Cleaning(
-                    _with_links(links, self.cleaning.links), weights=self.cleaning.weights, active=self.cleaning.active
+                    _with_links(links, self.cleaning.links),
+                    weights=self.cleaning.weights,
+                    active=self.cleaning.active,
+                    removed=self.cleaning.removed,
                 )
             links.update(LinkText(node).lengths)
             for img in images:
@@ -216,6 +224,7 @@ def choose_content_images(
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
     attempts: list[tuple[int, ChosenImages]] = []
+    removed_children = removed.children if removed is not None and removed.children else None
     found: ContentImages | None = None
     regions: list[Any] = []
     for strip_names, weights, active in ATTEMPTS:
@@ -224,7 +233,8 @@ def choose_content_images(
             regions = found.regions() or [body]
         # (else the attempt without the cleaning: the scores and the container of the one before,
         # which its cleaning changed nothing of)
-        chosen = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
+        cleaning = Cleaning(links, weights=weights, active=active, texts=found.texts, removed=removed_children)
+        chosen = ChosenImages(found, cleaning, regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:
             return chosen

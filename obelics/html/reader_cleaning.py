@@ -66,9 +66,10 @@ SPAN_NUMBER = re.compile(r"\s*(\d+)")
 MAX_TWIN_WRAPPERS = 3
 
 
-def _data_table(table: Any) -> bool:
+def _data_table(table: Any, removed: dict[int, list[Any]] | None = None) -> bool:
     """Readability's data table: a summary, caption or header cells, or a grid of many cells (not a
-    single row or column: those lay out a page)."""
+    single row or column: those lay out a page). ``removed``: element -> its children the page's
+    boilerplate removal took (rows and cells Readability still counts)."""
     attrs = table.attributes
     if (attrs.get("role") or "") == "presentation" or attrs.get("datatable") == "0":
         return False
@@ -76,9 +77,9 @@ def _data_table(table: Any) -> bool:
         return True
     if len(table.css("table")) > 1:  # Lexbor's selectors match the element itself too
         return False
-    rows = _rows(table)
+    rows = _rows(table, removed)
     count = sum(_span(row, "rowspan") for row in rows)
-    columns = max((sum(_span(cell, "colspan") for cell in row.iter() if cell.tag == "td") for row in rows), default=0)
+    columns = max((sum(_span(cell, "colspan") for cell in _cells(row, removed)) for row in rows), default=0)
     if count == 1 or columns == 1:
         return False  # a single row or column lays out a page
     return count >= DATA_TABLE_ROWS or columns > DATA_TABLE_COLUMNS or count * columns > DATA_TABLE_CELLS
@@ -93,15 +94,29 @@ def _span(node: Any, name: str) -> int:
     return int(match.group(1)) or 1 if match else 1
 
 
-def _rows(table: Any) -> list[Any]:
-    """The table's own rows (not those of the tables in its cells)."""
+def _rows(table: Any, removed: dict[int, list[Any]] | None = None) -> list[Any]:
+    """The table's own rows (not those of the tables in its cells), with those the page's
+    boilerplate removal took (``removed``: element -> its removed children; their order aside)."""
     rows = []
-    for child in table.iter():
+    for child in _with_removed(table, removed):
         if child.tag == "tr":
             rows.append(child)
         elif child.tag in ("tbody", "thead", "tfoot"):
-            rows.extend(row for row in child.iter() if row.tag == "tr")
+            rows.extend(row for row in _with_removed(child, removed) if row.tag == "tr")
     return rows
+
+
+def _cells(row: Any, removed: dict[int, list[Any]] | None = None) -> list[Any]:
+    """A row's ``td`` cells, with those the page's boilerplate removal took (``removed``)."""
+    return [cell for cell in _with_removed(row, removed) if cell.tag == "td"]
+
+
+def _with_removed(node: Any, removed: dict[int, list[Any]] | None) -> list[Any]:
+    """A node's children, then those the page's boilerplate removal took from it (``removed``)."""
+    children = list(node.iter())
+    if removed:
+        children.extend(removed.get(node.mem_id, ()))
+    return children
 
 
 def _in_figure(node: Any) -> bool:
@@ -126,8 +141,10 @@ class Cleaning:
         active: bool = True,
         verdicts: dict[int, tuple[bool, bool]] | None = None,
         texts: dict[int, str] | None = None,
+        removed: dict[int, list[Any]] | None = None,
     ) -> None:
         self.links = links
+        self.removed = removed  # element -> its children the page's boilerplate removal took (None: none)
         self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
         # element -> whether it goes (with the strips rule, without it), shared by the cleanings of a page
         self.verdicts: dict[int, tuple[bool, bool]] = {} if verdicts is None else verdicts
@@ -154,7 +171,7 @@ class Cleaning:
         key = table.mem_id
         found = self.tables.get(key)
         if found is None:
-            found = self.tables[key] = _data_table(table)
+            found = self.tables[key] = _data_table(table, self.removed)
         return found
 
     def removing_block(self, start: Any, top: Any) -> Any | None:
