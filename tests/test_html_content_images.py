@@ -571,3 +571,16 @@ def test_cells_the_boilerplate_removal_took_still_make_a_data_table():
       <table class="places">{rows}</table>{paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
     expected = [f"{BASE}/img/{name}{part}.jpg" for name in ("quay", "basin", "lighthouse") for part in ("", "-map")]
     assert main_images(html) == expected
+
+
+def test_an_article_in_a_box_readability_strips_makes_its_first_attempt_fail():
+    # The article sits in a box named "sidebar-wrapper": Readability's first attempt strips it, and
+    # its container (the page around it) holds little else, however long the page's own text is;
+    # it tries again without stripping names, and the article's photo is the content's.
+    html = f"""<html><body><div id="page">
+      <p>Trusted by harbour towns all along the coast since 1998, and by you.</p>
+      <article><div class="sidebar-wrapper"><div class="entry-content">{paragraphs(PARAGRAPHS)}
+        <p><img src="/img/wall.jpg" alt="The harbour wall"></p>{paragraphs(PARAGRAPHS[::-1])}</div>
+        <p class="byline">By the harbour desk</p></div></article>
+      </div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

@@ -29,8 +29,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    sibling paragraphs of prose, join it (a container inside a removed element adds no image:
    the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
-   Readability's failed attempt (what it strips and, for a short one, what step 5's cleaning
-   removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
+   Readability's failed attempt (the text blocks it strips and, for a short one, all it strips
+   and what step 5's cleaning removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
    counts what is left: :func:`_article_length`), and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
@@ -235,25 +235,51 @@ def choose_content_images(
         # which its cleaning changed nothing of)
         cleaning = Cleaning(links, weights=weights, active=active, texts=found.texts, removed=removed_children)
         chosen = ChosenImages(found, cleaning, regions)
-        length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
+        length = _article_length(chosen, blocks) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT:
             return chosen
         attempts.append((length, chosen))
     return max(attempts, key=itemgetter(0))[1]
 
 
-def _article_length(chosen: ChosenImages) -> int:
+def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
-    (and, of a part it keeps only once the blocks inside it are gone, what is left);
-    for a container under :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it
-    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`)."""
+    (and, of a part it keeps only once the blocks inside it are gone, what is left), and for
+    the text blocks inside it that Readability strips (:func:`_stripped_text`: the article in a
+    box named "sidebar-wrapper"); for a container under :data:`MEASURED_ARTICLE` x
+    :data:`ARTICLE_TEXT` characters (where it matters), but also for all it strips or cleans away
+    inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
-    if ARTICLE_TEXT <= length < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
+    if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
+        length -= _stripped_text(kept, found, blocks)
+        if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
+            return length
+        length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
+    if length >= ARTICLE_TEXT and cleaning.active:
         length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
     return length
+
+
+def _stripped_text(regions: list[Any], found: ContentImages, blocks: TextBlocks) -> int:
+    """The text of the page's text blocks that lie in the container's ``regions`` and in an element
+    Readability strips (their climbs, :attr:`~obelics.html.reader_container.ContentImages.seen`, say it)."""
+    seen = found.seen
+    keys = {region.mem_id for region in regions}
+    total = 0
+    for key, entry in blocks.blocks.items():
+        known = seen.get(key)
+        if known is None or not known[0]:
+            continue
+        up = known[3]
+        while up is not None:
+            if up[0] in keys:
+                total += entry[1]
+                break
+            up = up[2]
+    return total
 
 
 def _cleaned_text(region: Any, found: ContentImages, cleaning: Cleaning) -> int:
