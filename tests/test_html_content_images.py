@@ -584,3 +584,16 @@ def test_an_article_in_a_box_readability_strips_makes_its_first_attempt_fail():
         <p class="byline">By the harbour desk</p></div></article>
       </div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_a_bare_image_in_a_boilerplate_headings_section_stays_when_the_reader_view_shows_it():
+    # "Sign up to our newsletter" takes its section with it, but an image standing alone in that
+    # section (the guide's cover) is one the reader view shows: it stays, as an image inside a
+    # removed block does.
+    html = f"""<html><body><div class="story">{paragraphs(PARAGRAPHS[0:4])}
+      <div class="box"><h2>Sign up to our newsletter</h2><img src="/img/guide.jpg" alt="The harbour guide">
+      <p>Get the harbour guide free when you join, with tide tables, walks and the best places to eat.</p></div>
+      {paragraphs(PARAGRAPHS[4:6])}</div></body></html>"""
+    doc = main_doc(html)
+    assert "Sign up" not in doc.text
+    assert [i for i in doc.images if i] == [f"{BASE}/img/guide.jpg"]

@@ -393,8 +393,13 @@ def _annotated_links(node: Any, links: LinkText) -> bool:
 
 
 def _detach_block(node: Any, keeps: Callable[[Any], bool] | None) -> None:
-    """Remove a block; the images of it that ``keeps`` accepts are moved out first, in its place."""
-    if keeps is not None and node.tag != "img":
+    """Remove a block; the images of it that ``keeps`` accepts are moved out first, in its place
+    (an image that is the block itself stays where it is)."""
+    if keeps is not None:
+        if node.tag == "img":
+            if not keeps(node):
+                detach(node)
+            return
         for img in node.css("img"):
             if keeps(img):
                 node.insert_before(img)
