@@ -597,3 +597,18 @@ def test_a_bare_image_in_a_boilerplate_headings_section_stays_when_the_reader_vi
     doc = main_doc(html)
     assert "Sign up" not in doc.text
     assert [i for i in doc.images if i] == [f"{BASE}/img/guide.jpg"]
+
+
+def test_an_article_in_boxes_named_as_media_makes_the_attempts_with_class_weights_fail():
+    # A page builder puts each part of the article in a box named "media-block": Readability's
+    # cleaning removes such boxes whole by their name on the attempts with class weights, which
+    # then find no article, however long the container; the attempt without class weights keeps
+    # them, and the photo in the last one is the content's (as Readability.js shows it).
+    boxes = "".join(
+        f'<div class="media-block"><div class="text-editor">{paragraphs(PARAGRAPHS[n : n + 3])}</div></div>'
+        for n in (0, 3, 0, 3)
+    )
+    html = f"""<html><body><div class="builder"><div class="column">{boxes}
+      <div class="media-block"><div class="card"><img src="/img/wall.jpg" alt="The harbour wall">
+      <p>The wall after the storm.</p></div></div></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/wall.jpg"]

@@ -29,8 +29,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    sibling paragraphs of prose, join it (a container inside a removed element adds no image:
    the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
-   Readability's failed attempt (the text blocks it strips and, for a short one, all it strips
-   and what step 5's cleaning removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
+   Readability's failed attempt (the text blocks it strips, the candidates inside it that step
+   5's cleaning removes by their class weight and, for a short one, all it strips and what
+   step 5's cleaning removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
    counts what is left: :func:`_article_length`), and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
@@ -63,7 +64,15 @@ from typing import Any
 from obelics.html.boilerplate import hard_boilerplate
 from obelics.html.names import AD_WORDS, NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
-from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
+from obelics.html.reader_container import (
+    DIV_ID,
+    TABLE_ID,
+    ContentImages,
+    RemovedContent,
+    class_weight,
+    reader_length,
+    within_table,
+)
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
@@ -246,7 +255,8 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
     (and, of a part it keeps only once the blocks inside it are gone, what is left), and for
     the text blocks inside it that Readability strips (:func:`_stripped_text`: the article in a
-    box named "sidebar-wrapper"); for a container under :data:`MEASURED_ARTICLE` x
+    box named "sidebar-wrapper") and, while class weights count, the candidates inside it that its
+    cleaning removes by their name (:func:`_named_away_text`); for a container under :data:`MEASURED_ARTICLE` x
     :data:`ARTICLE_TEXT` characters (where it matters), but also for all it strips or cleans away
     inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
@@ -255,6 +265,8 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
     if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
         length -= _stripped_text(kept, found, blocks)
+        if cleaning.active and cleaning.weights:
+            length -= _named_away_text(kept, found, cleaning)
         if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
             return length
         length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
@@ -279,6 +291,27 @@ def _stripped_text(regions: list[Any], found: ContentImages, blocks: TextBlocks)
                 total += entry[1]
                 break
             up = up[2]
+    return total
+
+
+def _named_away_text(regions: list[Any], found: ContentImages, cleaning: Cleaning) -> int:
+    """The text of the candidates inside the container's ``regions`` that its cleaning removes
+    whole by their negative class weight (a div, table, list or form named "widget-wrap": the
+    article in such boxes is cleaned away, and Readability tries again without class weights);
+    those in another such one, or holding a data table, not counted. Only candidates are looked
+    at (the blocks' ancestors that scored: where the text is), not every element."""
+    keys = {region.mem_id for region in regions}
+    named: dict[int, Any] = {}
+    for key, node in found.nodes.items():
+        if key not in keys and node.tag_id in CLEANED_IDS and class_weight(node) < 0:
+            named[key] = node
+    total = 0
+    for key, node in named.items():
+        parent = node.parent
+        while parent is not None and parent.mem_id not in keys and parent.mem_id not in named:
+            parent = parent.parent
+        if parent is not None and parent.mem_id in keys and not cleaning.holds_data_table(node):
+            total += found.length(node, key)
     return total
 
 

@@ -223,7 +223,7 @@ class Cleaning:
         a block its counts would remove is judged again without them."""
         weight = class_weight(node) if self.weights else 0
         if weight < 0:
-            gone = not self._holds_data_table(node)
+            gone = not self.holds_data_table(node)
             return gone, gone
         text = self.texts.get(node.mem_id)
         if text is None:
@@ -232,7 +232,7 @@ class Cleaning:
         self.lengths[node.mem_id] = length
         commas = self.commas[node.mem_id] = text.count(",")
         if commas < PROSE_COMMAS and length < 40 and AD_WORDS.match(text.strip()):
-            gone = not self._holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
+            gone = not self.holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
             return gone, gone
         verdict = self._counted(node, in_figure, weight, commas, length, self.links(node), ())
         if verdict[0] or verdict[1]:
@@ -279,7 +279,7 @@ class Cleaning:
                 if self._removed(element):
                     gone.append(element)
                     gone_keys.add(key)
-            elif self.weights and class_weight(element) < 0 and not self._holds_data_table(element):
+            elif self.weights and class_weight(element) < 0 and not self.holds_data_table(element):
                 gone.append(element)  # (no link, no image: only its name removes it)
                 gone_keys.add(key)
         return gone
@@ -372,7 +372,8 @@ class Cleaning:
         length = self.text_len(div)
         return not length or self.links(div) < PARAGRAPH_LINKS * length
 
-    def _holds_data_table(self, node: Any) -> bool:
+    def holds_data_table(self, node: Any) -> bool:
+        """Whether a block is or holds a data table (the cleaning keeps it whole)."""
         return any(self.data_table(table) for table in node.css("table"))
 
     def _listed(self, node: Any, length: int, inside: Any = ()) -> bool:
