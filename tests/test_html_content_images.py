@@ -612,3 +612,15 @@ def test_an_article_in_boxes_named_as_media_makes_the_attempts_with_class_weight
       <div class="media-block"><div class="card"><img src="/img/wall.jpg" alt="The harbour wall">
       <p>The wall after the storm.</p></div></div></div></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/wall.jpg"]
+
+
+def test_of_short_attempts_the_longest_once_cleaned_gives_the_images():
+    # A short article (under Readability's 500 characters) fails every attempt, and Readability
+    # keeps the longest: the last one, which does not clean away the linked box above the text.
+    # Each attempt's length is what is left once cleaned, so the attempts that remove the box are
+    # shorter, and its picture is the article's.
+    html = f"""<html><body><div id="main"><div class="post"><h1>The harbour</h1><div class="text">
+      <div id="box"><div id="inner"><img src="/img/guide.jpg" alt="The harbour guide">
+      <a href="/guide">Get the harbour guide<br><strong>FOR FREE!</strong></a></div></div>
+      {paragraphs(PARAGRAPHS[0:2])}</div></div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/guide.jpg"]

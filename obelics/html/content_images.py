@@ -256,9 +256,10 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     (and, of a part it keeps only once the blocks inside it are gone, what is left), and for
     the text blocks inside it that Readability strips (:func:`_stripped_text`: the article in a
     box named "sidebar-wrapper") and, while class weights count, the candidates inside it that its
-    cleaning removes by their name (:func:`_named_away_text`); for a container under :data:`MEASURED_ARTICLE` x
-    :data:`ARTICLE_TEXT` characters (where it matters), but also for all it strips or cleans away
-    inside it (:func:`_cleaned_text`)."""
+    cleaning removes by their name (:func:`_named_away_text`); for a container under
+    :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it matters: whether the
+    attempt passes, and which of failed attempts is the longest), but also for all it strips or
+    cleans away inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
@@ -270,7 +271,7 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
         if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
             return length
         length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
-    if length >= ARTICLE_TEXT and cleaning.active:
+    if length and cleaning.active:
         length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
     return length
 
