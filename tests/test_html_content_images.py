@@ -624,3 +624,13 @@ def test_of_short_attempts_the_longest_once_cleaned_gives_the_images():
       <a href="/guide">Get the harbour guide<br><strong>FOR FREE!</strong></a></div></div>
       {paragraphs(PARAGRAPHS[0:2])}</div></div></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/guide.jpg"]
+
+
+def test_a_strip_of_images_four_levels_inside_a_figure_is_the_figures_and_stays():
+    # Readability spares a block inside a figure from its images rule when the figure is one of
+    # its four nearest ancestors: a row of three photos wrapped four deep in a figure stays.
+    cells = "".join(f'<td><img src="/img/{name}.jpg" alt="{name}"></td>' for name in ("quay", "basin", "tide"))
+    row = f"""<figure><div class="a"><div class="b"><div class="c"><table class="strip"><tr>{cells}</tr></table>
+      </div></div></div><figcaption>The harbour in three photos.</figcaption></figure>"""
+    images = main_images(_table_story_with(row))
+    assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/{n}.jpg" for n in ("quay", "basin", "tide"))]

@@ -50,7 +50,7 @@ NAMED_LINKED_SHARE = 0.5
 STRONG_WEIGHT = 25
 SHORT_BOX_TEXT = 22  # Readability's 25 characters, spaces not counted
 LIST_TEXT_SHARE = 0.9
-FIGURE_LEVELS = 3
+FIGURE_LEVELS = 4  # (parents looked at)
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
@@ -120,7 +120,8 @@ def _with_removed(node: Any, removed: dict[int, list[Any]] | None) -> list[Any]:
 
 
 def _in_figure(node: Any) -> bool:
-    """Whether a ``<figure>`` holds the element, a few levels up."""
+    """Whether a ``<figure>`` is one of the element's :data:`FIGURE_LEVELS` nearest ancestors
+    (Readability's ``_hasAncestorTag`` with its default depth of 3 looks at four parents)."""
     for _ in range(FIGURE_LEVELS):
         node = node.parent
         if node is None:
