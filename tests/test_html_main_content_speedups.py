@@ -680,9 +680,9 @@ def test_the_attempt_without_cleaning_reusing_the_container_before_it_chooses_wh
         found = ContentImages(blocks, links, strip_names, weights)
         regions = found.regions() or [tree.body]
         attempt = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
-        plain.append((_article_length(attempt), attempt))
+        plain.append((_article_length(attempt, blocks), attempt))
     best = max(plain, key=lambda item: item[0])[1]
-    assert not best.cleaning.active and max(length for length, _ in plain) == _article_length(chosen)
+    assert not best.cleaning.active and max(length for length, _ in plain) == _article_length(chosen, blocks)
     assert [region.mem_id for region in chosen.regions] == [region.mem_id for region in best.regions]
     assert chosen.found.raw == best.found.raw and chosen.found.scaled == best.found.scaled
     group = [tree.css_first("#side")]
