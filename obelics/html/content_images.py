@@ -265,7 +265,8 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
     if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
-        length -= _stripped_text(kept, found, blocks)
+        if found.strip_names:  # (what later attempts strip, hidden elements, step 1 already removed)
+            length -= _stripped_text(kept, found, blocks)
         if cleaning.active and cleaning.weights:
             length -= _named_away_text(kept, found, cleaning)
         if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
@@ -276,20 +277,23 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     return length
 
 
+_NOT_SEEN = (False,)
+
+
 def _stripped_text(regions: list[Any], found: ContentImages, blocks: TextBlocks) -> int:
     """The text of the page's text blocks that lie in the container's ``regions`` and in an element
     Readability strips (their climbs, :attr:`~obelics.html.reader_container.ContentImages.seen`, say it)."""
     seen = found.seen
+    stripped = [key for key in blocks.blocks if seen.get(key, _NOT_SEEN)[0]]  # (a comprehension: every page pays it)
+    if not stripped:
+        return 0
     keys = {region.mem_id for region in regions}
     total = 0
-    for key, entry in blocks.blocks.items():
-        known = seen.get(key)
-        if known is None or not known[0]:
-            continue
-        up = known[3]
+    for key in stripped:
+        up = seen[key][3]
         while up is not None:
             if up[0] in keys:
-                total += entry[1]
+                total += blocks.blocks[key][1]
                 break
             up = up[2]
     return total

@@ -111,12 +111,10 @@ def _cells(row: Any, removed: dict[int, list[Any]] | None = None) -> list[Any]:
     return [cell for cell in _with_removed(row, removed) if cell.tag == "td"]
 
 
-def _with_removed(node: Any, removed: dict[int, list[Any]] | None) -> list[Any]:
+def _with_removed(node: Any, removed: dict[int, list[Any]] | None) -> Any:
     """A node's children, then those the page's boilerplate removal took from it (``removed``)."""
-    children = list(node.iter())
-    if removed:
-        children.extend(removed.get(node.mem_id, ()))
-    return children
+    taken = removed.get(node.mem_id) if removed else None
+    return node.iter() if taken is None else [*node.iter(), *taken]
 
 
 def _in_figure(node: Any) -> bool:
