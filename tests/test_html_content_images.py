@@ -634,3 +634,22 @@ def test_a_strip_of_images_four_levels_inside_a_figure_is_the_figures_and_stays(
       </div></div></div><figcaption>The harbour in three photos.</figcaption></figure>"""
     images = main_images(_table_story_with(row))
     assert images == [f"{BASE}/img/quay.jpg", *(f"{BASE}/img/{n}.jpg" for n in ("quay", "basin", "tide"))]
+
+
+CHINESE = [
+    "港口的石墙在一九五三年的风暴之后重建，花岗岩从北方用船运来，此后虽经几次修补，一直屹立至今。",
+    "渔民们仍然在黎明时分卸下他们的渔获，市场在小镇大部分人醒来之前就开门了，出售螃蟹和鲭鱼。",
+    "去年春天开通的一座新人行桥，把老码头和灯塔以及海岸小路连接起来，步行者不再需要绕道公路。",
+    "旧海关大楼里的博物馆讲述了曾经在海湾走私的人们的故事，展出信件、账簿和一条在地窖里发现的划艇。",
+]
+
+
+def test_an_article_short_of_readabilitys_500_characters_with_its_spaces_fails_every_attempt():
+    # Readability measures its 500 characters with each run of spaces as one: a Chinese article
+    # of about 450 characters (no spaces between words) fails every attempt, and the longest, the
+    # last one, cleans nothing away: the linked picture below the text is the article's.
+    pairs = [*zip(CHINESE, CHINESE[1:] + CHINESE[:1]), (CHINESE[2], CHINESE[0])]
+    html = f"""<html><body><div id="main"><div class="story"><h1>港口</h1>{"".join(f"<p>{a}{b}</p>" for a, b in pairs)}
+      <div class="box"><a href="/more"><img src="/img/more.jpg" alt="更多"></a><a href="/more">更多照片</a></div>
+      </div></div></body></html>"""
+    assert main_images(html) == [f"{BASE}/img/more.jpg"]

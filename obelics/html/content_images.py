@@ -27,7 +27,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`~obelics.html.reader_container.SIBLING_SHARE` of the best, or :data:`~obelics.html.reader_container.SIBLING_SCORE`), and
    sibling paragraphs of prose, join it (a container inside a removed element adds no image:
-   the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (or
+   the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (each run
+   of spaces counting one, as Readability measures: :func:`_with_spaces`; or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
    Readability's failed attempt (the text blocks it strips, the candidates inside it that step
    5's cleaning removes by their class weight and, for a short one, all it strips and what
@@ -79,8 +80,9 @@ MIN_CONTAINER_SHARE = 0.5
 # Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
 # an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
-ARTICLE_TEXT = 420
-MEASURED_ARTICLE = 3  # a container under this many ARTICLE_TEXT has the text its cleaning removes taken off
+ARTICLE_TEXT = 500  # Readability's 500 characters: its text with each run of spaces as one
+SPACED_FROM = 330  # (fewer non-space characters: the spaces between their words cannot make 500)
+MEASURED_TEXT = 1260  # a container under this many non-space characters has all its cleaning removes taken off
 
 
 class ChosenImages:
@@ -229,7 +231,7 @@ def choose_content_images(
 ) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
     step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
-    under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
+    under :data:`ARTICLE_TEXT` characters (a run of spaces counting one) is Readability's failed attempt: it tries again without
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
     attempts: list[tuple[int, ChosenImages]] = []
@@ -245,10 +247,19 @@ def choose_content_images(
         cleaning = Cleaning(links, weights=weights, active=active, texts=found.texts, removed=removed_children)
         chosen = ChosenImages(found, cleaning, regions)
         length = _article_length(chosen, blocks) if found.raw else 0  # (no candidate: every text stripped)
-        if length >= ARTICLE_TEXT:
+        if length >= ARTICLE_TEXT or (length >= SPACED_FROM and _with_spaces(length, chosen) >= ARTICLE_TEXT):
             return chosen
         attempts.append((length, chosen))
     return max(attempts, key=itemgetter(0))[1]
+
+
+def _with_spaces(length: int, chosen: ChosenImages) -> int:
+    """An attempt's article length (``length``, spaces not counted) as Readability measures it:
+    with one space for each gap between words, as many per character as its container's text has."""
+    texts = [chosen.found.texts.get(region.mem_id) or region.text() for region in chosen.regions]
+    nonspace = sum(reader_length(text) for text in texts)
+    gaps = sum(max(len(text.split()) - 1, 0) for text in texts)
+    return length + (length * gaps // nonspace if nonspace else 0)
 
 
 def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
@@ -257,19 +268,19 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     the text blocks inside it that Readability strips (:func:`_stripped_text`: the article in a
     box named "sidebar-wrapper") and, while class weights count, the candidates inside it that its
     cleaning removes by their name (:func:`_named_away_text`); for a container under
-    :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it matters: whether the
+    :data:`MEASURED_TEXT` characters (where it matters: whether the
     attempt passes, and which of failed attempts is the longest), but also for all it strips or
     cleans away inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
-    if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
+    if length >= MEASURED_TEXT:
         if found.strip_names:  # (what later attempts strip, hidden elements, step 1 already removed)
             length -= _stripped_text(kept, found, blocks)
         if cleaning.active and cleaning.weights:
             length -= _named_away_text(kept, found, cleaning)
-        if length >= MEASURED_ARTICLE * ARTICLE_TEXT:
+        if length >= MEASURED_TEXT:
             return length
         length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
     if length and cleaning.active:
