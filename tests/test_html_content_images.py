@@ -653,3 +653,22 @@ def test_an_article_short_of_readabilitys_500_characters_with_its_spaces_fails_e
       <div class="box"><a href="/more"><img src="/img/more.jpg" alt="更多"></a><a href="/more">更多照片</a></div>
       </div></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/more.jpg"]
+
+
+def test_a_paragraph_cut_by_double_line_breaks_is_cleaned_as_the_div_readability_makes_of_it():
+    # Readability makes a paragraph of each <br><br> run inside a <p>, and a <div> of the <p>: a
+    # sidebar of headings as pictures and links written in one <p> is then a link-heavy div, and
+    # goes with its pictures; the same pictures in a <p> without double line breaks stay.
+    links = (
+        'Most of the site is for members. <a href="/join">Join</a> to see the <a href="/benefits">benefits</a>'
+        ' and <a href="/savings">savings</a>.'
+    )
+    row = (
+        f'<p><img src="/img/members.gif" alt="Members"><br><br>{links}<br><br>'
+        '<img src="/img/sections.gif" alt="Sections"><br><br><a href="/sections">Sections</a> |'
+        ' <a href="/meetings">Meetings</a></p>'
+    )
+    assert main_images(_table_story_with(row)) == [f"{BASE}/img/quay.jpg"]
+    kept = row.replace("<br><br>", "<br>")
+    expected = [f"{BASE}/img/quay.jpg", f"{BASE}/img/members.gif", f"{BASE}/img/sections.gif"]
+    assert main_images(_table_story_with(kept)) == expected

@@ -39,7 +39,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    Readability's conditional cleaning removes (:meth:`~obelics.html.reader_cleaning.Cleaning.dropped_block`; a div of inline
    content alone, or a div of neither inline content nor blocks, is a paragraph for Readability,
    not judged, and each run of a div's loose inline content counts as a paragraph, and so does
-   each ``<br><br>`` (Readability makes a paragraph of it); a block whose
+   each ``<br><br>`` (Readability makes a paragraph of it, and a div, judged as one, of the
+   ``<p>`` that holds it); a block whose
    counts would remove it is judged again without the blocks inside it that the cleaning removes
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
@@ -104,6 +105,7 @@ class ChosenImages:
             active=cleaning.active,
             verdicts=cleaning.verdicts,
             removed=cleaning.removed,
+            as_div=cleaning.as_div,
         )
 
     def fits(self, group: list[Any]) -> bool:
@@ -186,6 +188,7 @@ class ChosenImages:
                     weights=self.cleaning.weights,
                     active=self.cleaning.active,
                     removed=self.cleaning.removed,
+                    as_div=self.cleaning.as_div,
                 )
             links.update(LinkText(node).lengths)
             for img in images:
@@ -244,7 +247,9 @@ def choose_content_images(
             regions = found.regions() or [body]
         # (else the attempt without the cleaning: the scores and the container of the one before,
         # which its cleaning changed nothing of)
-        cleaning = Cleaning(links, weights=weights, active=active, texts=found.texts, removed=removed_children)
+        cleaning = Cleaning(
+            links, weights=weights, active=active, texts=found.texts, removed=removed_children, as_div=found.as_div
+        )
         chosen = ChosenImages(found, cleaning, regions)
         length = _article_length(chosen, blocks) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT or (length >= SPACED_FROM and _with_spaces(length, chosen) >= ARTICLE_TEXT):

@@ -141,8 +141,10 @@ class Cleaning:
         verdicts: dict[int, tuple[bool, bool]] | None = None,
         texts: dict[int, str] | None = None,
         removed: dict[int, list[Any]] | None = None,
+        as_div: set[int] | frozenset[int] = frozenset(),
     ) -> None:
         self.links = links
+        self.as_div = as_div  # paragraphs Readability makes a div of (their <br><br>): judged as divs
         self.removed = removed  # element -> its children the page's boilerplate removal took (None: none)
         self.strips = strips  # Readability's rules alone (the text regions' own: galleries and infoboxes stay)
         # element -> whether it goes (with the strips rule, without it), shared by the cleanings of a page
@@ -198,7 +200,9 @@ class Cleaning:
                 tid = node.tag_id
                 if tid == TABLE_ID and self.data_table(node):
                     exempt, removing = True, None  # a data table and all it holds stay
-                elif removing is None and (tid in CLEANED_IDS or (key == top_key and tid not in UNCHANGED_IDS)):
+                elif removing is None and (
+                    tid in CLEANED_IDS or key in self.as_div or (key == top_key and tid not in UNCHANGED_IDS)
+                ):
                     # (but a div Readability made a paragraph of: not judged)
                     if self.dropped_block(node) and not (tid == DIV_ID and self.paragraph(node)):
                         removing = node
