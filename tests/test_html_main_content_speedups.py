@@ -786,3 +786,49 @@ def test_removed_elements_noted_with_their_keys_give_the_plain_places_and_childr
     )
     assert [(node.mem_id, parent.mem_id) for node, parent, _, _, _ in seen.roots] == [r[:2] for r in plain_roots]
     assert len(seen.children[tree.body.mem_id]) == 2  # a and e stood in the body
+
+
+def _plain_blocks(root):
+    """Each text measured on its own and added to its block (the nearest non-inline ancestor)."""
+    from obelics.html.simplify import TEXT_ID
+    from obelics.html.text_blocks import A_ID, INLINE_IDS, MIN_BLOCK_LENGTH
+
+    blocks = {}
+    for node in root.traverse(include_text=True):
+        if node.tag_id != TEXT_ID or not node.text_content:
+            continue
+        text = node.text_content
+        n = len("".join(text.split()))
+        if not n:
+            continue
+        parent, linked = node.parent, False
+        while parent is not None and parent.tag_id in INLINE_IDS:
+            linked = linked or parent.tag_id == A_ID
+            parent = parent.parent
+        if parent is None:
+            continue
+        entry = blocks.setdefault(parent.mem_id, [parent, 0, 0, 0])
+        entry[1] += n
+        entry[2] += n if linked else 0
+        entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
+    return {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
+
+
+def test_block_texts_measured_joined_equal_each_text_measured_on_its_own():
+    from obelics.html.text_blocks import TextBlocks
+
+    page = parse(
+        "<html><body><div id='a'>\u2003\xa0<p>An inner paragraph, first in the page order, long enough "
+        "to be a block.</p> The div's own text,\x0bwith <a href='/x'>a link, and\x1fcommas</a>, "
+        "<b>bold <a href='/y'>linked\u3000words</a></b> and more text to be long enough.</div>"
+        "<p>\u6587\u5b57\u3001\u6587\u5b57\uff0c\u6587\u5b57 caf\xe9, na\u00efve \u2028 words <i>in "
+        "italics</i> and <a href='/z'>links\uff0c too</a> to pass the minimum.</p>"
+        "<p><a href='/only'>A paragraph that is a link alone, long enough to be kept.</a></p>"
+        "<p>short</p><p>\u2003 \u3000</p></body></html>"
+    )
+    blocks = TextBlocks(page.body).blocks
+    plain = _plain_blocks(page.body)
+    assert list(blocks) == list(plain)  # the same blocks in the same (document) order
+    assert [entry[1:] for entry in blocks.values()] == [entry[1:] for entry in plain.values()]
+    assert [entry[0].mem_id for entry in blocks.values()] == list(plain)
+    assert len(blocks) == 4 and any(entry[2] for entry in blocks.values())
