@@ -832,3 +832,19 @@ def test_block_texts_measured_joined_equal_each_text_measured_on_its_own():
     assert [entry[1:] for entry in blocks.values()] == [entry[1:] for entry in plain.values()]
     assert [entry[0].mem_id for entry in blocks.values()] == list(plain)
     assert len(blocks) == 4 and any(entry[2] for entry in blocks.values())
+
+
+def test_text_lengths_of_non_ascii_texts_measured_on_their_latin_1_part_equal_the_counted_lengths():
+    samples = [
+        "\xa0",
+        " \xa0\t\n\r",
+        "caf\xe9\xa0au lait,\r\nna\xefve \u2019quoted\u2019 text",
+        "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440,\xa0\u0442\u0435\u0441\u0442\n",
+        "\u8fd9\u662f\u4e00\u4e2a\u3000\u6d4b\u8bd5\uff0c \u6587\u672c\t",
+        "emoji \U0001f600\xa0and \U0001f680 rocket\r",
+        "\x85\x0b\x0c\x1c \u2003\u2028\u3000\xa0\xff\u0100",
+    ]
+    for text in samples:
+        counted = len(text) - sum(text.count(c) for c in " \n\t\r\xa0")
+        assert nonspace(text) == counted
+        assert nonspace(text * 50) == 50 * counted
