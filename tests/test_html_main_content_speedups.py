@@ -824,7 +824,8 @@ def test_block_texts_measured_joined_equal_each_text_measured_on_its_own():
         "<p>\u6587\u5b57\u3001\u6587\u5b57\uff0c\u6587\u5b57 caf\xe9, na\u00efve \u2028 words <i>in "
         "italics</i> and <a href='/z'>links\uff0c too</a> to pass the minimum.</p>"
         "<p><a href='/only'>A paragraph that is a link alone, long enough to be kept.</a></p>"
-        "<p>short</p><p>\u2003 \u3000</p></body></html>"
+        "<p>short</p><p>\u2003 \u3000</p><p>a b c d e f g h i j k l m</p><p>\xe9 b c d e f g h i j k l</p>"
+        "</body></html>"
     )
     blocks = TextBlocks(page.body).blocks
     plain = _plain_blocks(page.body)

@@ -92,11 +92,15 @@ class TextBlocks:
         blocks: dict[int, list[Any]] = {}
         for key, (parent, parts, linked_parts) in texts.items():
             text = "".join(parts)
-            n = _block_length(text)
-            if n >= MIN_BLOCK_LENGTH:
+            if len(text) < MIN_BLOCK_LENGTH:
+                continue  # (too short whatever its spaces)
+            if text.isascii():
+                n = len(text.encode().translate(None, _ASCII_WHITESPACE))
                 commas = text.count(",")
-                if not text.isascii():
-                    commas += text.count("\u3001") + text.count("\uff0c")
+            else:
+                n = len("".join(text.split()))
+                commas = text.count(",") + text.count("\u3001") + text.count("\uff0c")
+            if n >= MIN_BLOCK_LENGTH:
                 blocks[key] = [parent, n, _block_length("".join(linked_parts)) if linked_parts else 0, commas]
         self.blocks = blocks
         self.root = root
