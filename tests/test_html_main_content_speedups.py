@@ -307,17 +307,19 @@ JUNK_PAGE = """<html><head><style>p { color: red }</style><script>var a = 1;</sc
 </body></html>"""
 
 
-def test_junk_stripped_big_containers_first_leaves_the_same_page():
-    from obelics.html.boilerplate import _STRIP_ORDER, JUNK_TAGS
+def test_junk_stripped_in_one_walk_leaves_the_page_lexbors_strip_tags_leaves():
+    from obelics.html.boilerplate import JUNK_TAGS, _strip_junk
 
-    assert sorted(_STRIP_ORDER) == sorted(JUNK_TAGS) and _STRIP_ORDER != JUNK_TAGS
     pages = []
-    for order in (JUNK_TAGS, _STRIP_ORDER):
-        tree = parse(JUNK_PAGE)
-        tree.strip_tags(list(order))
+    for page in (JUNK_PAGE, JUNK_PAGE.replace("<body>", "<body><svg><style>x</style><script>y</script></svg>")):
+        plain = parse(page)
+        plain.strip_tags(list(JUNK_TAGS))  # (one walk of the page per tag)
+        tree = parse(page)
+        _strip_junk(tree)  # (no noscript, no header outside the main element: only the tags go)
+        assert tree.html == plain.html.replace("<header></header>", "")
         pages.append(tree.html)
-    assert pages[0] == pages[1]
-    assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]
+    assert "The article" in pages[0] and "Footer" not in pages[0] and "<nav" not in pages[0]
+    assert "<svg" not in pages[1] and "<script" not in pages[1]
 
 
 CONTENT_IMAGES_PAGE = """<html><body>
@@ -849,3 +851,18 @@ def test_text_lengths_of_non_ascii_texts_measured_on_their_latin_1_part_equal_th
         counted = len(text) - sum(text.count(c) for c in " \n\t\r\xa0")
         assert nonspace(text) == counted
         assert nonspace(text * 50) == 50 * counted
+
+
+def test_prose_judged_without_measuring_it_gives_the_lengths_measured_when_judged():
+    from obelics.html.reader_cleaning import PROSE_COMMAS, Cleaning
+
+    prose = ", ".join(["a clause of the story"] * (PROSE_COMMAS + 2))
+    tree = parse(f"<html><body><div id='story'><p>{prose}.</p><p id='more'>More text, here.</p></div></body></html>")
+    story = tree.css_first("#story")
+    links = LinkText(tree.body)
+    cleaning = Cleaning(links)
+    assert cleaning.dropped_block(story) is False  # prose stays, whatever its other counts
+    judged_length = nonspace(story.text())
+    tree.css_first("#more").decompose()  # the page changes after the judgement
+    assert cleaning.text_len(story) == judged_length != nonspace(story.text())
+    assert cleaning.commas[story.mem_id] == PROSE_COMMAS + 2

@@ -30,7 +30,7 @@ from obelics.html.names import (
     names_layout_only,
     names_of,
 )
-from obelics.html.simplify import COMMENT_ID, HEADING_IDS, TEXT_ID, detach
+from obelics.html.simplify import COMMENT_ID, HEADING_IDS, TEXT_ID, detach, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, TextBlocks, text_length
 
 JUNK_TAGS = [
@@ -55,10 +55,9 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
-# Strip order: the tags that hold the most go first, so that the scans for the others (one walk
-# of the page per tag) walk a smaller tree; the page left is the same in any order.
-_BIG_JUNK = ("svg", "nav", "aside", "footer")
-_STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [tag for tag in JUNK_TAGS if tag not in _BIG_JUNK]
+# Their Lexbor ids: one walk of the page finds them all (Lexbor's strip_tags walks the page once per tag).
+JUNK_IDS = frozenset(i for i in map(tag_id, JUNK_TAGS) if i is not None)
+assert len(JUNK_IDS) == len(JUNK_TAGS)  # (every one a standard tag: its id is its name)
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
 # so one cheap selector finds every element with a telling attribute and Python decides.
 # (``itemprop`` for the article's holders: one more selector in the list costs less than a second scan.)
@@ -98,7 +97,12 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
                 noscript.unwrap()
                 continue
         detach(noscript)
-    tree.strip_tags(_STRIP_ORDER)
+    root = tree.root
+    if root is not None:
+        # (one inside another goes with it: what is left of the page is the same in any order)
+        junk_ids = JUNK_IDS
+        for node in [node for node in root.traverse() if node.tag_id in junk_ids]:
+            detach(node)
     body_len = None
     for header in tree.tags("header"):
         ancestor = header.parent
