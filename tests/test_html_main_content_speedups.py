@@ -866,3 +866,67 @@ def test_prose_judged_without_measuring_it_gives_the_lengths_measured_when_judge
     tree.css_first("#more").decompose()  # the page changes after the judgement
     assert cleaning.text_len(story) == judged_length != nonspace(story.text())
     assert cleaning.commas[story.mem_id] == PROSE_COMMAS + 2
+
+
+def _plain_strip_junk(tree):
+    """Step 1 by Lexbor's tag index: the noscripts, then each tag's elements, then the headers left."""
+    from obelics.html.boilerplate import JUNK_TAGS, MIN_ARTICLE_TEXT, NOSCRIPT_IMAGE_TEXT
+
+    body, body_len = tree.body, None
+    for noscript in tree.tags("noscript"):
+        length = text_length(noscript)
+        if length < MIN_ARTICLE_TEXT:
+            if length > NOSCRIPT_IMAGE_TEXT or noscript.css_first("img,picture") is None:
+                noscript.decompose(recursive=False)
+            continue
+        if body_len is None:
+            body_len = text_length(body)
+        if length >= 0.5 * body_len:
+            noscript.unwrap()
+        else:
+            noscript.decompose(recursive=False)
+    tree.strip_tags(list(JUNK_TAGS))
+    body_len = None
+    for header in tree.tags("header"):
+        ancestor = header.parent
+        while ancestor is not None and ancestor.tag not in ("article", "main"):
+            ancestor = ancestor.parent
+        if ancestor is not None:
+            continue
+        length = text_length(header)
+        if length >= MIN_ARTICLE_TEXT:
+            if body_len is None:
+                body_len = text_length(body)
+            if length >= 0.5 * body_len:
+                continue
+        header.decompose(recursive=False)
+
+
+STEP1_PROSE = " ".join(["A sentence of the page's prose, long enough to count."] * 12)
+STEP1_PAGES = [
+    JUNK_PAGE,
+    # a header wrapping the page, with one inside it (judged once the outer one is judged), a header
+    # inside the navigation (gone with it), a noscript holding a menu (gone), one holding the page
+    f"<html><body><header><header><p>{STEP1_PROSE}</p></header><p>{STEP1_PROSE}</p></header>"
+    f"<nav><header>{STEP1_PROSE}</header></nav><noscript><nav>Menu</nav><p>Enable scripts</p></noscript>"
+    f"<aside><article><p>An article in an aside</p></article></aside><p>Short tail.</p></body></html>",
+    f"<html><body><noscript><header><p>{STEP1_PROSE}</p></header><nav>Menu</nav><button>Go</button>"
+    f"<main><p>{STEP1_PROSE}</p></main></noscript><header>Site name</header><p>Tail.</p></body></html>",
+    f"<html><body><div><header>Top</header><header><p>{STEP1_PROSE}</p></header></div>"
+    f"<header><header><p>{STEP1_PROSE[:300]}</p></header></header><footer><header>Foot</header></footer>"
+    f"<p>{STEP1_PROSE[:200]}</p><noscript><img src='/a.jpg'><button>b</button></noscript></body></html>",
+]
+
+
+def test_step_one_in_one_walk_leaves_the_page_and_protects_what_the_tag_index_does():
+    from obelics.html.boilerplate import _strip_junk
+
+    for page in STEP1_PAGES:
+        plain = parse(page)
+        _plain_strip_junk(plain)
+        tree = parse(page)
+        holders = _strip_junk(tree)
+        assert tree.html == plain.html
+        # the holders found before the step protect what those left in the page protect
+        assert _suspects(tree, holders)[1] == _suspects(tree)[1]
+        assert [node.mem_id for node in _suspects(tree, holders)[0]] == [node.mem_id for node in _suspects(tree)[0]]
