@@ -930,3 +930,26 @@ def test_step_one_in_one_walk_leaves_the_page_and_protects_what_the_tag_index_do
         # the holders found before the step protect what those left in the page protect
         assert _suspects(tree, holders)[1] == _suspects(tree)[1]
         assert [node.mem_id for node in _suspects(tree, holders)[0]] == [node.mem_id for node in _suspects(tree)[0]]
+
+
+def test_elements_of_tags_found_by_one_walk_equal_what_their_selectors_find():
+    from obelics.html.pruning import LINE_IDS, PRUNE_IDS, PRUNE_SELECTOR, _elements
+    from obelics.html.reader_cleaning import CLEANED_IDS, CLEANED_SELECTOR
+    from obelics.html.simplify import HEADING_SELECTOR
+
+    page = parse(
+        "<html><body><div id='r'><section><h2>T</h2><p>a<table><tr><td><div><ul><li>x</li></ul></div>"
+        "</td></tr></table></p><form><fieldset><ol><li><p>b</p></li></ol></fieldset></form></section>"
+        "<svg><title>s</title><foreignObject><div><p>in svg</p></div></foreignObject></svg>"
+        "<template><div><p>t</p></div></template><custom-box><center><dl><dt>k</dt></dl></center></custom-box>"
+        "<header><h1>H</h1></header><footer><h6>F</h6></footer></div></body></html>"
+    )
+    for root in (page.css_first("#r"), page.body, page.css_first("section"), page.css_first("p")):
+        for ids, selector in (
+            (PRUNE_IDS, PRUNE_SELECTOR),
+            (LINE_IDS, "p," + HEADING_SELECTOR),
+            (CLEANED_IDS, CLEANED_SELECTOR),
+        ):
+            found = [node.mem_id for node in root.css(selector)]
+            assert [node.mem_id for node in _elements(root, ids)] == found
+    assert len(_elements(page.body, PRUNE_IDS)) >= 10

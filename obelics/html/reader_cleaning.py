@@ -247,7 +247,9 @@ class Cleaning:
         gone: list[Any] = []
         gone_keys: set[int] = set()
         kept: set[int] = set()  # data tables
-        for element in node.css(CLEANED_SELECTOR):  # (in document order, the block itself too)
+        cleaned = CLEANED_IDS
+        # (CLEANED_SELECTOR's elements, in document order, the block itself too: one walk finds them)
+        for element in [element for element in node.traverse() if element.tag_id in cleaned]:
             key = element.mem_id
             tid = element.tag_id
             if key == node_key or CLEANING_ORDER[tid] > rank:
