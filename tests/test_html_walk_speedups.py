@@ -223,3 +223,20 @@ def test_texts_are_of_the_text_kind_in_every_kinds_table_as_the_walk_assumes():
     assert walk([tree.body], MAIN_KINDS, "https://example.com/", "https://example.com/") == [
         "One two three\n\nfour\n\nfive"
     ]
+
+
+def test_noscript_images_told_from_the_noscripts_already_found_equal_a_fresh_look():
+    from obelics.html.media import has_noscript_images, image_holders
+    from obelics.html.simplify import parse
+
+    pages = (
+        "<html><body><img data-src='/a.jpg'><noscript><img src='/a.jpg'></noscript></body></html>",
+        "<html><body><noscript><p>Enable scripts</p></noscript><img src='/b.jpg'></body></html>",
+    )
+    answers = []
+    for page in pages:
+        tree = parse(page)
+        holders = image_holders(tree)
+        answers.append(has_noscript_images(tree, holders, tree.tags("noscript")))
+        assert answers[-1] == has_noscript_images(tree, holders)
+    assert answers == [True, False]

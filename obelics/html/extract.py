@@ -245,10 +245,11 @@ def walk(
     # The elements that hold an image (found when first needed) and whether a <noscript> does: of
     # the whole page when it is given (once for all roots), else of each root.
     page_holders: set[int] | None = None
-    page_noscripts = tree is not None and bool(tree.tags("noscript"))
+    found_noscripts = tree.tags("noscript") if tree is not None else []
+    page_noscripts = bool(found_noscripts)
     if page_noscripts:
         page_holders = image_holders(tree)
-        page_noscripts = has_noscript_images(tree, page_holders)
+        page_noscripts = has_noscript_images(tree, page_holders, found_noscripts)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
         if tree is not None:
