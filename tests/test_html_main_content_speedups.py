@@ -953,3 +953,34 @@ def test_elements_of_tags_found_by_one_walk_equal_what_their_selectors_find():
             found = [node.mem_id for node in root.css(selector)]
             assert [node.mem_id for node in _elements(root, ids)] == found
     assert len(_elements(page.body, PRUNE_IDS)) >= 10
+
+
+def test_reader_lengths_measured_by_deletion_equal_the_counted_lengths():
+    from obelics.html.reader_container import reader_length
+
+    samples = ["", "plain ascii\ttext\nwith\rreturns ", "caf\xe9\xa0\t na\xefve\n", "\u2019quoted\u2019 \u3000\u2003 x",
+               "\U0001f600 emoji\tand\nlines \r", "\x0b\x0c\x1c \xa0\x85"]  # fmt: skip
+    for text in samples:
+        for sample in (text, text * 40):
+            assert reader_length(sample) == len(sample) - sample.count(" ") - sample.count("\n") - sample.count("\t")
+
+
+def test_in_figure_unrolled_equals_the_climb_of_four_levels():
+    from obelics.html.kept_images import in_figure
+
+    def plain(node):
+        for _ in range(4):
+            if node is None:
+                return False
+            if node.tag in ("figure", "picture", "img"):
+                return True
+            node = node.parent
+        return False
+
+    page = parse(
+        "<html><body><figure><div><section><article><p><span><b>deep</b></span></p></article></section>"
+        "</div></figure><picture><a><span>in</span></a></picture><p>none</p></body></html>"
+    )
+    nodes = [*page.root.traverse(), None]
+    assert [in_figure(node) for node in nodes] == [plain(node) for node in nodes]
+    assert any(in_figure(node) for node in nodes) and not all(in_figure(node) for node in nodes[:-1])

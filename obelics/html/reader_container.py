@@ -729,7 +729,10 @@ def reader_length(text: str) -> int:
     """The text's characters but spaces, line breaks and tabs (an indented page's tabs would make a short
     article long): :func:`nonspace` but for carriage returns and no-break spaces, at less cost (this
     runs on whole containers)."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
+    if text.isascii():  # (one deletion pass over its bytes, instead of a count of each character)
+        return len(text.encode().translate(None, b" \n\t"))
+    latin = text.encode("latin-1", "ignore")  # (the skipped characters are Latin-1 ones, as in nonspace)
+    return len(text) - len(latin) + len(latin.translate(None, b" \n\t"))
 
 
 def element_children(node: Any) -> int:
