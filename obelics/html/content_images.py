@@ -62,7 +62,15 @@ from typing import Any
 from obelics.html.boilerplate import hard_boilerplate
 from obelics.html.names import AD_WORDS, NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
-from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
+from obelics.html.reader_container import (
+    DIV_ID,
+    TABLE_ID,
+    ContentImages,
+    RemovedContent,
+    reader_length,
+    reader_links,
+    within_table,
+)
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
@@ -214,6 +222,7 @@ def choose_content_images(
     under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
+    links = reader_links(body, links)
     attempts: list[tuple[int, ChosenImages]] = []
     found: ContentImages | None = None
     regions: list[Any] = []
