@@ -18,8 +18,10 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    too. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:mod:`obelics.html.reader_container`): the pieces score into the element holding the
    breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
-   text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
-   paragraph alone gives way to it;
+   text beside blocks is wrapped in paragraphs scoring into that div, a div holding a
+   paragraph alone gives way to it, and a div holding none of Readability's blocks is a
+   paragraph scoring all its text into its ancestors; an in-page link counts 3/10 of its text
+   in link densities (:func:`~obelics.html.reader_container.reader_links`);
 3. the best candidate moves to the ancestor it shares with at least :data:`~obelics.html.reader_container.MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score; an inline candidate in a div that also holds blocks first passes

@@ -2,7 +2,8 @@
 
 Text blocks score their ancestors, with Readability's tag and class weights and its DOM rewriting
 approximated (``<br><br>`` splits, a div's loose text wrapped in paragraphs, a div holding one
-paragraph alone giving way to it); the best candidate climbs as Readability's does and its good
+paragraph alone giving way to it, a div holding no block made a paragraph) and its link
+densities (in-page links count less: :func:`reader_links`); the best candidate climbs as Readability's does and its good
 siblings join it (:class:`ContentImages`). Steps 1-4 of :mod:`obelics.html.content_images`.
 """
 
