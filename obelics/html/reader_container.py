@@ -110,6 +110,10 @@ HR_ID = tag_id("hr")
 DIV_TO_P_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
 DIV_TO_P_IDS = frozenset(tag_id(name) for name in DIV_TO_P_TAGS)
 DIV_TO_P_SELECTOR = ",".join(DIV_TO_P_TAGS)
+# Blocks that never lie in such a div (but through one of its blocks: a list, a table), or are blocks themselves.
+NO_PARAGRAPH_DIV_IDS = DIV_TO_P_IDS | frozenset(
+    tag_id(name) for name in ("li", "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "dd", "dt")
+)
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
 # An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
@@ -401,7 +405,7 @@ class ContentImages:
         """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
         scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
-        climb, seen = self._climb, self.seen
+        climb, seen, holders = self._climb, self.seen, self.holders
         split, paths = _break_pair_blocks(blocks.root)
         items: Any = blocks.blocks.items()
         if self.removed is not None:
@@ -429,8 +433,8 @@ class ContentImages:
                 scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
             elif tid in SCORED_BLOCK_IDS and tid != P_ID:  # (a paragraph scores with all its text, below)
                 scored.append((up, length, commas))
-            if tid not in DIV_TO_P_IDS and up is not None:
-                holder = self._paragraph_div(up[1])
+            if tid not in NO_PARAGRAPH_DIV_IDS and up is not None:
+                holder = holders[up[0]] if up[0] in holders else self._paragraph_div(up[1])
                 if holder is not None and holder.mem_id not in self.as_p:
                     # a div of no block (a <center>, a heading and no paragraph) is a paragraph for
                     # Readability: all its text scores into its ancestors
