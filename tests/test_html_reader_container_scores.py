@@ -88,3 +88,15 @@ def test_a_removed_box_emptied_by_a_nested_removal_still_keeps_the_container_fro
       <p><img src="/img/quay.jpg" alt="The quay"> The quay at dawn.</p></div></body></html>"""
     assert _container_after_removal(html) == ["story"]
     assert main_images(html) == []
+
+
+def test_a_long_container_whose_text_is_mostly_stripped_is_a_failed_attempt():
+    # Readability strips the "supplemental" box (the story) on its first attempt and elects the
+    # page around it: an article of one short note, which it rejects, so it tries again without
+    # stripping names and takes the story with its photo. The page's text counts without the
+    # stripped box, however long the page is.
+    html = f"""<html><body><div id="page"><div class="supplemental">{paragraphs(PARAGRAPHS)}
+      <p><img src="/img/quay.jpg" alt="The quay"></p>{paragraphs(PARAGRAPHS)}</div>
+      <div class="note"><p>{PARAGRAPHS[0]}</p></div></div></body></html>"""
+    assert _container_after_removal(html) == ["supplemental"]
+    assert main_images(html) == [f"{BASE}/img/quay.jpg"]

@@ -246,14 +246,19 @@ def _article_length(chosen: ChosenImages) -> int:
     """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
     (and, of a part it keeps only once the blocks inside it are gone, what is left);
     for a container under :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it
-    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`)."""
+    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`);
+    a longer one is first measured without what Readability strips inside it (a page's wrapper
+    around a stripped story is a short article)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
-    if ARTICLE_TEXT <= length < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
-        length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
-    return length
+    measured = length
+    if length >= MEASURED_ARTICLE * ARTICLE_TEXT:  # a long one mostly stripped (a page wrapper) is short
+        measured -= found.stripped_text(kept, length - MEASURED_ARTICLE * ARTICLE_TEXT)
+    if ARTICLE_TEXT <= measured < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
+        return length - sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
+    return measured
 
 
 def _cleaned_text(region: Any, found: ContentImages, cleaning: Cleaning) -> int:

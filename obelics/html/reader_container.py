@@ -218,6 +218,7 @@ class ContentImages:
         self.kept_removed: list[tuple[Any, Any, Any, list[Any]]] = []
         self.detached = False  # the container lies in an element the page's boilerplate removal took
         self.extra: dict[int, tuple[int, int]] = {}  # element -> (text, link text) of removed elements it held
+        self.stripped_roots: list[Any] = []  # stripped elements whose parent is not, as met
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -346,7 +347,27 @@ class ContentImages:
         if not attrs:
             return False
         strip = _unlikely(node, attrs)
-        return strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table)))
+        if strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))):
+            self.stripped_roots.append(node)
+            return True
+        return False
+
+    def stripped_text(self, regions: list[Any], slack: int) -> int:
+        """The text (:func:`reader_length`) of the stripped elements met so far (those around text
+        blocks, images and siblings) that lie in ``regions``; 0 when all of them hold no more
+        than ``slack`` (they could not matter), without looking where they lie."""
+        lengths = [(root, reader_length(root.text())) for root in self.stripped_roots]
+        if sum(length for _, length in lengths) <= slack:
+            return 0
+        keys = {region.mem_id for region in regions}
+        gone = 0
+        for root, length in lengths:
+            node = root.parent
+            while node is not None and node.mem_id not in keys:
+                node = node.parent
+            if node is not None:
+                gone += length
+        return gone
 
     def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
