@@ -423,7 +423,7 @@ def test_climbs_from_blocks_whose_parent_is_judged_equal_climbs_from_the_root_do
     elements = tree.root.css("*")
     for node in elements:
         plain = ContentImages.__new__(ContentImages)
-        plain.seen, plain.strip_names = {}, True  # nothing judged: the climb takes the general path
+        plain.seen, plain.strip_names, plain.stripped_roots = {}, True, []  # nothing judged: the general path
         theirs = plain._climb(node)
         ours = found._climb(node)
         assert ours[:3] == theirs[:3]

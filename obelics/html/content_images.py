@@ -18,8 +18,10 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    too. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:mod:`obelics.html.reader_container`): the pieces score into the element holding the
    breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
-   text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
-   paragraph alone gives way to it;
+   text beside blocks is wrapped in paragraphs scoring into that div, a div holding a
+   paragraph alone gives way to it, and a div holding none of Readability's blocks is a
+   paragraph scoring all its text into its ancestors; an in-page link counts 3/10 of its text
+   in link densities (:func:`~obelics.html.reader_container.reader_links`);
 3. the best candidate moves to the ancestor it shares with at least :data:`~obelics.html.reader_container.MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score; an inline candidate in a div that also holds blocks first passes
@@ -62,7 +64,15 @@ from typing import Any
 from obelics.html.boilerplate import hard_boilerplate
 from obelics.html.names import AD_WORDS, NAME_SPLIT, names_of
 from obelics.html.reader_cleaning import CLEANED_IDS, Cleaning, cleaned_out
-from obelics.html.reader_container import DIV_ID, TABLE_ID, ContentImages, RemovedContent, reader_length, within_table
+from obelics.html.reader_container import (
+    DIV_ID,
+    TABLE_ID,
+    ContentImages,
+    RemovedContent,
+    reader_length,
+    reader_links,
+    within_table,
+)
 from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
@@ -214,6 +224,7 @@ def choose_content_images(
     under :data:`ARTICLE_TEXT` characters is Readability's failed attempt: it tries again without
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
+    links = reader_links(body, links)
     attempts: list[tuple[int, ChosenImages]] = []
     found: ContentImages | None = None
     regions: list[Any] = []
@@ -235,14 +246,19 @@ def _article_length(chosen: ChosenImages) -> int:
     """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
     (and, of a part it keeps only once the blocks inside it are gone, what is left);
     for a container under :data:`MEASURED_ARTICLE` x :data:`ARTICLE_TEXT` characters (where it
-    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`)."""
+    matters), but also for what Readability strips or cleans away inside it (:func:`_cleaned_text`);
+    a longer one is first measured without what Readability strips inside it (a page's wrapper
+    around a stripped story is a short article)."""
     found, cleaning = chosen.found, chosen.cleaning
     kept = [region for region in chosen.regions if cleaning.removing_block(region, region) is None]
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
-    if ARTICLE_TEXT <= length < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
-        length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
-    return length
+    measured = length
+    if length >= MEASURED_ARTICLE * ARTICLE_TEXT:  # a long one mostly stripped (a page wrapper) is short
+        measured -= found.stripped_text(kept, length - MEASURED_ARTICLE * ARTICLE_TEXT)
+    if ARTICLE_TEXT <= measured < MEASURED_ARTICLE * ARTICLE_TEXT and cleaning.active:
+        return length - sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
+    return measured
 
 
 def _cleaned_text(region: Any, found: ContentImages, cleaning: Cleaning) -> int:
