@@ -307,17 +307,19 @@ JUNK_PAGE = """<html><head><style>p { color: red }</style><script>var a = 1;</sc
 </body></html>"""
 
 
-def test_junk_stripped_big_containers_first_leaves_the_same_page():
-    from obelics.html.boilerplate import _STRIP_ORDER, JUNK_TAGS
+def test_junk_stripped_in_one_walk_leaves_the_page_lexbors_strip_tags_leaves():
+    from obelics.html.boilerplate import JUNK_TAGS, _strip_junk
 
-    assert sorted(_STRIP_ORDER) == sorted(JUNK_TAGS) and _STRIP_ORDER != JUNK_TAGS
     pages = []
-    for order in (JUNK_TAGS, _STRIP_ORDER):
-        tree = parse(JUNK_PAGE)
-        tree.strip_tags(list(order))
+    for page in (JUNK_PAGE, JUNK_PAGE.replace("<body>", "<body><svg><style>x</style><script>y</script></svg>")):
+        plain = parse(page)
+        plain.strip_tags(list(JUNK_TAGS))  # (one walk of the page per tag)
+        tree = parse(page)
+        _strip_junk(tree)  # (no noscript, no header outside the main element: only the tags go)
+        assert tree.html == plain.html.replace("<header></header>", "")
         pages.append(tree.html)
-    assert pages[0] == pages[1]
-    assert "The article" in pages[1] and "Footer" not in pages[1] and "<nav" not in pages[1]
+    assert "The article" in pages[0] and "Footer" not in pages[0] and "<nav" not in pages[0]
+    assert "<svg" not in pages[1] and "<script" not in pages[1]
 
 
 CONTENT_IMAGES_PAGE = """<html><body>
@@ -421,7 +423,7 @@ def test_climbs_from_blocks_whose_parent_is_judged_equal_climbs_from_the_root_do
     elements = tree.root.css("*")
     for node in elements:
         plain = ContentImages.__new__(ContentImages)
-        plain.seen, plain.strip_names = {}, True  # nothing judged: the climb takes the general path
+        plain.seen, plain.strip_names, plain.stripped_roots = {}, True, []  # nothing judged: the general path
         theirs = plain._climb(node)
         ours = found._climb(node)
         assert ours[:3] == theirs[:3]
@@ -680,9 +682,9 @@ def test_the_attempt_without_cleaning_reusing_the_container_before_it_chooses_wh
         found = ContentImages(blocks, links, strip_names, weights)
         regions = found.regions() or [tree.body]
         attempt = ChosenImages(found, Cleaning(links, weights=weights, active=active, texts=found.texts), regions)
-        plain.append((_article_length(attempt, blocks), attempt))
+        plain.append((_article_length(attempt), attempt))
     best = max(plain, key=lambda item: item[0])[1]
-    assert not best.cleaning.active and max(length for length, _ in plain) == _article_length(chosen, blocks)
+    assert not best.cleaning.active and max(length for length, _ in plain) == _article_length(chosen)
     assert [region.mem_id for region in chosen.regions] == [region.mem_id for region in best.regions]
     assert chosen.found.raw == best.found.raw and chosen.found.scaled == best.found.scaled
     group = [tree.css_first("#side")]
@@ -786,3 +788,199 @@ def test_removed_elements_noted_with_their_keys_give_the_plain_places_and_childr
     )
     assert [(node.mem_id, parent.mem_id) for node, parent, _, _, _ in seen.roots] == [r[:2] for r in plain_roots]
     assert len(seen.children[tree.body.mem_id]) == 2  # a and e stood in the body
+
+
+def _plain_blocks(root):
+    """Each text measured on its own and added to its block (the nearest non-inline ancestor)."""
+    from obelics.html.simplify import TEXT_ID
+    from obelics.html.text_blocks import A_ID, INLINE_IDS, MIN_BLOCK_LENGTH
+
+    blocks = {}
+    for node in root.traverse(include_text=True):
+        if node.tag_id != TEXT_ID or not node.text_content:
+            continue
+        text = node.text_content
+        n = len("".join(text.split()))
+        if not n:
+            continue
+        parent, linked = node.parent, False
+        while parent is not None and parent.tag_id in INLINE_IDS:
+            linked = linked or parent.tag_id == A_ID
+            parent = parent.parent
+        if parent is None:
+            continue
+        entry = blocks.setdefault(parent.mem_id, [parent, 0, 0, 0])
+        entry[1] += n
+        entry[2] += n if linked else 0
+        entry[3] += text.count(",") + text.count("\u3001") + text.count("\uff0c")
+    return {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
+
+
+def test_block_texts_measured_joined_equal_each_text_measured_on_its_own():
+    from obelics.html.text_blocks import TextBlocks
+
+    page = parse(
+        "<html><body><div id='a'>\u2003\xa0<p>An inner paragraph, first in the page order, long enough "
+        "to be a block.</p> The div's own text,\x0bwith <a href='/x'>a link, and\x1fcommas</a>, "
+        "<b>bold <a href='/y'>linked\u3000words</a></b> and more text to be long enough.</div>"
+        "<p>\u6587\u5b57\u3001\u6587\u5b57\uff0c\u6587\u5b57 caf\xe9, na\u00efve \u2028 words <i>in "
+        "italics</i> and <a href='/z'>links\uff0c too</a> to pass the minimum.</p>"
+        "<p><a href='/only'>A paragraph that is a link alone, long enough to be kept.</a></p>"
+        "<p>short</p><p>\u2003 \u3000</p><p>a b c d e f g h i j k l m</p><p>\xe9 b c d e f g h i j k l</p>"
+        "</body></html>"
+    )
+    blocks = TextBlocks(page.body).blocks
+    plain = _plain_blocks(page.body)
+    assert list(blocks) == list(plain)  # the same blocks in the same (document) order
+    assert [entry[1:] for entry in blocks.values()] == [entry[1:] for entry in plain.values()]
+    assert [entry[0].mem_id for entry in blocks.values()] == list(plain)
+    assert len(blocks) == 4 and any(entry[2] for entry in blocks.values())
+
+
+def test_text_lengths_of_non_ascii_texts_measured_on_their_latin_1_part_equal_the_counted_lengths():
+    samples = [
+        "\xa0",
+        " \xa0\t\n\r",
+        "caf\xe9\xa0au lait,\r\nna\xefve \u2019quoted\u2019 text",
+        "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440,\xa0\u0442\u0435\u0441\u0442\n",
+        "\u8fd9\u662f\u4e00\u4e2a\u3000\u6d4b\u8bd5\uff0c \u6587\u672c\t",
+        "emoji \U0001f600\xa0and \U0001f680 rocket\r",
+        "\x85\x0b\x0c\x1c \u2003\u2028\u3000\xa0\xff\u0100",
+    ]
+    for text in samples:
+        counted = len(text) - sum(text.count(c) for c in " \n\t\r\xa0")
+        assert nonspace(text) == counted
+        assert nonspace(text * 50) == 50 * counted
+
+
+def test_prose_judged_without_measuring_it_gives_the_lengths_measured_when_judged():
+    from obelics.html.reader_cleaning import PROSE_COMMAS, Cleaning
+
+    prose = ", ".join(["a clause of the story"] * (PROSE_COMMAS + 2))
+    tree = parse(f"<html><body><div id='story'><p>{prose}.</p><p id='more'>More text, here.</p></div></body></html>")
+    story = tree.css_first("#story")
+    links = LinkText(tree.body)
+    cleaning = Cleaning(links)
+    assert cleaning.dropped_block(story) is False  # prose stays, whatever its other counts
+    judged_length = nonspace(story.text())
+    tree.css_first("#more").decompose()  # the page changes after the judgement
+    assert cleaning.text_len(story) == judged_length != nonspace(story.text())
+    assert cleaning.commas[story.mem_id] == PROSE_COMMAS + 2
+
+
+def _plain_strip_junk(tree):
+    """Step 1 by Lexbor's tag index: the noscripts, then each tag's elements, then the headers left."""
+    from obelics.html.boilerplate import JUNK_TAGS, MIN_ARTICLE_TEXT, NOSCRIPT_IMAGE_TEXT
+
+    body, body_len = tree.body, None
+    for noscript in tree.tags("noscript"):
+        length = text_length(noscript)
+        if length < MIN_ARTICLE_TEXT:
+            if length > NOSCRIPT_IMAGE_TEXT or noscript.css_first("img,picture") is None:
+                noscript.decompose(recursive=False)
+            continue
+        if body_len is None:
+            body_len = text_length(body)
+        if length >= 0.5 * body_len:
+            noscript.unwrap()
+        else:
+            noscript.decompose(recursive=False)
+    tree.strip_tags(list(JUNK_TAGS))
+    body_len = None
+    for header in tree.tags("header"):
+        ancestor = header.parent
+        while ancestor is not None and ancestor.tag not in ("article", "main"):
+            ancestor = ancestor.parent
+        if ancestor is not None:
+            continue
+        length = text_length(header)
+        if length >= MIN_ARTICLE_TEXT:
+            if body_len is None:
+                body_len = text_length(body)
+            if length >= 0.5 * body_len:
+                continue
+        header.decompose(recursive=False)
+
+
+STEP1_PROSE = " ".join(["A sentence of the page's prose, long enough to count."] * 12)
+STEP1_PAGES = [
+    JUNK_PAGE,
+    # a header wrapping the page, with one inside it (judged once the outer one is judged), a header
+    # inside the navigation (gone with it), a noscript holding a menu (gone), one holding the page
+    f"<html><body><header><header><p>{STEP1_PROSE}</p></header><p>{STEP1_PROSE}</p></header>"
+    f"<nav><header>{STEP1_PROSE}</header></nav><noscript><nav>Menu</nav><p>Enable scripts</p></noscript>"
+    f"<aside><article><p>An article in an aside</p></article></aside><p>Short tail.</p></body></html>",
+    f"<html><body><noscript><header><p>{STEP1_PROSE}</p></header><nav>Menu</nav><button>Go</button>"
+    f"<main><p>{STEP1_PROSE}</p></main></noscript><header>Site name</header><p>Tail.</p></body></html>",
+    f"<html><body><div><header>Top</header><header><p>{STEP1_PROSE}</p></header></div>"
+    f"<header><header><p>{STEP1_PROSE[:300]}</p></header></header><footer><header>Foot</header></footer>"
+    f"<p>{STEP1_PROSE[:200]}</p><noscript><img src='/a.jpg'><button>b</button></noscript></body></html>",
+]
+
+
+def test_step_one_in_one_walk_leaves_the_page_and_protects_what_the_tag_index_does():
+    from obelics.html.boilerplate import _strip_junk
+
+    for page in STEP1_PAGES:
+        plain = parse(page)
+        _plain_strip_junk(plain)
+        tree = parse(page)
+        holders = _strip_junk(tree)
+        assert tree.html == plain.html
+        # the holders found before the step protect what those left in the page protect
+        assert _suspects(tree, holders)[1] == _suspects(tree)[1]
+        assert [node.mem_id for node in _suspects(tree, holders)[0]] == [node.mem_id for node in _suspects(tree)[0]]
+
+
+def test_elements_of_tags_found_by_one_walk_equal_what_their_selectors_find():
+    from obelics.html.pruning import LINE_IDS, PRUNE_IDS, PRUNE_SELECTOR, _elements
+    from obelics.html.reader_cleaning import CLEANED_IDS, CLEANED_SELECTOR
+    from obelics.html.simplify import HEADING_SELECTOR
+
+    page = parse(
+        "<html><body><div id='r'><section><h2>T</h2><p>a<table><tr><td><div><ul><li>x</li></ul></div>"
+        "</td></tr></table></p><form><fieldset><ol><li><p>b</p></li></ol></fieldset></form></section>"
+        "<svg><title>s</title><foreignObject><div><p>in svg</p></div></foreignObject></svg>"
+        "<template><div><p>t</p></div></template><custom-box><center><dl><dt>k</dt></dl></center></custom-box>"
+        "<header><h1>H</h1></header><footer><h6>F</h6></footer></div></body></html>"
+    )
+    for root in (page.css_first("#r"), page.body, page.css_first("section"), page.css_first("p")):
+        for ids, selector in (
+            (PRUNE_IDS, PRUNE_SELECTOR),
+            (LINE_IDS, "p," + HEADING_SELECTOR),
+            (CLEANED_IDS, CLEANED_SELECTOR),
+        ):
+            found = [node.mem_id for node in root.css(selector)]
+            assert [node.mem_id for node in _elements(root, ids)] == found
+    assert len(_elements(page.body, PRUNE_IDS)) >= 10
+
+
+def test_reader_lengths_measured_by_deletion_equal_the_counted_lengths():
+    from obelics.html.reader_container import reader_length
+
+    samples = ["", "plain ascii\ttext\nwith\rreturns ", "caf\xe9\xa0\t na\xefve\n", "\u2019quoted\u2019 \u3000\u2003 x",
+               "\U0001f600 emoji\tand\nlines \r", "\x0b\x0c\x1c \xa0\x85"]  # fmt: skip
+    for text in samples:
+        for sample in (text, text * 40):
+            assert reader_length(sample) == len(sample) - sample.count(" ") - sample.count("\n") - sample.count("\t")
+
+
+def test_in_figure_unrolled_equals_the_climb_of_four_levels():
+    from obelics.html.kept_images import in_figure
+
+    def plain(node):
+        for _ in range(4):
+            if node is None:
+                return False
+            if node.tag in ("figure", "picture", "img"):
+                return True
+            node = node.parent
+        return False
+
+    page = parse(
+        "<html><body><figure><div><section><article><p><span><b>deep</b></span></p></article></section>"
+        "</div></figure><picture><a><span>in</span></a></picture><p>none</p></body></html>"
+    )
+    nodes = [*page.root.traverse(), None]
+    assert [in_figure(node) for node in nodes] == [plain(node) for node in nodes]
+    assert any(in_figure(node) for node in nodes) and not all(in_figure(node) for node in nodes[:-1])

@@ -209,3 +209,34 @@ def test_alt_texts_collapse_whitespace_as_splitting_and_joining_does():
         assert doc is not None
         found = [meta["alt_text"] for meta in doc.metadata if meta is not None]
         assert found == [" ".join(alt.split()) for alt in alts] + [""], mode
+
+
+def test_texts_are_of_the_text_kind_in_every_kinds_table_as_the_walk_assumes():
+    from obelics.html.extract import K_TEXT, MAIN_KINDS, OBELICS_KINDS, walk
+    from obelics.html.simplify import TEXT_ID, parse
+
+    # The walk tells a text by its id before looking its kind up: both must say the same.
+    for kinds in (MAIN_KINDS, OBELICS_KINDS):
+        assert kinds.table[TEXT_ID] == (K_TEXT, 0)
+        assert [tid for tid, (kind, _) in enumerate(kinds.table) if kind == K_TEXT] == [TEXT_ID]
+    tree = parse("<html><body><p>One <b>two</b>  three</p><ul><li>four</li></ul>five</body></html>")
+    assert walk([tree.body], MAIN_KINDS, "https://example.com/", "https://example.com/") == [
+        "One two three\n\nfour\n\nfive"
+    ]
+
+
+def test_noscript_images_told_from_the_noscripts_already_found_equal_a_fresh_look():
+    from obelics.html.media import has_noscript_images, image_holders
+    from obelics.html.simplify import parse
+
+    pages = (
+        "<html><body><img data-src='/a.jpg'><noscript><img src='/a.jpg'></noscript></body></html>",
+        "<html><body><noscript><p>Enable scripts</p></noscript><img src='/b.jpg'></body></html>",
+    )
+    answers = []
+    for page in pages:
+        tree = parse(page)
+        holders = image_holders(tree)
+        answers.append(has_noscript_images(tree, holders, tree.tags("noscript")))
+        assert answers[-1] == has_noscript_images(tree, holders)
+    assert answers == [True, False]

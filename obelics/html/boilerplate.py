@@ -30,7 +30,7 @@ from obelics.html.names import (
     names_layout_only,
     names_of,
 )
-from obelics.html.simplify import COMMENT_ID, HEADING_IDS, TEXT_ID, detach
+from obelics.html.simplify import COMMENT_ID, HEADING_IDS, TEXT_ID, detach, tag_id
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, MIN_ARTICLE_TEXT, TextBlocks, text_length
 
 JUNK_TAGS = [
@@ -55,10 +55,18 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
-# Strip order: the tags that hold the most go first, so that the scans for the others (one walk
-# of the page per tag) walk a smaller tree; the page left is the same in any order.
-_BIG_JUNK = ("svg", "nav", "aside", "footer")
-_STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [tag for tag in JUNK_TAGS if tag not in _BIG_JUNK]
+JUNK_IDS = frozenset(i for i in map(tag_id, JUNK_TAGS) if i is not None)
+assert len(JUNK_IDS) == len(JUNK_TAGS)  # (every one a standard tag: its id is its name)
+# What step 1's walk of the page collects, by tag id: the tags that go (0), noscripts (1), headers
+# (2), the article's holders (3: PROTECT_SELECTOR's tags).
+_STEP1_KINDS = {
+    **dict.fromkeys(JUNK_IDS, 0),
+    tag_id("noscript"): 1,
+    tag_id("header"): 2,
+    tag_id("article"): 3,
+    tag_id("main"): 3,
+}
+_DOCUMENT_ID = LexborHTMLParser("").root.parent.tag_id  # (the page's top: what holds <html>)
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
 # so one cheap selector finds every element with a telling attribute and Python decides.
 # (``itemprop`` for the article's holders: one more selector in the list costs less than a second scan.)
@@ -77,13 +85,30 @@ _TELLING_ATTRIBUTES = HIDING_ATTRIBUTES | {"role", "itemprop"}
 NOSCRIPT_IMAGE_TEXT = 80
 
 
-def _strip_junk(tree: LexborHTMLParser) -> None:
+def _strip_junk(tree: LexborHTMLParser) -> list[Any]:
     """Step 1's tags go, with their content; a ``<noscript>`` that holds most of the page's text
     (a page served whole to readers without scripts) is unwrapped instead, and a ``<header>`` that
-    holds it (a page wrapped in one) stays."""
+    holds it (a page wrapped in one) stays. Returns the page's ``<article>`` and ``<main>``
+    elements as they stood before (those inside what went hold nothing of the page any more).
+
+    One walk of the page finds what the step judges (Lexbor's tag index walks the page once per
+    tag): the tags that go, the noscripts, the headers, the article holders. The noscripts are
+    judged first; the tags that go are the same in the page they leave (those inside a noscript
+    that went go with it anyway), and the headers judged are those still in the page once they went."""
+    junk: list[Any] = []
+    noscripts: list[Any] = []
+    headers: list[Any] = []
+    holders: list[Any] = []
+    root = tree.root
+    if root is not None:
+        kinds, found = _STEP1_KINDS, (junk, noscripts, headers, holders)
+        for node in root.traverse():
+            kind = kinds.get(node.tag_id)
+            if kind is not None:
+                found[kind].append(node)
     body = tree.body
     body_len = None
-    for noscript in tree.tags("noscript"):  # (Lexbor's tag index: faster than a selector)
+    for noscript in noscripts:
         length = text_length(noscript)
         if length < MIN_ARTICLE_TEXT:
             # An image's fallback stays for the walk to judge (a lazy image's plain twin is kept,
@@ -98,9 +123,10 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
                 noscript.unwrap()
                 continue
         detach(noscript)
-    tree.strip_tags(_STRIP_ORDER)
+    for node in junk:  # (one inside another goes with it: the page left is the same in any order)
+        detach(node)
     body_len = None
-    for header in tree.tags("header"):
+    for header in [header for header in headers if _in_page(header)]:  # (not those inside what went)
         ancestor = header.parent
         while ancestor is not None and ancestor.tag not in ("article", "main"):
             ancestor = ancestor.parent
@@ -113,6 +139,16 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
             if length >= 0.5 * body_len:
                 continue  # a "header" that wraps the page
         detach(header)
+    return holders
+
+
+def _in_page(node: Any) -> bool:
+    """Whether an element is in the page: its topmost ancestor is the document."""
+    top = node
+    parent = node.parent
+    while parent is not None:
+        top, parent = parent, parent.parent
+    return top.tag_id == _DOCUMENT_ID
 
 
 def remove_boilerplate(
@@ -122,12 +158,12 @@ def remove_boilerplate(
 
     Returns the text blocks of what is left (None for a page without body). ``before_removal`` is
     called with the page's text blocks and the named elements to remove, before they go."""
-    _strip_junk(tree)
+    holders = _strip_junk(tree)
     body = tree.body
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    suspects, protected = _suspects(tree)
+    suspects, protected = _suspects(tree, holders)
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
@@ -190,14 +226,18 @@ def remove_boilerplate(
     return blocks
 
 
-def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set[int]]:
+def _suspects(
+    tree: LexborHTMLParser, holders: list[Any] | None = None
+) -> tuple[list[tuple[Any, str | None]], set[int]]:
     """In document order, the hidden elements (with None) and those whose class/id names boilerplate
     (with those names); and the keys of the elements that hold the article and of their ancestors,
-    which are never removed."""
+    which are never removed. ``holders``: the page's ``<article>`` and ``<main>`` elements, when
+    known (:func:`_strip_junk`'s, some perhaps no more in the page)."""
     protected: set[int] = set()
-    for tag in _PROTECT_TAGS:  # (Lexbor's tag index: faster than the selector's tags)
-        for holder in tree.tags(tag):
-            _protect(holder, protected)
+    if holders is None:
+        holders = [holder for tag in _PROTECT_TAGS for holder in tree.tags(tag)]  # (Lexbor's tag index)
+    for holder in holders:
+        _protect(holder, protected)
     suspects: list[tuple[Any, str | None]] = []
     # <html> and <body> are never judged.
     skip = {tree.root.mem_id, tree.body.mem_id}
@@ -226,10 +266,18 @@ def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set
 
 
 def _protect(holder: Any, protected: set[int]) -> None:
-    """Mark an element that holds the article and its ancestors as never removed."""
-    while holder is not None and holder.mem_id not in protected:
-        protected.add(holder.mem_id)
-        holder = holder.parent
+    """Mark an element that holds the article and its ancestors as never removed (not one that is
+    no more in the page: all it protects went with it)."""
+    keys = []
+    top = None
+    while holder is not None:
+        key = holder.mem_id
+        if key in protected:
+            break  # (in the page, as every one marked)
+        keys.append(key)
+        top, holder = holder, holder.parent
+    if holder is not None or (top is not None and top.tag_id == _DOCUMENT_ID):
+        protected.update(keys)
 
 
 def _noscript_twin(image: Any) -> Any | None:

@@ -18,8 +18,10 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    too. Text cut by ``<br><br>`` is a paragraph per piece,
    as Readability rewrites it (:mod:`obelics.html.reader_container`): the pieces score into the element holding the
    breaks (a ``p`` so cut counts as a ``div``), not as one block into its parent; a div's loose
-   text beside blocks is wrapped in paragraphs scoring into that div, and a div holding a
-   paragraph alone gives way to it;
+   text beside blocks is wrapped in paragraphs scoring into that div, a div holding a
+   paragraph alone gives way to it, and a div holding none of Readability's blocks is a
+   paragraph scoring all its text into its ancestors; an in-page link counts 3/10 of its text
+   in link densities (:func:`~obelics.html.reader_container.reader_links`);
 3. the best candidate moves to the ancestor it shares with at least :data:`~obelics.html.reader_container.MIN_TOP_ALTERNATIVES`
    other top candidates scoring close to it, then up to a parent scoring better (while parents
    keep a third of its score; an inline candidate in a div that also holds blocks first passes
@@ -73,6 +75,7 @@ from obelics.html.reader_container import (
     RemovedContent,
     class_weight,
     reader_length,
+    reader_links,
     within_table,
 )
 from obelics.html.text_blocks import LinkText, TextBlocks
@@ -237,6 +240,7 @@ def choose_content_images(
     under :data:`ARTICLE_TEXT` characters (a run of spaces counting one) is Readability's failed attempt: it tries again without
     stripping boilerplate names, then without class weights, then without the cleaning, and keeps
     the first long enough (else the longest, the first of equals)."""
+    links = reader_links(body, links)
     attempts: list[tuple[int, ChosenImages]] = []
     removed_children = removed.children if removed is not None and removed.children else None
     found: ContentImages | None = None
@@ -251,7 +255,7 @@ def choose_content_images(
             links, weights=weights, active=active, texts=found.texts, removed=removed_children, as_div=found.as_div
         )
         chosen = ChosenImages(found, cleaning, regions)
-        length = _article_length(chosen, blocks) if found.raw else 0  # (no candidate: every text stripped)
+        length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
         if length >= ARTICLE_TEXT or (length >= SPACED_FROM and _with_spaces(length, chosen) >= ARTICLE_TEXT):
             return chosen
         attempts.append((length, chosen))
@@ -267,13 +271,14 @@ def _with_spaces(length: int, chosen: ChosenImages) -> int:
     return length + (length * gaps // nonspace if nonspace else 0)
 
 
-def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
+def _article_length(chosen: ChosenImages) -> int:
     """The text of an attempt's article: its container's, but for the parts its cleaning removes whole
     (and, of a part it keeps only once the blocks inside it are gone, what is left), and for
-    the text blocks inside it that Readability strips (:func:`_stripped_text`: the article in a
-    box named "sidebar-wrapper") and, while class weights count, the candidates inside it that its
-    cleaning removes by their name (:func:`_named_away_text`); for a container under
-    :data:`MEASURED_TEXT` characters (where it matters: whether the
+    what Readability strips inside it
+    (:meth:`~obelics.html.reader_container.ContentImages.stripped_text`: a page's wrapper around a
+    stripped story, an article in a box named "sidebar-wrapper") and, while class weights count,
+    the candidates inside it that its cleaning removes by their name (:func:`_named_away_text`);
+    for a container under :data:`MEASURED_TEXT` characters (where it matters: whether the
     attempt passes, and which of failed attempts is the longest), but also for all it strips or
     cleans away inside it (:func:`_cleaned_text`)."""
     found, cleaning = chosen.found, chosen.cleaning
@@ -281,38 +286,15 @@ def _article_length(chosen: ChosenImages, blocks: TextBlocks) -> int:
     left = cleaning.left  # (a region kept only once its inner blocks are cleaned away: what is left of it)
     length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
     if length >= MEASURED_TEXT:
-        if found.strip_names:  # (what later attempts strip, hidden elements, step 1 already removed)
-            length -= _stripped_text(kept, found, blocks)
+        measured = length
         if cleaning.active and cleaning.weights:
-            length -= _named_away_text(kept, found, cleaning)
-        if length >= MEASURED_TEXT:
-            return length
-        length = sum(left.get(region.mem_id, found.length(region, region.mem_id)) for region in kept)
+            measured -= _named_away_text(kept, found, cleaning)
+        measured -= found.stripped_text(kept, measured - MEASURED_TEXT)
+        if measured >= MEASURED_TEXT or not cleaning.active:
+            return measured
     if length and cleaning.active:
         length -= sum(_cleaned_text(region, found, cleaning) for region in kept if region.mem_id not in left)
     return length
-
-
-_NOT_SEEN = (False,)
-
-
-def _stripped_text(regions: list[Any], found: ContentImages, blocks: TextBlocks) -> int:
-    """The text of the page's text blocks that lie in the container's ``regions`` and in an element
-    Readability strips (their climbs, :attr:`~obelics.html.reader_container.ContentImages.seen`, say it)."""
-    seen = found.seen
-    stripped = [key for key in blocks.blocks if seen.get(key, _NOT_SEEN)[0]]  # (a comprehension: every page pays it)
-    if not stripped:
-        return 0
-    keys = {region.mem_id for region in regions}
-    total = 0
-    for key in stripped:
-        up = seen[key][3]
-        while up is not None:
-            if up[0] in keys:
-                total += blocks.blocks[key][1]
-                break
-            up = up[2]
-    return total
 
 
 def _named_away_text(regions: list[Any], found: ContentImages, cleaning: Cleaning) -> int:

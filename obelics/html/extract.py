@@ -239,16 +239,17 @@ def walk(
     table = kinds.table
     limit = MAX_STANDARD_TAG_ID
     resolve = Resolver(base)
-    k_text, k_inline, k_pre, k_img, k_picture, k_br = K_TEXT, K_INLINE, K_PRE, K_IMG, K_PICTURE, K_BR
+    text_id, k_inline, k_pre, k_img, k_picture, k_br = TEXT_ID, K_INLINE, K_PRE, K_IMG, K_PICTURE, K_BR
     k_hide, k_noscript, never, in_article = K_HIDE, K_NOSCRIPT, kinds.never, inside_article
     image_meta, source_of, append = _image_meta, img_source, nodes.append
     # The elements that hold an image (found when first needed) and whether a <noscript> does: of
     # the whole page when it is given (once for all roots), else of each root.
     page_holders: set[int] | None = None
-    page_noscripts = tree is not None and bool(tree.tags("noscript"))
+    found_noscripts = tree.tags("noscript") if tree is not None else []
+    page_noscripts = bool(found_noscripts)
     if page_noscripts:
         page_holders = image_holders(tree)
-        page_noscripts = has_noscript_images(tree, page_holders)
+        page_noscripts = has_noscript_images(tree, page_holders, found_noscripts)
     for root in roots:
         stack: list[tuple[Any, int, int, int, int]] = []
         if tree is not None:
@@ -264,8 +265,7 @@ def walk(
         node = root
         while node is not None:
             tid = node.tag_id
-            kind, rank = table[tid] if tid < limit else kinds.of(node)
-            if kind == k_text:
+            if tid == text_id:  # (a text: the most common node, its kind known without a lookup)
                 text = node.text_content
                 if text:
                     if pre:
@@ -289,60 +289,63 @@ def walk(
                         pending = 1 if text[-1].isspace() else 0
                     elif pending < 1:
                         pending = 1
-            elif kind <= k_pre:  # K_INLINE, K_BLOCK, K_PRE
-                child = node.first_child
-                if child is not None:
-                    stack.append((node, rank, pending, emitted, kind))
-                    if rank > pending:
-                        pending = rank
-                    if kind == k_pre:
-                        pre += 1
-                    node = child
-                    continue
-            elif kind == k_img or kind == k_picture:
-                if kind == k_img:
-                    attrs = node.attributes
-                    found = source_of(attrs, resolve)
-                elif tid < limit:
-                    img, sources = picture_parts(node)
-                    attrs = img if img is not None else {}
-                    found = picture_source(img, sources, resolve)
-                else:  # an AMP image (amp-img, amp-anim)
-                    amp = amp_image(node, resolve)
-                    found, attrs = amp if amp else (None, {})
-                if (
-                    found
-                    and (keep_image is None or keep_image(attrs, found[0]))
-                    and not (noscripts and replaced_by_noscript(node, resolve))
-                ):
-                    if parts:
-                        append("".join(parts))
-                        parts = []
-                    append(image_meta(found, attrs, page_url))
+            else:
+                kind, rank = table[tid] if tid < limit else kinds.of(node)
+                if kind <= k_pre:  # K_INLINE, K_BLOCK, K_PRE
+                    child = node.first_child
+                    if child is not None:
+                        stack.append((node, rank, pending, emitted, kind))
+                        if rank > pending:
+                            pending = rank
+                        if kind == k_pre:
+                            pre += 1
+                        node = child
+                        continue
+                elif kind == k_img or kind == k_picture:
+                    if kind == k_img:
+                        attrs = node.attributes
+                        found = source_of(attrs, resolve)
+                    elif tid < limit:
+                        img, sources = picture_parts(node)
+                        attrs = img if img is not None else {}
+                        found = picture_source(img, sources, resolve)
+                    else:  # an AMP image (amp-img, amp-anim)
+                        amp = amp_image(node, resolve)
+                        found, attrs = amp if amp else (None, {})
+                    if (
+                        found
+                        and (keep_image is None or keep_image(attrs, found[0]))
+                        and not (noscripts and replaced_by_noscript(node, resolve))
+                    ):
+                        if parts:
+                            append("".join(parts))
+                            parts = []
+                        append(image_meta(found, attrs, page_url))
+                        emitted += 1
+                        pending = 0
+                        br_run = 0
+                elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
+                    if holders is None:
+                        holders = image_holders(page)
+                        if tree is not None:
+                            page_holders = holders
+                    if node.mem_id in holders and (
+                        kind == k_hide
+                        or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
+                    ):
+                        for found, attrs in subtree_images(node, never, resolve, holders, noscripts=noscripts):
+                            if keep_image is None or keep_image(attrs, found[0]):
+                                if parts:
+                                    append("".join(parts))
+                                    parts = []
+                                append(image_meta(found, attrs, page_url))
+                                emitted += 1
+                                pending = 0
+                                br_run = 0
+                elif kind == k_br:
                     emitted += 1
-                    pending = 0
-                    br_run = 0
-            elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
-                if holders is None:
-                    holders = image_holders(page)
-                    if tree is not None:
-                        page_holders = holders
-                if node.mem_id in holders and (
-                    kind == k_hide or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
-                ):
-                    for found, attrs in subtree_images(node, never, resolve, holders, noscripts=noscripts):
-                        if keep_image is None or keep_image(attrs, found[0]):
-                            if parts:
-                                append("".join(parts))
-                                parts = []
-                            append(image_meta(found, attrs, page_url))
-                            emitted += 1
-                            pending = 0
-                            br_run = 0
-            elif kind == k_br:
-                emitted += 1
-                pending = 3 if br_run else max(pending, 2)
-                br_run += 1
+                    pending = 3 if br_run else max(pending, 2)
+                    br_run += 1
             # Next node: the next sibling, else climb, closing the elements we leave.
             while True:
                 if not stack:

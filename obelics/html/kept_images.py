@@ -75,13 +75,19 @@ _FIGURE_IDS = frozenset({tag_id("figure"), tag_id("picture"), tag_id("img")})
 
 
 def in_figure(node: Any) -> bool:
-    """The element is a figure, a picture or an image, or lies within a few levels of a figure."""
-    for _ in range(4):
+    """The element is a figure, a picture or an image, or lies within a few levels of a figure:
+    itself or one of its three nearest ancestors is one."""
+    ids = _FIGURE_IDS
+    if node is None:
+        return False
+    if node.tag_id in ids:
+        return True
+    for _ in range(3):
+        node = node.parent
         if node is None:
             return False
-        if node.tag_id in _FIGURE_IDS:
+        if node.tag_id in ids:
             return True
-        node = node.parent
     return False
 
 

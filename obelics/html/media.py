@@ -593,9 +593,11 @@ def image_holders(root: Any) -> set[int]:
     return holders
 
 
-def has_noscript_images(root: Any, holders: set[int]) -> bool:
-    """True when a ``<noscript>`` holds an image (``root`` as in :func:`page_images`)."""
-    noscripts = root.tags("noscript") if hasattr(root, "tags") else root.css("noscript")
+def has_noscript_images(root: Any, holders: set[int], noscripts: list[Any] | None = None) -> bool:
+    """True when a ``<noscript>`` holds an image (``root`` as in :func:`page_images`; ``noscripts``:
+    its noscripts, when already found)."""
+    if noscripts is None:
+        noscripts = root.tags("noscript") if hasattr(root, "tags") else root.css("noscript")
     return any(n.mem_id in holders for n in noscripts)
 
 

@@ -29,6 +29,9 @@ from obelics.html.simplify import COMMENT_ID, HEADING_SELECTOR, HEADING_TAGS, TE
 from obelics.html.text_blocks import GOOD_BLOCK_LENGTH, INLINE_IDS, LinkText, nonspace, text_length
 
 PRUNE_SELECTOR = "div,section,ul,ol,dl,table,form,header,footer,center"
+# The selectors' tags by id: one walk of the region finds them (a selector of many tags costs Lexbor more).
+PRUNE_IDS = frozenset(tag_id(tag) for tag in PRUNE_SELECTOR.split(","))
+LINE_IDS = frozenset(tag_id(tag) for tag in ("p," + HEADING_SELECTOR).split(","))
 LABEL_LINK_TEXT = 40
 P_ID = tag_id("p")
 NAMING_ATTRIBUTES = frozenset({"class", "id"})  # (an author box has one of them)
@@ -53,7 +56,7 @@ def prune(
         if is_label(" ".join(text.split())) and _stands_alone(link):
             detach(link)  # (its link text still counts where it stood: the block stays as link-dense)
     gone: set[int] = set()  # what went with the section of a heading before it
-    lines = region.css("p," + HEADING_SELECTOR)
+    lines = _elements(region, LINE_IDS)  # (region.css("p," + HEADING_SELECTOR))
     notices_from = len(lines) - LEGAL_NOTICE_TAIL  # (a site's legal notice closes the article)
     for index, node in enumerate(lines):
         if node.mem_id in gone or node.mem_id == region_key:
@@ -85,7 +88,7 @@ def prune(
         links.removed(node)
         _detach_block(node, spared)
     measured = {} if lengths is None else lengths
-    for index, node in enumerate(reversed(region.css(PRUNE_SELECTOR))):
+    for index, node in enumerate(reversed(_elements(region, PRUNE_IDS))):  # (region.css(PRUNE_SELECTOR))
         key = node.mem_id
         if key == region_key:
             continue
@@ -123,6 +126,12 @@ def prune(
             links.removed(node)
             _detach_block(node, spared)
     _cut_dated_teasers(region, links, measured, keeps)
+
+
+def _elements(node: Any, ids: frozenset[int]) -> list[Any]:
+    """The elements of the given tags (by id) in a subtree, itself included, in document order: what
+    the selector of those tags finds."""
+    return [element for element in node.traverse() if element.tag_id in ids]
 
 
 # A teaser: a linked headline of at least TEASER_TITLE characters that opens a block of less than

@@ -153,6 +153,7 @@ class Cleaning:
         self.active = active  # cleaning at all (all attempts but the last)
         self.outcomes: dict[int, tuple[Any | None, bool]] = {}  # element -> (removing block, in a data table)
         self.lengths: dict[int, int] = {}
+        self.unmeasured: dict[int, str] = {}  # judged block -> its text, not yet measured (prose)
         self.tables: dict[int, bool] = {}
         self.div_runs: dict[int, tuple[int, bool]] = {}
         # block -> its text left once the blocks inside it are cleaned away, when that alone keeps it
@@ -165,7 +166,8 @@ class Cleaning:
         key = node.mem_id
         length = self.lengths.get(key)
         if length is None:
-            length = self.lengths[key] = nonspace(node.text())
+            text = self.unmeasured.pop(key, None)  # (a judged block's text, as it was judged)
+            length = self.lengths[key] = nonspace(node.text() if text is None else text)
         return length
 
     def data_table(self, table: Any) -> bool:
@@ -228,12 +230,16 @@ class Cleaning:
         if weight < 0:
             gone = not self.holds_data_table(node)
             return gone, gone
-        text = self.texts.get(node.mem_id)
+        key = node.mem_id
+        text = self.texts.get(key)
         if text is None:
             text = node.text()
+        commas = self.commas[key] = text.count(",")
+        if commas >= PROSE_COMMAS:  # (prose stays whatever its counts: its length measured when asked)
+            self.unmeasured[key] = text
+            return False, False
         length = nonspace(text)
-        self.lengths[node.mem_id] = length
-        commas = self.commas[node.mem_id] = text.count(",")
+        self.lengths[key] = length
         if commas < PROSE_COMMAS and length < 40 and AD_WORDS.match(text.strip()):
             gone = not self.holds_data_table(node)  # a box that says "Advertisement", or "Loading..."
             return gone, gone
@@ -261,7 +267,9 @@ class Cleaning:
         gone: list[Any] = []
         gone_keys: set[int] = set()
         kept: set[int] = set()  # data tables
-        for element in node.css(CLEANED_SELECTOR):  # (in document order, the block itself too)
+        cleaned = CLEANED_IDS
+        # (CLEANED_SELECTOR's elements, in document order, the block itself too: one walk finds them)
+        for element in [element for element in node.traverse() if element.tag_id in cleaned]:
             key = element.mem_id
             tid = element.tag_id
             if key == node_key or CLEANING_ORDER[tid] > rank:

@@ -2,7 +2,8 @@
 
 Text blocks score their ancestors, with Readability's tag and class weights and its DOM rewriting
 approximated (``<br><br>`` splits, a div's loose text wrapped in paragraphs, a div holding one
-paragraph alone giving way to it); the best candidate climbs as Readability's does and its good
+paragraph alone giving way to it, a div holding no block made a paragraph) and its link
+densities (in-page links count less: :func:`reader_links`); the best candidate climbs as Readability's does and its good
 siblings join it (:class:`ContentImages`). Steps 1-4 of :mod:`obelics.html.content_images`.
 """
 
@@ -41,6 +42,7 @@ SIBLING_SCORE = 10.0
 SIBLING_SHARE = 0.2
 PROSE_SIBLING_TEXT = 70  # Readability's 80 characters, spaces not counted
 PROSE_SIBLING_LINKS = 0.25
+IN_PAGE_LINK_SHARE_TENTHS = 3  # an in-page link's text counts 3/10 in link densities
 
 # Readability's names of boilerplate, its "maybe a candidate" exceptions, and its class-name weights.
 UNLIKELY_NAMES = re.compile(
@@ -104,6 +106,14 @@ PARAGRAPH_LINKS = 0.25
 EMPTY_DROPPED_TAGS = frozenset({"div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"})
 EMPTY_DROPPED_IDS = frozenset(tag_id(name) for name in EMPTY_DROPPED_TAGS)
 HR_ID = tag_id("hr")
+# Readability's block elements: a div holding none of them (at any depth) becomes a paragraph.
+DIV_TO_P_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
+DIV_TO_P_IDS = frozenset(tag_id(name) for name in DIV_TO_P_TAGS)
+DIV_TO_P_SELECTOR = ",".join(DIV_TO_P_TAGS)
+# Blocks that never lie in such a div (but through one of its blocks: a list, a table), or are blocks themselves.
+NO_PARAGRAPH_DIV_IDS = DIV_TO_P_IDS | frozenset(
+    tag_id(name) for name in ("li", "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "dd", "dt")
+)
 
 _WEIGHTS: dict[tuple[str, str], int] = {}
 # An element's ancestors, nearest first, as linked triples: (mem_id, element, the next ones).
@@ -199,6 +209,8 @@ class ContentImages:
         self.weights = weights  # class weights count (all attempts but the last two)
         self.as_div: set[int] = set()  # paragraphs Readability makes a <div> (their <br><br> split them)
         self.boxes: dict[int, int | None] = {}  # div -> the paragraph it holds alone (:meth:`_boxed`)
+        self.as_p: dict[int, Any] = {}  # divs Readability makes a <p> (no block inside): (:meth:`_paragraph_div`)
+        self.holders: dict[int, Any] = {}  # element -> the div above it that becomes a <p> (None: none)
         # what the page's boilerplate removal took (Readability still sees it; None: nothing)
         self.removed = removed if removed is not None and removed.roots else None
         # removed elements it does not strip that hold images: (element, where it stood, the node
@@ -206,6 +218,7 @@ class ContentImages:
         self.kept_removed: list[tuple[Any, Any, Any, list[Any]]] = []
         self.detached = False  # the container lies in an element the page's boilerplate removal took
         self.extra: dict[int, tuple[int, int]] = {}  # element -> (text, link text) of removed elements it held
+        self.stripped_roots: list[Any] = []  # stripped elements whose parent is not, as met
         self.raw, self.nodes = self._score(blocks)
         self.scaled: dict[int, float] = {}
         self.lengths: dict[int, int] = {}  # element -> its text length, once measured
@@ -222,6 +235,8 @@ class ContentImages:
             node = self.nodes[key]
             length = self.length(node, key)
             links = self.links(node)
+            if not links and self.removed is not None:
+                links = _removed_links(node)  # (in an element the page's boilerplate removal took: no measure)
             extra = self.extra.get(key)
             if extra is not None:
                 length += extra[0]
@@ -332,7 +347,27 @@ class ContentImages:
         if not attrs:
             return False
         strip = _unlikely(node, attrs)
-        return strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table)))
+        if strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))):
+            self.stripped_roots.append(node)
+            return True
+        return False
+
+    def stripped_text(self, regions: list[Any], slack: int) -> int:
+        """The text (:func:`reader_length`) of the stripped elements met so far (those around text
+        blocks, images and siblings) that lie in ``regions``; 0 when all of them hold no more
+        than ``slack`` (they could not matter), without looking where they lie."""
+        lengths = [(root, reader_length(root.text())) for root in self.stripped_roots]
+        if sum(length for _, length in lengths) <= slack:
+            return 0
+        keys = {region.mem_id for region in regions}
+        gone = 0
+        for root, length in lengths:
+            node = root.parent
+            while node is not None and node.mem_id not in keys:
+                node = node.parent
+            if node is not None:
+                gone += length
+        return gone
 
     def _climb(self, node: Any, key: int | None = None) -> tuple[bool, tuple[int, ...], bool, Up]:
         """What the page says of an element (``key``: its ``mem_id`` when known), from its ancestors
@@ -391,7 +426,7 @@ class ContentImages:
         """Step 2's raw scores (before the link density) of every candidate, and the candidates."""
         scored: list[tuple[Up, int, int]] = []  # (the block's ancestors, length, commas)
         whole: dict[int, list[Any]] = {}
-        climb, seen = self._climb, self.seen
+        climb, seen, holders = self._climb, self.seen, self.holders
         split, paths = _break_pair_blocks(blocks.root)
         items: Any = blocks.blocks.items()
         if self.removed is not None:
@@ -419,6 +454,15 @@ class ContentImages:
                 scored.extend(((block_key, block, up), n, c) for n, c in _paragraph_scores(segments, True))
             elif tid in SCORED_BLOCK_IDS and tid != P_ID:  # (a paragraph scores with all its text, below)
                 scored.append((up, length, commas))
+            if tid not in NO_PARAGRAPH_DIV_IDS and up is not None:
+                holder = holders[up[0]] if up[0] in holders else self._paragraph_div(up[1])
+                if holder is not None and holder.mem_id not in self.as_p:
+                    # a div of no block (a <center>, a heading and no paragraph) is a paragraph for
+                    # Readability: all its text scores into its ancestors
+                    self.as_p[holder.mem_id] = holder
+                    text = holder.text()
+                    commas = text.count(",") + text.count("\uff0c")
+                    scored.append((climb(holder)[3], nonspace(text), commas))
             for element, inner in nested:  # paragraphs inside an inline element score into it
                 inside = (element.mem_id, element, climb(element)[3])
                 scored.extend((inside, n, c) for n, c in _paragraph_scores(inner, True))
@@ -436,7 +480,7 @@ class ContentImages:
         scored.extend((up, length, commas) for key, (up, length, commas) in whole.items() if key not in as_div)
         scores: dict[int, float] = {}
         nodes: dict[int, Any] = {}
-        get, weights = scores.get, self.weights
+        get, weights, as_p = scores.get, self.weights, self.as_p
         for up, length, commas in scored:
             if length < MIN_SCORED_TEXT:
                 continue
@@ -449,6 +493,8 @@ class ContentImages:
                 found = get(key)
                 if found is None:
                     found = _initial_score(ancestor, weights) + (DIV_SCORE if key in as_div else 0)
+                    if key in as_p:
+                        found -= DIV_SCORE  # (a paragraph's tag scores nothing)
                     nodes[key] = ancestor
                 scores[key] = found + score / divisor
         return scores, nodes
@@ -549,6 +595,31 @@ class ContentImages:
             parent = top.parent
         return top
 
+    def _paragraph_div(self, node: Any) -> Any | None:
+        """The div at or above an element (through no block of Readability's) that Readability
+        makes a paragraph (None: none): it holds no block of :data:`DIV_TO_P_TAGS` at any depth,
+        no ``<br><br>``, and no inline content of its own (which it would wrap in a paragraph)."""
+        holders = self.holders
+        chain = []
+        found = None
+        while node is not None:
+            key = node.mem_id
+            if key in holders:
+                found = holders[key]
+                break
+            chain.append(key)
+            tid = node.tag_id
+            if tid == DIV_ID:
+                if _paragraph_like(node):
+                    found = node
+                break
+            if tid in DIV_TO_P_IDS or tid == BODY_ID or tid == HTML_ID:
+                break
+            node = node.parent
+        for key in chain:
+            holders[key] = found
+        return found
+
     def _boxed(self, div_key: int, div: Any) -> int | None:
         """The paragraph (its ``mem_id``) that Readability puts in its div's place (``div_key``: the
         div's ``mem_id``; None: none), looked at once per div: :meth:`_paragraph_box` of its first
@@ -591,7 +662,7 @@ class ContentImages:
         count = 0
         if self.removed is not None:
             for child in self.removed.children.get(node.mem_id, ()):
-                count += _seen_removed(child, node, self.strip_names)
+                count += _seen_removed(child, node, self.strip_names, self.removed.children)
         child = node.first_child
         while child is not None:
             if child.tag_id not in (TEXT_ID, COMMENT_ID) and not self.stripped(child):
@@ -632,6 +703,21 @@ class ContentImages:
             elif sibling.tag == "p" and _prose(sibling, self.links):
                 out.append(sibling)
         return out
+
+
+def _paragraph_like(div: Any) -> bool:
+    """Whether Readability makes a div a paragraph: no inline content of its own (but spaces), no
+    block of :data:`DIV_TO_P_TAGS` inside, and no ``<br><br>`` (which it makes paragraphs)."""
+    child = div.first_child
+    while child is not None:
+        tid = child.tag_id
+        if tid == TEXT_ID:
+            if (child.text_content or "").strip():
+                return False
+        elif tid in PHRASING_IDS or (tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None):
+            return False  # (a selector matches the element itself too)
+        child = child.next
+    return div.css_first("br + br") is None
 
 
 def _break_pair_blocks(root: Any) -> tuple[set[int], set[int]]:
@@ -729,7 +815,10 @@ def reader_length(text: str) -> int:
     """The text's characters but spaces, line breaks and tabs (an indented page's tabs would make a short
     article long): :func:`nonspace` but for carriage returns and no-break spaces, at less cost (this
     runs on whole containers)."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
+    if text.isascii():  # (one deletion pass over its bytes, instead of a count of each character)
+        return len(text.encode().translate(None, b" \n\t"))
+    latin = text.encode("latin-1", "ignore")  # (the skipped characters are Latin-1 ones, as in nonspace)
+    return len(text) - len(latin) + len(latin.translate(None, b" \n\t"))
 
 
 def element_children(node: Any) -> int:
@@ -776,6 +865,36 @@ def inline_runs(div: Any) -> tuple[int, bool]:
             in_run = False
         child = child.next
     return runs, only
+
+
+class ReaderLinks:
+    """Link text as Readability measures it: an in-page link (``href="#..."``) counts
+    3 tenths of its text (:data:`IN_PAGE_LINK_SHARE_TENTHS`) (a table of contents is no list of links away)."""
+
+    def __init__(self, links: Callable[[Any], int], in_page: list[Any]) -> None:
+        self.links = links
+        self.less: dict[int, int] = {}
+        less = self.less
+        for link in in_page:
+            length = nonspace(link.text())
+            length -= (length * IN_PAGE_LINK_SHARE_TENTHS + 5) // 10
+            node = link
+            while length and node is not None:
+                key = node.mem_id
+                less[key] = less.get(key, 0) + length
+                node = node.parent
+
+    def __call__(self, node: Any) -> int:
+        found = self.links(node)
+        less = self.less.get(node.mem_id)
+        return found - less if less else found
+
+
+def reader_links(root: Any, links: Callable[[Any], int]) -> Callable[[Any], int]:
+    """``links`` (the page's link text per element) as Readability counts it (:class:`ReaderLinks`;
+    ``links`` itself when the page under ``root`` has no in-page link)."""
+    in_page = [link for link in root.css('a[href^="#"]') if len(link.attributes.get("href") or "") > 1]
+    return ReaderLinks(links, in_page) if in_page else links
 
 
 class RemovedContent:
@@ -839,11 +958,30 @@ class RemovedContent:
         return found
 
 
-def _seen_removed(node: Any, parent: Any, strip_names: bool) -> bool:
+def _removed_links(node: Any) -> int:
+    """The link text of an element out of the page's link measure (in a removed element),
+    as :class:`ReaderLinks` counts it; for an element of the page without links, 0 as well."""
+    total = 0
+    for link in node.css("a"):
+        length = nonspace(link.text())
+        href = link.attributes.get("href") or ""
+        if href.startswith("#") and len(href) > 1:
+            length = (length * IN_PAGE_LINK_SHARE_TENTHS + 5) // 10
+        total += length
+    return total
+
+
+def _seen_removed(node: Any, parent: Any, strip_names: bool, children: dict[int, list[Any]]) -> bool:
     """Whether Readability sees a removed element (``parent``: where it stood) as a child: not an
     empty box it drops itself (a div, section, header or heading without text, or elements but
-    line breaks), nor one it strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
-    if node.tag_id in EMPTY_DROPPED_IDS and _breaks_only(node) and not node.text().strip():
+    line breaks; the elements removed from it, in ``children``, count as its own), nor one it
+    strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
+    if (
+        node.tag_id in EMPTY_DROPPED_IDS
+        and node.mem_id not in children
+        and _breaks_only(node)
+        and not node.text().strip()
+    ):
         return False
     attrs = node.attributes
     strip = _unlikely(node, attrs) if attrs else 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from obelics.html.simplify import TEXT_ID, tag_id
+from obelics.html.simplify import tag_id
 
 INLINE_TAGS = frozenset(
     {
@@ -34,6 +34,7 @@ GOOD_BLOCK_LINK_SHARE = 0.25
 # The ASCII characters :func:`nonspace` skips, and those ``str.split()`` splits on (Unicode
 # whitespace within ASCII); ``bytes.translate`` deletes them from an ASCII text in one pass.
 _NONSPACE_SKIPPED = b" \n\t\r"
+_NONSPACE_SKIPPED_LATIN = b" \n\t\r\xa0"
 _ASCII_WHITESPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 
 
@@ -42,7 +43,17 @@ def nonspace(text: str) -> int:
     newline, tab, carriage return or no-break space."""
     if text.isascii():  # (no no-break space in it)
         return len(text.encode().translate(None, _NONSPACE_SKIPPED))
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
+    # The skipped characters are Latin-1 ones: the text's Latin-1 characters hold them all, one byte
+    # each (two passes over the text instead of a count of each; the others are left out).
+    latin = text.encode("latin-1", "ignore")
+    return len(text) - len(latin) + len(latin.translate(None, _NONSPACE_SKIPPED_LATIN))
+
+
+def _block_length(text: str) -> int:
+    """A block's text length: its characters but Unicode whitespace (what ``str.split()`` drops)."""
+    if text.isascii():
+        return len(text.encode().translate(None, _ASCII_WHITESPACE))
+    return len("".join(text.split()))
 
 
 class TextBlocks:
@@ -50,18 +61,14 @@ class TextBlocks:
     ``good[mem_id]``: article-like text under each element (its own blocks included)."""
 
     def __init__(self, root: Any) -> None:
-        blocks: dict[int, list[Any]] = {}
-        inline, a_id, text_id = INLINE_IDS, A_ID, TEXT_ID
+        # Each block's texts (and those inside links) are gathered first and measured once joined:
+        # a length or a comma count of the joined texts is the sum of the texts' own.
+        texts: dict[int, tuple[Any, list[str], list[str]]] = {}
+        inline, a_id = INLINE_IDS, A_ID
         for node in root.traverse(include_text=True, skip_empty=True):  # (blank ASCII texts skipped)
-            if node.tag_id != text_id:
-                continue
-            text = node.text_content
-            if not text:
-                continue
-            ascii_text = text.isascii()
-            # Unicode whitespace left out (as str.split() drops it); none left: a blank text
-            n = len(text.encode().translate(None, _ASCII_WHITESPACE)) if ascii_text else len("".join(text.split()))
-            if not n:
+            text = node.text_content  # (None for an element)
+            # (a blank text, of Unicode whitespace too (what str.split() drops), is no block's)
+            if not text or text.isspace():
                 continue
             parent = node.parent
             linked = False
@@ -75,17 +82,27 @@ class TextBlocks:
             if parent is None:
                 continue
             key = parent.mem_id
-            entry = blocks.get(key)
+            entry = texts.get(key)
             if entry is None:
-                entry = blocks[key] = [parent, 0, 0, 0]
-            entry[1] += n
+                entry = texts[key] = (parent, [], [])
+            entry[1].append(text)
             if linked:
-                entry[2] += n
-            entry[3] += text.count(",")
-            if not ascii_text:
-                entry[3] += text.count("\u3001") + text.count("\uff0c")
+                entry[2].append(text)
         # Blocks too short to score or to count as article-like are of no use to anyone.
-        self.blocks = {key: entry for key, entry in blocks.items() if entry[1] >= MIN_BLOCK_LENGTH}
+        blocks: dict[int, list[Any]] = {}
+        for key, (parent, parts, linked_parts) in texts.items():
+            text = "".join(parts)
+            if len(text) < MIN_BLOCK_LENGTH:
+                continue  # (too short whatever its spaces)
+            if text.isascii():
+                n = len(text.encode().translate(None, _ASCII_WHITESPACE))
+                commas = text.count(",")
+            else:
+                n = len("".join(text.split()))
+                commas = text.count(",") + text.count("\u3001") + text.count("\uff0c")
+            if n >= MIN_BLOCK_LENGTH:
+                blocks[key] = [parent, n, _block_length("".join(linked_parts)) if linked_parts else 0, commas]
+        self.blocks = blocks
         self.root = root
         self._text: dict[int, int] | None = None
         self._chains: dict[int, list[int]] = {}  # good block -> its own and its ancestors' keys
