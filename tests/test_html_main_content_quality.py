@@ -593,3 +593,23 @@ def test_a_long_row_of_links_among_the_last_lines_goes_but_not_earlier():
     assert "The mill of the valley reopens" not in text
     early = f"""<html><body><div class="story"><h1>The orchard</h1>{row}{body}{body}</div></body></html>"""
     assert "part 5 of the story" in main_text(early)
+
+
+def test_what_lies_between_two_parts_of_the_article_joins_them():
+    # A story told in boxes of paragraphs with short elements between them (a fact list, a pull
+    # quote): scoring picks the boxes, and what lies between two of them is the story's too,
+    # but not a share bar (links) nor an advertisement label between them.
+    first = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS * 2)
+    second = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[:2])
+    html = f"""<html><body><div class="menu"><a href="/">Home</a> <a href="/news">News</a></div>
+      <div class="part">{first}</div>
+      <ul><li>Forty varieties of apples</li><li>A mill, a chapel and a viewpoint</li></ul>
+      <div class="quote">Nowhere else do these trees grow so well.</div>
+      <div class="tools"><a href="/share/fb">Facebook</a> <a href="/share/tw">Twitter</a></div>
+      <div class="slot">Advertisement</div>
+      <div class="part">{second}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[0] in text and PARAGRAPHS[-1] in text
+    assert "Forty varieties of apples" in text and "A mill, a chapel" in text
+    assert "Nowhere else do these trees grow so well." in text
+    assert "Facebook" not in text and "Advertisement" not in text and "Home" not in text
