@@ -408,6 +408,25 @@ def test_a_legal_notice_goes_and_an_article_that_mentions_copyright_stays():
     assert "trademarks of the Orchard Trust" not in text
 
 
+def test_a_licence_notice_closing_the_post_goes_and_a_paragraph_about_licences_stays():
+    # A blog's licence footer ("licensed under a Creative Commons licence", "under the terms of the
+    # Design Science License") is a legal notice like a copyright line; a paragraph of the story
+    # that talks about licences is not.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    about = (
+        "The cooperative publishes its maps under the terms of the Open Data License, so that the"
+        " walkers' clubs of the valley can print them, and it asks nothing in return but a mention."
+    )
+    html = f"""<html><body><div class="post"><h1>The orchard</h1>{body}<p>{about}</p>
+      <div class="note"><p>All photos are licensed under a Creative Commons Attribution-NonCommercial 3.0
+      Unported license.</p></div>
+      <div>These trail notes are shared under the terms and conditions of the Design Science
+      License.</div></div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text and about in " ".join(text.split())
+    assert "Creative Commons" not in text and "Design Science" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>
