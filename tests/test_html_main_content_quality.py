@@ -427,6 +427,22 @@ def test_a_licence_notice_closing_the_post_goes_and_a_paragraph_about_licences_s
     assert "Creative Commons" not in text and "Design Science" not in text
 
 
+def test_a_copy_hidden_by_a_utility_class_goes_but_a_responsive_one_stays():
+    # A teaser copy for non-subscribers behind class="hidden" (the site's style sheet hides it) is
+    # not shown to readers: its text does not come out twice. Tailwind's "hidden md:block" is
+    # hidden on small screens only.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><article><h1>The orchard</h1>
+      <div class="story teaser hidden"><h3>By Ann Berg</h3><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>
+      <div class="story">{body}</div>
+      <div class="hidden md:block"><p>Walkers' note: the trail is closed in January.</p></div>
+      </article></body></html>"""
+    text = main_text(html)
+    assert text.count(PARAGRAPHS[0]) == 1 and PARAGRAPHS[-1] in text
+    assert "By Ann Berg" not in text
+    assert "the trail is closed in January" in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

@@ -2,8 +2,8 @@
 
 Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
 ``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
-the page stays); hidden elements go unless they hold the article (a hidden lazy image gives way to
-its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
+the page stays); hidden elements (by their attributes, or by a utility class such as ``hidden``)
+go unless they hold the article (a hidden lazy image gives way to its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
 (:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
 weak one, or the element holds the article, half of the page's article-like text, or is a figure
 (or a heading named for its place in the layout: a title or a date).
@@ -217,12 +217,27 @@ def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set
                 continue
         class_name = attrs.get("class")
         element_id = attrs.get("id")
+        if class_name and "hid" in class_name and _hidden_class(class_name) and node.tag not in _IMAGE_TAGS:
+            suspects.append((node, None))  # hidden by the site's style sheet
+            continue
         if class_name or element_id:  # (as attribute_names, inline: this loop sees most elements)
             names = f"{class_name or ''} {element_id or ''}"[:500]
             hard, soft, _ = verdicts.get(names) or classify_name(names)
             if hard or soft:
                 suspects.append((node, names))
     return suspects, protected
+
+
+# Utility classes that hide an element (Bootstrap, Tailwind, Foundation, Bulma): what they hold is
+# a copy no reader sees (a print version, a teaser for non-subscribers, a dialog's template). Not
+# with a responsive variant beside them ("hidden md:block": hidden on small screens only); nor on an
+# image, which a lazy-loading script may be about to show.
+HIDDEN_CLASSES = frozenset({"hidden", "is-hidden"})
+
+
+def _hidden_class(class_name: str) -> bool:
+    tokens = class_name.split()
+    return not HIDDEN_CLASSES.isdisjoint(tokens) and not any(":" in token for token in tokens)
 
 
 def _protect(holder: Any, protected: set[int]) -> None:
