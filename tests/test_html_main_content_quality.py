@@ -3,6 +3,7 @@ article missed, boilerplate kept inside the article, content images dropped by t
 
 from __future__ import annotations
 
+from obelics.html.boilerplate import style_hidden_names
 from obelics.html.extract import extract_document
 from obelics.html.plausibility import plausible
 from obelics.html.simplify import parse
@@ -441,6 +442,25 @@ def test_a_copy_hidden_by_a_utility_class_goes_but_a_responsive_one_stays():
     assert text.count(PARAGRAPHS[0]) == 1 and PARAGRAPHS[-1] in text
     assert "By Ann Berg" not in text
     assert "the trail is closed in January" in text
+
+
+def test_a_box_a_style_sheet_in_the_body_hides_goes_but_not_one_hidden_for_print_only():
+    # "#printDesc { display: none }", set in the body right before the print copy of the story,
+    # which readers do not see; a rule inside @media print, or in a style sheet for print, hides
+    # the screen's boxes on paper only, and a rule of a longer selector hides what a script opens.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><head><style>.story {{ display: none }}</style></head><body><style>
+      .menu li.open > ul, .toolbar {{ color: red }} #printDesc {{ display: none; }}
+      @media print {{ .screen-note {{ display:none }} .banner {{ display: none }} }}
+      .story p.note > span {{ display: none }}</style><style media="print">.story-notes {{ display: none }}</style>
+      <div id="printDesc" class="story"><h2>The orchard</h2><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>
+      <div class="story"><h1>The orchard</h1>{body}
+      <p class="screen-note">Walkers' note: the trail is closed in January.</p>
+      <p class="story-notes">Dogs are welcome on a leash along the whole trail.</p></div></body></html>"""
+    assert style_hidden_names(parse(html)) == ({"printDesc"}, set())
+    text = main_text(html)
+    assert text.count(PARAGRAPHS[0]) == 1 and PARAGRAPHS[-1] in text
+    assert "the trail is closed in January" in text and "Dogs are welcome" in text
 
 
 # ---- 3. content images dropped by the pruning -----------------------------------------------------

@@ -2,8 +2,9 @@
 
 Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
 ``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
-the page stays); hidden elements (by their attributes, or by a utility class such as ``hidden``)
-go unless they hold the article (a hidden lazy image gives way to its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
+the page stays); hidden elements (by their attributes, by a utility class such as ``hidden``, or
+by a style sheet in the body: :func:`style_hidden_names`) go unless they hold the article (a
+hidden lazy image gives way to its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
 (:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
 weak one, or the element holds the article, half of the page's article-like text, or is a figure
 (or a heading named for its place in the layout: a title or a date).
@@ -11,6 +12,7 @@ weak one, or the element holds the article, half of the page's article-like text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +60,10 @@ JUNK_TAGS = [
 # Strip order: the tags that hold the most go first, so that the scans for the others (one walk
 # of the page per tag) walk a smaller tree; the page left is the same in any order.
 _BIG_JUNK = ("svg", "nav", "aside", "footer")
-_STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [tag for tag in JUNK_TAGS if tag not in _BIG_JUNK]
+# (<style> elements go as their rules are read, :func:`style_hidden_names`: one walk for both)
+_STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [
+    tag for tag in JUNK_TAGS if tag not in _BIG_JUNK and tag != "style"
+]
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
 # so one cheap selector finds every element with a telling attribute and Python decides.
 # (``itemprop`` for the article's holders: one more selector in the list costs less than a second scan.)
@@ -122,12 +127,13 @@ def remove_boilerplate(
 
     Returns the text blocks of what is left (None for a page without body). ``before_removal`` is
     called with the page's text blocks and the named elements to remove, before they go."""
+    hidden_names = style_hidden_names(tree, remove=True)  # (the styles go, as step 1's tags)
     _strip_junk(tree)
     body = tree.body
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    suspects, protected = _suspects(tree)
+    suspects, protected = _suspects(tree, hidden_names)
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
@@ -190,10 +196,14 @@ def remove_boilerplate(
     return blocks
 
 
-def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set[int]]:
+def _suspects(
+    tree: LexborHTMLParser, hidden_names: tuple[set[str], set[str]] = (set(), set())
+) -> tuple[list[tuple[Any, str | None]], set[int]]:
     """In document order, the hidden elements (with None) and those whose class/id names boilerplate
     (with those names); and the keys of the elements that hold the article and of their ancestors,
-    which are never removed."""
+    which are never removed. ``hidden_names``: the ids and classes the page's style sheets hide
+    (:func:`style_hidden_names`)."""
+    hidden_ids, hidden_classes = hidden_names
     protected: set[int] = set()
     for tag in _PROTECT_TAGS:  # (Lexbor's tag index: faster than the selector's tags)
         for holder in tree.tags(tag):
@@ -217,9 +227,13 @@ def _suspects(tree: LexborHTMLParser) -> tuple[list[tuple[Any, str | None]], set
                 continue
         class_name = attrs.get("class")
         element_id = attrs.get("id")
-        if class_name and "hid" in class_name and _hidden_class(class_name) and node.tag not in _IMAGE_TAGS:
-            suspects.append((node, None))  # hidden by the site's style sheet
-            continue
+        if (class_name and "hid" in class_name and _hidden_class(class_name)) or (
+            (hidden_ids and element_id in hidden_ids)
+            or (hidden_classes and class_name and not hidden_classes.isdisjoint(class_name.split()))
+        ):
+            if node.tag not in _IMAGE_TAGS:
+                suspects.append((node, None))  # hidden by the site's style sheet
+                continue
         if class_name or element_id:  # (as attribute_names, inline: this loop sees most elements)
             names = f"{class_name or ''} {element_id or ''}"[:500]
             hard, soft, _ = verdicts.get(names) or classify_name(names)
@@ -238,6 +252,49 @@ HIDDEN_CLASSES = frozenset({"hidden", "is-hidden"})
 def _hidden_class(class_name: str) -> bool:
     tokens = class_name.split()
     return not HIDDEN_CLASSES.isdisjoint(tokens) and not any(":" in token for token in tokens)
+
+
+# A rule of a style sheet in the page's body that hides an element: "#printDesc { display: none }",
+# set right before the print copy of the story. Only rules of one id or one class count (".menu
+# li.open > ul" hides what a script opens), and none inside an at-rule (@media print, a narrow
+# screen's @media).
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none")
+_SIMPLE_SELECTOR = re.compile(r"\s*([#.])([\w-]+)\s*")
+
+
+def style_hidden_names(tree: LexborHTMLParser, remove: bool = False) -> tuple[set[str], set[str]]:
+    """The ids and the classes that the page's ``<style>`` elements hide (``display: none``);
+    with ``remove``, the ``<style>`` elements go once read."""
+    ids: set[str] = set()
+    classes: set[str] = set()
+    for style in tree.tags("style"):
+        parent = style.parent
+        media = (style.attributes.get("media") or "all").lower()
+        # The site's style sheet in <head> is not read (what it hides, it hides by utility classes,
+        # :data:`HIDDEN_CLASSES`, or by names of boilerplate); nor a <noscript>'s, which hides what
+        # scripts show instead (a print button), nor one for print only.
+        read = parent is not None and parent.tag not in ("head", "noscript") and ("all" in media or "screen" in media)
+        css = style.text() if read else ""
+        if remove:
+            detach(style)
+        if "none" not in css:
+            continue
+        depth = 0  # inside an at-rule's block
+        for rule in css.split("}"):  # (a rule per piece: selectors, "{", declarations)
+            opened = rule.count("{")
+            if opened != 1:
+                depth = depth + opened - 1 if opened > 1 else max(depth - 1, 0)
+                continue
+            if depth or "none" not in rule:
+                continue
+            selectors, _, declarations = rule.partition("{")
+            if _DISPLAY_NONE.search(declarations.lower()) is None:
+                continue
+            for selector in selectors.split(","):
+                found = _SIMPLE_SELECTOR.fullmatch(selector)
+                if found is not None:
+                    (ids if found.group(1) == "#" else classes).add(found.group(2))
+    return ids, classes
 
 
 def _protect(holder: Any, protected: set[int]) -> None:
