@@ -463,6 +463,22 @@ def test_a_box_a_style_sheet_in_the_body_hides_goes_but_not_one_hidden_for_print
     assert "the trail is closed in January" in text and "Dogs are welcome" in text
 
 
+def test_the_caption_in_a_flash_players_fallback_is_kept_but_not_its_notices():
+    # Browsers without the plugin (all of them now) show what an <object> holds: the video's
+    # caption is the story's, the player's notice ("Get Adobe Flash Player") is not.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    caption = "Volunteers press the first apples of the season at the mill of the cooperative, above the village."
+    html = f"""<html><body><div class="post"><h1>The orchard</h1>
+      <object width="620" height="362"><param name="movie" value="/player.swf"><param name="autoplay" value="false">
+      <object data="/player.swf" type="application/x-shockwave-flash"><div class="player">
+      <p class="notice">Get Adobe Flash Player to watch this video.</p><p class="caption">{caption}</p>
+      </div></object></object><object data="/ad.swf"><param name="movie" value="/ad.swf"><embed src="/ad.swf"></object>
+      <div class="text">{body}</div></div></body></html>"""
+    text = main_text(html)
+    assert caption in text and PARAGRAPHS[-1] in text
+    assert "Flash Player" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>

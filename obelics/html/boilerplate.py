@@ -2,7 +2,7 @@
 
 Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
 ``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
-the page stays); hidden elements (by their attributes, by a utility class such as ``hidden``, or
+the page stays; an ``<object>`` that holds text is unwrapped: its fallback); hidden elements (by their attributes, by a utility class such as ``hidden``, or
 by a style sheet in the body: :func:`style_hidden_names`) go unless they hold the article (a
 hidden lazy image gives way to its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
 (:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
@@ -60,9 +60,10 @@ JUNK_TAGS = [
 # Strip order: the tags that hold the most go first, so that the scans for the others (one walk
 # of the page per tag) walk a smaller tree; the page left is the same in any order.
 _BIG_JUNK = ("svg", "nav", "aside", "footer")
-# (<style> elements go as their rules are read, :func:`style_hidden_names`: one walk for both)
+# (<style> elements go as their rules are read, :func:`style_hidden_names`, and <object>s as their
+# fallback is judged, :func:`_open_objects`: one walk for each)
 _STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [
-    tag for tag in JUNK_TAGS if tag not in _BIG_JUNK and tag != "style"
+    tag for tag in JUNK_TAGS if tag not in _BIG_JUNK and tag not in ("style", "object")
 ]
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
 # so one cheap selector finds every element with a telling attribute and Python decides.
@@ -103,6 +104,7 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
                 noscript.unwrap()
                 continue
         detach(noscript)
+    _open_objects(tree)
     tree.strip_tags(_STRIP_ORDER)
     body_len = None
     for header in tree.tags("header"):
@@ -118,6 +120,27 @@ def _strip_junk(tree: LexborHTMLParser) -> None:
             if length >= 0.5 * body_len:
                 continue  # a "header" that wraps the page
         detach(header)
+
+
+OBJECT_NOTICE_TEXT = 200
+_LINE_TAGS = ("p", "div", "span")
+
+
+def _open_objects(tree: LexborHTMLParser) -> None:
+    """An ``<object>`` (a Flash player) goes, but one that holds text is unwrapped, innermost first:
+    a browser without the plugin shows what it holds instead (a video's caption), as readers'
+    browsers do now that the plugins are gone; its ``<param>``s and ``<embed>`` still go, and so do
+    the player's notices in it ("Get Adobe Flash Player", :func:`obelics.html.labels.is_label`)."""
+    for holder in reversed(tree.tags("object")):
+        if not text_length(holder):
+            detach(holder)
+            continue
+        for line in holder.css(",".join(_LINE_TAGS)):  # the player's own notices ("This video is unavailable ...")
+            text = line.text()
+            if len(text) < OBJECT_NOTICE_TEXT and not any(child.tag in _LINE_TAGS for child in line.iter()):
+                if is_label(" ".join(text.split())):
+                    detach(line)
+        holder.unwrap()
 
 
 def remove_boilerplate(

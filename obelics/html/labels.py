@@ -99,6 +99,9 @@ _LABEL_PREFIXES = (
     "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
     "to view the full story", "to read this article in full", "for free access to this article",
     "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?", "have your say",
+    "get adobe flash player", "get the flash player", "get the latest flash player", "you need flash player",
+    "you need adobe flash player", "you need to upgrade your flash player", "this video is unavailable",
+    "this video is not available", "please install flash", "please enable javascript to view",
 )  # fmt: skip
 
 
