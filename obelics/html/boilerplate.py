@@ -60,10 +60,11 @@ JUNK_TAGS = [
 # Strip order: the tags that hold the most go first, so that the scans for the others (one walk
 # of the page per tag) walk a smaller tree; the page left is the same in any order.
 _BIG_JUNK = ("svg", "nav", "aside", "footer")
-# (<style> elements go as their rules are read, :func:`style_hidden_names`, and <object>s as their
-# fallback is judged, :func:`_open_objects`: one walk for each)
+# Junk tags that go in walks of their own, not by the strip: <style> elements as their rules are
+# read (:func:`style_hidden_names`), <object>s as their fallback is judged (:func:`_open_objects`).
+OWN_WALK_TAGS = ("style", "object")
 _STRIP_ORDER = [tag for tag in _BIG_JUNK if tag in JUNK_TAGS] + [
-    tag for tag in JUNK_TAGS if tag not in _BIG_JUNK and tag not in ("style", "object")
+    tag for tag in JUNK_TAGS if tag not in _BIG_JUNK and tag not in OWN_WALK_TAGS
 ]
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
 # so one cheap selector finds every element with a telling attribute and Python decides.
