@@ -148,16 +148,23 @@ def with_gaps(group: list[Any], links: LinkText) -> list[Any]:
         return group
     out = [group[0]]
     inside = {region.mem_id for region in group}
-    before_len = text_length(group[0])
     for before, after in zip(group, group[1:]):
-        after_len = text_length(after)
         parent = before.parent
-        if before_len and after_len and parent is not None and after.parent is not None:
-            if after.parent.mem_id == parent.mem_id:
+        if parent is not None and after.parent is not None and after.parent.mem_id == parent.mem_id:
+            if _holds_text(before) and _holds_text(after):  # (not an image region)
                 out.extend(_gap(before, after, inside, links))
         out.append(after)
-        before_len = after_len
     return out
+
+
+def _holds_text(node: Any) -> bool:
+    """Whether an element holds any text (its first text node that is not blank, without measuring it all)."""
+    for child in node.traverse(include_text=True):
+        if child.tag_id == TEXT_ID:
+            text = child.text_content
+            if text and not text.isspace():
+                return True
+    return False
 
 
 def _gap(before: Any, after: Any, inside: set[int], links: LinkText) -> list[Any]:
