@@ -3,6 +3,7 @@ article missed, boilerplate kept inside the article, content images dropped by t
 
 from __future__ import annotations
 
+from obelics.html.boilerplate import style_hidden_names
 from obelics.html.extract import extract_document
 from obelics.html.plausibility import plausible
 from obelics.html.simplify import parse
@@ -408,6 +409,76 @@ def test_a_legal_notice_goes_and_an_article_that_mentions_copyright_stays():
     assert "trademarks of the Orchard Trust" not in text
 
 
+def test_a_licence_notice_closing_the_post_goes_and_a_paragraph_about_licences_stays():
+    # A blog's licence footer ("licensed under a Creative Commons licence", "under the terms of the
+    # Design Science License") is a legal notice like a copyright line; a paragraph of the story
+    # that talks about licences is not.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    about = (
+        "The cooperative publishes its maps under the terms of the Open Data License, so that the"
+        " walkers' clubs of the valley can print them, and it asks nothing in return but a mention."
+    )
+    html = f"""<html><body><div class="post"><h1>The orchard</h1>{body}<p>{about}</p>
+      <div class="note"><p>All photos are licensed under a Creative Commons Attribution-NonCommercial 3.0
+      Unported license.</p></div>
+      <div>These trail notes are shared under the terms and conditions of the Design Science
+      License.</div></div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[-1] in text and about in " ".join(text.split())
+    assert "Creative Commons" not in text and "Design Science" not in text
+
+
+def test_a_copy_hidden_by_a_utility_class_goes_but_a_responsive_one_stays():
+    # A teaser copy for non-subscribers behind class="hidden" (the site's style sheet hides it) is
+    # not shown to readers: its text does not come out twice. Tailwind's "hidden md:block" is
+    # hidden on small screens only.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><body><article><h1>The orchard</h1>
+      <div class="story teaser hidden"><h3>By Ann Berg</h3><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>
+      <div class="story">{body}</div>
+      <div class="hidden md:block"><p>Walkers' note: the trail is closed in January.</p></div>
+      </article></body></html>"""
+    text = main_text(html)
+    assert text.count(PARAGRAPHS[0]) == 1 and PARAGRAPHS[-1] in text
+    assert "By Ann Berg" not in text
+    assert "the trail is closed in January" in text
+
+
+def test_a_box_a_style_sheet_in_the_body_hides_goes_but_not_one_hidden_for_print_only():
+    # "#printDesc { display: none }", set in the body right before the print copy of the story,
+    # which readers do not see; a rule inside @media print, or in a style sheet for print, hides
+    # the screen's boxes on paper only, and a rule of a longer selector hides what a script opens.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<html><head><style>.story {{ display: none }}</style></head><body><style>
+      .menu li.open > ul, .toolbar {{ color: red }} #printDesc {{ display: none; }}
+      @media print {{ .screen-note {{ display:none }} .banner {{ display: none }} }}
+      .story p.note > span {{ display: none }}</style><style media="print">.story-notes {{ display: none }}</style>
+      <div id="printDesc" class="story"><h2>The orchard</h2><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>
+      <div class="story"><h1>The orchard</h1>{body}
+      <p class="screen-note">Walkers' note: the trail is closed in January.</p>
+      <p class="story-notes">Dogs are welcome on a leash along the whole trail.</p></div></body></html>"""
+    assert style_hidden_names(parse(html)) == ({"printDesc"}, set())
+    text = main_text(html)
+    assert text.count(PARAGRAPHS[0]) == 1 and PARAGRAPHS[-1] in text
+    assert "the trail is closed in January" in text and "Dogs are welcome" in text
+
+
+def test_the_caption_in_a_flash_players_fallback_is_kept_but_not_its_notices():
+    # Browsers without the plugin (all of them now) show what an <object> holds: the video's
+    # caption is the story's, the player's notice ("Get Adobe Flash Player") is not.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    caption = "Volunteers press the first apples of the season at the mill of the cooperative, above the village."
+    html = f"""<html><body><div class="post"><h1>The orchard</h1>
+      <object width="620" height="362"><param name="movie" value="/player.swf"><param name="autoplay" value="false">
+      <object data="/player.swf" type="application/x-shockwave-flash"><div class="player">
+      <p class="notice">Get Adobe Flash Player to watch this video.</p><p class="caption">{caption}</p>
+      </div></object></object><object data="/ad.swf"><param name="movie" value="/ad.swf"><embed src="/ad.swf"></object>
+      <div class="text">{body}</div></div></body></html>"""
+    text = main_text(html)
+    assert caption in text and PARAGRAPHS[-1] in text
+    assert "Flash Player" not in text
+
+
 # ---- 3. content images dropped by the pruning -----------------------------------------------------
 def test_an_inline_formula_image_with_alt_text_is_kept_and_an_icon_is_not():
     html = f"""<html><body><article><h1>Energy</h1><p>{PARAGRAPHS[0]}</p>
@@ -593,3 +664,23 @@ def test_a_long_row_of_links_among_the_last_lines_goes_but_not_earlier():
     assert "The mill of the valley reopens" not in text
     early = f"""<html><body><div class="story"><h1>The orchard</h1>{row}{body}{body}</div></body></html>"""
     assert "part 5 of the story" in main_text(early)
+
+
+def test_what_lies_between_two_parts_of_the_article_joins_them():
+    # A story told in boxes of paragraphs with short elements between them (a fact list, a pull
+    # quote): scoring picks the boxes, and what lies between two of them is the story's too,
+    # but not a share bar (links) nor an advertisement label between them.
+    first = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS * 2)
+    second = "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS[:2])
+    html = f"""<html><body><div class="menu"><a href="/">Home</a> <a href="/news">News</a></div>
+      <div class="part">{first}</div>
+      <ul><li>Forty varieties of apples</li><li>A mill, a chapel and a viewpoint</li></ul>
+      <div class="quote">Nowhere else do these trees grow so well.</div>
+      <div class="tools"><a href="/share/fb">Facebook</a> <a href="/share/tw">Twitter</a></div>
+      <div class="slot">Advertisement</div>
+      <div class="part">{second}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[0] in text and PARAGRAPHS[-1] in text
+    assert "Forty varieties of apples" in text and "A mill, a chapel" in text
+    assert "Nowhere else do these trees grow so well." in text
+    assert "Facebook" not in text and "Advertisement" not in text and "Home" not in text

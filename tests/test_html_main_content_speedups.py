@@ -308,12 +308,12 @@ JUNK_PAGE = """<html><head><style>p { color: red }</style><script>var a = 1;</sc
 
 
 def test_junk_stripped_in_one_walk_leaves_the_page_lexbors_strip_tags_leaves():
-    from obelics.html.boilerplate import JUNK_TAGS, _strip_junk
+    from obelics.html.boilerplate import JUNK_TAGS, OWN_WALK_TAGS, _strip_junk
 
     pages = []
     for page in (JUNK_PAGE, JUNK_PAGE.replace("<body>", "<body><svg><style>x</style><script>y</script></svg>")):
         plain = parse(page)
-        plain.strip_tags(list(JUNK_TAGS))  # (one walk of the page per tag)
+        plain.strip_tags([tag for tag in JUNK_TAGS if tag not in OWN_WALK_TAGS])  # (one walk per tag)
         tree = parse(page)
         _strip_junk(tree)  # (no noscript, no header outside the main element: only the tags go)
         assert tree.html == plain.html.replace("<header></header>", "")
@@ -869,8 +869,9 @@ def test_prose_judged_without_measuring_it_gives_the_lengths_measured_when_judge
 
 
 def _plain_strip_junk(tree):
-    """Step 1 by Lexbor's tag index: the noscripts, then each tag's elements, then the headers left."""
-    from obelics.html.boilerplate import JUNK_TAGS, MIN_ARTICLE_TEXT, NOSCRIPT_IMAGE_TEXT
+    """Step 1 by Lexbor's tag index: the noscripts, the objects, then each tag's elements, then the
+    headers left (the styles go in a walk of their own, before)."""
+    from obelics.html.boilerplate import JUNK_TAGS, MIN_ARTICLE_TEXT, NOSCRIPT_IMAGE_TEXT, OWN_WALK_TAGS, _open_objects
 
     body, body_len = tree.body, None
     for noscript in tree.tags("noscript"):
@@ -885,7 +886,8 @@ def _plain_strip_junk(tree):
             noscript.unwrap()
         else:
             noscript.decompose(recursive=False)
-    tree.strip_tags(list(JUNK_TAGS))
+    _open_objects(tree.tags("object"))
+    tree.strip_tags([tag for tag in JUNK_TAGS if tag not in OWN_WALK_TAGS])
     body_len = None
     for header in tree.tags("header"):
         ancestor = header.parent
@@ -915,6 +917,10 @@ STEP1_PAGES = [
     f"<html><body><div><header>Top</header><header><p>{STEP1_PROSE}</p></header></div>"
     f"<header><header><p>{STEP1_PROSE[:300]}</p></header></header><footer><header>Foot</header></footer>"
     f"<p>{STEP1_PROSE[:200]}</p><noscript><img src='/a.jpg'><button>b</button></noscript></body></html>",
+    # objects: an empty player (gone), one with a caption and a nested one (opened), one in a nav
+    f"<html><body><object><param name='movie'><embed src='/p.swf'></object><p>{STEP1_PROSE}</p>"
+    "<object><object><p>Get Adobe Flash Player</p><p>A caption of the video.</p></object><embed src='/q'>"
+    "</object><nav><object><p>Menu video</p></object></nav></body></html>",
 ]
 
 

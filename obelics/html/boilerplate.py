@@ -2,8 +2,9 @@
 
 Step 1's tags go with their content (scripts, forms' controls, ``nav``, ``aside``, page
 ``footer``s, ``header``s outside an article; a ``<noscript>`` or ``<header>`` that holds most of
-the page stays); hidden elements go unless they hold the article (a hidden lazy image gives way to
-its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
+the page stays; an ``<object>`` that holds text is unwrapped: its fallback); hidden elements (by their attributes, by a utility class such as ``hidden``, or
+by a style sheet in the body: :func:`style_hidden_names`) go unless they hold the article (a
+hidden lazy image gives way to its ``<noscript>`` twin). Step 2: elements whose class or id names boilerplate
 (:mod:`obelics.html.names`) go, unless the name is also a content one and the boilerplate word a
 weak one, or the element holds the article, half of the page's article-like text, or is a figure
 (or a heading named for its place in the layout: a title or a date).
@@ -11,6 +12,7 @@ weak one, or the element holds the article, half of the page's article-like text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -55,16 +57,20 @@ JUNK_TAGS = [
     "dialog",
     "footer",
 ]
+# Junk tags that go in walks of their own, not with the others: <style> elements as their rules are
+# read (:func:`style_hidden_names`), <object>s as their fallback is judged (:func:`_open_objects`).
+OWN_WALK_TAGS = ("style", "object")
 JUNK_IDS = frozenset(i for i in map(tag_id, JUNK_TAGS) if i is not None)
 assert len(JUNK_IDS) == len(JUNK_TAGS)  # (every one a standard tag: its id is its name)
 # What step 1's walk of the page collects, by tag id: the tags that go (0), noscripts (1), headers
-# (2), the article's holders (3: PROTECT_SELECTOR's tags).
+# (2), the article's holders (3: PROTECT_SELECTOR's tags), objects (4).
 _STEP1_KINDS = {
-    **dict.fromkeys(JUNK_IDS, 0),
+    **dict.fromkeys(JUNK_IDS - {tag_id(tag) for tag in OWN_WALK_TAGS}, 0),
     tag_id("noscript"): 1,
     tag_id("header"): 2,
     tag_id("article"): 3,
     tag_id("main"): 3,
+    tag_id("object"): 4,
 }
 _DOCUMENT_ID = LexborHTMLParser("").root.parent.tag_id  # (the page's top: what holds <html>)
 # Lexbor's attribute-value selectors are slow (tens of microseconds per element for a list of them),
@@ -99,9 +105,10 @@ def _strip_junk(tree: LexborHTMLParser) -> list[Any]:
     noscripts: list[Any] = []
     headers: list[Any] = []
     holders: list[Any] = []
+    objects: list[Any] = []
     root = tree.root
     if root is not None:
-        kinds, found = _STEP1_KINDS, (junk, noscripts, headers, holders)
+        kinds, found = _STEP1_KINDS, (junk, noscripts, headers, holders, objects)
         for node in root.traverse():
             kind = kinds.get(node.tag_id)
             if kind is not None:
@@ -123,6 +130,7 @@ def _strip_junk(tree: LexborHTMLParser) -> list[Any]:
                 noscript.unwrap()
                 continue
         detach(noscript)
+    _open_objects(objects)
     for node in junk:  # (one inside another goes with it: the page left is the same in any order)
         detach(node)
     body_len = None
@@ -151,6 +159,27 @@ def _in_page(node: Any) -> bool:
     return top.tag_id == _DOCUMENT_ID
 
 
+OBJECT_NOTICE_TEXT = 200
+_LINE_TAGS = ("p", "div", "span")
+
+
+def _open_objects(objects: list[Any]) -> None:
+    """An ``<object>`` (a Flash player) goes, but one that holds text is unwrapped, innermost first:
+    a browser without the plugin shows what it holds instead (a video's caption), as readers'
+    browsers do now that the plugins are gone; its ``<param>``s and ``<embed>`` still go, and so do
+    the player's notices in it ("Get Adobe Flash Player", :func:`obelics.html.labels.is_label`)."""
+    for holder in reversed(objects):  # (the page's, in document order)
+        if not text_length(holder):
+            detach(holder)
+            continue
+        for line in holder.css(",".join(_LINE_TAGS)):  # the player's own notices ("This video is unavailable ...")
+            text = line.text()
+            if len(text) < OBJECT_NOTICE_TEXT and not any(child.tag in _LINE_TAGS for child in line.iter()):
+                if is_label(" ".join(text.split())):
+                    detach(line)
+        holder.unwrap()
+
+
 def remove_boilerplate(
     tree: LexborHTMLParser, before_removal: Callable[[TextBlocks, list[Any]], None] | None = None
 ) -> TextBlocks | None:
@@ -158,12 +187,13 @@ def remove_boilerplate(
 
     Returns the text blocks of what is left (None for a page without body). ``before_removal`` is
     called with the page's text blocks and the named elements to remove, before they go."""
+    hidden_names = style_hidden_names(tree, remove=True)  # (the styles go, as step 1's tags)
     holders = _strip_junk(tree)
     body = tree.body
     if body is None:
         return None
     blocks = TextBlocks(body)  # before the names are judged: what each element holds
-    suspects, protected = _suspects(tree, holders)
+    suspects, protected = _suspects(tree, holders, hidden_names)
     # Shares are taken of the article-like text, or of all the text on a page with little of it.
     need_good = 0.5 * blocks.total_good if blocks.total_good >= 2 * GOOD_BLOCK_LENGTH else None
     removed: list[Any] = []
@@ -227,12 +257,14 @@ def remove_boilerplate(
 
 
 def _suspects(
-    tree: LexborHTMLParser, holders: list[Any] | None = None
+    tree: LexborHTMLParser, holders: list[Any] | None = None, hidden_names: tuple[set[str], set[str]] = (set(), set())
 ) -> tuple[list[tuple[Any, str | None]], set[int]]:
     """In document order, the hidden elements (with None) and those whose class/id names boilerplate
     (with those names); and the keys of the elements that hold the article and of their ancestors,
     which are never removed. ``holders``: the page's ``<article>`` and ``<main>`` elements, when
-    known (:func:`_strip_junk`'s, some perhaps no more in the page)."""
+    known (:func:`_strip_junk`'s, some perhaps no more in the page); ``hidden_names``: the ids and
+    classes the page's style sheets hide (:func:`style_hidden_names`)."""
+    hidden_ids, hidden_classes = hidden_names
     protected: set[int] = set()
     if holders is None:
         holders = [holder for tag in _PROTECT_TAGS for holder in tree.tags(tag)]  # (Lexbor's tag index)
@@ -257,12 +289,74 @@ def _suspects(
                 continue
         class_name = attrs.get("class")
         element_id = attrs.get("id")
+        if (class_name and "hid" in class_name and _hidden_class(class_name)) or (
+            (hidden_ids and element_id in hidden_ids)
+            or (hidden_classes and class_name and not hidden_classes.isdisjoint(class_name.split()))
+        ):
+            if node.tag not in _IMAGE_TAGS:
+                suspects.append((node, None))  # hidden by the site's style sheet
+                continue
         if class_name or element_id:  # (as attribute_names, inline: this loop sees most elements)
             names = f"{class_name or ''} {element_id or ''}"[:500]
             hard, soft, _ = verdicts.get(names) or classify_name(names)
             if hard or soft:
                 suspects.append((node, names))
     return suspects, protected
+
+
+# Utility classes that hide an element (Bootstrap, Tailwind, Foundation, Bulma): what they hold is
+# a copy no reader sees (a print version, a teaser for non-subscribers, a dialog's template). Not
+# with a responsive variant beside them ("hidden md:block": hidden on small screens only); nor on an
+# image, which a lazy-loading script may be about to show.
+HIDDEN_CLASSES = frozenset({"hidden", "is-hidden"})
+
+
+def _hidden_class(class_name: str) -> bool:
+    tokens = class_name.split()
+    return not HIDDEN_CLASSES.isdisjoint(tokens) and not any(":" in token for token in tokens)
+
+
+# A rule of a style sheet in the page's body that hides an element: "#printDesc { display: none }",
+# set right before the print copy of the story. Only rules of one id or one class count (".menu
+# li.open > ul" hides what a script opens), and none inside an at-rule (@media print, a narrow
+# screen's @media).
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none")
+_SIMPLE_SELECTOR = re.compile(r"\s*([#.])([\w-]+)\s*")
+
+
+def style_hidden_names(tree: LexborHTMLParser, remove: bool = False) -> tuple[set[str], set[str]]:
+    """The ids and the classes that the page's ``<style>`` elements hide (``display: none``);
+    with ``remove``, the ``<style>`` elements go once read."""
+    ids: set[str] = set()
+    classes: set[str] = set()
+    for style in tree.tags("style"):
+        parent = style.parent
+        media = (style.attributes.get("media") or "all").lower()
+        # The site's style sheet in <head> is not read (what it hides, it hides by utility classes,
+        # :data:`HIDDEN_CLASSES`, or by names of boilerplate); nor a <noscript>'s, which hides what
+        # scripts show instead (a print button), nor one for print only.
+        read = parent is not None and parent.tag not in ("head", "noscript") and ("all" in media or "screen" in media)
+        css = style.text() if read else ""
+        if remove:
+            detach(style)
+        if "none" not in css:
+            continue
+        depth = 0  # inside an at-rule's block
+        for rule in css.split("}"):  # (a rule per piece: selectors, "{", declarations)
+            opened = rule.count("{")
+            if opened != 1:
+                depth = depth + opened - 1 if opened > 1 else max(depth - 1, 0)
+                continue
+            if depth or "none" not in rule:
+                continue
+            selectors, _, declarations = rule.partition("{")
+            if _DISPLAY_NONE.search(declarations.lower()) is None:
+                continue
+            for selector in selectors.split(","):
+                found = _SIMPLE_SELECTOR.fullmatch(selector)
+                if found is not None:
+                    (ids if found.group(1) == "#" else classes).add(found.group(2))
+    return ids, classes
 
 
 def _protect(holder: Any, protected: set[int]) -> None:

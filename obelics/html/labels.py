@@ -99,6 +99,9 @@ _LABEL_PREFIXES = (
     "follow us on", "follow @", "subscribe now to", "subscribe to read", "to read the full story",
     "to view the full story", "to read this article in full", "for free access to this article",
     "if you're already a subscriber", "if you are already a subscriber", "already a subscriber?", "have your say",
+    "get adobe flash player", "get the flash player", "get the latest flash player", "you need flash player",
+    "you need adobe flash player", "you need to upgrade your flash player", "this video is unavailable",
+    "this video is not available", "please install flash", "please enable javascript to view",
 )  # fmt: skip
 
 
@@ -175,7 +178,8 @@ def opens_section(label: str) -> bool:
 
 # A site's legal notice: a copyright line, a reprint or trademark notice, a disclaimer ("© 2012 Dow
 # Jones & Company, Inc. All Rights Reserved", "This material may not be published, broadcast,
-# rewritten or redistributed", "Opinions expressed ... do not necessarily reflect those of ...").
+# rewritten or redistributed", "Opinions expressed ... do not necessarily reflect those of ...",
+# "All photos are licensed under a Creative Commons ... license").
 # A block of at most LEGAL_NOTICE_TEXT characters is one when it says so in its first sentence or
 # twice (not a short news story that ends with its agency's copyright line), a longer one (a site's
 # list of its trademarks and their terms of use) when it says so LEGAL_NOTICE_MENTIONS times; an
@@ -186,10 +190,11 @@ _LEGAL_NOTICE = re.compile(
     r"|for your personal,? non-?commercial use|(?:expressly |strictly )?prohibited without"
     r"|without (?:the )?(?:prior |express )*written (?:consent|permission)"
     r"|(?:do|does) not necessarily (?:reflect|represent)|not responsible for the content"
+    r"|licensed under (?:a |the )?creative commons|under the terms (?:and conditions )?of the [\w\s.-]{0,40}licen[cs]e"
 )  # (matched against the lowered text)
 # Words of which the pattern needs one.
 _LEGAL_NOTICE_KEYS = ("©", "(c)", "copyright", "reserved", "may not", "no material", "commercial", "prohibited",
-                      "written", "necessarily", "not responsible")  # fmt: skip
+                      "written", "necessarily", "not responsible", "licen")  # fmt: skip
 LEGAL_NOTICE_TEXT = 600
 LEGAL_NOTICE_LEAD = 150
 LEGAL_NOTICE_MENTIONS = 3

@@ -2,8 +2,8 @@
 
 A choice holding far less article-like text than the page's densest article-like region is
 replaced by that region, or widened into it; the prose that continues the article around the
-choice joins it (:func:`plausible`); an article region without its headline gets it from just
-above (:func:`with_headline`).
+choice joins it, and what lies between two of its parts (:func:`plausible`); an article region
+without its headline gets it from just above (:func:`with_headline`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from obelics.html.article import is_media_block, lead_of
+from obelics.html.labels import is_label, is_legal_notice
 from obelics.html.media import only_element_child
 from obelics.html.names import names_of
 from obelics.html.simplify import BODY_ID, COMMENT_ID, HTML_ID, TEXT_ID
@@ -133,11 +134,62 @@ NARROW_TEXT_RATIO = 2
 SPLIT_LEVELS = 2
 
 
+# What lies between two parts of the article is part of it (a date line between the headline and
+# its text, a list or a short paragraph between two scored boxes): an element between two regions
+# that hold text, siblings in the page, joins them unless it is dense in links (a share bar, a
+# teaser box), a boilerplate label ("Advertisement") or a legal notice.
+GAP_LINK_DENSITY = 0.25
+GAP_LABEL_TEXT = 170
+
+
+def with_gaps(group: list[Any], links: LinkText) -> list[Any]:
+    """The regions, in document order, with the elements between two of them (:data:`GAP_LINK_DENSITY`)."""
+    if len(group) < 2:
+        return group
+    out = [group[0]]
+    inside = {region.mem_id for region in group}
+    for before, after in zip(group, group[1:]):
+        parent = before.parent
+        if parent is not None and after.parent is not None and after.parent.mem_id == parent.mem_id:
+            if _holds_text(before) and _holds_text(after):  # (not an image region)
+                out.extend(_gap(before, after, inside, links))
+        out.append(after)
+    return out
+
+
+def _holds_text(node: Any) -> bool:
+    """Whether an element holds any text (its first text node that is not blank, without measuring it all)."""
+    for child in node.traverse(include_text=True):
+        if child.tag_id == TEXT_ID:
+            text = child.text_content
+            if text and not text.isspace():
+                return True
+    return False
+
+
+def _gap(before: Any, after: Any, inside: set[int], links: LinkText) -> list[Any]:
+    """The elements between two sibling regions that join them (none when ``after`` is not after ``before``)."""
+    found: list[Any] = []
+    end = after.mem_id
+    sibling = before.next
+    while sibling is not None:
+        if sibling.mem_id == end:
+            return found
+        if sibling.tag_id not in (TEXT_ID, COMMENT_ID) and sibling.mem_id not in inside:
+            length = text_length(sibling)
+            if length and links(sibling) <= GAP_LINK_DENSITY * length:
+                text = sibling.text()
+                if not (length < GAP_LABEL_TEXT and is_label(" ".join(text.split()))) and not is_legal_notice(text):
+                    found.append(sibling)
+        sibling = sibling.next
+    return []
+
+
 def plausible(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
     """The plausible choice (:func:`plausible_choice`), with the other parts of a split article
-    (:func:`with_parts`)."""
+    (:func:`with_parts`) and what lies between its parts (:func:`with_gaps`)."""
     groups = plausible_choice(groups, blocks, links)
-    return [with_parts(groups[0], blocks, links)] if len(groups) == 1 else groups
+    return [with_gaps(with_parts(groups[0], blocks, links), links)] if len(groups) == 1 else groups
 
 
 def plausible_choice(groups: list[list[Any]], blocks: TextBlocks, links: LinkText) -> list[list[Any]]:
