@@ -32,9 +32,9 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (each run
    of spaces counting one, as Readability measures: :func:`_with_spaces`; or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
-   Readability's failed attempt (the text blocks it strips, the candidates inside it that step
-   5's cleaning removes by their class weight and, for a short one, all it strips and what
-   step 5's cleaning removes inside it not counted; one its cleaning keeps only once the blocks inside it are gone
+   Readability's failed attempt (what it strips, the candidates inside it that step 5's
+   cleaning removes by their class weight and, for a short one, all step 5's cleaning removes
+   inside it not counted; one its cleaning keeps only once the blocks inside it are gone
    counts what is left: :func:`_article_length`), and steps 1-4 run again with less
    (:data:`ATTEMPTS`: no names stripped, then no class weights, then no cleaning);
 5. an image of the container outside the text regions joins them unless a block around it is one
@@ -47,7 +47,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
    list of images), link-heavy, a tiny linked box; a data table (not a single row or column; the
-   rows and cells the page's boilerplate removal took still count) and what holds one stay; nor an image in a ``<noscript>`` that is no lazy image's twin.
+   rows and cells the page's boilerplate removal took still count) and what holds one stay; nor
+   an image in a ``<noscript>`` that is no lazy image's twin.
 
 :func:`choose_content_images` runs once the text regions are chosen, on the page they were
 chosen on; :func:`with_content_images` places the container's images outside them among them, at
@@ -82,11 +83,11 @@ from obelics.html.text_blocks import LinkText, TextBlocks
 
 MIN_CONTAINER_SHARE = 0.5
 # Readability's attempts, in order (strip boilerplate names, class weights, cleaning), and the text
-# an attempt's article needs for it to stop there (its 500 characters, spaces not counted).
+# an attempt's article needs for it to stop there.
 ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
 ARTICLE_TEXT = 500  # Readability's 500 characters: its text with each run of spaces as one
 SPACED_FROM = 330  # (fewer non-space characters: the spaces between their words cannot make 500)
-MEASURED_TEXT = 1260  # a container under this many non-space characters has all its cleaning removes taken off
+MEASURED_TEXT = 1260  # (non-space characters) a container under it has all its cleaning removes taken off
 
 
 class ChosenImages:
@@ -237,9 +238,9 @@ def choose_content_images(
 ) -> ChosenImages:
     """Steps 1-4: the container of the page's article (the whole body when none stands out);
     step 5 is left to :meth:`ChosenImages.extras`, once the text regions are known. A container
-    under :data:`ARTICLE_TEXT` characters (a run of spaces counting one) is Readability's failed attempt: it tries again without
-    stripping boilerplate names, then without class weights, then without the cleaning, and keeps
-    the first long enough (else the longest, the first of equals)."""
+    under :data:`ARTICLE_TEXT` characters (a run of spaces counting one) is Readability's failed
+    attempt: it tries again without stripping boilerplate names, then without class weights, then
+    without the cleaning, and keeps the first long enough (else the longest, the first of equals)."""
     links = reader_links(body, links)
     attempts: list[tuple[int, ChosenImages]] = []
     removed_children = removed.children if removed is not None and removed.children else None
