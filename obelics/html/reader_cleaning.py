@@ -41,8 +41,8 @@ UNCHANGED_TAGS = frozenset({"div", "article", "section", "p"})
 CLEANED_IDS = frozenset(tag_id(name) for name in CLEANED_TAGS)
 UNCHANGED_IDS = frozenset(tag_id(name) for name in UNCHANGED_TAGS)
 NOSCRIPT_ID = tag_id("noscript")
-# The elements a judged block's counts are made of.
-JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table")
+# The elements a judged block's counts are made of (line breaks too: <br><br> makes paragraphs).
+JUDGED_TAGS = ("p", "img", "li", "ul", "ol", "noscript", "div", "a", "table", "br")
 _JUDGED_NAMES = {tag_id(name): name for name in JUDGED_TAGS}
 PROSE_COMMAS = 10
 LINKED_SHARE = 0.2
@@ -320,7 +320,7 @@ class Cleaning:
             images = len(node.css("img")) - (node.tag == "img")
             if images <= 1 or len(node.css("p")) - (node.tag == "p") >= 0.5 * images:
                 return False, False
-        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0}
+        counts = {"p": 0, "img": 0, "li": 0, "ul": 0, "ol": 0, "noscript": 0, "div": 0, "a": 0, "table": 0, "br": 0}
         found: dict[str, list[Any]] = {"div": [], "a": [], "table": []}
         elements = _judged_elements(node)
         if inside:
@@ -337,7 +337,7 @@ class Cleaning:
             if images <= 1 or paragraphs >= 0.5 * images:
                 break
             paragraphs += self.runs(div)[0]
-        if images > 1 and paragraphs < 0.5 * images:  # the paragraphs Readability makes at <br><br>
+        if images > 1 and paragraphs < 0.5 * images and counts["br"] > 1:  # the paragraphs made at <br><br>
             paragraphs += _break_pairs(node, inside)
         if images > 1 and counts["noscript"] and not in_figure and paragraphs / images < 0.5:
             images -= sum(1 for element, tag in elements if tag == "img" and _in_noscript(element, node))
