@@ -511,3 +511,22 @@ def test_a_sites_name_in_an_h1_is_no_headline_for_a_story_set_deep_below_it():
           </body></html>"""
         text = main_text(html)
         assert "Orchard" not in text.split("\n")[0] and PARAGRAPHS[0] in text
+
+
+def test_the_standfirst_between_the_headline_and_the_lead_image_joins_the_story():
+    # The headline, the lead image and the story's box are the article's regions, siblings in one
+    # box; the standfirst and the byline set between the headline and the image join them, as
+    # what lies between two text regions does, the image region between notwithstanding.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    standfirst = (
+        "The orchard above the village keeps varieties that grow nowhere else, and volunteers want to save them."
+    )
+    html = f"""<html><body><table><tr><td class="nav"><a href="/">Home</a> <a href="/music">Music</a></td>
+      <td><div id="story"><h1>Volunteers count forty apple varieties</h1><br><br>
+      <font size="3">{standfirst}</font><br><br><font size="2">Ann Baker, Tuesday June 4, 2024</font>
+      <img src="https://news.example.org/lead.jpg" alt="The upper slope of the orchard" width="372" height="192">
+      <br><div id="storybody">{body}</div></div></td></tr></table></body></html>"""
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")
+    assert text.index(standfirst) < text.index(PARAGRAPHS[0])
+    assert "Home" not in text

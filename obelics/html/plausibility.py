@@ -224,13 +224,38 @@ def with_gaps(group: list[Any], links: LinkText) -> list[Any]:
         return group
     out = [group[0]]
     inside = {region.mem_id for region in group}
-    for before, after in zip(group, group[1:]):
-        parent = before.parent
+    before = group[0] if _holds_text(group[0]) else None  # the last region that holds text
+    at = 0  # its place in ``out``
+    for after in group[1:]:
+        if not _holds_text(after):  # an image region: the text regions around it may still join
+            out.append(after)
+            continue
+        parent = None if before is None else before.parent
         if parent is not None and after.parent is not None and after.parent.mem_id == parent.mem_id:
-            if _holds_text(before) and _holds_text(after):  # (not an image region)
-                out.extend(_gap(before, after, inside, links))
+            found = _gap(before, after, inside, links)
+            if found:
+                between = _in_order(before, after, out[at + 1 :], found)
+                if between is not None:
+                    out[at + 1 :] = between
+        before, at = after, len(out)
         out.append(after)
     return out
+
+
+def _in_order(before: Any, after: Any, regions: list[Any], found: list[Any]) -> list[Any] | None:
+    """The image regions and the gap's elements between two sibling text regions, in document
+    order; None when one of the image regions is no sibling of theirs (it then stays, alone)."""
+    if not regions:
+        return found
+    keys = {node.mem_id for node in regions} | {node.mem_id for node in found}
+    ordered = []
+    sibling = before.next
+    end = after.mem_id
+    while sibling is not None and sibling.mem_id != end:
+        if sibling.mem_id in keys:
+            ordered.append(sibling)
+        sibling = sibling.next
+    return ordered if len(ordered) == len(keys) else None
 
 
 def _holds_text(node: Any) -> bool:
