@@ -483,3 +483,51 @@ def test_the_sites_self_description_in_the_footer_widgets_does_not_join_a_short_
     text = main_text(html)
     assert "Thirteen varieties" in text
     assert "Glad you are here" not in text
+
+
+def test_the_pages_one_h1_in_a_table_layouts_title_cell_above_the_story_joins_it():
+    # Old table layouts set the title in a cell of one table and the story deep in the cells of
+    # another; the climb from the story meets the title's table past its levels. The page's one
+    # <h1>, before the story with only the date and byline cells between, is its headline.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    wrapped = f"<table><tr><td><div><div><div><div>{body}</div></div></div></div></td></tr></table>"
+    for heading in ("h1", "h2"):  # (an <h2> when the page has no <h1>)
+        html = f"""<html><body><table><tr><td class="left"><a href="/">Home</a> <a href="/world">World</a></td>
+          <td class="main"><table><tr><td><{heading}>Volunteers count forty apple varieties</{heading}></td></tr>
+          <tr><td><table><tr><td><table><tr><td><b>Posted :</b> June 2, 2024</td></tr>
+          <tr><td><b>Author :</b> Ann Baker</td></tr></table></td></tr></table></td></tr></table>
+          <div align="left"> </div>{wrapped}</td></tr></table></body></html>"""
+        text = main_text(html)
+        assert text.startswith("Volunteers count forty apple varieties\n")
+        assert PARAGRAPHS[-1] in text
+
+
+def test_a_sites_name_in_an_h1_is_no_headline_for_a_story_set_deep_below_it():
+    # The page's one <h1> is the site's name (a link home, or a word or two): no headline.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    wrapped = f"<table><tr><td><div><div><div><div>{body}</div></div></div></div></td></tr></table>"
+    for title in ('<a href="https://news.example.org/">Orchard news of the valley</a>', "OrchardNews"):
+        html = f"""<html><body><table><tr><td class="main"><table><tr><td><h1>{title}</h1></td></tr>
+          <tr><td><table><tr><td>June 2, 2024</td></tr></table></td></tr></table>{wrapped}</td></tr></table>
+          </body></html>"""
+        text = main_text(html)
+        assert "Orchard" not in text.split("\n")[0] and PARAGRAPHS[0] in text
+
+
+def test_the_standfirst_between_the_headline_and_the_lead_image_joins_the_story():
+    # The headline, the lead image and the story's box are the article's regions, siblings in one
+    # box; the standfirst and the byline set between the headline and the image join them, as
+    # what lies between two text regions does, the image region between notwithstanding.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    standfirst = (
+        "The orchard above the village keeps varieties that grow nowhere else, and volunteers want to save them."
+    )
+    html = f"""<html><body><table><tr><td class="nav"><a href="/">Home</a> <a href="/music">Music</a></td>
+      <td><div id="story"><h1>Volunteers count forty apple varieties</h1><br><br>
+      <font size="3">{standfirst}</font><br><br><font size="2">Ann Baker, Tuesday June 4, 2024</font>
+      <img src="https://news.example.org/lead.jpg" alt="The upper slope of the orchard" width="372" height="192">
+      <br><div id="storybody">{body}</div></div></td></tr></table></body></html>"""
+    text = main_text(html)
+    assert text.startswith("Volunteers count forty apple varieties")
+    assert text.index(standfirst) < text.index(PARAGRAPHS[0])
+    assert "Home" not in text

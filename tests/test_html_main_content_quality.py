@@ -336,6 +336,17 @@ def test_the_box_about_the_author_goes_but_a_post_named_after_its_author_stays()
         assert paragraph in text
 
 
+def test_an_extended_biography_named_in_camel_case_goes_with_the_author_box():
+    # "extendedBio", "shortBio": a camel-case name joined into one token that ends in a biography.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    more = "Born in 1975 in the valley, she studied botany in the city and came back to write about the orchards."
+    html = f"""<html><body><div class="post"><div class="profile"><div class="extendedBio"><p>{more}</p></div></div>
+      <h1>The orchard</h1>{body}</div></body></html>"""
+    text = main_text(html)
+    assert PARAGRAPHS[0] in text and PARAGRAPHS[-1] in text
+    assert "Born in 1975" not in text
+
+
 def test_a_paragraph_titling_related_stories_takes_the_teasers_after_it_but_comments_do_not():
     # "Related stories:" in a paragraph (no heading) titles the teasers after it, each a headline
     # and a summary, up to the next heading; a paragraph "Comments" does not take what follows (some

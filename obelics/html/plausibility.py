@@ -118,7 +118,83 @@ def with_headline(group: list[Any], links: LinkText) -> list[Any]:
         node = node.parent
         if node is None or node.tag_id in (HTML_ID, BODY_ID):
             break
-    return group
+    title = _page_title_before(group[0])
+    return group if title is None else [title, *group]
+
+
+# The page's one <h1> (or <h2>, without an <h1>) as the headline of a story set deeper in a table layout than the climb
+# reaches: a line of at least TITLE_WORDS words that links nowhere but the site's home page.
+TITLE_WORDS = 3
+_SITE_HOME = re.compile(r"\s*(?:(?:https?:)?//[^/?#]+)?/?(?:index\.\w+)?\s*")
+
+
+def _page_title_before(region: Any) -> Any:
+    """The page's one ``<h1>`` (or its one ``<h2>`` on a page without one) when it stands before the region, deeper in the layout than the
+    climb of :func:`with_headline` reaches (a table layout's title cell), with at most
+    :data:`HEADLINE_GAP_TEXT` characters between (a date, a byline), the two sharing an ancestor
+    below ``<body>`` (not the site's name in its header, :data:`TITLE_WORDS`); None otherwise."""
+    body = region
+    path: list[int] = []  # the region and its ancestors below <body>
+    while body is not None and body.tag_id not in (BODY_ID, HTML_ID):
+        path.append(body.mem_id)
+        body = body.parent
+    if body is None or body.tag_id != BODY_ID:
+        return None
+    titles = body.css("h1") or body.css("h2")
+    if len(titles) != 1:
+        return None
+    title = titles[0]
+    words = title.text().split()
+    if len(words) < TITLE_WORDS or nonspace("".join(words)) > HEADLINE_LINE_TEXT or is_label(" ".join(words)):
+        return None
+    if any(_SITE_HOME.fullmatch(link.attributes.get("href") or "") for link in title.css("a")):
+        return None  # a link home: the site's name
+    inside = set(path)
+    gap = 0
+    node = title  # the title's side of the common ancestor: what follows the title
+    while node.parent is not None and node.parent.mem_id not in inside:
+        if node.parent.tag_id in (BODY_ID, HTML_ID):
+            return None
+        gap += _text_between(node.next, None)
+        if gap > HEADLINE_GAP_TEXT:
+            return None
+        node = node.parent
+    common = node.parent
+    if common is None or common.mem_id == region.mem_id:
+        return None  # (a title inside the region)
+    side = region  # the region's side: what precedes it, up to the common ancestor
+    for _ in range(path.index(common.mem_id) - 1):
+        gap += _text_between(side.parent.first_child, side)
+        side = side.parent
+    gap += _text_between(node.next, side)  # between the title's branch and the region's
+    if gap > HEADLINE_GAP_TEXT or not _follows(side, node):
+        return None
+    return title
+
+
+def _text_between(first: Any, stop: Any) -> int:
+    """The text length of the siblings from ``first`` up to ``stop`` (excluded; None: the last)."""
+    length = 0
+    end = None if stop is None else stop.mem_id
+    node = first
+    while node is not None and node.mem_id != end:
+        if node.tag_id == TEXT_ID:
+            length += nonspace(node.text_content or "")
+        elif node.tag_id != COMMENT_ID:
+            length += text_length(node)
+        node = node.next
+    return length
+
+
+def _follows(node: Any, before: Any) -> bool:
+    """Whether ``node`` is a sibling after ``before``."""
+    key = node.mem_id
+    sibling = before.next
+    while sibling is not None:
+        if sibling.mem_id == key:
+            return True
+        sibling = sibling.next
+    return False
 
 
 MIN_REGION_SHARE = 0.5
@@ -148,13 +224,38 @@ def with_gaps(group: list[Any], links: LinkText) -> list[Any]:
         return group
     out = [group[0]]
     inside = {region.mem_id for region in group}
-    for before, after in zip(group, group[1:]):
-        parent = before.parent
+    before = group[0] if _holds_text(group[0]) else None  # the last region that holds text
+    at = 0  # its place in ``out``
+    for after in group[1:]:
+        if not _holds_text(after):  # an image region: the text regions around it may still join
+            out.append(after)
+            continue
+        parent = None if before is None else before.parent
         if parent is not None and after.parent is not None and after.parent.mem_id == parent.mem_id:
-            if _holds_text(before) and _holds_text(after):  # (not an image region)
-                out.extend(_gap(before, after, inside, links))
+            found = _gap(before, after, inside, links)
+            if found:
+                between = _in_order(before, after, out[at + 1 :], found)
+                if between is not None:
+                    out[at + 1 :] = between
+        before, at = after, len(out)
         out.append(after)
     return out
+
+
+def _in_order(before: Any, after: Any, regions: list[Any], found: list[Any]) -> list[Any] | None:
+    """The image regions and the gap's elements between two sibling text regions, in document
+    order; None when one of the image regions is no sibling of theirs (it then stays, alone)."""
+    if not regions:
+        return found
+    keys = {node.mem_id for node in regions} | {node.mem_id for node in found}
+    ordered = []
+    sibling = before.next
+    end = after.mem_id
+    while sibling is not None and sibling.mem_id != end:
+        if sibling.mem_id in keys:
+            ordered.append(sibling)
+        sibling = sibling.next
+    return ordered if len(ordered) == len(keys) else None
 
 
 def _holds_text(node: Any) -> bool:

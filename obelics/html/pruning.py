@@ -306,6 +306,8 @@ def _notice_box(paragraph: Any, text: str) -> bool:
 # staff writer"), less than an article (an "about" page's biography).
 AUTHOR_WORDS = frozenset({"bio", "bios", "biography", "authorbio", "authorbox", "authorinfo", "aboutauthor"})
 AUTHOR_BOX_TEXT = (80, 600)
+# Camel-case names joined into one token that end in a biography ("extendedBio", "shortBio", "authorBio").
+AUTHOR_WORD_ENDS = ("bio", "biography")
 
 
 # "author-box", "authorInfo", "article-author", "about-the-author"; not a post named after its author
@@ -326,7 +328,7 @@ def _author_box(node: Any, text_len: int) -> bool:
 
 def _names_author(node: Any) -> bool:
     names = names_of(node).lower()
-    if any(t in AUTHOR_WORDS for t in NAME_SPLIT.split(names)):
+    if any(t in AUTHOR_WORDS or t.endswith(AUTHOR_WORD_ENDS) for t in NAME_SPLIT.split(names)):
         return True
     return any(_AUTHOR_BOX_NAME.search(name) is not None for name in names.split())
 
