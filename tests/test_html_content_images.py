@@ -690,3 +690,14 @@ def test_a_container_inside_removed_boilerplate_is_cleaned_with_its_own_links():
     html = f"""<html><body><div id="page"><h1>The harbour today</h1><p><img src="/img/harbour.jpg" alt="The harbour"></p>
       {paragraphs(PARAGRAPHS[4:6])}<div class="top-stories">{teasers}</div><ul class="notes">{notes}</ul></div></body></html>"""
     assert main_images(html) == [f"{BASE}/img/{name}.jpg" for name in ("harbour", "s0", "s1", "s2")]
+
+
+def test_a_boilerplate_name_more_than_four_levels_inside_a_table_is_stripped():
+    # Readability strips no boilerplate name "in a table", but looks for the table among an
+    # element's four nearest ancestors only: a "newscomments" box straight in a layout cell stays
+    # with its icon; one level deeper (in the title's span) it is stripped, icon and all.
+    comment = '<span class="newscomments">[ <a href="/forum/2">Comment <img src="/img/comment.gif"></a> ]</span>'
+    near = main_images(_table_story_with(comment))
+    deep = main_images(_table_story_with(f'<span class="title"><a href="/story/2">The quay</a> {comment}</span>'))
+    assert near == [f"{BASE}/img/quay.jpg", f"{BASE}/img/comment.gif"]
+    assert deep == [f"{BASE}/img/quay.jpg"]

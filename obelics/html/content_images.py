@@ -7,7 +7,8 @@ layout, a cell beside the text, a box one level up. This module finds that conta
 text blocks, as Readability does, and the images in it that Readability's cleaning keeps:
 
 1. elements Readability strips before it looks (:meth:`~obelics.html.reader_container.ContentImages.stripped`: hidden ones,
-   menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
+   menu/dialog roles, names of boilerplate outside tables: none among an element's four nearest
+   ancestors) hold no candidate and no image;
 2. every text block (``pre``, ``h2``-``h6``, a ``div`` of text; a ``p``, a table cell or a section
    with all its text, a table nested in a ``p`` included) of at least :data:`~obelics.html.reader_container.MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`~obelics.html.reader_container.SCORE_LEVELS` ancestors (divided by 1, 2,
