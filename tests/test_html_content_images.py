@@ -701,3 +701,16 @@ def test_a_boilerplate_name_more_than_four_levels_inside_a_table_is_stripped():
     deep = main_images(_table_story_with(f'<span class="title"><a href="/story/2">The quay</a> {comment}</span>'))
     assert near == [f"{BASE}/img/quay.jpg", f"{BASE}/img/comment.gif"]
     assert deep == [f"{BASE}/img/quay.jpg"]
+
+
+def test_a_short_linked_box_of_two_images_or_of_headings_is_no_tiny_box_for_the_cleaning():
+    # Readability's tiny linked box (under 25 characters, some of them linked) holds no image or
+    # more than two, and under nine tenths of its text in headings: a content-named box of two
+    # photos and a short credit line stays, and so does one of three whose credit is a heading.
+    def box(count: int, tag: str) -> str:
+        photos = "".join(f'<img src="/img/{name}.jpg" alt="{name}">' for name in ("before", "after", "later")[:count])
+        return f'<div class="article-photos">{photos}<{tag}>Photos by Ann Lee, <a href="/ann">more</a></{tag}><p>.</p></div>'
+
+    photos = [f"{BASE}/img/{name}.jpg" for name in ("quay", "before", "after", "later")]
+    assert main_images(_table_story_with(box(2, "p"))) == photos[:3]
+    assert main_images(_table_story_with(box(3, "h3"))) == photos

@@ -47,7 +47,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    counts would remove it is judged again without the blocks inside it that the cleaning removes
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
-   list of images), link-heavy, a tiny linked box; a data table (not a single row or column; the
+   list of images), link-heavy, a tiny linked box (no image or more than two, its text not
+   nearly all in headings); a data table (not a single row or column; the
    rows and cells the page's boilerplate removal took still count) and what holds one stay; nor
    an image in a ``<noscript>`` that is no lazy image's twin.
 
