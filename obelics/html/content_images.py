@@ -7,7 +7,8 @@ layout, a cell beside the text, a box one level up. This module finds that conta
 text blocks, as Readability does, and the images in it that Readability's cleaning keeps:
 
 1. elements Readability strips before it looks (:meth:`~obelics.html.reader_container.ContentImages.stripped`: hidden ones,
-   menu/dialog roles, names of boilerplate outside tables) hold no candidate and no image;
+   menu/dialog roles, names of boilerplate outside tables: none among an element's four nearest
+   ancestors) hold no candidate and no image;
 2. every text block (``pre``, ``h2``-``h6``, a ``div`` of text; a ``p``, a table cell or a section
    with all its text, a table nested in a ``p`` included) of at least :data:`~obelics.html.reader_container.MIN_SCORED_TEXT` characters scores
    ``2 + commas + min(length / 85, 3)`` into up to :data:`~obelics.html.reader_container.SCORE_LEVELS` ancestors (divided by 1, 2,
@@ -29,7 +30,7 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    page's boilerplate removal took counts as held, unless Readability drops or strips it too);
 4. its siblings that score well (:data:`~obelics.html.reader_container.SIBLING_SHARE` of the best, or :data:`~obelics.html.reader_container.SIBLING_SCORE`), and
    sibling paragraphs of prose, join it (a container inside a removed element adds no image:
-   the page no longer holds it); a container under :data:`ARTICLE_TEXT` characters (each run
+   the page no longer holds it, and its cleaning counts that element's links); a container under :data:`ARTICLE_TEXT` characters (each run
    of spaces counting one, as Readability measures: :func:`_with_spaces`; or
    none: every text stripped; one the cleaning of step 5 removes whole counts as empty) is
    Readability's failed attempt (what it strips, the candidates inside it that step 5's
@@ -46,7 +47,8 @@ text blocks, as Readability does, and the images in it that Readability's cleani
    counts would remove it is judged again without the blocks inside it that the cleaning removes
    first, as Readability cleans inner blocks first): a negative class
    weight, "Advertisement" alone, more images than twice its paragraphs outside a figure (but a
-   list of images), link-heavy, a tiny linked box; a data table (not a single row or column; the
+   list of images), link-heavy, a tiny linked box (no image or more than two, its text not
+   nearly all in headings); a data table (not a single row or column; the
    rows and cells the page's boilerplate removal took still count) and what holds one stay; nor
    an image in a ``<noscript>`` that is no lazy image's twin.
 
@@ -250,10 +252,11 @@ def choose_content_images(
         if found is None or found.strip_names != strip_names or found.weights != weights:
             found = ContentImages(blocks, links, strip_names, weights, removed)
             regions = found.regions() or [body]
+            judged = _detached_links(regions[0]) if found.detached else links
         # (else the attempt without the cleaning: the scores and the container of the one before,
         # which its cleaning changed nothing of)
         cleaning = Cleaning(
-            links, weights=weights, active=active, texts=found.texts, removed=removed_children, as_div=found.as_div
+            judged, weights=weights, active=active, texts=found.texts, removed=removed_children, as_div=found.as_div
         )
         chosen = ChosenImages(found, cleaning, regions)
         length = _article_length(chosen) if found.raw else 0  # (no candidate: every text stripped)
@@ -261,6 +264,14 @@ def choose_content_images(
             return chosen
         attempts.append((length, chosen))
     return max(attempts, key=itemgetter(0))[1]
+
+
+def _detached_links(node: Any) -> Callable[[Any], int]:
+    """The link text of the elements of a container that lies in an element the page's
+    boilerplate removal took (the page's link text no longer sees them), as Readability counts it."""
+    while node.parent is not None:
+        node = node.parent
+    return reader_links(node, LinkText(node))
 
 
 def _with_spaces(length: int, chosen: ChosenImages) -> int:

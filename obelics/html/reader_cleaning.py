@@ -49,6 +49,8 @@ LINKED_SHARE = 0.2
 NAMED_LINKED_SHARE = 0.5
 STRONG_WEIGHT = 25
 SHORT_BOX_TEXT = 22  # Readability's 25 characters, spaces not counted
+HEADING_SHARE = 0.9  # (of a short box's text in headings: no tiny linked box)
+HEADING_SELECTOR = "h1,h2,h3,h4,h5,h6"
 LIST_TEXT_SHARE = 0.9
 FIGURE_LEVELS = 4  # (parents looked at)
 DATA_TABLE_ROWS = 10
@@ -346,7 +348,14 @@ class Cleaning:
             (not in_figure and images > 1 and paragraphs / images < 0.5)
             or (weight >= STRONG_WEIGHT and density > NAMED_LINKED_SHARE)
             or (not is_list and weight < STRONG_WEIGHT and density > LINKED_SHARE)
-            or (not is_list and not in_figure and length < SHORT_BOX_TEXT and images != 1 and density > 0)
+            or (
+                not is_list
+                and not in_figure
+                and length < SHORT_BOX_TEXT
+                and (counts["img"] == 0 or counts["img"] > 2)
+                and density > 0
+                and not _headings(node, length, inside)
+            )
         )
         if not remove:
             return False, False
@@ -407,6 +416,16 @@ def _judged_elements(node: Any) -> list[tuple[Any, str]]:
         if tag is not None:
             out.append((element, tag))
     return out
+
+
+def _headings(node: Any, length: int, inside: Any = ()) -> bool:
+    """Whether headings hold :data:`HEADING_SHARE` or more of a block's text (``length``; but in
+    the blocks ``inside`` it already removed): Readability's tiny linked box is none."""
+    if not length:
+        return False
+    dropped = {element.mem_id for part in inside for element in part.css(HEADING_SELECTOR)}
+    held = sum(nonspace(h.text()) for h in node.css(HEADING_SELECTOR) if h.mem_id not in dropped)
+    return held >= HEADING_SHARE * length
 
 
 def _break_pairs(node: Any, inside: Any = ()) -> int:

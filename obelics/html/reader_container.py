@@ -22,6 +22,7 @@ from obelics.html.text_blocks import INLINE_IDS, TextBlocks, nonspace
 WHOLE_TEXT_IDS = frozenset(tag_id(name) for name in ("td", "section", "p"))
 SCORED_BLOCK_IDS = frozenset(tag_id(name) for name in ("p", "pre", "div", "h2", "h3", "h4", "h5", "h6"))
 TABLE_OR_CODE_IDS = frozenset(tag_id(name) for name in ("table", "code"))
+TABLE_LEVELS = 4  # (parents Readability looks at for a table or code element around an element)
 A_ID = tag_id("a")
 BR_ID = tag_id("br")
 IMG_ID = tag_id("img")
@@ -339,15 +340,19 @@ class ContentImages:
             flags[key] = found = (stripped, in_table)
         return found  # type: ignore[return-value]
 
-    def _strips(self, node: Any, in_table: bool) -> bool:
+    def _strips(self, node: Any, in_table: bool, parent: Any | None = None) -> bool:
         """Whether this attempt strips an element whose ancestors it keeps: a hidden one always; on
         the first attempt, one of a menu or dialog role, or named as boilerplate outside a table or
-        code (:func:`_unlikely`)."""
+        code among its four nearest ancestors (:func:`_unlikely`, :func:`table_near`; ``parent``: where
+        an element the page's boilerplate removal took stood)."""
         attrs = node.attributes
         if not attrs:
             return False
         strip = _unlikely(node, attrs)
-        if strip == ALWAYS or (self.strip_names and (strip == ROLE or (strip == NAMES_ONLY and not in_table))):
+        if strip == ALWAYS or (
+            self.strip_names
+            and (strip == ROLE or (strip == NAMES_ONLY and not (in_table and table_near(parent or node.parent))))
+        ):
             self.stripped_roots.append(node)
             return True
         return False
@@ -520,7 +525,7 @@ class ContentImages:
             stripped, whole, in_table, up = known if known is not None else climb(parent, parent_key)
             tid = node.tag_id
             if not stripped:
-                stripped = strips(node, in_table)
+                stripped = strips(node, in_table, parent)
             seen[key] = (
                 stripped,
                 (*whole, key) if tid in WHOLE_TEXT_IDS else whole,
@@ -975,7 +980,7 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool, children: dict[int,
     """Whether Readability sees a removed element (``parent``: where it stood) as a child: not an
     empty box it drops itself (a div, section, header or heading without text, or elements but
     line breaks; the elements removed from it, in ``children``, count as its own), nor one it
-    strips (:func:`_unlikely`; a boilerplate name only outside tables)."""
+    strips (:func:`_unlikely`; a boilerplate name only outside tables: :func:`table_near`)."""
     if (
         node.tag_id in EMPTY_DROPPED_IDS
         and node.mem_id not in children
@@ -990,7 +995,7 @@ def _seen_removed(node: Any, parent: Any, strip_names: bool, children: dict[int,
     if strip == ROLE:
         return not strip_names
     if strip == NAMES_ONLY:
-        return not strip_names or parent.tag_id in TABLE_OR_CODE_IDS or within_table(parent)
+        return not strip_names or table_near(parent)
     return True
 
 
@@ -1011,6 +1016,19 @@ def _detached(node: Any) -> bool:
     while node.parent is not None:
         node = node.parent
     return node.tag_id != HTML_ID and node.tag != "-document"
+
+
+def table_near(node: Any | None) -> bool:
+    """Whether the element or one of its :data:`TABLE_LEVELS` - 1 nearest ancestors is a table or a
+    code element: an element whose parent is ``node`` is among Readability's "in a table" (its
+    ``_hasAncestorTag`` with the default depth of 3 looks at four parents), where it strips no name."""
+    for _ in range(TABLE_LEVELS):
+        if node is None:
+            return False
+        if node.tag_id in TABLE_OR_CODE_IDS:
+            return True
+        node = node.parent
+    return False
 
 
 def within_table(node: Any) -> bool:
