@@ -133,9 +133,14 @@ def class_weight(node: Any) -> int:
         for name in key:
             if name:
                 name = name[:500]
-                if names_match(NEGATIVE_NAMES, name):
+                if name.isascii():  # (as names_match, the name lowered once for both patterns)
+                    name = name.lower()
+                    negative, positive = _LOWERED[NEGATIVE_NAMES], _LOWERED[POSITIVE_NAMES]
+                else:
+                    negative, positive = NEGATIVE_NAMES, POSITIVE_NAMES
+                if negative.search(name) is not None:
                     weight -= 25
-                if names_match(POSITIVE_NAMES, name):
+                if positive.search(name) is not None:
                     weight += 25
         if len(_WEIGHTS) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
             _WEIGHTS.clear()
@@ -714,7 +719,9 @@ def _paragraph_like(div: Any) -> bool:
         if tid == TEXT_ID:
             if (child.text_content or "").strip():
                 return False
-        elif tid in PHRASING_IDS or (tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None):
+        elif tid in PHRASING_IDS or tid in DIV_TO_P_IDS:
+            return False  # (a block child: what the selector below finds first, without compiling it)
+        elif tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None:
             return False  # (a selector matches the element itself too)
         child = child.next
     return div.css_first("br + br") is None
