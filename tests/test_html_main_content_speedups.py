@@ -1077,3 +1077,21 @@ def test_class_weights_with_names_lowered_once_equal_the_case_folding_matches():
     weights = [class_weight(div) for div in tree.css("div")]
     assert weights == [plain(div) for div in tree.css("div")]
     assert weights[0] == 25 and weights[7] == -50 and weights[6] == 0
+
+
+def test_legal_notice_keys_and_comment_keys_written_out_find_what_the_lists_find():
+    from obelics.html.labels import (
+        _COMMENTS_OPENER_KEYS,
+        _LEGAL_NOTICE_KEYS,
+        _has_legal_notice_key,
+        may_open_comments,
+    )
+
+    texts = ["", "plain text of a story", "kommentare", "comments (3)", "no comment", "komment", "omment"]
+    texts += [f"before {key} after" for key in _LEGAL_NOTICE_KEYS] + [key for key in _LEGAL_NOTICE_KEYS]
+    texts += [key[:-1] for key in _LEGAL_NOTICE_KEYS] + [key[1:] for key in _LEGAL_NOTICE_KEYS]
+    found = [_has_legal_notice_key(text) for text in texts]
+    assert found == [any(key in text for key in _LEGAL_NOTICE_KEYS) for text in texts]
+    opens = [may_open_comments(text) for text in texts]
+    assert opens == [any(key in text for key in _COMMENTS_OPENER_KEYS) for text in texts]
+    assert sum(found) >= len(_LEGAL_NOTICE_KEYS) * 2 and opens[2] and opens[3] and not opens[5]
