@@ -1095,3 +1095,42 @@ def test_legal_notice_keys_and_comment_keys_written_out_find_what_the_lists_find
     opens = [may_open_comments(text) for text in texts]
     assert opens == [any(key in text for key in _COMMENTS_OPENER_KEYS) for text in texts]
     assert sum(found) >= len(_LEGAL_NOTICE_KEYS) * 2 and opens[2] and opens[3] and not opens[5]
+
+
+def test_candidates_ranked_by_insertion_equal_those_ranked_by_a_stable_sort():
+    import heapq
+    import random
+    from operator import itemgetter
+
+    from obelics.html.reader_container import MAX_SCALED, TOP_CANDIDATES, ContentImages
+
+    class Scores:
+        def __init__(self, raw: dict[int, float], scaled: dict[int, float | None]) -> None:
+            self.raw, self.scaled = raw, scaled
+
+        def score(self, key: int) -> float | None:
+            return self.scaled[key]
+
+    def plain(found: Scores) -> list[tuple[int, float]]:
+        best: list[tuple[int, float]] = []
+        for key, raw in heapq.nlargest(MAX_SCALED, found.raw.items(), key=itemgetter(1)):
+            if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
+                break
+            score = found.score(key)
+            best.append((key, raw if score is None else score))
+            best.sort(key=lambda item: item[1], reverse=True)
+            del best[TOP_CANDIDATES:]
+        return best
+
+    rng = random.Random(3)
+    tied = 0
+    for _ in range(3000):
+        raw = {key: float(rng.choice([rng.randint(-5, 40), 10, 20])) for key in range(rng.randint(0, 14))}
+        scaled = {
+            key: None if rng.random() < 0.1 else value * rng.choice([1.0, 0.5, 0.25, 1.0]) for key, value in raw.items()
+        }
+        found = Scores(raw, scaled)
+        ranked = ContentImages.ranked(found)  # type: ignore[arg-type]
+        assert ranked == plain(found)
+        tied += len({score for _, score in ranked}) < len(ranked)
+    assert tied > 100  # (equal scores keep their order)

@@ -298,8 +298,13 @@ class ContentImages:
             if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
                 break
             score = self.score(key)
-            best.append((key, raw if score is None else score))
-            best.sort(key=lambda item: item[1], reverse=True)
+            if score is None:
+                score = raw
+            # (where a stable sort, best first, puts it: after the candidates scoring as much)
+            at = len(best)
+            while at and best[at - 1][1] < score:
+                at -= 1
+            best.insert(at, (key, score))
             del best[TOP_CANDIDATES:]
         return best
 
@@ -386,13 +391,12 @@ class ContentImages:
         known = seen.get(key)
         if known is not None:
             return known
-        chain = [(key, node)]
-        node = node.parent
-        if node is not None:
-            parent_key = node.mem_id
+        parent = node.parent
+        if parent is not None:
+            parent_key = parent.mem_id
             known = seen.get(parent_key)
-            if known is not None and node.tag_id != HTML_ID:  # (most blocks: the parent is judged)
-                key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
+            if known is not None and parent.tag_id != HTML_ID:  # (most blocks: the parent is judged)
+                stripped, whole, in_table, up = known
                 tid = node.tag_id
                 if not stripped and tid != HTML_ID and tid != BODY_ID:
                     stripped = self._strips(node, in_table)
@@ -403,6 +407,9 @@ class ContentImages:
                     (parent_key, parent, up),
                 )
                 return found
+        chain = [(key, node)]
+        node = parent
+        if node is not None:
             key = parent_key
             while known is None:
                 chain.append((key, node))
