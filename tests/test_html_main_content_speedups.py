@@ -990,3 +990,147 @@ def test_in_figure_unrolled_equals_the_climb_of_four_levels():
     nodes = [*page.root.traverse(), None]
     assert [in_figure(node) for node in nodes] == [plain(node) for node in nodes]
     assert any(in_figure(node) for node in nodes) and not all(in_figure(node) for node in nodes[:-1])
+
+
+def test_ascii_names_split_on_their_bytes_give_the_verdicts_of_the_pattern_split():
+    import random
+
+    from obelics.html.names import _VERDICTS, NAME_SPLIT, _token_flags
+
+    def plain(name: str) -> tuple[bool, bool, bool]:
+        flags = 0
+        for token in NAME_SPLIT.split(name.lower()):
+            flags |= _token_flags(token)
+        return _VERDICTS[flags]
+
+    rng = random.Random(11)
+    pieces = ["Comment", "share", "SIDEBAR", "post", "Related", "x", "ad", "-", "_", " ", ":", "\t", "0", "9", "Z", "s"]
+    names = ["articleRelated", "unrelated", "COMMENTS", "  ", "", "ad-slot", "post_12 sidebar-widget", "caf\xe9-share"]
+    names += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(3000)]
+    names += ["".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    verdicts = [_classify(name) for name in names]
+    assert verdicts == [plain(name) for name in names]
+    assert verdicts[0] == (True, False, True) and verdicts[1] == (False, False, False)
+    assert len(set(verdicts)) >= 4  # (the names cover hard, soft, positive and neutral verdicts)
+
+
+def test_latin_1_block_texts_measured_on_their_bytes_equal_the_split_lengths():
+    from obelics.html.text_blocks import _block_length, _unicode_block_length
+
+    samples = [
+        "caf\xe9\xa0au lait,\r\nna\xefve\x85text\x1c\x1d\x1e\x1f\x0b\x0c end",
+        "\xe9" * 40 + " \t\n" * 5,
+        "\u2019quoted\u2019 text \u2003 wide",
+        "\u8fd9\u662f\u4e00\u4e2a\u3000\u6d4b\u8bd5",
+        "".join(chr(c) for c in range(256)),
+    ]
+    for text in samples:
+        assert _unicode_block_length(text) == len("".join(text.split())) == _block_length(text)
+        assert _unicode_block_length(text * 3) == 3 * len("".join(text.split()))
+
+
+def test_a_div_of_block_children_is_no_paragraph_without_the_selector_of_blocks():
+    from obelics.html.reader_container import DIV_TO_P_SELECTOR, _paragraph_like
+
+    def plain(div) -> bool:
+        for child in div.iter(include_text=True):
+            if child.tag_id == TEXT_ID:
+                if (child.text_content or "").strip():
+                    return False
+            elif child.tag_id in PHRASING_IDS or (
+                child.tag_id != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None
+            ):
+                return False
+        return div.css_first("br + br") is None
+
+    from obelics.html.reader_container import PHRASING_IDS
+    from obelics.html.simplify import COMMENT_ID, TEXT_ID
+
+    tree = parse(
+        "<div id='a'><p>x</p></div><div id='b'><h2>Title</h2><center>c</center></div>"
+        "<div id='c'><!-- c --><h3>T</h3><section><ul><li>i</li></ul></section></div>"
+        "<div id='d'><h2>T</h2><section>a<br><br>b</section></div><div id='e'> <table></table></div>"
+        "<div id='f'>text</div><div id='g'><span>x</span></div><div id='h'><figure><img></figure></div>"
+    )
+    verdicts = {div.attributes["id"]: _paragraph_like(div) for div in tree.css("div")}
+    assert verdicts == {div.attributes["id"]: plain(div) for div in tree.css("div")}
+    assert verdicts["b"] and not verdicts["a"] and not verdicts["c"] and not verdicts["d"]
+
+
+def test_class_weights_with_names_lowered_once_equal_the_case_folding_matches():
+    from obelics.html.reader_container import _WEIGHTS, NEGATIVE_NAMES, POSITIVE_NAMES, class_weight
+
+    def plain(node) -> int:
+        weight = 0
+        for name in (node.attributes.get("class") or "", node.attributes.get("id") or ""):
+            if name:
+                weight -= 25 * (NEGATIVE_NAMES.search(name[:500]) is not None)
+                weight += 25 * (POSITIVE_NAMES.search(name[:500]) is not None)
+        return weight
+
+    tree = parse(
+        "<div class='Article-Body' id='x'></div><div class='SHARE' id='Content'></div><div class='a HID'></div>"
+        "<div class='\u017fhare post'></div><div id='s\u0130debar'></div><div class='caf\xe9 Main'></div>"
+        "<div></div><div class='comment' id='comment'></div>"
+    )
+    _WEIGHTS.clear()
+    weights = [class_weight(div) for div in tree.css("div")]
+    assert weights == [plain(div) for div in tree.css("div")]
+    assert weights[0] == 25 and weights[7] == -50 and weights[6] == 0
+
+
+def test_legal_notice_keys_and_comment_keys_written_out_find_what_the_lists_find():
+    from obelics.html.labels import (
+        _COMMENTS_OPENER_KEYS,
+        _LEGAL_NOTICE_KEYS,
+        _has_legal_notice_key,
+        may_open_comments,
+    )
+
+    texts = ["", "plain text of a story", "kommentare", "comments (3)", "no comment", "komment", "omment"]
+    texts += [f"before {key} after" for key in _LEGAL_NOTICE_KEYS] + [key for key in _LEGAL_NOTICE_KEYS]
+    texts += [key[:-1] for key in _LEGAL_NOTICE_KEYS] + [key[1:] for key in _LEGAL_NOTICE_KEYS]
+    found = [_has_legal_notice_key(text) for text in texts]
+    assert found == [any(key in text for key in _LEGAL_NOTICE_KEYS) for text in texts]
+    opens = [may_open_comments(text) for text in texts]
+    assert opens == [any(key in text for key in _COMMENTS_OPENER_KEYS) for text in texts]
+    assert sum(found) >= len(_LEGAL_NOTICE_KEYS) * 2 and opens[2] and opens[3] and not opens[5]
+
+
+def test_candidates_ranked_by_insertion_equal_those_ranked_by_a_stable_sort():
+    import heapq
+    import random
+    from operator import itemgetter
+
+    from obelics.html.reader_container import MAX_SCALED, TOP_CANDIDATES, ContentImages
+
+    class Scores:
+        def __init__(self, raw: dict[int, float], scaled: dict[int, float | None]) -> None:
+            self.raw, self.scaled = raw, scaled
+
+        def score(self, key: int) -> float | None:
+            return self.scaled[key]
+
+    def plain(found: Scores) -> list[tuple[int, float]]:
+        best: list[tuple[int, float]] = []
+        for key, raw in heapq.nlargest(MAX_SCALED, found.raw.items(), key=itemgetter(1)):
+            if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
+                break
+            score = found.score(key)
+            best.append((key, raw if score is None else score))
+            best.sort(key=lambda item: item[1], reverse=True)
+            del best[TOP_CANDIDATES:]
+        return best
+
+    rng = random.Random(3)
+    tied = 0
+    for _ in range(3000):
+        raw = {key: float(rng.choice([rng.randint(-5, 40), 10, 20])) for key in range(rng.randint(0, 14))}
+        scaled = {
+            key: None if rng.random() < 0.1 else value * rng.choice([1.0, 0.5, 0.25, 1.0]) for key, value in raw.items()
+        }
+        found = Scores(raw, scaled)
+        ranked = ContentImages.ranked(found)  # type: ignore[arg-type]
+        assert ranked == plain(found)
+        tied += len({score for _, score in ranked}) < len(ranked)
+    assert tied > 100  # (equal scores keep their order)

@@ -240,3 +240,35 @@ def test_noscript_images_told_from_the_noscripts_already_found_equal_a_fresh_loo
         answers.append(has_noscript_images(tree, holders, tree.tags("noscript")))
         assert answers[-1] == has_noscript_images(tree, holders)
     assert answers == [True, False]
+
+
+def test_resolvers_of_plain_bases_take_the_scheme_and_origin_urlsplit_gives():
+    import random
+    from urllib.parse import urlsplit
+
+    from obelics.html.media import Resolver
+
+    def plain(base: str) -> tuple[str, str]:
+        try:
+            parts = urlsplit(base)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        return (parts.scheme if ok else "", f"{parts.scheme}://{parts.netloc}" if ok else "")
+
+    rng = random.Random(13)
+    schemes = ["http", "https", "HTTP", "ftp", "http:", ""]
+    hosts = ["www", ".", "Example", "-", "com", "a", "@", "[", "]", " ", "\t", "\u00e9", "x", "9", ""]
+    tails = ["", "/", "/path?q=1", "?", "#", ":80", ":8080/x", ":", "\n", " /x", "\\x", "@h/"]
+    bases = ["https://www.example.com/news/story.html", "http://host", "http://host:8080?q=1", "https://h/#x",
+             "http://:80/", "http://./", "https://user@host/", "http://[::1]/", "http://[bad/", " http://host/",
+             "http://ho\tst/", "HTTPS://Host/", "https://host\n", "https:host", "javascript:void(0)", ""]  # fmt: skip
+    for _ in range(5000):
+        host = "".join(rng.choice(hosts) for _ in range(rng.randint(0, 4)))
+        bases.append(rng.choice(schemes) + rng.choice(["://", "//", ":/"]) + host + rng.choice(tails))
+    fast = 0
+    for base in bases:
+        resolver = Resolver(base)
+        assert (resolver.scheme, resolver.origin) == plain(base), base
+        fast += bool(resolver.origin)
+    assert fast > 300

@@ -203,12 +203,31 @@ LEGAL_NOTICE_MAX_TEXT = 2000
 LEGAL_NOTICE_TAIL = 5
 
 
+def _has_legal_notice_key(low: str) -> bool:
+    """Whether a lowered text holds one of :data:`_LEGAL_NOTICE_KEYS` (written out: a generator over
+    them costs more than the searches of a short text)."""
+    return (
+        "©" in low
+        or "(c)" in low
+        or "copyright" in low
+        or "reserved" in low
+        or "may not" in low
+        or "no material" in low
+        or "commercial" in low
+        or "prohibited" in low
+        or "written" in low
+        or "necessarily" in low
+        or "not responsible" in low
+        or "licen" in low
+    )
+
+
 def is_legal_notice(text: str) -> bool:
     """Whether a block's text is a legal notice."""
     if len(text) > 3 * LEGAL_NOTICE_MAX_TEXT:
         return False
     low = text.lower()
-    if not any(key in low for key in _LEGAL_NOTICE_KEYS):  # (the pattern is slow on text without them)
+    if not _has_legal_notice_key(low):  # (the pattern is slow on text without them)
         return False
     first = _LEGAL_NOTICE.search(low)
     if first is None:
@@ -236,7 +255,8 @@ _COMMENTS_OPENER_KEYS = ("comment", "kommentar")
 
 def may_open_comments(low: str) -> bool:
     """Whether a lowered text may hold a line that announces comments (a cheap test before the search)."""
-    return any(key in low for key in _COMMENTS_OPENER_KEYS)
+    # (both keys hold "omment": one search of a text without it, where a generator made two)
+    return "omment" in low and ("comment" in low or "kommentar" in low)
 
 
 def opens_comments(line: str) -> bool:

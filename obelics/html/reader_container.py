@@ -134,9 +134,14 @@ def class_weight(node: Any) -> int:
         for name in key:
             if name:
                 name = name[:500]
-                if names_match(NEGATIVE_NAMES, name):
+                if name.isascii():  # (as names_match, the name lowered once for both patterns)
+                    name = name.lower()
+                    negative, positive = _LOWERED[NEGATIVE_NAMES], _LOWERED[POSITIVE_NAMES]
+                else:
+                    negative, positive = NEGATIVE_NAMES, POSITIVE_NAMES
+                if negative.search(name) is not None:
                     weight -= 25
-                if names_match(POSITIVE_NAMES, name):
+                if positive.search(name) is not None:
                     weight += 25
         if len(_WEIGHTS) > 50_000:  # names repeat across the pages of a site; keep the cache bounded
             _WEIGHTS.clear()
@@ -294,8 +299,13 @@ class ContentImages:
             if len(best) >= TOP_CANDIDATES and raw <= best[-1][1]:
                 break
             score = self.score(key)
-            best.append((key, raw if score is None else score))
-            best.sort(key=lambda item: item[1], reverse=True)
+            if score is None:
+                score = raw
+            # (where a stable sort, best first, puts it: after the candidates scoring as much)
+            at = len(best)
+            while at and best[at - 1][1] < score:
+                at -= 1
+            best.insert(at, (key, score))
             del best[TOP_CANDIDATES:]
         return best
 
@@ -386,13 +396,12 @@ class ContentImages:
         known = seen.get(key)
         if known is not None:
             return known
-        chain = [(key, node)]
-        node = node.parent
-        if node is not None:
-            parent_key = node.mem_id
+        parent = node.parent
+        if parent is not None:
+            parent_key = parent.mem_id
             known = seen.get(parent_key)
-            if known is not None and node.tag_id != HTML_ID:  # (most blocks: the parent is judged)
-                key, node, parent, (stripped, whole, in_table, up) = chain[0][0], chain[0][1], node, known
+            if known is not None and parent.tag_id != HTML_ID:  # (most blocks: the parent is judged)
+                stripped, whole, in_table, up = known
                 tid = node.tag_id
                 if not stripped and tid != HTML_ID and tid != BODY_ID:
                     stripped = self._strips(node, in_table)
@@ -403,6 +412,9 @@ class ContentImages:
                     (parent_key, parent, up),
                 )
                 return found
+        chain = [(key, node)]
+        node = parent
+        if node is not None:
             key = parent_key
             while known is None:
                 chain.append((key, node))
@@ -719,7 +731,9 @@ def _paragraph_like(div: Any) -> bool:
         if tid == TEXT_ID:
             if (child.text_content or "").strip():
                 return False
-        elif tid in PHRASING_IDS or (tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None):
+        elif tid in PHRASING_IDS or tid in DIV_TO_P_IDS:
+            return False  # (a block child: what the selector below finds first, without compiling it)
+        elif tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None:
             return False  # (a selector matches the element itself too)
         child = child.next
     return div.css_first("br + br") is None

@@ -49,10 +49,23 @@ def nonspace(text: str) -> int:
     return len(text) - len(latin) + len(latin.translate(None, _NONSPACE_SKIPPED_LATIN))
 
 
+# The Latin-1 characters that ``str.split()`` splits on (those of :data:`_ASCII_WHITESPACE`, NEL, no-break space).
+_LATIN_WHITESPACE = _ASCII_WHITESPACE + b"\x85\xa0"
+
+
 def _block_length(text: str) -> int:
     """A block's text length: its characters but Unicode whitespace (what ``str.split()`` drops)."""
     if text.isascii():
         return len(text.encode().translate(None, _ASCII_WHITESPACE))
+    return _unicode_block_length(text)
+
+
+def _unicode_block_length(text: str) -> int:
+    """:func:`_block_length` of a non-ASCII text: a Latin-1 text (accented Latin script) is measured
+    on its bytes in one deletion pass, many times faster than splitting it; any other as split."""
+    latin = text.encode("latin-1", "ignore")
+    if len(latin) == len(text):
+        return len(latin.translate(None, _LATIN_WHITESPACE))
     return len("".join(text.split()))
 
 
@@ -98,7 +111,7 @@ class TextBlocks:
                 n = len(text.encode().translate(None, _ASCII_WHITESPACE))
                 commas = text.count(",")
             else:
-                n = len("".join(text.split()))
+                n = _unicode_block_length(text)
                 commas = text.count(",") + text.count("\u3001") + text.count("\uff0c")
             if n >= MIN_BLOCK_LENGTH:
                 blocks[key] = [parent, n, _block_length("".join(linked_parts)) if linked_parts else 0, commas]
