@@ -16,6 +16,8 @@ from obelics.html.pruning import infobox_table
 from obelics.html.reader_container import (
     BR_ID,
     DIV_ID,
+    DIV_TO_P_IDS,
+    DIV_TO_P_SELECTOR,
     PARAGRAPH_LINKS,
     PHRASING_IDS,
     TABLE_ID,
@@ -56,10 +58,6 @@ FIGURE_LEVELS = 4  # (parents looked at)
 DATA_TABLE_ROWS = 10
 DATA_TABLE_COLUMNS = 4
 DATA_TABLE_CELLS = 10
-# The elements that keep a div from becoming a paragraph, at any depth (Readability's blocks).
-BLOCK_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
-BLOCK_IDS = frozenset(tag_id(name) for name in BLOCK_TAGS)
-BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
 CLEANING_ORDER = {tag_id(name): rank for rank, name in enumerate(CLEANED_TAGS)}
 DIV_RANK = CLEANING_ORDER[tag_id("div")]
 CLEANED_SELECTOR = ",".join(CLEANED_TAGS)
@@ -460,16 +458,16 @@ def _prev_non_space(node: Any) -> Any | None:
 
 def _blockless(div: Any) -> bool:
     """Whether a div holds neither inline content (but spaces and line breaks) nor, at any depth,
-    an element Readability counts as a block (:data:`BLOCK_TAGS`): it makes a paragraph of it."""
+    an element Readability counts as a block (:data:`~obelics.html.reader_container.DIV_TO_P_TAGS`): it makes a paragraph of it."""
     child = div.first_child
     while child is not None:
         tid = child.tag_id
         if tid == TEXT_ID:
             if (child.text_content or "").strip():
                 return False
-        elif tid in BLOCK_IDS or (tid in PHRASING_IDS and tid != BR_ID):
+        elif tid in DIV_TO_P_IDS or (tid in PHRASING_IDS and tid != BR_ID):
             return False
-        elif tid != COMMENT_ID and child.css_first(BLOCK_SELECTOR) is not None:
+        elif tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None:
             return False
         child = child.next
     return True
