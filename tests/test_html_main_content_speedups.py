@@ -1030,7 +1030,7 @@ def test_latin_1_block_texts_measured_on_their_bytes_equal_the_split_lengths():
 
 
 def test_a_div_of_block_children_is_no_paragraph_without_the_selector_of_blocks():
-    from obelics.html.reader_container import DIV_TO_P_SELECTOR, _paragraph_like
+    from obelics.html.reader_container import DIV_TO_P_SELECTOR, paragraph_like
 
     def plain(div) -> bool:
         for child in div.iter(include_text=True):
@@ -1052,9 +1052,13 @@ def test_a_div_of_block_children_is_no_paragraph_without_the_selector_of_blocks(
         "<div id='d'><h2>T</h2><section>a<br><br>b</section></div><div id='e'> <table></table></div>"
         "<div id='f'>text</div><div id='g'><span>x</span></div><div id='h'><figure><img></figure></div>"
     )
-    verdicts = {div.attributes["id"]: _paragraph_like(div) for div in tree.css("div")}
+    verdicts = {div.attributes["id"]: paragraph_like(div) for div in tree.css("div")}
     assert verdicts == {div.attributes["id"]: plain(div) for div in tree.css("div")}
     assert verdicts["b"] and not verdicts["a"] and not verdicts["c"] and not verdicts["d"]
+    # the cleaning's view: line breaks are no inline content, and <br><br> makes no paragraph there
+    breaks = parse("<div id='i'><h2>Title</h2><br><br><h3>Sub</h3></div><div id='j'><br>x</div>").css("div")
+    assert [paragraph_like(div, line_breaks=True) for div in breaks] == [True, False]
+    assert [paragraph_like(div) for div in breaks] == [False, False]
 
 
 def test_class_weights_with_names_lowered_once_equal_the_case_folding_matches():

@@ -16,15 +16,13 @@ from obelics.html.pruning import infobox_table
 from obelics.html.reader_container import (
     BR_ID,
     DIV_ID,
-    DIV_TO_P_IDS,
-    DIV_TO_P_SELECTOR,
     PARAGRAPH_LINKS,
-    PHRASING_IDS,
     TABLE_ID,
     class_weight,
     element_children,
     inline_only,
     inline_runs,
+    paragraph_like,
 )
 from obelics.html.simplify import COMMENT_ID, TEXT_ID, tag_id
 from obelics.html.text_blocks import nonspace
@@ -377,12 +375,12 @@ class Cleaning:
     def paragraph(self, div: Any) -> bool:
         """Whether Readability turns the div into a paragraph: inline content only, in one run,
         with under a quarter of its text in links (:data:`PARAGRAPH_LINKS`); or no inline content
-        and no block (:func:`_blockless`: headings alone, say)."""
+        and no block (:func:`~obelics.html.reader_container.paragraph_like`: headings alone, say)."""
         key = div.mem_id
         found = self.div_runs.get(key)
         if found is None:
             if not inline_only(div):
-                return _blockless(div)
+                return paragraph_like(div, line_breaks=True)
             found = self.runs(div)
         runs, only = found
         if not only or runs != 1:
@@ -454,23 +452,6 @@ def _prev_non_space(node: Any) -> Any | None:
     while node is not None and node.tag_id in (TEXT_ID, COMMENT_ID) and not (node.text_content or "").strip():
         node = node.prev
     return node
-
-
-def _blockless(div: Any) -> bool:
-    """Whether a div holds neither inline content (but spaces and line breaks) nor, at any depth,
-    an element Readability counts as a block (:data:`~obelics.html.reader_container.DIV_TO_P_TAGS`): it makes a paragraph of it."""
-    child = div.first_child
-    while child is not None:
-        tid = child.tag_id
-        if tid == TEXT_ID:
-            if (child.text_content or "").strip():
-                return False
-        elif tid in DIV_TO_P_IDS or (tid in PHRASING_IDS and tid != BR_ID):
-            return False
-        elif tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None:
-            return False
-        child = child.next
-    return True
 
 
 def _in_noscript(img: Any, top: Any) -> bool:

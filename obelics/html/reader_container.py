@@ -627,7 +627,7 @@ class ContentImages:
             chain.append(key)
             tid = node.tag_id
             if tid == DIV_ID:
-                if _paragraph_like(node):
+                if paragraph_like(node):
                     found = node
                 break
             if tid in DIV_TO_P_IDS or tid == BODY_ID or tid == HTML_ID:
@@ -722,21 +722,22 @@ class ContentImages:
         return out
 
 
-def _paragraph_like(div: Any) -> bool:
-    """Whether Readability makes a div a paragraph: no inline content of its own (but spaces), no
-    block of :data:`DIV_TO_P_TAGS` inside, and no ``<br><br>`` (which it makes paragraphs)."""
+def paragraph_like(div: Any, line_breaks: bool = False) -> bool:
+    """Whether Readability makes a div a paragraph: no inline content of its own (but spaces, and
+    with ``line_breaks`` ``<br>`` elements), no block of :data:`DIV_TO_P_TAGS` inside; and, without
+    ``line_breaks``, no ``<br><br>`` (which it makes paragraphs)."""
     child = div.first_child
     while child is not None:
         tid = child.tag_id
         if tid == TEXT_ID:
             if (child.text_content or "").strip():
                 return False
-        elif tid in PHRASING_IDS or tid in DIV_TO_P_IDS:
+        elif tid in DIV_TO_P_IDS or (tid in PHRASING_IDS and not (line_breaks and tid == BR_ID)):
             return False  # (a block child: what the selector below finds first, without compiling it)
         elif tid != COMMENT_ID and child.css_first(DIV_TO_P_SELECTOR) is not None:
             return False  # (a selector matches the element itself too)
         child = child.next
-    return div.css_first("br + br") is None
+    return line_breaks or div.css_first("br + br") is None
 
 
 def _break_pair_blocks(root: Any) -> tuple[set[int], set[int]]:
