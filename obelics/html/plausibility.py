@@ -122,15 +122,17 @@ def with_headline(group: list[Any], links: LinkText) -> list[Any]:
     return group if title is None else [title, *group]
 
 
-# The page's one <h1> (or <h2>, without an <h1>) as the headline of a story set deeper in a table layout than the climb
-# reaches: a line of at least TITLE_WORDS words that links nowhere but the site's home page.
+# The page's one <h1> (or <h2>, without an <h1>) as the headline of a story set deeper in a table
+# layout than the climb reaches: a line of at least TITLE_WORDS words that does not link to the
+# site's home page (the site's name does).
 TITLE_WORDS = 3
 _SITE_HOME = re.compile(r"\s*(?:(?:https?:)?//[^/?#]+)?/?(?:index\.\w+)?\s*")
 
 
 def _page_title_before(region: Any) -> Any:
-    """The page's one ``<h1>`` (or its one ``<h2>`` on a page without one) when it stands before the region, deeper in the layout than the
-    climb of :func:`with_headline` reaches (a table layout's title cell), with at most
+    """The page's one ``<h1>`` (or its one ``<h2>`` on a page without one) when it stands before
+    the region, deeper in the layout than the climb of :func:`with_headline` reaches (a table
+    layout's title cell), with at most
     :data:`HEADLINE_GAP_TEXT` characters between (a date, a byline), the two sharing an ancestor
     below ``<body>`` (not the site's name in its header, :data:`TITLE_WORDS`); None otherwise."""
     body = region
