@@ -301,47 +301,41 @@ def walk(
                             pre += 1
                         node = child
                         continue
-                elif kind == k_img or kind == k_picture:
-                    if kind == k_img:
-                        attrs = node.attributes
-                        found = source_of(attrs, resolve)
-                    elif tid < limit:
-                        img, sources = picture_parts(node)
-                        attrs = img if img is not None else {}
-                        found = picture_source(img, sources, resolve)
-                    else:  # an AMP image (amp-img, amp-anim)
-                        amp = amp_image(node, resolve)
-                        found, attrs = amp if amp else (None, {})
-                    if (
-                        found
-                        and (keep_image is None or keep_image(attrs, found[0]))
-                        and not (noscripts and replaced_by_noscript(node, resolve))
-                    ):
-                        if parts:
-                            append("".join(parts))
-                            parts = []
-                        append(image_meta(found, attrs, page_url))
-                        emitted += 1
-                        pending = 0
-                        br_run = 0
-                elif kind >= k_hide:  # K_HIDE, K_NOSCRIPT, K_HEADER
-                    if holders is None:
-                        holders = image_holders(page)
-                        if tree is not None:
-                            page_holders = holders
-                    if node.mem_id in holders and (
-                        kind == k_hide
-                        or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
-                    ):
-                        for found, attrs in subtree_images(node, never, resolve, holders, noscripts=noscripts):
-                            if keep_image is None or keep_image(attrs, found[0]):
-                                if parts:
-                                    append("".join(parts))
-                                    parts = []
-                                append(image_meta(found, attrs, page_url))
-                                emitted += 1
-                                pending = 0
-                                br_run = 0
+                elif kind == k_img or kind == k_picture or kind >= k_hide:  # (K_HIDE, K_NOSCRIPT, K_HEADER)
+                    if kind >= k_hide:  # the images a hidden box, a noscript or a header shows
+                        if holders is None:
+                            holders = image_holders(page)
+                            if tree is not None:
+                                page_holders = holders
+                        shown = ()
+                        if node.mem_id in holders and (
+                            kind == k_hide
+                            or (noscript_is_fallback(node, resolve) if kind == k_noscript else in_article(node))
+                        ):
+                            shown = subtree_images(node, never, resolve, holders, noscripts=noscripts)
+                    else:
+                        if kind == k_img:
+                            attrs = node.attributes
+                            found = source_of(attrs, resolve)
+                        elif tid < limit:
+                            img, sources = picture_parts(node)
+                            attrs = img if img is not None else {}
+                            found = picture_source(img, sources, resolve)
+                        else:  # an AMP image (amp-img, amp-anim)
+                            amp = amp_image(node, resolve)
+                            found, attrs = amp if amp else (None, {})
+                        shown = ((found, attrs),) if found else ()
+                        if shown and noscripts and replaced_by_noscript(node, resolve):
+                            shown = ()
+                    for found, attrs in shown:
+                        if keep_image is None or keep_image(attrs, found[0]):
+                            if parts:
+                                append("".join(parts))
+                                parts = []
+                            append(image_meta(found, attrs, page_url))
+                            emitted += 1
+                            pending = 0
+                            br_run = 0
                 elif kind == k_br:
                     emitted += 1
                     pending = 3 if br_run else max(pending, 2)
