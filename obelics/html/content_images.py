@@ -104,15 +104,7 @@ class ChosenImages:
         self.holders: dict[int, Any] = {region.mem_id: region for region in regions}  # element -> its region
         self.region_keys = frozenset(self.holders)
         # the text regions' own images: the cleaning but for strips of images (galleries are theirs)
-        self.inner = Cleaning(
-            cleaning.links,
-            strips=False,
-            weights=cleaning.weights,
-            active=cleaning.active,
-            verdicts=cleaning.verdicts,
-            removed=cleaning.removed,
-            as_div=cleaning.as_div,
-        )
+        self.inner = cleaning.like(strips=False)
 
     def fits(self, group: list[Any]) -> bool:
         """Whether the container may decide the images of the text regions ``group``: not when it
@@ -189,13 +181,7 @@ class ChosenImages:
             if self.cleaning.removing_block(parent, region) is not None:
                 continue
             if cleaning is None:
-                cleaning = Cleaning(
-                    _with_links(links, self.cleaning.links),
-                    weights=self.cleaning.weights,
-                    active=self.cleaning.active,
-                    removed=self.cleaning.removed,
-                    as_div=self.cleaning.as_div,
-                )
+                cleaning = self.cleaning.like(links=_with_links(links, self.cleaning.links))
             links.update(LinkText(node).lengths)
             for img in images:
                 if found.stripped(img) or cleaned_out(img, node):

@@ -160,6 +160,20 @@ class Cleaning:
         # element -> its text, already read (only while the page is as it was read: not after the pruning)
         self.texts: dict[int, str] = {} if texts is None else texts
 
+    def like(self, links: Callable[[Any], int] | None = None, strips: bool = True) -> Cleaning:
+        """A cleaning of the same attempt on the same page (its class weights, whether it cleans,
+        the removed children, the paragraphs judged as divs): with other ``links`` (its verdicts
+        then its own), or without the strips rule (sharing the verdicts, which hold both)."""
+        return Cleaning(
+            self.links if links is None else links,
+            strips=strips,
+            weights=self.weights,
+            active=self.active,
+            verdicts=self.verdicts if links is None else None,
+            removed=self.removed,
+            as_div=self.as_div,
+        )
+
     def text_len(self, node: Any) -> int:
         key = node.mem_id
         length = self.lengths.get(key)
